@@ -1,0 +1,43 @@
+# belegsync: `make run` starts it on SQLite; `make test` runs every check.
+# Both install what they need into .venv first, with nothing but the system Python.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/belegsync
+
+.PHONY: run demo test test-sqlite test-postgres lint bench clean
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/belegsync run
+
+demo: $(STAMP)
+	$(BIN)/belegsync demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy belegsync/bookkeeping belegsync/connectors
+
+test-sqlite: $(STAMP)
+	scripts/ensure-chromium
+	$(BIN)/pytest
+
+test-postgres: $(STAMP)
+	scripts/ensure-postgres
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+
+test: lint test-sqlite test-postgres
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

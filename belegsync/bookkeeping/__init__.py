@@ -1,0 +1,36 @@
+"""The neutral bookkeeping model: pure Python, no Django, no I/O.
+
+Every source turns what it reads into a :class:`Voucher`; every target turns a
+:class:`Voucher` into its own request. See docs/architecture.md.
+"""
+
+from .money import CENT, ZERO, gross_from_net, net_from_gross, round_cents, tax_of_net
+from .serialization import voucher_from_dict, voucher_to_dict
+from .tax import TaxTreatment, allowed_rates, derive_treatment
+from .validation import InvalidVoucher, Problem, ensure_valid, validate
+from .voucher import Line, LineCategory, Party, Payment, TaxGroup, Voucher, VoucherKind
+
+__all__ = [
+    "CENT",
+    "ZERO",
+    "InvalidVoucher",
+    "Line",
+    "LineCategory",
+    "Party",
+    "Payment",
+    "Problem",
+    "TaxGroup",
+    "TaxTreatment",
+    "Voucher",
+    "VoucherKind",
+    "allowed_rates",
+    "derive_treatment",
+    "ensure_valid",
+    "gross_from_net",
+    "net_from_gross",
+    "round_cents",
+    "tax_of_net",
+    "validate",
+    "voucher_from_dict",
+    "voucher_to_dict",
+]

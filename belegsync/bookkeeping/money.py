@@ -1,0 +1,35 @@
+"""Money: ``Decimal`` in the voucher's currency, rounded half-up to cents.
+
+Rounding happens only at the points that call :func:`round_cents` on purpose:
+a line's gross from its net (or the other way round) and the tax of a rate
+group. German commercial practice and both bookkeeping APIs round half up
+(kaufmännisches Runden), never half-even.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+HUNDRED = Decimal(100)
+
+
+def round_cents(amount: Decimal) -> Decimal:
+    """Round half up to whole cents: 0.005 -> 0.01, -0.005 -> -0.01."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def gross_from_net(net: Decimal, tax_rate: Decimal) -> Decimal:
+    """Gross of a net amount at ``tax_rate`` percent, rounded to cents."""
+    return round_cents(net * (HUNDRED + tax_rate) / HUNDRED)
+
+
+def net_from_gross(gross: Decimal, tax_rate: Decimal) -> Decimal:
+    """Net of a gross amount at ``tax_rate`` percent, rounded to cents."""
+    return round_cents(gross * HUNDRED / (HUNDRED + tax_rate))
+
+
+def tax_of_net(net: Decimal, tax_rate: Decimal) -> Decimal:
+    """Tax on a net amount at ``tax_rate`` percent, rounded to cents."""
+    return round_cents(net * tax_rate / HUNDRED)

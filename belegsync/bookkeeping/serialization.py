@@ -1,0 +1,119 @@
+"""Voucher <-> plain dict (JSON-safe): amounts as strings, dates as ISO dates.
+
+This is the form a voucher is stored in (``Document.voucher``) and shown in
+``belegsync preview``; amounts stay strings so no float ever touches them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from .voucher import Line, LineCategory, Party, Payment, Voucher, VoucherKind
+
+SCHEMA_VERSION = 1
+
+
+def _date(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def voucher_to_dict(v: Voucher) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_VERSION,
+        "kind": v.kind.value,
+        "number": v.number,
+        "invoice_date": v.invoice_date.isoformat(),
+        "order_date": _date(v.order_date),
+        "payment_date": _date(v.payment_date),
+        "delivery_date": _date(v.delivery_date),
+        "currency": v.currency,
+        "total_net": str(v.total_net),
+        "total_gross": str(v.total_gross),
+        "refers_to": v.refers_to,
+        "order_number": v.order_number,
+        "shop": v.shop,
+        "small_business": v.small_business,
+        "oss_registered": v.oss_registered,
+        "party": {
+            "name": v.party.name,
+            "company": v.party.company,
+            "customer_number": v.party.customer_number,
+            "street": v.party.street,
+            "zip_code": v.party.zip_code,
+            "city": v.party.city,
+            "country": v.party.country,
+            "vat_id": v.party.vat_id,
+            "email": v.party.email,
+        },
+        "lines": [
+            {
+                "description": ln.description,
+                "quantity": str(ln.quantity),
+                "net": str(ln.net),
+                "gross": str(ln.gross),
+                "tax_rate": str(ln.tax_rate),
+                "category": ln.category.value,
+                "sku": ln.sku,
+            }
+            for ln in v.lines
+        ],
+        "payments": [
+            {
+                "method": p.method,
+                "amount": str(p.amount),
+                "date": _date(p.date),
+                "reference": p.reference,
+            }
+            for p in v.payments
+        ],
+        "source_refs": dict(v.source_refs),
+    }
+
+
+def voucher_from_dict(data: dict[str, Any]) -> Voucher:
+    party = data.get("party") or {}
+    return Voucher(
+        kind=VoucherKind(data["kind"]),
+        number=data["number"],
+        invoice_date=dt.date.fromisoformat(data["invoice_date"]),
+        order_date=_parse_date(data.get("order_date")),
+        payment_date=_parse_date(data.get("payment_date")),
+        delivery_date=_parse_date(data.get("delivery_date")),
+        currency=data.get("currency", "EUR"),
+        total_net=Decimal(data["total_net"]),
+        total_gross=Decimal(data["total_gross"]),
+        refers_to=data.get("refers_to", ""),
+        order_number=data.get("order_number", ""),
+        shop=data.get("shop", ""),
+        small_business=bool(data.get("small_business", False)),
+        oss_registered=bool(data.get("oss_registered", False)),
+        party=Party(**party),
+        lines=tuple(
+            Line(
+                description=ln["description"],
+                quantity=Decimal(ln["quantity"]),
+                net=Decimal(ln["net"]),
+                gross=Decimal(ln["gross"]),
+                tax_rate=Decimal(ln["tax_rate"]),
+                category=LineCategory(ln.get("category", "goods")),
+                sku=ln.get("sku", ""),
+            )
+            for ln in data.get("lines", [])
+        ),
+        payments=tuple(
+            Payment(
+                method=p["method"],
+                amount=Decimal(p["amount"]),
+                date=_parse_date(p.get("date")),
+                reference=p.get("reference", ""),
+            )
+            for p in data.get("payments", [])
+        ),
+        source_refs=dict(data.get("source_refs", {})),
+    )

@@ -1,0 +1,156 @@
+"""The neutral voucher every source produces and every target consumes.
+
+Sign convention: amounts of a credit note are positive, like the invoice they
+reverse; the ``kind`` carries the direction. A discount line has negative
+amounts on either kind. Targets turn this into their own convention (lexoffice
+``salescreditnote`` with positive amounts, DATEV Soll/Haben).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from .money import ZERO, round_cents
+from .tax import TaxTreatment, derive_treatment
+
+
+class VoucherKind(StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+class LineCategory(StrEnum):
+    GOODS = "goods"
+    SHIPPING = "shipping"
+    DISCOUNT = "discount"
+    FEE = "fee"
+
+
+@dataclass(frozen=True)
+class Party:
+    """The buyer. ``country`` is ISO 3166-1 alpha-2 (``DE``, ``AT``, ``CH``)."""
+
+    name: str = ""
+    company: str = ""
+    customer_number: str = ""
+    street: str = ""
+    zip_code: str = ""
+    city: str = ""
+    country: str = "DE"
+    vat_id: str = ""
+    email: str = ""
+
+    @property
+    def display_name(self) -> str:
+        return self.company or self.name
+
+
+@dataclass(frozen=True)
+class Line:
+    """One position. ``net`` and ``gross`` are line totals (quantity included)."""
+
+    description: str
+    quantity: Decimal
+    net: Decimal
+    gross: Decimal
+    tax_rate: Decimal
+    category: LineCategory = LineCategory.GOODS
+    sku: str = ""
+
+    @property
+    def tax(self) -> Decimal:
+        return self.gross - self.net
+
+
+@dataclass(frozen=True)
+class Payment:
+    method: str
+    amount: Decimal
+    date: dt.date | None = None
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class TaxGroup:
+    """Sum of the lines of one tax rate."""
+
+    rate: Decimal
+    net: Decimal
+    gross: Decimal
+    lines: int
+
+    @property
+    def tax(self) -> Decimal:
+        return self.gross - self.net
+
+
+@dataclass(frozen=True)
+class Voucher:
+    kind: VoucherKind
+    number: str
+    invoice_date: dt.date
+    lines: tuple[Line, ...]
+    #: Totals as the source states them; validation checks them against the lines.
+    total_net: Decimal
+    total_gross: Decimal
+    currency: str = "EUR"
+    party: Party = field(default_factory=Party)
+    payments: tuple[Payment, ...] = ()
+    order_date: dt.date | None = None
+    payment_date: dt.date | None = None
+    delivery_date: dt.date | None = None
+    #: For a credit note: the number of the invoice it corrects.
+    refers_to: str = ""
+    order_number: str = ""
+    shop: str = ""
+    #: The seller is a small business (§19 UStG) and charges no VAT.
+    small_business: bool = False
+    #: The seller is registered for the EU One-Stop-Shop.
+    oss_registered: bool = False
+    #: Where the voucher came from: ids in the source system, for support and links.
+    source_refs: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def total_tax(self) -> Decimal:
+        return self.total_gross - self.total_net
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind is VoucherKind.CREDIT_NOTE
+
+    @property
+    def paid_amount(self) -> Decimal:
+        return sum((p.amount for p in self.payments), ZERO)
+
+    @property
+    def is_paid(self) -> bool:
+        return bool(self.payments) and self.paid_amount >= self.total_gross
+
+    @property
+    def tax_treatment(self) -> TaxTreatment:
+        return derive_treatment(
+            buyer_country=self.party.country,
+            buyer_vat_id=self.party.vat_id,
+            rates=frozenset(line.tax_rate for line in self.lines),
+            small_business=self.small_business,
+            oss_registered=self.oss_registered,
+        )
+
+    def tax_groups(self) -> tuple[TaxGroup, ...]:
+        """Lines summed per tax rate, highest rate first."""
+        groups: dict[Decimal, list[Line]] = {}
+        for line in self.lines:
+            groups.setdefault(line.tax_rate.normalize(), []).append(line)
+        return tuple(
+            TaxGroup(
+                rate=rate,
+                net=round_cents(sum((ln.net for ln in lines), ZERO)),
+                gross=round_cents(sum((ln.gross for ln in lines), ZERO)),
+                lines=len(lines),
+            )
+            for rate, lines in sorted(groups.items(), reverse=True)
+        )

@@ -1,0 +1,28 @@
+"""The ``belegsync`` command: Django's management commands under one name.
+
+``belegsync run``, ``worker``, ``scheduler``, ``demo``, ``fake``, ``preview`` …
+live as management commands in the apps; this entry point only sets the
+settings module and turns a configuration error into one clear line.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "belegsync.settings")
+    from belegsync.config import ConfigurationError
+
+    try:
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["belegsync", *(sys.argv[1:] if argv is None else argv)])
+    except ConfigurationError as error:
+        print(f"belegsync: configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

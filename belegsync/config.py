@@ -1,0 +1,159 @@
+"""Configuration from environment variables only, checked once at start-up.
+
+A wrong value stops belegsync with one line that names the variable and what
+it accepts (:class:`ConfigurationError`). Secrets that are not given are
+generated on first run and kept in the data directory with mode 0600, never
+hard-coded.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import dj_database_url
+from cryptography.fernet import Fernet
+
+TASK_BACKENDS = ("database", "rq", "immediate")
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigurationError(Exception):
+    """One environment variable is wrong; the message names it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database: dict[str, object]
+    secret_key: str
+    fernet_keys: tuple[str, ...]
+    task_backend: str
+    redis_url: str
+    debug: bool
+    allowed_hosts: tuple[str, ...]
+    csrf_trusted_origins: tuple[str, ...]
+    time_zone: str
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ConfigurationError(f"{name}={raw!r} is not a yes/no value; use 1 or 0.")
+
+
+def _list(env: Mapping[str, str], name: str, default: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in env.get(name, default).split(",") if item.strip())
+
+
+def _secret_file(path: Path, make: str) -> str:
+    """Read a generated secret, creating it (mode 0600) on first run."""
+    if path.exists():
+        return path.read_text().strip()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(make + "\n")
+    return make
+
+
+def _data_dir(env: Mapping[str, str]) -> Path:
+    raw = env.get("BELEGSYNC_DATA_DIR", "").strip()
+    path = Path(raw).expanduser() if raw else Path.cwd() / "data"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"BELEGSYNC_DATA_DIR={str(path)!r} cannot be created ({exc.strerror})."
+        ) from exc
+    if not os.access(path, os.W_OK):
+        raise ConfigurationError(f"BELEGSYNC_DATA_DIR={str(path)!r} is not writable.")
+    return path.resolve()
+
+
+def _database(env: Mapping[str, str], data_dir: Path) -> dict[str, object]:
+    url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{data_dir / 'belegsync.sqlite3'}"
+    try:
+        db: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    except Exception as exc:
+        raise ConfigurationError(
+            f"DATABASE_URL is not a database URL ({exc}); "
+            "use sqlite:///path/file.sqlite3 or postgres://user@host/db."
+        ) from exc
+    engine = str(db.get("ENGINE", ""))
+    if engine.endswith("sqlite3"):
+        # WAL lets the web server read while the worker writes; IMMEDIATE takes
+        # the write lock at BEGIN, so concurrent writers wait (busy timeout)
+        # instead of failing with "database is locked" half-way.
+        db["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        }
+    elif engine.endswith("postgresql"):
+        db["CONN_HEALTH_CHECKS"] = True
+    else:
+        raise ConfigurationError(
+            f"DATABASE_URL names the engine {engine!r}; belegsync supports SQLite and PostgreSQL."
+        )
+    return db
+
+
+def _fernet_keys(env: Mapping[str, str], data_dir: Path) -> tuple[str, ...]:
+    raw = env.get("BELEGSYNC_FERNET_KEYS", "").strip()
+    keys = (
+        _list(env, "BELEGSYNC_FERNET_KEYS", "")
+        if raw
+        else (_secret_file(data_dir / "fernet.key", Fernet.generate_key().decode()),)
+    )
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError as exc:
+            raise ConfigurationError(
+                "BELEGSYNC_FERNET_KEYS holds a key that is not a Fernet key "
+                "(32 url-safe base64 bytes); generate one with `belegsync genkey`."
+            ) from exc
+    return keys
+
+
+def load(env: Mapping[str, str] | None = None) -> Config:
+    env = os.environ if env is None else env
+    data_dir = _data_dir(env)
+    secret_key = env.get("BELEGSYNC_SECRET_KEY", "").strip() or _secret_file(
+        data_dir / "secret_key", secrets.token_urlsafe(50)
+    )
+    if len(secret_key) < 32:
+        raise ConfigurationError("BELEGSYNC_SECRET_KEY is shorter than 32 characters.")
+    task_backend = env.get("BELEGSYNC_TASK_BACKEND", "database").strip() or "database"
+    if task_backend not in TASK_BACKENDS:
+        raise ConfigurationError(
+            f"BELEGSYNC_TASK_BACKEND={task_backend!r} is unknown; use one of "
+            f"{', '.join(TASK_BACKENDS)}."
+        )
+    redis_url = env.get("BELEGSYNC_REDIS_URL", "").strip()
+    if task_backend == "rq" and not redis_url:
+        raise ConfigurationError("BELEGSYNC_TASK_BACKEND=rq needs BELEGSYNC_REDIS_URL.")
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError(f"BELEGSYNC_REDIS_URL={redis_url!r} is not a redis:// URL.")
+    return Config(
+        data_dir=data_dir,
+        database=_database(env, data_dir),
+        secret_key=secret_key,
+        fernet_keys=_fernet_keys(env, data_dir),
+        task_backend=task_backend,
+        redis_url=redis_url,
+        debug=_bool(env, "BELEGSYNC_DEBUG", False),
+        allowed_hosts=_list(env, "BELEGSYNC_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"),
+        csrf_trusted_origins=_list(env, "BELEGSYNC_CSRF_TRUSTED_ORIGINS", ""),
+        time_zone=env.get("BELEGSYNC_TIME_ZONE", "Europe/Berlin"),
+    )

@@ -1,0 +1,116 @@
+"""What a source and a target are (DESIGN.md §2), and the data between them.
+
+Sources and targets import this module and :mod:`belegsync.bookkeeping`, never
+each other and never the sync engine. Adding a system means one folder under
+``sources/`` or ``targets/`` that implements one of these protocols and is
+named in :mod:`belegsync.connectors.registry`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from belegsync.bookkeeping import Voucher
+
+from .ratelimit import Limiter, NoLimit
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a source's last complete fetch ended (Singer's bookmark).
+
+    ``value`` is opaque to the engine (a timestamp, an id); it is stored only
+    after everything it covers is stored.
+    """
+
+    value: str = ""
+
+    @property
+    def is_start(self) -> bool:
+        return not self.value
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """One voucher as read from a source, with what the engine needs around it."""
+
+    voucher: Voucher
+    #: The source's own id of the order/invoice (e.g. Billbee order id).
+    source_id: str
+    #: Why the engine must not transfer it (start date, shop or state filter), if so.
+    skip_reason: str = ""
+    #: Source-specific facts a later step needs (order state, shop id, PDF link).
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A page of documents and the cursor that is safe to store once they are stored."""
+
+    documents: list[SourceDocument]
+    cursor: Cursor
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class RemoteRef:
+    """A voucher's identity in the target (a *binding* in OCA's words)."""
+
+    remote_id: str
+    url: str = ""
+    version: int | None = None
+    #: The remote copy was found by the dedupe step rather than created now.
+    adopted: bool = False
+    #: Remote state facts, e.g. whether a file is attached, whether it is paid.
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountChoice:
+    """An account a payment method can be mapped to (sevDesk check accounts …)."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AdapterContext:
+    """What an adapter is built from: one side's credentials, the settings, pacing."""
+
+    connection_id: int = 0
+    credentials: Mapping[str, Any] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    limiter: Limiter = field(default_factory=NoLimit)
+
+
+@runtime_checkable
+class Source(Protocol):
+    identifier: ClassVar[str]
+    verbose_name: ClassVar[str]
+
+    def fetch(self, cursor: Cursor, now: dt.datetime) -> Iterator[FetchResult]: ...
+
+    def pdf(self, document: SourceDocument) -> bytes | None: ...
+
+    def mark_transferred(self, document: SourceDocument) -> None: ...
+
+
+@runtime_checkable
+class Target(Protocol):
+    identifier: ClassVar[str]
+    verbose_name: ClassVar[str]
+
+    def find(self, voucher: Voucher) -> RemoteRef | None: ...
+
+    def create(self, voucher: Voucher) -> RemoteRef: ...
+
+    def attach(self, ref: RemoteRef, pdf: bytes, filename: str) -> RemoteRef: ...
+
+    def mark_paid(self, ref: RemoteRef, voucher: Voucher) -> RemoteRef: ...
+
+    def preview(self, voucher: Voucher) -> list[dict[str, Any]]:
+        """The exact request bodies ``create`` (and ``mark_paid``) would send."""
+        ...

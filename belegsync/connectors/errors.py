@@ -1,0 +1,107 @@
+"""The two families of failure every client raises (OCA connector's vocabulary).
+
+``RetryableError``: the request may succeed later unchanged (network, timeout,
+429, 5xx). ``PermanentError``: it will not, until someone changes data or
+settings (validation, auth, permission, not found). The sync engine decides
+what to do by family; the merchant sees ``message``; support sees ``raw``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class FailureReason(StrEnum):
+    """Why a document failed; the 'failed' list groups by this (pretix's enum, extended)."""
+
+    VALIDATION = "validation"  # the voucher's own data does not add up
+    REJECTED = "rejected"  # the target refused the voucher (4xx with issues)
+    AUTH = "auth"  # credentials wrong or revoked: pauses the connection
+    PERMISSION = "permission"  # credentials lack a right (scope, plan)
+    CONFIG = "config"  # a setting is missing or wrong (account mapping …)
+    UNAVAILABLE = "unavailable"  # retries exhausted on network / 5xx / 429
+    CONFLICT = "conflict"  # the remote copy changed or still exists
+    INTERNAL = "internal"  # a bug in belegsync: never the merchant's fault
+
+
+@dataclass(frozen=True)
+class RemoteIssue:
+    """One field-level complaint of a remote system, as it reported it."""
+
+    field: str
+    message: str
+
+
+@dataclass
+class ConnectorError(Exception):
+    message: str
+    raw: str = ""
+    status: int | None = None
+    issues: list[RemoteIssue] = field(default_factory=list)
+    reason: FailureReason = FailureReason.INTERNAL
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class RetryableError(ConnectorError):
+    """Try again later; ``retry_after`` seconds if the remote said so."""
+
+    retry_after: float | None = None
+    reason: FailureReason = FailureReason.UNAVAILABLE
+
+
+class RateLimited(RetryableError):
+    pass
+
+
+class ServerError(RetryableError):
+    pass
+
+
+@dataclass
+class NetworkError(RetryableError):
+    """Connection refused, reset or timed out: the request may or may not have arrived."""
+
+    #: The connection never opened, so the request surely did not arrive.
+    never_sent: bool = False
+
+
+@dataclass
+class PermanentError(ConnectorError):
+    reason: FailureReason = FailureReason.REJECTED
+
+
+@dataclass
+class AuthError(PermanentError):
+    reason: FailureReason = FailureReason.AUTH
+
+
+@dataclass
+class PermissionDenied(PermanentError):
+    reason: FailureReason = FailureReason.PERMISSION
+
+
+@dataclass
+class ValidationRejected(PermanentError):
+    reason: FailureReason = FailureReason.REJECTED
+
+
+@dataclass
+class NotFound(PermanentError):
+    reason: FailureReason = FailureReason.REJECTED
+
+
+@dataclass
+class Conflict(PermanentError):
+    reason: FailureReason = FailureReason.CONFLICT
+
+
+@dataclass
+class ConfigError(PermanentError):
+    reason: FailureReason = FailureReason.CONFIG

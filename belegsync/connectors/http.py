@@ -1,0 +1,232 @@
+"""The one HTTP client base every source and target client builds on.
+
+It owns timeouts, pacing (a :class:`Limiter` per remote account), the mapping
+of responses to typed errors, and the retry policy as data. Subclasses say how
+to authenticate and how their remote system words its errors.
+
+Retries and duplicates: a POST that timed out or lost its connection may have
+been carried out, so it is never repeated here; only a 429 ("the call will not
+be performed") or a connection that never opened is. The sync engine recovers
+the rest by asking the target first (the *find* step).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import httpx
+
+from .errors import (
+    AuthError,
+    ConnectorError,
+    NetworkError,
+    NotFound,
+    PermanentError,
+    PermissionDenied,
+    RateLimited,
+    RetryableError,
+    ServerError,
+    ValidationRejected,
+)
+from .ratelimit import Limiter, NoLimit
+
+log = logging.getLogger("belegsync.http")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RAW_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded in attempts and delay."""
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_delay)
+        ceiling = min(self.max_delay, self.base_delay * 2**attempt)
+        return random.uniform(0, ceiling)
+
+
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class ApiClient:
+    """Base for remote API clients. One instance per remote account."""
+
+    #: Name of the remote system in merchant-facing messages.
+    system: ClassVar[str] = "the remote system"
+    timeout: ClassVar[httpx.Timeout] = httpx.Timeout(30.0, connect=10.0)
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        limiter: Limiter | None = None,
+        limiter_key: str = "",
+        retry: RetryPolicy = RetryPolicy(),
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.limiter = limiter or NoLimit()
+        self.limiter_key = limiter_key or base_url
+        self.retry = retry
+        self._sleep = sleep
+        self.http = httpx.Client(
+            base_url=base_url,
+            timeout=self.timeout,
+            transport=transport,
+            headers=self.auth_headers(),
+            auth=self.auth(),
+        )
+
+    # -- what subclasses say -------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        return {}
+
+    def auth(self) -> httpx.Auth | None:
+        return None
+
+    def error_message(self, response: httpx.Response) -> str:
+        """The remote system's own words for a failed response."""
+        return response.text[:300]
+
+    def error_for(self, response: httpx.Response) -> ConnectorError:
+        """Map a failed response to the typed error family."""
+        status = response.status_code
+        raw = response.text[:RAW_LIMIT]
+        said = self.error_message(response)
+        if status == 401:
+            return AuthError(
+                f"{self.system} did not accept the credentials ({said}). "
+                "Check the API key in the connection settings.",
+                raw=raw,
+                status=status,
+            )
+        if status == 403:
+            return PermissionDenied(
+                f"{self.system} refused access ({said}). "
+                "The API key lacks a permission this connection needs.",
+                raw=raw,
+                status=status,
+            )
+        if status == 404:
+            return NotFound(f"{self.system}: not found ({said}).", raw=raw, status=status)
+        if status == 429:
+            return RateLimited(
+                f"{self.system} is rate limiting requests.",
+                raw=raw,
+                status=status,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if status >= 500:
+            return ServerError(
+                f"{self.system} answered with an error ({status}).",
+                raw=raw,
+                status=status,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        return ValidationRejected(
+            f"{self.system} rejected the request: {said}", raw=raw, status=status
+        )
+
+    # -- sending -------------------------------------------------------------
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Send with pacing and retries; return a 2xx/3xx response or raise typed."""
+        attempt = 0
+        while True:
+            try:
+                return self._send_once(method, path, **kwargs)
+            except RetryableError as error:
+                attempt += 1
+                if attempt >= self.retry.attempts or not self._may_repeat(method, error):
+                    raise
+                delay = self.retry.delay(attempt, error.retry_after)
+                log.info(
+                    "retrying %s %s after %s (attempt %d, in %.1fs)",
+                    method,
+                    path,
+                    type(error).__name__,
+                    attempt,
+                    delay,
+                )
+                self._sleep(delay)
+
+    def _may_repeat(self, method: str, error: RetryableError) -> bool:
+        if method.upper() in IDEMPOTENT_METHODS:
+            return True
+        return isinstance(error, RateLimited) or (
+            isinstance(error, NetworkError) and error.never_sent
+        )
+
+    def _send_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        self.limiter.acquire(self.limiter_key)
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.ConnectError as exc:
+            raise NetworkError(
+                f"{self.system} cannot be reached ({exc}).", raw=repr(exc), never_sent=True
+            ) from exc
+        except httpx.TimeoutException as exc:
+            raise NetworkError(f"{self.system} did not answer in time.", raw=repr(exc)) from exc
+        except httpx.TransportError as exc:
+            raise NetworkError(
+                f"The connection to {self.system} broke ({exc}).", raw=repr(exc)
+            ) from exc
+        if response.status_code >= 400:
+            raise self.error_for(response)
+        return response
+
+    def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.request(method, path, **kwargs)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise PermanentError(
+                f"{self.system} sent an answer that is not JSON.",
+                raw=response.text[:RAW_LIMIT],
+                status=response.status_code,
+            ) from exc
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def redact(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers safe to log: credentials replaced."""
+    secret = {"authorization", "x-billbee-api-key", "cookie", "set-cookie"}
+    return {k: ("***" if k.lower() in secret else v) for k, v in headers.items()}

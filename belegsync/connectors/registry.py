@@ -1,0 +1,64 @@
+"""The one registry of source and target kinds: identifier → class (a plain dict).
+
+Classes are named by import path and loaded on first use, so the registry does
+not import every adapter (and its dependencies) at start-up.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import import_module
+from typing import Any
+
+from .base import AdapterContext, Source, Target
+
+SOURCES: dict[str, str] = {
+    "memory": "belegsync.sources.memory.MemorySource",
+}
+
+TARGETS: dict[str, str] = {
+    "memory": "belegsync.targets.memory.MemoryTarget",
+}
+
+#: Kinds that exist for tests and the demo; not offered when a merchant sets up a connection.
+INTERNAL_KINDS = frozenset({"memory"})
+
+
+class UnknownKind(LookupError):
+    pass
+
+
+@cache
+def _load(path: str) -> Any:
+    module, name = path.rsplit(".", 1)
+    return getattr(import_module(module), name)
+
+
+def source_class(kind: str) -> type[Source]:
+    try:
+        return _load(SOURCES[kind])  # type: ignore[no-any-return]
+    except KeyError:
+        raise UnknownKind(f"No source of kind {kind!r}; known: {', '.join(SOURCES)}") from None
+
+
+def target_class(kind: str) -> type[Target]:
+    try:
+        return _load(TARGETS[kind])  # type: ignore[no-any-return]
+    except KeyError:
+        raise UnknownKind(f"No target of kind {kind!r}; known: {', '.join(TARGETS)}") from None
+
+
+def make_source(kind: str, context: AdapterContext) -> Source:
+    return source_class(kind)(context)  # type: ignore[call-arg]
+
+
+def make_target(kind: str, context: AdapterContext) -> Target:
+    return target_class(kind)(context)  # type: ignore[call-arg]
+
+
+def choices(registry: dict[str, str], internal: bool = False) -> list[tuple[str, str]]:
+    return [
+        (kind, _load(path).verbose_name)
+        for kind, path in registry.items()
+        if internal or kind not in INTERNAL_KINDS
+    ]

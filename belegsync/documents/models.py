@@ -1,0 +1,198 @@
+"""Organisations, their connections, the documents moved through them, and history."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from belegsync.bookkeeping import Voucher, VoucherKind, voucher_from_dict
+
+from .fields import EncryptedJSONField
+from .states import State
+
+DEFAULT_SYNC_INTERVAL = 3600
+MIN_SYNC_INTERVAL = 60
+
+
+class Organisation(models.Model):
+    """A merchant: the unit of tenancy. Users see only their organisation's data."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    #: The global "sync enabled" switch of the first product page.
+    sync_enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation}"
+
+
+class Connection(models.Model):
+    """One source feeding one target, with its credentials, settings and cursor."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="connections"
+    )
+    name = models.CharField(_("internal name"), max_length=120)
+    source_kind = models.CharField(max_length=40)
+    target_kind = models.CharField(max_length=40)
+    #: {"source": {...}, "target": {...}}: API keys and passwords, Fernet-encrypted.
+    credentials = EncryptedJSONField(blank=True, default=dict)
+    #: Adapter settings (shops, states, account mapping …); no secrets.
+    settings = models.JSONField(blank=True, default=dict)
+    enabled = models.BooleanField(_("sync enabled"), default=True)
+    cursor = models.CharField(max_length=200, blank=True)
+    sync_interval = models.PositiveIntegerField(
+        default=DEFAULT_SYNC_INTERVAL, validators=[MinValueValidator(MIN_SYNC_INTERVAL)]
+    )
+    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    #: Set when the target or source refused the credentials: no document fails one by one.
+    paused_reason = models.TextField(blank=True)
+    #: Per-connection mutual exclusion of sync cycles, held by a conditional UPDATE.
+    sync_owner = models.CharField(max_length=100, blank=True)
+    sync_lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="connection_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.enabled and not self.paused_reason and self.organisation.sync_enabled
+
+
+class Document(models.Model):
+    """A voucher of a connection on its way to the target."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="documents")
+    source_number = models.CharField(_("number"), max_length=100)
+    source_id = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(
+        max_length=20, choices=[(k.value, k.value) for k in VoucherKind], default="invoice"
+    )
+    invoice_date = models.DateField(null=True, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    total_net = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    total_gross = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    voucher = models.JSONField(default=dict)
+    #: Newer data from the source for a document already transferred: applied by re-upload.
+    pending_voucher = models.JSONField(null=True, blank=True)
+    meta = models.JSONField(blank=True, default=dict)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.WAITING)
+    skip_reason = models.TextField(blank=True)
+    remote_id = models.CharField(max_length=100, blank=True)
+    remote_url = models.URLField(max_length=500, blank=True)
+    #: Results of the transfer steps done so far: a retry resumes at the first missing one.
+    steps = models.JSONField(blank=True, default=dict)
+    failure_reason = models.CharField(max_length=20, blank=True)
+    failure_message = models.TextField(blank=True)
+    raw_error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "kind", "source_number"], name="document_number_unique"
+            )
+        ]
+        indexes = [
+            # the lists: one state of one connection, newest first (keyset on id)
+            models.Index(fields=["connection", "state", "-id"], name="doc_conn_state_id"),
+            # the claim: waiting documents whose retry time has come
+            models.Index(fields=["state", "retry_at"], name="doc_state_retry"),
+            models.Index(fields=["state", "lease_until"], name="doc_state_lease"),
+            models.Index(fields=["connection", "invoice_date"], name="doc_conn_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.source_number
+
+    def as_voucher(self) -> Voucher:
+        return voucher_from_dict(self.voucher)
+
+
+class DocumentFile(models.Model):
+    """The document's PDF, kept in the database so every worker on every machine sees it."""
+
+    document = models.OneToOneField(Document, on_delete=models.CASCADE, related_name="file")
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    @classmethod
+    def store(cls, document: Document, content: bytes, filename: str) -> DocumentFile:
+        file, _ = cls.objects.update_or_create(
+            document=document,
+            defaults={
+                "filename": filename,
+                "content": content,
+                "size": len(content),
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "fetched_at": timezone.now(),
+            },
+        )
+        return file
+
+
+class AppendOnly(Exception):
+    pass
+
+
+class Event(models.Model):
+    """Append-only history of a document: who, when, what, and the remote's answer."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    #: "system", a worker id, or the username of the merchant who acted.
+    actor = models.CharField(max_length=150)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+    detail = models.JSONField(blank=True, default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["document", "at"], name="event_doc_at")]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnly("Events are history: they are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnly("Events are history: they are never deleted.")

@@ -1,0 +1,126 @@
+"""One sync cycle of a connection: fetch what is new since the cursor, then transfer.
+
+Only one cycle per connection runs at a time, held by a conditional UPDATE on
+the connection row (works across processes and machines, on SQLite and
+PostgreSQL). The cursor is saved after the page it covers is stored, never
+before, so a crash re-reads a page rather than losing one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from belegsync.connectors.base import Cursor
+from belegsync.connectors.errors import AuthError
+from belegsync.documents.models import Connection
+
+from .adapters import source_for, target_for
+from .ingest import IngestReport, store_all
+from .transfer import claim_next, transfer
+
+log = logging.getLogger("belegsync.sync")
+
+CYCLE_LEASE = dt.timedelta(minutes=30)
+
+
+@dataclass
+class CycleReport:
+    connection_id: int
+    ran: bool = True
+    fetched: IngestReport = field(default_factory=IngestReport)
+    transferred: int = 0
+    failed: int = 0
+    retried: int = 0
+    seconds: float = 0.0
+    note: str = ""
+
+
+def _acquire(connection_id: int, owner: str, now: dt.datetime) -> bool:
+    free = Q(sync_owner="") | Q(sync_lease_until__lt=now)
+    return (
+        Connection.objects.filter(Q(pk=connection_id) & free).update(
+            sync_owner=owner, sync_lease_until=now + CYCLE_LEASE
+        )
+        == 1
+    )
+
+
+def _release(connection_id: int, owner: str) -> None:
+    Connection.objects.filter(pk=connection_id, sync_owner=owner).update(
+        sync_owner="", sync_lease_until=None
+    )
+
+
+def fetch(connection: Connection, now: dt.datetime, actor: str) -> IngestReport:
+    report = IngestReport()
+    source = source_for(connection)
+    cursor_value = connection.cursor
+    for page in source.fetch(Cursor(cursor_value), now):
+        report.add(store_all(connection, page.documents, actor))
+        Connection.objects.filter(pk=connection.pk).update(cursor=page.cursor.value)
+    return report
+
+
+def transfer_waiting(
+    connection: Connection, worker: str, *, budget_seconds: float = 600
+) -> tuple[int, int, int]:
+    """Transfer this connection's claimable documents until none is left or time is up."""
+    source, target = source_for(connection), target_for(connection)
+    done = failed = retried = 0
+    deadline = time.monotonic() + budget_seconds
+    while time.monotonic() < deadline:
+        document = claim_next(worker, connection_id=connection.pk)
+        if document is None:
+            break
+        result = transfer(document, source, target, worker)
+        if result.state == "done":
+            done += 1
+        elif result.state == "failed":
+            failed += 1
+        else:
+            retried += 1
+        if Connection.objects.filter(pk=connection.pk).exclude(paused_reason="").exists():
+            break
+    return done, failed, retried
+
+
+def run_cycle(connection_id: int, worker: str, *, fetch_first: bool = True) -> CycleReport:
+    started = time.monotonic()
+    now = timezone.now()
+    report = CycleReport(connection_id)
+    if not _acquire(connection_id, worker, now):
+        report.ran, report.note = False, "another cycle of this connection is running"
+        return report
+    try:
+        connection = Connection.objects.select_related("organisation").get(pk=connection_id)
+        if not connection.is_active:
+            report.ran, report.note = False, "sync disabled or paused"
+            return report
+        try:
+            if fetch_first:
+                report.fetched = fetch(connection, now, worker)
+        except AuthError as error:
+            Connection.objects.filter(pk=connection_id).update(paused_reason=error.message)
+            report.note = error.message
+            return report
+        report.transferred, report.failed, report.retried = transfer_waiting(connection, worker)
+    finally:
+        Connection.objects.filter(pk=connection_id).update(last_sync_at=timezone.now())
+        _release(connection_id, worker)
+        report.seconds = time.monotonic() - started
+        log.info(
+            "cycle connection=%s fetched=%s transferred=%s failed=%s retried=%s seconds=%.2f",
+            connection_id,
+            report.fetched.created + report.fetched.updated,
+            report.transferred,
+            report.failed,
+            report.retried,
+            report.seconds,
+        )
+    return report

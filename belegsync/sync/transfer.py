@@ -1,0 +1,289 @@
+"""Moving one document to its target: claim, then recorded idempotent steps (DESIGN §5).
+
+The remote APIs have no idempotency keys, so exactly-once comes from order:
+
+1. *claim* ``waiting → processing`` with a lease; a dead worker's claim
+   returns after the lease (*takeover*).
+2. *find*: while no remote id is stored, ask the target for the voucher number
+   first and adopt what is there. Only then *create*, and store the remote id
+   the moment it is known. A crash between the two is healed by the next find.
+3. *attach* the PDF, *mark paid*, *mark transferred* in the source: each
+   stores its result before the next begins; a retry resumes at the first
+   step without one.
+4. *complete* → done.
+
+Every write of a step is fenced by the lease: a worker whose lease was taken
+over cannot record anything any more (:class:`LeaseLost`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from dataclasses import asdict
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from belegsync.connectors.base import RemoteRef, Source, SourceDocument, Target
+from belegsync.connectors.errors import (
+    AuthError,
+    ConnectorError,
+    FailureReason,
+    PermanentError,
+    RetryableError,
+)
+from belegsync.documents.models import Connection, Document, DocumentFile, Event
+from belegsync.documents.states import IllegalTransition, State, transition
+
+log = logging.getLogger("belegsync.sync")
+
+LEASE = dt.timedelta(minutes=5)
+#: Transfers of one document retried within one failure streak before it is failed.
+MAX_ATTEMPTS = 6
+BACKOFF_BASE = dt.timedelta(seconds=30)
+BACKOFF_MAX = dt.timedelta(hours=1)
+
+
+class LeaseLost(Exception):
+    """Another worker took the document over: stop without writing."""
+
+
+def claimable(now: dt.datetime) -> Q:
+    """Documents a worker may claim now: waiting and due, or abandoned by a dead worker."""
+    waiting = Q(state=State.WAITING) & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+    abandoned = Q(state=State.PROCESSING, lease_until__lt=now)
+    active = Q(
+        connection__enabled=True,
+        connection__paused_reason="",
+        connection__organisation__sync_enabled=True,
+    )
+    return (waiting | abandoned) & active
+
+
+def claim_next(
+    worker: str, *, connection_id: int | None = None, now: dt.datetime | None = None
+) -> Document | None:
+    """Claim the oldest claimable document, or None. Safe with any number of workers."""
+    for _ in range(20):
+        now = now or timezone.now()
+        candidates = Document.objects.filter(claimable(now))
+        if connection_id is not None:
+            candidates = candidates.filter(connection_id=connection_id)
+        with transaction.atomic():
+            document = candidates.select_for_update(skip_locked=True).order_by("id").first()
+            if document is None:
+                return None
+            action = "claim" if document.state == State.WAITING else "takeover"
+            fence = {} if action == "claim" else {"lease_until__lt": now}
+            try:
+                return transition(
+                    document,
+                    action,
+                    actor=worker,
+                    message="" if action == "claim" else f"taken over from {document.lease_owner}",
+                    extra_filter=fence,
+                    lease_owner=worker,
+                    lease_until=now + LEASE,
+                    attempts=F("attempts") + 1,
+                )
+            except IllegalTransition:
+                continue  # another worker was faster; take the next one
+        now = None
+    return None
+
+
+def _record(document: Document, worker: str, step: str, result: dict[str, Any]) -> None:
+    """Store a step's result, fenced by the lease, with its Event, in one transaction."""
+    steps = {**document.steps, step: result}
+    with transaction.atomic():
+        rows = Document.objects.filter(
+            pk=document.pk, state=State.PROCESSING, lease_owner=worker
+        ).update(steps=steps, lease_until=timezone.now() + LEASE)
+        if rows != 1:
+            raise LeaseLost(document.source_number)
+        Event.objects.create(
+            document=document,
+            actor=worker,
+            action=f"step_{step}",
+            from_state=State.PROCESSING,
+            to_state=State.PROCESSING,
+            message=_step_message(step, result),
+            detail=result,
+        )
+    document.steps = steps
+    log.info(
+        "step=%s document=%s connection=%s worker=%s",
+        step,
+        document.pk,
+        document.connection_id,
+        worker,
+    )
+
+
+def _step_message(step: str, result: dict[str, Any]) -> str:
+    if step == "remote":
+        verb = "found existing" if result.get("adopted") else "created"
+        return f"{verb} in target: {result.get('remote_id')}"
+    return {
+        "attach": "PDF attached" if result.get("attached") else "no PDF to attach",
+        "mark_paid": "marked as paid" if result.get("paid") else "left open",
+        "mark_transferred": "marked as transferred in the source",
+    }.get(step, step)
+
+
+def _ref(document: Document) -> RemoteRef | None:
+    data = document.steps.get("remote")
+    return RemoteRef(**data) if data else None
+
+
+def _pdf(document: Document, source: Source, sd: SourceDocument) -> bytes | None:
+    stored = DocumentFile.objects.filter(document=document).first()
+    if stored is not None:
+        return bytes(stored.content)
+    content = source.pdf(sd)
+    if content:
+        DocumentFile.store(document, content, f"{document.source_number}.pdf")
+    return content
+
+
+def run_steps(document: Document, source: Source, target: Target, worker: str) -> RemoteRef:
+    """Run the steps that have no stored result yet; return the remote binding."""
+    voucher = document.as_voucher()
+    sd = SourceDocument(voucher=voucher, source_id=document.source_id, meta=document.meta)
+    settings = document.connection.settings
+    ref = _ref(document)
+    if ref is None:
+        ref = target.find(voucher) or target.create(voucher)
+        _record(document, worker, "remote", asdict(ref))
+    if "attach" not in document.steps:
+        pdf = _pdf(document, source, sd) if settings.get("transfer_pdf", True) else None
+        if pdf:
+            ref = target.attach(ref, pdf, f"{document.source_number}.pdf")
+        _record(document, worker, "attach", {"attached": bool(pdf)})
+    if "mark_paid" not in document.steps:
+        wanted = settings.get("mark_paid", False) and voucher.is_paid
+        if wanted:
+            ref = target.mark_paid(ref, voucher)
+        _record(document, worker, "mark_paid", {"paid": bool(wanted)})
+    if "mark_transferred" not in document.steps:
+        source.mark_transferred(sd)
+        _record(document, worker, "mark_transferred", {})
+    return ref
+
+
+def backoff(attempt: int) -> dt.timedelta:
+    """Exponential with full jitter: 30 s, 1 min, 2 min … capped at an hour."""
+    ceiling = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** max(0, attempt - 1))
+    return dt.timedelta(
+        seconds=random.uniform(ceiling.total_seconds() / 2, ceiling.total_seconds())
+    )
+
+
+def transfer(document: Document, source: Source, target: Target, worker: str) -> Document:
+    """Transfer a claimed document; always leaves it done, waiting (retry) or failed."""
+    try:
+        ref = run_steps(document, source, target, worker)
+    except LeaseLost:
+        log.warning("lease lost document=%s worker=%s", document.pk, worker)
+        return document
+    except RetryableError as error:
+        return _retry_later(document, worker, error)
+    except AuthError as error:
+        return _pause_connection(document, worker, error)
+    except PermanentError as error:
+        return _fail(document, worker, error.reason, error.message, error.raw)
+    except Exception as error:
+        log.exception("internal error document=%s worker=%s", document.pk, worker)
+        return _fail(
+            document,
+            worker,
+            FailureReason.INTERNAL,
+            f"belegsync hit an internal error ({type(error).__name__}); support has the details.",
+            repr(error),
+        )
+    return transition(
+        document,
+        "complete",
+        actor=worker,
+        extra_filter={"lease_owner": worker},
+        message=f"transferred: {ref.remote_id}",
+        remote_id=ref.remote_id,
+        remote_url=ref.url,
+        lease_owner="",
+        lease_until=None,
+        retry_at=None,
+        failure_reason="",
+        failure_message="",
+        raw_error="",
+    )
+
+
+def _retry_later(document: Document, worker: str, error: RetryableError) -> Document:
+    now = timezone.now()
+    attempts = Document.objects.filter(pk=document.pk).values_list("attempts", flat=True).get()
+    if attempts >= MAX_ATTEMPTS:
+        retry_at = now + BACKOFF_MAX
+        message = (
+            f"The target is unavailable ({error.message}); tried {attempts} times. "
+            f"Will retry at {timezone.localtime(retry_at):%Y-%m-%d %H:%M}."
+        )
+        return _fail(
+            document, worker, FailureReason.UNAVAILABLE, message, error.raw, retry_at=retry_at
+        )
+    delay = backoff(attempts)
+    if error.retry_after:
+        delay = max(delay, dt.timedelta(seconds=error.retry_after))
+    return transition(
+        document,
+        "release",
+        actor=worker,
+        extra_filter={"lease_owner": worker},
+        message=f"{error.message} Will retry at {timezone.localtime(now + delay):%H:%M:%S}.",
+        detail={"raw": error.raw[:500], "status": error.status},
+        retry_at=now + delay,
+        lease_owner="",
+        lease_until=None,
+    )
+
+
+def _fail(
+    document: Document,
+    worker: str,
+    reason: FailureReason,
+    message: str,
+    raw: str,
+    retry_at: dt.datetime | None = None,
+) -> Document:
+    return transition(
+        document,
+        "fail",
+        actor=worker,
+        extra_filter={"lease_owner": worker},
+        message=message,
+        detail={"reason": reason.value},
+        failure_reason=reason.value,
+        failure_message=message,
+        raw_error=raw,
+        retry_at=retry_at,
+        lease_owner="",
+        lease_until=None,
+    )
+
+
+def _pause_connection(document: Document, worker: str, error: ConnectorError) -> Document:
+    """Credentials refused: pause the whole connection; the document waits, it did not fail."""
+    Connection.objects.filter(pk=document.connection_id).update(paused_reason=error.message)
+    log.warning("connection paused connection=%s reason=auth", document.connection_id)
+    return transition(
+        document,
+        "release",
+        actor=worker,
+        extra_filter={"lease_owner": worker},
+        message=f"Connection paused: {error.message}",
+        lease_owner="",
+        lease_until=None,
+    )

@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "belegsync.documents",
     "belegsync.sync",
+    "belegsync.exports",
+    "belegsync.fakes",
     "belegsync.web",
 ]
 

@@ -14,10 +14,14 @@ from .base import AdapterContext, Source, Target
 
 SOURCES: dict[str, str] = {
     "memory": "belegsync.sources.memory.MemorySource",
+    # [afterbuy-csv] registers its source here
+    # [billbee] registers its source here
 }
 
 TARGETS: dict[str, str] = {
     "memory": "belegsync.targets.memory.MemoryTarget",
+    # [lexoffice] registers its target here
+    # [sevdesk] registers its target here
 }
 
 #: Kinds that exist for tests and the demo; not offered when a merchant sets up a connection.

@@ -1,1 +1,5 @@
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []

@@ -111,6 +111,14 @@ class Target(Protocol):
 
     def mark_paid(self, ref: RemoteRef, voucher: Voucher) -> RemoteRef: ...
 
-    def preview(self, voucher: Voucher) -> list[dict[str, Any]]:
-        """The exact request bodies ``create`` (and ``mark_paid``) would send."""
+    def preview(self, voucher: Voucher) -> dict[str, Any]:
+        """The exact JSON body ``create`` would send for ``voucher``; sends nothing."""
         ...
+
+
+#: Optional class attributes of an adapter, read by the web UI and the engine:
+#:   ``rate: Rate``                      the remote's documented limit (pacing)
+#:   ``credentials_form: type[Form]``    fields stored encrypted in credentials[side]
+#:   ``settings_form: type[Form]``       fields stored in Connection.settings
+#:   ``check_credentials(context)``      classmethod: raise a ConnectorError when the
+#:                                       remote refuses them (run on save)

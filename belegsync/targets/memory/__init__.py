@@ -77,8 +77,8 @@ class MemoryTarget:
             self.account.paid.add(ref.remote_id)
         return ref
 
-    def preview(self, voucher: Voucher) -> list[dict[str, Any]]:
-        return [{"method": "POST", "path": "/vouchers", "body": voucher_to_dict(voucher)}]
+    def preview(self, voucher: Voucher) -> dict[str, Any]:
+        return voucher_to_dict(voucher)
 
     @classmethod
     def reset(cls) -> None:

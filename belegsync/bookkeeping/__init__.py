@@ -4,7 +4,15 @@ Every source turns what it reads into a :class:`Voucher`; every target turns a
 :class:`Voucher` into its own request. See docs/architecture.md.
 """
 
-from .money import CENT, ZERO, gross_from_net, net_from_gross, round_cents, tax_of_net
+from .money import (
+    CENT,
+    ZERO,
+    format_rate,
+    gross_from_net,
+    net_from_gross,
+    round_cents,
+    tax_of_net,
+)
 from .serialization import voucher_from_dict, voucher_to_dict
 from .tax import TaxTreatment, allowed_rates, derive_treatment
 from .validation import InvalidVoucher, Problem, ensure_valid, validate
@@ -26,6 +34,7 @@ __all__ = [
     "allowed_rates",
     "derive_treatment",
     "ensure_valid",
+    "format_rate",
     "gross_from_net",
     "net_from_gross",
     "round_cents",

@@ -33,3 +33,9 @@ def net_from_gross(gross: Decimal, tax_rate: Decimal) -> Decimal:
 def tax_of_net(net: Decimal, tax_rate: Decimal) -> Decimal:
     """Tax on a net amount at ``tax_rate`` percent, rounded to cents."""
     return round_cents(net * tax_rate / HUNDRED)
+
+
+def format_rate(rate: Decimal) -> str:
+    """A tax rate for people: ``19``, ``5.5``, ``25.5`` (no exponent, no trailing zeros)."""
+    text = format(rate.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .money import CENT, ZERO, gross_from_net, round_cents, tax_of_net
+from .money import CENT, ZERO, format_rate, gross_from_net, round_cents, tax_of_net
 from .tax import TaxTreatment, allowed_rates
 from .voucher import Line, LineCategory, Voucher, VoucherKind
 
@@ -169,7 +169,7 @@ def _check_line(v: Voucher, index: int, line: Line) -> list[Problem]:
             Problem(
                 f"{where}.tax_rate",
                 "rate_not_allowed",
-                f"{line.tax_rate.normalize()} % is not a valid rate for "
+                f"{format_rate(line.tax_rate)} % is not a valid rate for "
                 f"{TREATMENT_NAMES[treatment]} to {v.party.country}.",
             )
         )
@@ -180,7 +180,7 @@ def _check_line(v: Voucher, index: int, line: Line) -> list[Problem]:
                 f"{where}.gross",
                 "line_tax_mismatch",
                 f"Gross {line.gross} does not match net {line.net} at "
-                f"{line.tax_rate.normalize()} % (expected {expected_gross}).",
+                f"{format_rate(line.tax_rate)} % (expected {expected_gross}).",
             )
         )
     return problems
@@ -218,9 +218,9 @@ def _check_tax_groups(v: Voucher) -> list[Problem]:
         if abs(group.tax - expected) > tolerance:
             problems.append(
                 Problem(
-                    f"tax[{group.rate}]",
+                    f"tax[{format_rate(group.rate)}]",
                     "tax_group_mismatch",
-                    f"Tax at {group.rate} % is {group.tax}, expected {expected} "
+                    f"Tax at {format_rate(group.rate)} % is {group.tax}, expected {expected} "
                     f"on net {group.net}.",
                 )
             )

@@ -144,7 +144,7 @@ class Voucher:
         """Lines summed per tax rate, highest rate first."""
         groups: dict[Decimal, list[Line]] = {}
         for line in self.lines:
-            groups.setdefault(line.tax_rate.normalize(), []).append(line)
+            groups.setdefault(line.tax_rate, []).append(line)
         return tuple(
             TaxGroup(
                 rate=rate,

@@ -66,7 +66,7 @@ MOVES: dict[str, Move] = {
 class IllegalTransition(Exception):
     def __init__(self, document: Document, action: str, current: str) -> None:
         move = MOVES[action]
-        allowed = ", ".join(sorted(State(s).label for s in move.sources))
+        allowed = ", ".join(sorted(str(State(s).label) for s in move.sources))
         self.document = document
         self.action = action
         super().__init__(

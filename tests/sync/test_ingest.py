@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+import pytest
+
+from belegsync.bookkeeping import VoucherKind
+from belegsync.connectors.base import SourceDocument
+from belegsync.documents.models import Document
+from belegsync.documents.states import State
+from belegsync.sync.ingest import store, store_all
+from tests.conftest import make_voucher
+
+pytestmark = pytest.mark.django_db
+
+
+def sd(number="RE-1", skip="", **changes) -> SourceDocument:
+    return SourceDocument(
+        make_voucher(number, **changes), source_id=f"o-{number}", skip_reason=skip
+    )
+
+
+def test_it_creates_a_waiting_document_once(connection):
+    assert store(connection, sd()) == "created"
+    assert store(connection, sd()) == "unchanged"
+    document = Document.objects.get()
+    assert (document.state, document.total_gross) == (State.WAITING, Decimal("44.95"))
+    assert document.events.get().action == "import"
+
+
+def test_a_voucher_that_does_not_add_up_fails_with_the_reason(connection):
+    assert store(connection, sd(total_gross=Decimal("45.00"))) == "failed"
+    document = Document.objects.get()
+    assert document.state == State.FAILED
+    assert document.failure_reason == "validation"
+    assert "not the sum of the lines" in document.failure_message
+
+
+def test_corrected_data_brings_a_failed_document_back_to_waiting(connection):
+    store(connection, sd(total_gross=Decimal("45.00")))
+    assert store(connection, sd()) == "updated"
+    assert Document.objects.get().state == State.WAITING
+
+
+def test_skipped_documents_are_kept_and_become_eligible(connection):
+    assert store(connection, sd(skip="order state 'open' does not qualify")) == "skipped"
+    assert Document.objects.get().state == State.SKIPPED
+    store(connection, sd())
+    assert Document.objects.get().state == State.WAITING
+
+
+def test_newer_data_for_a_done_document_waits_for_reupload(connection):
+    store(connection, sd())
+    Document.objects.update(state=State.DONE)
+    changed = sd(shop="other shop")
+    assert store(connection, changed) == "pending_reupload"
+    document = Document.objects.get()
+    assert document.state == State.DONE
+    assert document.voucher["shop"] == ""
+    assert document.pending_voucher["shop"] == "other shop"
+    assert store(connection, changed) == "unchanged"
+
+
+def test_store_all_counts_outcomes(connection):
+    report = store_all(connection, [sd("A"), sd("B"), sd("B"), sd("C", total_net=Decimal(1))])
+    assert (report.created, report.unchanged, report.failed) == (2, 1, 1)
+    assert report.numbers_failed == ["C"]
+
+
+def test_a_credit_note_and_an_invoice_may_share_a_number(connection):
+    note = dataclasses.replace(make_voucher("X-1"), kind=VoucherKind.CREDIT_NOTE, refers_to="X-0")
+    store(connection, SourceDocument(note, source_id="n"))
+    store(connection, sd("X-1"))
+    assert Document.objects.count() == 2

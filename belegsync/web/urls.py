@@ -1,5 +1,34 @@
+"""URLs of the web shell, and the integrations' pages included under their prefix."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.contrib.auth.decorators import login_not_required
+from django.urls import URLPattern, URLResolver, include, path
+from django.views.i18n import set_language
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .views import auth, connections, dashboard, documents, health
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    # the language switch works on the login page too
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("healthz", health.healthz, name="healthz"),
+    path("organisation/sync/", dashboard.toggle_organisation_sync, name="organisation_sync"),
+    path("documents/", documents.document_list, name="documents"),
+    path("documents/bulk/", documents.bulk_action, name="documents_bulk"),
+    path("documents/<int:pk>/", documents.document_detail, name="document"),
+    path("documents/<int:pk>/pdf/", documents.document_pdf, name="document_pdf"),
+    path("documents/<int:pk>/<str:action>/", documents.document_action, name="document_action"),
+    path("connections/", connections.connection_list, name="connections"),
+    path("connections/new/", connections.connection_edit, name="connection_new"),
+    path("connections/<int:pk>/", connections.connection_edit, name="connection_edit"),
+    path("connections/<int:pk>/enabled/", connections.toggle_enabled, name="connection_enabled"),
+    path("connections/<int:pk>/sync-now/", connections.sync_now, name="connection_sync_now"),
+    path("afterbuy/", include("belegsync.sources.afterbuy.urls")),
+    path("billbee/", include("belegsync.sources.billbee.urls")),
+    path("lexoffice/", include("belegsync.targets.lexoffice.urls")),
+    path("sevdesk/", include("belegsync.targets.sevdesk.urls")),
+    path("exports/", include("belegsync.exports.urls")),
+]

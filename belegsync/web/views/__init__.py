@@ -1,0 +1,1 @@
+"""The web shell's views: thin layers over documents.actions, sync.scheduler and the registry."""

@@ -24,6 +24,13 @@ TARGETS: dict[str, str] = {
     # [sevdesk] registers its target here
 }
 
+#: Readers of source files for ``belegsync preview``: a function ``(path) -> Iterator[
+#: tuple[document number, Voucher | list of error messages]]``, in file order.
+FILE_READERS: dict[str, str] = {
+    "afterbuy-csv": "belegsync.sources.afterbuy.csv.read_for_preview",
+    "billbee-json": "belegsync.sources.billbee.preview.read_for_preview",
+}
+
 #: Kinds that exist for tests and the demo; not offered when a merchant sets up a connection.
 INTERNAL_KINDS = frozenset({"memory"})
 
@@ -50,6 +57,13 @@ def target_class(kind: str) -> type[Target]:
         return _load(TARGETS[kind])  # type: ignore[no-any-return]
     except KeyError:
         raise UnknownKind(f"No target of kind {kind!r}; known: {', '.join(TARGETS)}") from None
+
+
+def file_reader(name: str) -> Any:
+    try:
+        return _load(FILE_READERS[name])
+    except KeyError:
+        raise UnknownKind(f"No file reader {name!r}; known: {', '.join(FILE_READERS)}") from None
 
 
 def make_source(kind: str, context: AdapterContext) -> Source:

@@ -17,8 +17,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from belegsync.connectors.base import Cursor
-from belegsync.connectors.errors import AuthError
-from belegsync.documents.models import Connection
+from belegsync.connectors.errors import AuthError, FailureReason
+from belegsync.documents.models import Connection, Document
+from belegsync.documents.states import IllegalTransition, State, transition
 
 from .adapters import source_for, target_for
 from .ingest import IngestReport, store_all
@@ -67,6 +68,31 @@ def fetch(connection: Connection, now: dt.datetime, actor: str) -> IngestReport:
     return report
 
 
+def requeue_unavailable(connection: Connection, now: dt.datetime) -> int:
+    """Documents failed as 'target unavailable' go back to waiting once their retry time came."""
+    due = Document.objects.filter(
+        connection=connection,
+        state=State.FAILED,
+        failure_reason=FailureReason.UNAVAILABLE,
+        retry_at__lte=now,
+    )
+    count = 0
+    for document in due:
+        try:
+            transition(
+                document,
+                "reset",
+                actor="system",
+                message="retrying: target unavailable",
+                attempts=0,
+                retry_at=None,
+            )
+            count += 1
+        except IllegalTransition:
+            continue  # the merchant acted on it meanwhile
+    return count
+
+
 def transfer_waiting(
     connection: Connection, worker: str, *, budget_seconds: float = 600
 ) -> tuple[int, int, int]:
@@ -109,6 +135,7 @@ def run_cycle(connection_id: int, worker: str, *, fetch_first: bool = True) -> C
             Connection.objects.filter(pk=connection_id).update(paused_reason=error.message)
             report.note = error.message
             return report
+        requeue_unavailable(connection, now)
         report.transferred, report.failed, report.retried = transfer_waiting(connection, worker)
     finally:
         Connection.objects.filter(pk=connection_id).update(last_sync_at=timezone.now())

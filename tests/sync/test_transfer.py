@@ -205,3 +205,16 @@ def test_two_workers_never_transfer_the_same_document_twice(connection):
     assert set(Document.objects.values_list("state", flat=True)) == {State.DONE}
     claimers = set(Document.objects.values_list("events__actor", flat=True)) - {"system"}
     assert len(claimers) == 2, "both workers took part"
+
+
+@pytest.mark.django_db
+def test_a_document_failed_as_unavailable_is_retried_by_a_later_cycle(connection):
+    feed(connection, 1)
+    store_all(connection, STORE.changes[connection.pk])
+    Document.objects.update(
+        state=State.FAILED, failure_reason="unavailable", retry_at=timezone.now()
+    )
+    run_cycle(connection.pk, "w", fetch_first=False)
+    document = Document.objects.get()
+    assert document.state == State.DONE
+    assert "retrying: target unavailable" in [e.message for e in document.events.all()]

@@ -1,0 +1,69 @@
+"""``belegsync preview --source READER --target KIND FILE``: the exact target request bodies.
+
+An interface other tools rely on (docs/cli.md): reads the file, sends nothing,
+changes nothing, and prints one JSON array with one object per document in
+file order::
+
+    [{"document": "RE-1001", "request": {...}},
+     {"document": "RE-1002", "errors": ["total_gross: ..."]}]
+
+Exit 0 when the file could be read, 1 when it could not.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from belegsync.bookkeeping import validate
+from belegsync.connectors import registry
+from belegsync.connectors.base import AdapterContext
+from belegsync.connectors.errors import ConnectorError
+from belegsync.documents.models import Connection
+
+
+def preview_entries(reader: Any, target: Any, path: str) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    for number, result in reader(path):
+        if isinstance(result, list):
+            entries.append({"document": number, "errors": [str(e) for e in result]})
+            continue
+        problems = validate(result)
+        if problems:
+            entries.append({"document": number, "errors": [str(p) for p in problems]})
+            continue
+        try:
+            entries.append({"document": number, "request": target.preview(result)})
+        except ConnectorError as error:
+            entries.append({"document": number, "errors": [error.message]})
+    return entries
+
+
+class Command(BaseCommand):
+    help = "Print the exact JSON bodies a target would receive for a source file; sends nothing."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file")
+        parser.add_argument("--source", required=True, choices=sorted(registry.FILE_READERS))
+        parser.add_argument("--target", required=True)
+        parser.add_argument("--connection", help="use this connection's target settings (by name)")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        settings: dict[str, Any] = {}
+        if opts["connection"]:
+            try:
+                settings = Connection.objects.get(name=opts["connection"]).settings
+            except Connection.DoesNotExist:
+                raise CommandError(f"No connection named {opts['connection']!r}.") from None
+        try:
+            reader = registry.file_reader(opts["source"])
+            target = registry.make_target(opts["target"], AdapterContext(settings=settings))
+        except (registry.UnknownKind, ImportError) as exc:
+            raise CommandError(str(exc)) from exc
+        try:
+            entries = preview_entries(reader, target, opts["file"])
+        except OSError as exc:
+            raise CommandError(f"{opts['file']}: cannot be read ({exc.strerror}).") from exc
+        self.stdout.write(json.dumps(entries, ensure_ascii=False, indent=2))

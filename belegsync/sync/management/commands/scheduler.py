@@ -1,0 +1,45 @@
+"""``belegsync scheduler``: enqueue a sync for each connection that is due.
+
+Several schedulers may run side by side: each due connection is enqueued once
+(see :mod:`belegsync.sync.scheduler`).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from belegsync.sync.scheduler import tick
+from belegsync.sync.tasks import enqueue_sync
+
+
+class Command(BaseCommand):
+    help = "Poll for due connections and enqueue their sync."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--interval", type=float, default=5.0, help="seconds between ticks")
+        parser.add_argument("--once", action="store_true", help="one tick, then exit")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        running = True
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal running
+            running = False
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        while running:
+            enqueued = tick(enqueue_sync)
+            if enqueued:
+                self.stdout.write(f"enqueued sync for connections {enqueued}")
+            close_old_connections()
+            if opts["once"]:
+                return
+            deadline = time.monotonic() + opts["interval"]
+            while running and time.monotonic() < deadline:
+                time.sleep(0.2)

@@ -1,0 +1,29 @@
+"""``belegsync worker``: run sync tasks. Start as many as the database allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run queued sync tasks until stopped (SIGTERM finishes the current step)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        backend = settings.CONFIG.task_backend
+        if backend == "rq":
+            call_command("rqworker", "default", "sync")
+            return
+        call_command(
+            "db_worker",
+            queue_name="*",
+            interval=opts["interval"],
+            reload=False,
+            startup_delay=False,
+        )

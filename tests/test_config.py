@@ -1,0 +1,52 @@
+"""Start-up configuration: wrong values stop belegsync with one line naming the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from belegsync.config import ConfigurationError, load
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"BELEGSYNC_TASK_BACKEND": "celery"}, "BELEGSYNC_TASK_BACKEND"),
+        ({"DATABASE_URL": "mysql://root@localhost/x"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        ({"BELEGSYNC_DEBUG": "maybe"}, "BELEGSYNC_DEBUG"),
+        ({"BELEGSYNC_SECRET_KEY": "short"}, "BELEGSYNC_SECRET_KEY"),
+        ({"BELEGSYNC_FERNET_KEYS": "not-a-key"}, "BELEGSYNC_FERNET_KEYS"),
+        ({"BELEGSYNC_TASK_BACKEND": "rq"}, "BELEGSYNC_REDIS_URL"),
+        ({"BELEGSYNC_DATA_DIR": "/proc/no-such-dir"}, "BELEGSYNC_DATA_DIR"),
+    ],
+)
+def test_it_names_the_wrong_variable(tmp_path, env, variable):
+    with pytest.raises(ConfigurationError, match=variable):
+        load({"BELEGSYNC_DATA_DIR": str(tmp_path), **env})
+
+
+def test_it_generates_secrets_once_and_keeps_them_private(tmp_path):
+    first = load({"BELEGSYNC_DATA_DIR": str(tmp_path)})
+    second = load({"BELEGSYNC_DATA_DIR": str(tmp_path)})
+    assert first.secret_key == second.secret_key and len(first.secret_key) >= 50
+    assert first.fernet_keys == second.fernet_keys
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert first.database["NAME"] == str(tmp_path / "belegsync.sqlite3")
+    assert first.database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_the_command_prints_one_clear_line_and_exits_2(tmp_path):
+    env = {**os.environ, "BELEGSYNC_DATA_DIR": str(tmp_path), "BELEGSYNC_TASK_BACKEND": "x"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "belegsync.cli", "check"], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "belegsync: configuration error: BELEGSYNC_TASK_BACKEND='x' is unknown; "
+        "use one of database, rq, immediate."
+    ]

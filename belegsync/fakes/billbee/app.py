@@ -1,0 +1,478 @@
+"""A local double of Billbee's REST API v1, for what an importer of orders uses.
+
+Its reading of Billbee (reference/billbee/README.md, fake-checklist.md):
+
+- every request needs HTTP Basic (user + API password) *and* ``X-Billbee-Api-Key``;
+  wrong or missing → 401 with the envelope (body shape unverified);
+- answers are envelopes ``{ErrorMessage, ErrorCode, ErrorDescription, Data}``,
+  lists add ``Paging`` (1-based, ``TotalPages = ceil(TotalRows / PageSize)``,
+  a page past the end is 200 with empty ``Data``); ``pageSize`` above 250 is
+  clamped (real behaviour unverified);
+- business errors: non-2xx **and** the envelope with ``ErrorCode`` (2 order not
+  found, 4 cannot create invoice, 5 order cancelled);
+- throttling: ``--rate-limit`` calls per second per key + user (Billbee: 10),
+  at most ``--endpoint-rate-limit`` per second per endpoint (Billbee: 2), 6 per
+  minute for one order by id, one ``CreateInvoice`` per order in 5 minutes;
+  beyond that 429 with ``Retry-After`` in seconds;
+- mutating an order (tags, state, invoice) moves ``LastModifiedAt``, so polling
+  with ``modifiedAtMin`` sees it; a state change also writes a ``History`` entry
+  (``TypeId`` 15, wording unverified).
+
+Orders are ordered by ``BillBeeOrderId`` ascending (real order unverified).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import copy
+import datetime as dt
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request, Response
+
+from belegsync.fakes.base import FakeApp, SlidingWindow, json_response
+
+from .seed import PAYMENT_TYPES, SHOPS, STATES, iso, seed_orders
+
+MAX_PAGE_SIZE = 250
+API = "/api/v1"
+
+ERROR_TEXT = {
+    1: "Die API ist nicht aktiviert",
+    2: "Bestellung nicht gefunden",
+    4: "Rechnung kann nicht erstellt werden",
+    5: "Bestellung ist storniert",
+    11: "Ungültige Daten",
+}
+
+
+def envelope(data: Any, code: int = 0, message: str | None = None) -> dict[str, Any]:
+    return {"ErrorMessage": message, "ErrorCode": code, "ErrorDescription": code, "Data": data}
+
+
+def parse_moment(value: str) -> dt.datetime:
+    """ISO-8601 with or without offset; offset-less is UTC (reference §4, unverified)."""
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def tiny_pdf(text: str) -> bytes:
+    """A small but well-formed one-page PDF naming the invoice."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1", "replace")
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+        b"/Resources<</Font<</F1 5 0 R>>>>>>",
+        b"<</Length %d>>stream\n" % len(stream) + stream + b"\nendstream",
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+class BillbeeFake(FakeApp):
+    system = "billbee"
+    rules = (
+        Rule(f"{API}/orders", endpoint="orders", methods=["GET"]),
+        Rule(f"{API}/orders/<int:order_id>", endpoint="order", methods=["GET"]),
+        Rule(f"{API}/orders/findbyextref/<ext_ref>", endpoint="order_by_ref", methods=["GET"]),
+        Rule(f"{API}/orders/<int:order_id>/tags", endpoint="tags", methods=["POST", "PUT"]),
+        Rule(f"{API}/orders/<int:order_id>/orderstate", endpoint="state", methods=["PUT"]),
+        Rule(f"{API}/orders/CreateInvoice/<int:order_id>", endpoint="invoice", methods=["POST"]),
+        Rule(f"{API}/shopaccounts", endpoint="shops", methods=["GET"]),
+        Rule(f"{API}/enums/orderstates", endpoint="enum_states", methods=["GET"]),
+        Rule(f"{API}/enums/paymenttypes", endpoint="enum_payments", methods=["GET"]),
+        Rule("/__fake__/orders", endpoint="control_add_order", methods=["POST"]),
+        Rule(
+            "/__fake__/orders/<int:order_id>/state",
+            endpoint="control_set_state",
+            methods=["POST"],
+        ),
+        Rule("/__fake__/files/<name>", endpoint="control_file", methods=["GET"]),
+    )
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        user: str,
+        password: str,
+        rate_limit: int | None = 10,
+        endpoint_rate_limit: int | None = 2,
+        bulk: int = 300,
+        omit_optional_keys: bool = False,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        super().__init__(rate_limit=rate_limit)
+        self.api_key, self.user, self.password = api_key, user, password
+        self.bulk = bulk
+        #: Leave out ErrorMessage/ErrorDescription like the official fixtures do.
+        self.omit_optional_keys = omit_optional_keys
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.endpoint_window = SlidingWindow(endpoint_rate_limit) if endpoint_rate_limit else None
+        self.throttle_per_order = True
+        self.reset_state()
+
+    # -- state -----------------------------------------------------------------
+
+    def reset_state(self) -> None:
+        self.orders: dict[int, dict[str, Any]] = {
+            o["BillBeeOrderId"]: o for o in seed_orders(self.bulk)
+        }
+        self.next_invoice_number = 5000
+        self.pdfs: dict[str, bytes] = {}
+        self.invoice_calls: dict[int, float] = {}
+        self.order_calls: dict[int, collections.deque[float]] = collections.defaultdict(
+            collections.deque
+        )
+        #: Tag requests as received: (order id, method, tags).
+        self.tag_requests: list[tuple[int, str, list[str]]] = []
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "orders": len(self.orders),
+            "tags": {str(k): o["Tags"] for k, o in self.orders.items() if o["Tags"]},
+            "states": {str(k): o["State"] for k, o in self.orders.items()},
+            "tag_requests": self.tag_requests,
+        }
+
+    def set_credentials(self, data: dict[str, Any]) -> None:
+        self.api_key = data.get("api_key", self.api_key)
+        self.user = data.get("user", self.user)
+        self.password = data.get("password", self.password)
+
+    def _touch(self, order: dict[str, Any], at: dt.datetime | None = None) -> None:
+        order["LastModifiedAt"] = order["UpdatedAt"] = iso(at or self.clock())
+
+    # -- what tests and the control API call ----------------------------------
+
+    def add_order(self, order: dict[str, Any]) -> dict[str, Any]:
+        """Add (or replace) an order as the shop would import it; it counts as modified now."""
+        with self.lock:
+            order = copy.deepcopy(order)
+            self._touch(order)
+            self.orders[int(order["BillBeeOrderId"])] = order
+            return order
+
+    def set_order_state(
+        self, order_id: int, state: int, at: dt.datetime | None = None
+    ) -> dict[str, Any]:
+        """Change an order's state like a merchant in Billbee's UI would."""
+        if state not in STATES:
+            raise ValueError(f"unknown order state {state}")
+        with self.lock:
+            order = self.orders[order_id]
+            old = order["State"]
+            order["State"] = state
+            moment = at or self.clock()
+            order["History"].append(
+                {
+                    "Created": iso(moment),
+                    "EventTypeName": "Status geändert",
+                    "Text": f"Status geändert von {STATES[old]} auf {STATES[state]}",
+                    "EmployeeName": "Fake",
+                    "TypeId": 15,
+                }
+            )
+            if state == 4 and not order.get("ShippedAt"):
+                order["ShippedAt"] = iso(moment)
+            self._touch(order, moment)
+            return order
+
+    def order(self, order_id: int) -> dict[str, Any]:
+        return self.orders[order_id]
+
+    # -- auth, throttling, envelopes ---------------------------------------------
+
+    def envelope_response(
+        self, data: Any, status: int = 200, code: int = 0, message: str | None = None, **extra: Any
+    ) -> Response:
+        body = {**extra, **envelope(data, code, message)}
+        if self.omit_optional_keys:
+            body.pop("ErrorMessage", None)
+            body.pop("ErrorDescription", None)
+        return json_response(body, status=status)
+
+    def error(self, status: int, code: int, message: str | None = None) -> Response:
+        return self.envelope_response(None, status, code, message or ERROR_TEXT.get(code, ""))
+
+    def authenticate(self, request: Request) -> Response | str:
+        auth = request.authorization
+        key = request.headers.get("X-Billbee-Api-Key", "")
+        if (
+            key != self.api_key
+            or auth is None
+            or auth.type != "basic"
+            or auth.username != self.user
+            or auth.password != self.password
+        ):
+            denied = "Authorization has been denied for this request."
+            return json_response({"Message": denied, **envelope(None, 0, denied)}, status=401)
+        return f"{key}:{auth.username}"
+
+    def rate_limited_response(self, retry_after: int = 1) -> Response:
+        return json_response(
+            {"Message": "API rate limit exceeded"},
+            status=429,
+            headers={"Retry-After": str(retry_after)},
+        )
+
+    def server_error_response(self, status: int) -> Response:
+        return self.error(status, 8, "Interner Fehler")
+
+    def before(self, request: Request) -> Response | None:
+        refused = super().before(request)
+        if refused is not None or self.endpoint_window is None:
+            return refused
+        account = self.authenticate(request)
+        endpoint = request.path.rstrip("/0123456789")
+        with self.lock:
+            admitted = self.endpoint_window.admit(
+                f"{account}:{request.method}:{endpoint}", time.monotonic()
+            )
+        if not admitted:
+            self.stats["rate_limited"] += 1
+            return self.rate_limited_response()
+        return None
+
+    # -- orders ----------------------------------------------------------------
+
+    def _paged(self, request: Request, rows: list[Any]) -> Response:
+        try:
+            page = max(1, int(request.args.get("page", 1)))
+            size = min(MAX_PAGE_SIZE, max(1, int(request.args.get("pageSize", 50))))
+        except ValueError:
+            return self.error(400, 11, "page und pageSize müssen Zahlen sein")
+        total = len(rows)
+        chunk = rows[(page - 1) * size : page * size]
+        return self.envelope_response(
+            chunk,
+            Paging={
+                "Page": page,
+                "TotalPages": math.ceil(total / size),
+                "TotalRows": total,
+                "PageSize": size,
+            },
+        )
+
+    def on_orders(self, request: Request) -> Response:
+        args = request.args
+        try:
+            bounds = {
+                name: parse_moment(args[name])
+                for name in ("minOrderDate", "maxOrderDate", "modifiedAtMin", "modifiedAtMax")
+                if args.get(name)
+            }
+            shops = {int(v) for v in args.getlist("shopId")}
+            states = {int(v) for v in args.getlist("orderStateId")}
+            min_id = int(args.get("minimumBillBeeOrderId") or 0)
+        except ValueError as exc:
+            return self.error(400, 11, f"Ungültiger Parameter: {exc}")
+        tags = {t.lower() for t in args.getlist("tag")}
+        exclude = args.get("excludeTags", "false").lower() == "true"
+
+        def wanted(order: dict[str, Any]) -> bool:
+            created = parse_moment(order["CreatedAt"])
+            modified = parse_moment(order["LastModifiedAt"])
+            if "minOrderDate" in bounds and created < bounds["minOrderDate"]:
+                return False
+            if "maxOrderDate" in bounds and created > bounds["maxOrderDate"]:
+                return False
+            if "modifiedAtMin" in bounds and modified <= bounds["modifiedAtMin"]:
+                return False  # swagger: "last modification newer than"
+            if "modifiedAtMax" in bounds and modified > bounds["modifiedAtMax"]:
+                return False  # swagger: "older or equal to"
+            if shops and order["Seller"]["BillbeeShopId"] not in shops:
+                return False
+            if states and order["State"] not in states:
+                return False
+            if order["BillBeeOrderId"] < min_id:
+                return False
+            if tags:
+                has = tags <= {t.lower() for t in order["Tags"]}
+                return not has if exclude else has
+            return True
+
+        rows = [self.orders[k] for k in sorted(self.orders) if wanted(self.orders[k])]
+        return self._paged(request, rows)
+
+    def _find(self, order_id: int) -> dict[str, Any] | None:
+        return self.orders.get(order_id)
+
+    def on_order(self, request: Request, order_id: int) -> Response:
+        if self.throttle_per_order:
+            calls = self.order_calls[order_id]
+            now = time.monotonic()
+            while calls and now - calls[0] >= 60:
+                calls.popleft()
+            if len(calls) >= 6:
+                self.stats["rate_limited"] += 1
+                return self.rate_limited_response(int(60 - (now - calls[0])) + 1)
+            calls.append(now)
+        order = self._find(order_id)
+        if order is None:
+            return self.error(404, 2)
+        return self.envelope_response(order)
+
+    def on_order_by_ref(self, request: Request, ext_ref: str) -> Response:
+        for order in self.orders.values():
+            if ext_ref in (order["OrderNumber"], order["Id"]):
+                return self.envelope_response(order)
+        return self.error(404, 2)
+
+    def on_tags(self, request: Request, order_id: int) -> Response:
+        order = self._find(order_id)
+        if order is None:
+            return self.error(404, 2)
+        body = request.get_json(silent=True)
+        tags = body.get("Tags") if isinstance(body, dict) else None
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+            return self.error(400, 11, "Tags muss eine Liste von Texten sein")
+        self.tag_requests.append((order_id, request.method, list(tags)))
+        if request.method == "PUT":
+            order["Tags"] = []
+        known = {t.lower() for t in order["Tags"]}
+        for tag in tags:
+            if tag.lower() not in known:  # tags are case-insensitive
+                order["Tags"].append(tag)
+                known.add(tag.lower())
+        self._touch(order)
+        return self.envelope_response({})
+
+    def on_state(self, request: Request, order_id: int) -> Response:
+        if self._find(order_id) is None:
+            return self.error(404, 2)
+        body = request.get_json(silent=True) or {}
+        try:
+            self.set_order_state(order_id, int(body.get("NewStateId")))
+        except (TypeError, ValueError):
+            return self.error(400, 11, "NewStateId fehlt oder ist unbekannt")
+        return self.envelope_response({})
+
+    def invoice_number(self, order: dict[str, Any]) -> str:
+        prefix = order.get("InvoiceNumberPrefix") or ""
+        postfix = order.get("InvoiceNumberPostfix") or ""
+        return f"{prefix}{order['InvoiceNumber']}{postfix}"
+
+    def on_invoice(self, request: Request, order_id: int) -> Response:
+        order = self._find(order_id)
+        if order is None:
+            return self.error(404, 2)
+        now = time.monotonic()
+        last = self.invoice_calls.get(order_id)
+        if self.throttle_per_order and last is not None and now - last < 300:
+            self.stats["rate_limited"] += 1
+            return self.rate_limited_response(int(300 - (now - last)) + 1)
+        self.invoice_calls[order_id] = now
+        if not order.get("InvoiceNumber"):
+            if order["State"] == 8:
+                return self.error(400, 5)
+            if order["State"] in (6, 14):
+                return self.error(400, 4)
+            order["InvoiceNumber"] = self.next_invoice_number
+            order["InvoiceNumberPrefix"] = order.get("InvoiceNumberPrefix") or "RE-"
+            order["InvoiceNumberPostfix"] = order.get("InvoiceNumberPostfix") or ""
+            order["InvoiceDate"] = iso(self.clock())
+            self.next_invoice_number += 1
+            self._touch(order)
+        number = self.invoice_number(order)
+        pdf = self.pdfs.setdefault(number, tiny_pdf(f"Rechnung {number} {order['OrderNumber']}"))
+        with_pdf = request.args.get("includeInvoicePdf", "false").lower() == "true"
+        total = float(order["TotalCost"])
+        return self.envelope_response(
+            {
+                "OrderNumber": order["OrderNumber"],
+                "InvoiceNumber": number,
+                "PDFData": base64.b64encode(pdf).decode("ascii") if with_pdf else None,
+                "InvoiceDate": order["InvoiceDate"],
+                "TotalGross": total,
+                "TotalNet": round(total - sum(i["TaxAmount"] for i in order["OrderItems"]), 2),
+                "PdfDownloadUrl": f"{request.host_url}__fake__/files/{number}.pdf",
+            }
+        )
+
+    def control_file(self, request: Request, name: str) -> Response:
+        with self.lock:
+            pdf = self.pdfs.get(name.removesuffix(".pdf"))
+        if pdf is None:
+            return json_response({"message": "no such file"}, 404)
+        return Response(pdf, content_type="application/pdf")
+
+    # -- shops and enums -----------------------------------------------------------
+
+    def on_shops(self, request: Request) -> Response:
+        rows = [
+            {
+                "Id": s["Id"],
+                "AccountType": s["AccountType"],
+                "Name": s["Name"],
+                "LastSyncDate": "2024-12-01T08:00:00+00:00",
+                "LastSyncState": 1,
+            }
+            for s in SHOPS
+        ]
+        return self._paged(request, rows)
+
+    def on_enum_states(self, request: Request) -> Response:
+        return json_response([{"Id": k, "Name": v} for k, v in STATES.items()])
+
+    def on_enum_payments(self, request: Request) -> Response:
+        return json_response([{"Id": k, "Name": v} for k, v in PAYMENT_TYPES.items()])
+
+    # -- control API -------------------------------------------------------------------
+
+    def control_add_order(self, request: Request) -> Response:
+        order = self.add_order(request.get_json(force=True))
+        return json_response({"BillBeeOrderId": order["BillBeeOrderId"]}, 201)
+
+    def control_set_state(self, request: Request, order_id: int) -> Response:
+        body = request.get_json(force=True)
+        try:
+            order = self.set_order_state(order_id, int(body["state"]))
+        except KeyError:
+            return json_response({"message": f"no order {order_id}"}, 404)
+        except (TypeError, ValueError) as exc:
+            return json_response({"message": str(exc)}, 400)
+        return json_response({"State": order["State"], "LastModifiedAt": order["LastModifiedAt"]})
+
+
+def build(argv: list[str]) -> BillbeeFake:
+    parser = argparse.ArgumentParser(prog="belegsync fake billbee")
+    parser.add_argument("--api-key", required=True, help="the X-Billbee-Api-Key accepted")
+    parser.add_argument("--user", required=True, help="the Billbee user (login e-mail)")
+    parser.add_argument("--password", required=True, help="the user's API password")
+    parser.add_argument(
+        "--rate-limit", type=int, default=10, help="calls per second per key+user (0 = off)"
+    )
+    parser.add_argument(
+        "--endpoint-rate-limit", type=int, default=2, help="calls per second per endpoint (0 = off)"
+    )
+    parser.add_argument("--orders", type=int, default=300, help="bulk orders seeded for paging")
+    args = parser.parse_args(argv)
+    return BillbeeFake(
+        api_key=args.api_key,
+        user=args.user,
+        password=args.password,
+        rate_limit=args.rate_limit or None,
+        endpoint_rate_limit=args.endpoint_rate_limit or None,
+        bulk=args.orders,
+    )

@@ -1,0 +1,245 @@
+"""The columns of Afterbuy's "Rechnungsliste" CSV export and the header names they go by.
+
+No public source documents the export's column names (reference/afterbuy/README.md
+§7): the reference sample invents its header from GetSoldItems concepts. So every
+column is known by a stable key and a list of spellings a real export may use;
+headers are compared after :func:`normalise` (case, whitespace, punctuation,
+umlauts), and a merchant can map what is still missing once per connection
+(``Connection.settings["csv_mapping"]`` = {key: header as in the file}).
+
+Amounts per tax rate are not a fixed set: any header "Netto <rate>%" or
+"MwSt <rate>%" (and their variants) opens a tax-rate bucket, so 16 %, 5 % or an
+OSS rate like 20 % need no code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_NOISE = re.compile(r"[^a-z0-9%]+")
+
+
+def normalise(header: str) -> str:
+    """``" Rechnungs-Nr. "`` → ``"rechnungsnr"``; ``"Straße"`` and ``"Strasse"`` match."""
+    text = header.strip().lstrip("\ufeff").casefold().translate(_UMLAUTS)
+    return _NOISE.sub("", text)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label_de: str
+    label_en: str
+    names: tuple[str, ...]
+    required: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "number",
+        "Rechnungsnummer",
+        "invoice number",
+        (
+            "Rechnungsnummer",
+            "Rechnungs-Nr.",
+            "Rechnungsnr",
+            "Re-Nr.",
+            "RE-Nummer",
+            "Belegnummer",
+            "Beleg-Nr.",
+            "Gutschriftsnummer",
+            "InvoiceNumber",
+            "Invoice number",
+        ),
+        required=True,
+    ),
+    Column(
+        "invoice_date",
+        "Rechnungsdatum",
+        "invoice date",
+        ("Rechnungsdatum", "Re-Datum", "Belegdatum", "Datum", "InvoiceDate", "Invoice date"),
+        required=True,
+    ),
+    Column(
+        "total_gross",
+        "Gesamtbetrag brutto",
+        "gross total",
+        (
+            "Gesamtbetrag brutto",
+            "Gesamtbetrag",
+            "Gesamt brutto",
+            "Rechnungsbetrag",
+            "Rechnungsbetrag brutto",
+            "Endbetrag",
+            "Summe brutto",
+            "Bruttobetrag",
+            "Brutto",
+            "FullAmount",
+            "Total",
+        ),
+        required=True,
+    ),
+    Column(
+        "country",
+        "Land",
+        "country",
+        ("Land", "Länderkürzel", "Laenderkuerzel", "Ländercode", "Country", "CountryISO"),
+        required=True,
+    ),
+    Column(
+        "order_id",
+        "VorgangsID",
+        "order id",
+        ("VorgangsID", "Vorgangs-ID", "Vorgangsnummer", "Vorgang", "OrderID", "Bestellnummer"),
+    ),
+    Column("order_date", "Bestelldatum", "order date", ("Bestelldatum", "Kaufdatum", "OrderDate")),
+    Column(
+        "customer_number",
+        "Kundennummer",
+        "customer number",
+        ("Kundennummer", "Kunden-Nr.", "KundenID", "Kunden-ID", "AfterbuyUserID"),
+    ),
+    Column("company", "Firma", "company", ("Firma", "Firmenname", "Company", "Unternehmen")),
+    Column("first_name", "Vorname", "first name", ("Vorname", "FirstName")),
+    Column("last_name", "Nachname", "last name", ("Nachname", "Name", "LastName")),
+    Column("street", "Straße", "street", ("Straße", "Str.", "Anschrift", "Street")),
+    Column("zip_code", "PLZ", "postcode", ("PLZ", "Postleitzahl", "PostalCode", "ZIP")),
+    Column("city", "Ort", "city", ("Ort", "Stadt", "City")),
+    Column(
+        "vat_id",
+        "USt-IdNr",
+        "VAT id",
+        (
+            "USt-IdNr",
+            "USt-IdNr.",
+            "USt-ID",
+            "UStID",
+            "Umsatzsteuer-ID",
+            "Umsatzsteuer-IdNr",
+            "VAT ID",
+            "TaxIDNumber",
+        ),
+    ),
+    Column("email", "E-Mail", "e-mail", ("E-Mail", "Email", "Mail")),
+    Column(
+        "payment_method",
+        "Zahlungsart",
+        "payment method",
+        ("Zahlungsart", "Zahlungsmethode", "Zahlart", "PaymentMethod"),
+    ),
+    Column(
+        "payment_date",
+        "Bezahlt am",
+        "paid on",
+        ("Bezahlt am", "Zahlungsdatum", "Bezahldatum", "Zahldatum", "PayDate", "PaymentDate"),
+    ),
+    Column(
+        "paid_amount",
+        "Bereits bezahlt",
+        "amount paid",
+        ("Bereits bezahlt", "Bezahlt", "Bezahlter Betrag", "Zahlbetrag", "AlreadyPaid"),
+    ),
+    Column(
+        "shipping_gross",
+        "Versandkosten brutto",
+        "shipping (gross)",
+        ("Versandkosten brutto", "Versandkosten", "Versand brutto", "ShippingCost"),
+    ),
+    Column(
+        "total_net",
+        "Gesamtbetrag netto",
+        "net total",
+        ("Gesamtbetrag netto", "Gesamt netto", "Summe netto", "Nettobetrag"),
+    ),
+    Column("currency", "Währung", "currency", ("Währung", "Waehrung", "Currency")),
+    Column("platform", "Plattform", "platform", ("Plattform", "Platform", "Marktplatz", "Shop")),
+    Column(
+        "credit_note",
+        "Gutschrift",
+        "credit note",
+        ("Gutschrift", "Ist Gutschrift", "Belegart", "Typ", "Storno"),
+    ),
+    Column(
+        "refers_to",
+        "Bezugsrechnung",
+        "corrected invoice",
+        (
+            "Bezugsrechnung",
+            "Originalrechnung",
+            "Ursprungsrechnung",
+            "Rechnungsnummer Original",
+            "Gutschrift zu",
+            "Storno zu",
+            "Bezug",
+        ),
+    ),
+    # One row per item (if an export has them): the rows of one invoice become its lines.
+    Column(
+        "item_title",
+        "Artikelbezeichnung",
+        "item",
+        ("Artikelbezeichnung", "Artikel", "Artikelname", "Bezeichnung", "ItemTitle"),
+    ),
+    Column("item_sku", "Artikelnummer", "SKU", ("Artikelnummer", "Art.-Nr.", "Anr", "SKU")),
+    Column("item_quantity", "Menge", "quantity", ("Menge", "Anzahl", "Stück", "ItemQuantity")),
+    Column(
+        "item_price",
+        "Einzelpreis brutto",
+        "unit price (gross)",
+        ("Einzelpreis brutto", "Einzelpreis", "Stückpreis", "Preis", "ItemPrice"),
+    ),
+    Column(
+        "item_tax_rate",
+        "Steuersatz",
+        "tax rate",
+        ("Steuersatz", "MwSt-Satz", "MwSt.-Satz", "USt-Satz", "MwSt %", "TaxRate"),
+    ),
+    Column(
+        "shipping_tax_rate",
+        "Steuersatz Versand",
+        "shipping tax rate",
+        ("Steuersatz Versand", "MwSt-Satz Versand", "Versand MwSt-Satz", "ShippingTaxRate"),
+    ),
+)
+
+BY_KEY = {c.key: c for c in COLUMNS}
+REQUIRED = tuple(c.key for c in COLUMNS if c.required)
+#: With these the file has one row per item; without them, amounts per tax rate.
+ITEM_KEYS = ("item_title", "item_price", "item_tax_rate")
+
+_NAMES: dict[str, str] = {}
+for _column in COLUMNS:
+    for _name in (_column.key, _column.label_de, *_column.names):
+        _NAMES.setdefault(normalise(_name), _column.key)
+
+_RATE = r"(\d{1,2}(?:[,.]\d{1,2})?)%?"
+_NET_BUCKET = re.compile(rf"^(?:netto|nettobetrag|nettoumsatz|umsatznetto|net){_RATE}$")
+_TAX_BUCKET = re.compile(
+    rf"^(?:mwst|ust|umsatzsteuer|mehrwertsteuer|steuer|vat|tax|steuerbetrag){_RATE}$"
+)
+#: A comma or dot that is not between two digits is punctuation, not a decimal mark.
+_NOT_DECIMAL_MARK = re.compile(r"(?<!\d)[.,]|[.,](?!\d)")
+_RATE_NOISE = re.compile(r"[^a-z0-9%.,]+")
+_TAX_FREE = {"nettosteuerfrei", "steuerfrei", "netto0", "umsatzsteuerfrei"}
+
+
+def bucket_of(header: str) -> tuple[str, Decimal] | None:
+    """``"Netto 19%"`` → ``("net", 19)``, ``"MwSt. 5,5 %"`` → ``("tax", 5.5)``."""
+    text = header.strip().lstrip("\ufeff").casefold().translate(_UMLAUTS)
+    text = _RATE_NOISE.sub("", _NOT_DECIMAL_MARK.sub("", text))
+    key = text.replace("%", "")
+    if key in _TAX_FREE:
+        return ("net", Decimal(0))
+    for kind, pattern in (("net", _NET_BUCKET), ("tax", _TAX_BUCKET)):
+        match = pattern.match(key)
+        if match:
+            rate = Decimal(match.group(1).replace(",", "."))
+            return (kind, rate.to_integral() if rate == rate.to_integral() else rate.normalize())
+    return None
+
+
+def key_of(header: str) -> str | None:
+    return _NAMES.get(normalise(header))

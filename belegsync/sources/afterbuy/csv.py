@@ -1,0 +1,794 @@
+"""Read Afterbuy's "Rechnungsliste" CSV export into neutral vouchers, streaming.
+
+What is known of the file is little (reference/afterbuy/README.md §7): the
+merchant chooses the encoding (UTF-8 is one option, Windows-1252 likely the
+other), and nothing documents the columns, separator or number format. So this
+reader detects and tolerates instead of assuming:
+
+- encoding: a BOM, else a strict UTF-8 decode of the first 64 KiB, else
+  charset-normalizer; any Western single-byte guess is read as Windows-1252
+  (charset-normalizer tends to call short German cp1252 text "cp1250");
+- separator: ``;``, ``,`` or tab, whichever the header line has most of;
+- headers: matched by :mod:`.columns` (case, spacing, umlauts, variants) plus the
+  connection's saved mapping; columns in any order, extra columns ignored;
+- numbers ``1.234,56`` / ``-12,00``; dates ``dd.mm.yyyy`` with or without time.
+
+Two layouts are understood. The reference sample has one row per invoice with
+amounts per tax rate (``Netto 19%``, ``MwSt 19%``, …): each rate becomes one
+line. A file with item columns (title, unit price, tax rate) has one row per
+item: consecutive rows of one invoice number become that invoice's lines.
+
+Memory stays constant: the file is read row by row and only one invoice's
+rows are held (plus the set of numbers seen, to report a number that comes back).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+
+from charset_normalizer import from_bytes
+
+from belegsync.bookkeeping import (
+    ZERO,
+    Line,
+    LineCategory,
+    Party,
+    Payment,
+    Voucher,
+    VoucherKind,
+    net_from_gross,
+    round_cents,
+    validate,
+)
+from belegsync.connectors.base import SourceDocument
+
+from .columns import BY_KEY, ITEM_KEYS, REQUIRED, bucket_of, key_of, normalise
+
+SAMPLE_BYTES = 64 * 1024
+csv.field_size_limit(1024 * 1024)
+
+#: Single-byte encodings charset-normalizer may name for a Western European export.
+_WESTERN = {
+    "cp1252",
+    "cp1250",
+    "cp1254",
+    "cp1257",
+    "latin_1",
+    "iso8859_15",
+    "iso8859_2",
+    "iso8859_9",
+    "iso8859_13",
+    "cp850",
+    "cp858",
+    "mac_roman",
+    "mac_latin2",
+    "ascii",
+}
+_ENCODING_LABELS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 (BOM)",
+    "cp1252": "Windows-1252",
+    "utf-16": "UTF-16",
+}
+
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$")
+_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T]+\d{1,2}:\d{2}(?::\d{2})?)?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?$")
+_TRUE = {"1", "ja", "j", "x", "true", "wahr", "yes", "y", "gutschrift", "storno", "-1"}
+#: Afterbuy's own short codes (``D``, ``A``) and common German names for ISO codes.
+_COUNTRIES = {
+    "d": "DE",
+    "deutschland": "DE",
+    "germany": "DE",
+    "a": "AT",
+    "oesterreich": "AT",
+    "austria": "AT",
+    "schweiz": "CH",
+    "switzerland": "CH",
+    "nl": "NL",
+    "niederlande": "NL",
+    "netherlands": "NL",
+    "frankreich": "FR",
+    "france": "FR",
+    "f": "FR",
+    "italien": "IT",
+    "italy": "IT",
+    "i": "IT",
+    "belgien": "BE",
+    "b": "BE",
+    "spanien": "ES",
+    "e": "ES",
+    "polen": "PL",
+    "pl": "PL",
+    "daenemark": "DK",
+    "dk": "DK",
+    "luxemburg": "LU",
+    "l": "LU",
+    "grossbritannien": "GB",
+    "vereinigteskoenigreich": "GB",
+    "unitedkingdom": "GB",
+    "uk": "GB",
+    "usa": "US",
+    "vereinigtestaaten": "US",
+    "unitedstates": "US",
+}
+_TEXT_KEYS = (
+    "company",
+    "first_name",
+    "last_name",
+    "street",
+    "zip_code",
+    "city",
+    "payment_method",
+    "item_title",
+    "email",
+    "platform",
+)
+#: Text fields are checked on every row; a cell starting like this is a formula in
+#: Excel or LibreOffice (CSV injection) and would run when a merchant opens an export.
+_FORMULA_START = ("=", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One problem in the file: where (line, column), the value, what to do — de and en."""
+
+    line: int
+    column: str
+    value: str
+    message_de: str
+    message_en: str
+    number: str = ""
+
+    def message(self, language: str = "en") -> str:
+        text = self.message_de if language.startswith("de") else self.message_en
+        where = f"Zeile {self.line}" if language.startswith("de") else f"line {self.line}"
+        if self.column:
+            where += f", {'Spalte' if language.startswith('de') else 'column'} „{self.column}“"
+        if self.value:
+            where += f", {'Wert' if language.startswith('de') else 'value'} „{self.value[:80]}“"
+        return f"{where}: {text}"
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "column": self.column,
+            "value": self.value[:200],
+            "number": self.number,
+            "de": self.message("de"),
+            "en": self.message("en"),
+        }
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read: nothing of it is imported."""
+
+    def __init__(
+        self,
+        code: str,
+        message_de: str,
+        message_en: str,
+        *,
+        line: int | None = None,
+        missing: tuple[str, ...] = (),
+        headers: tuple[str, ...] = (),
+    ) -> None:
+        self.code = code
+        self.message_de = message_de
+        self.message_en = message_en
+        self.line = line
+        self.missing = missing
+        self.headers = headers
+        super().__init__(message_en)
+
+    def message(self, language: str = "en") -> str:
+        return self.message_de if language.startswith("de") else self.message_en
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "de": self.message_de,
+            "en": self.message_en,
+            "line": self.line,
+            "missing": list(self.missing),
+            "headers": list(self.headers),
+        }
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What was detected about a file: encoding, separator, and where each column is."""
+
+    encoding: str
+    encoding_label: str
+    delimiter: str
+    headers: tuple[str, ...]
+    columns: Mapping[str, int]
+    net_buckets: Mapping[Decimal, int]
+    tax_buckets: Mapping[Decimal, int]
+
+    @property
+    def items(self) -> bool:
+        return all(k in self.columns for k in ITEM_KEYS)
+
+    @property
+    def delimiter_label(self) -> str:
+        return {";": "Semikolon / semicolon", ",": "Komma / comma", "\t": "Tab"}[self.delimiter]
+
+
+@dataclass
+class ParsedInvoice:
+    """One invoice or credit note of the file: a document to store, or why not."""
+
+    number: str
+    line: int
+    document: SourceDocument | None = None
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+# --- detection ---------------------------------------------------------------------------
+
+
+def detect_encoding(sample: bytes, complete: bool) -> tuple[str, str]:
+    """The codec to read the file with, and a label for the merchant."""
+    if not sample.strip():
+        raise FileProblem(
+            "empty",
+            "Die Datei ist leer. Exportieren Sie die Rechnungsliste erneut.",
+            "The file is empty. Export the invoice list again.",
+        )
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", _ENCODING_LABELS["utf-8-sig"]
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", _ENCODING_LABELS["utf-16"]
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
+    except UnicodeDecodeError:
+        pass
+    else:
+        if b"\x00" not in sample:
+            return "utf-8", _ENCODING_LABELS["utf-8"]
+    best = None if b"\x00" in sample else from_bytes(sample).best()
+    if best is None or best.encoding not in _WESTERN:
+        raise FileProblem(
+            "encoding",
+            "Die Datei ist keine lesbare CSV-Textdatei (Zeichenkodierung unbekannt oder "
+            "Binärdaten). Exportieren Sie die Rechnungsliste in Afterbuy als CSV mit der "
+            "Zeichenkodierung „UTF-8“.",
+            "The file is not a readable CSV text file (unknown character encoding or binary "
+            "data). Export the invoice list from Afterbuy as CSV with the encoding 'UTF-8'.",
+        )
+    return "cp1252", _ENCODING_LABELS["cp1252"]
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The separator the header line uses most, outside quotes; ``;`` on a tie."""
+    counts = {";": 0, ",": 0, "\t": 0}
+    quoted = False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(counts, key=lambda c: (counts[c], c == ";"))
+    return best
+
+
+def resolve_columns(
+    headers: list[str], mapping: Mapping[str, str] | None = None
+) -> tuple[dict[str, int], dict[Decimal, int], dict[Decimal, int]]:
+    """Column key → index, and the tax-rate buckets; raises when a required one is missing."""
+    columns: dict[str, int] = {}
+    by_header = {normalise(h): i for i, h in enumerate(headers)}
+    for key, header in (mapping or {}).items():
+        index = by_header.get(normalise(header))
+        if index is not None and key in BY_KEY:
+            columns[key] = index
+    taken = set(columns.values())
+    net: dict[Decimal, int] = {}
+    tax: dict[Decimal, int] = {}
+    for index, header in enumerate(headers):
+        if index in taken:
+            continue
+        bucket = bucket_of(header)
+        if bucket is not None:
+            (net if bucket[0] == "net" else tax).setdefault(bucket[1], index)
+            continue
+        key = key_of(header)
+        if key is not None and key not in columns:
+            columns[key] = index
+    missing = [key for key in REQUIRED if key not in columns]
+    items = all(k in columns for k in ITEM_KEYS)
+    if not items:
+        if not net:
+            missing.append("net_by_rate")
+        missing += [f"tax_{rate}" for rate in net if rate != 0 and rate not in tax]
+        missing += [f"net_{rate}" for rate in tax if rate not in net]
+    if missing:
+        raise FileProblem(
+            "missing_columns",
+            "Der Datei fehlen Pflichtspalten: "
+            + ", ".join(column_label(k, "de") for k in missing)
+            + ". Es wurde nichts importiert. Ordnen Sie die Spalten zu oder exportieren Sie die "
+            "vollständige Rechnungsliste.",
+            "The file lacks required columns: "
+            + ", ".join(column_label(k, "en") for k in missing)
+            + ". Nothing was imported. Map the columns or export the complete invoice list.",
+            line=1,
+            missing=tuple(missing),
+            headers=tuple(headers),
+        )
+    return columns, net, tax
+
+
+def column_label(key: str, language: str = "en") -> str:
+    de = language.startswith("de")
+    if key == "net_by_rate":
+        return "„Netto 19%“ …" if de else "'Netto 19%' …"
+    for prefix, word in (("tax_", "MwSt"), ("net_", "Netto")):
+        if key.startswith(prefix):
+            return f"„{word} {key[len(prefix) :]}%“" if de else f"'{word} {key[len(prefix) :]}%'"
+    column = BY_KEY[key]
+    return f"„{column.label_de}“" if de else f"'{column.label_de}' ({column.label_en})"
+
+
+# --- values --------------------------------------------------------------------------------
+
+
+class _Cells:
+    """Reads typed values from one row and records a problem for each bad cell."""
+
+    __slots__ = ("headers", "layout", "line", "number", "problems", "row")
+
+    def __init__(self, layout: Layout, line: int, row: list[str], number: str) -> None:
+        self.layout = layout
+        self.headers = layout.headers
+        self.line = line
+        self.row = row
+        self.number = number
+        self.problems: list[RowProblem] = []
+
+    def problem(self, index: int | None, value: str, de: str, en: str) -> None:
+        column = self.headers[index] if index is not None else ""
+        self.problems.append(RowProblem(self.line, column, value, de, en, self.number))
+
+    def raw(self, key: str) -> str:
+        index = self.layout.columns.get(key)
+        return self.row[index].strip() if index is not None else ""
+
+    def text(self, key: str) -> str:
+        value = self.raw(key)
+        if value.startswith(_FORMULA_START) or (value[:1] in "+-" and "(" in value):
+            self.problem(
+                self.layout.columns[key],
+                value,
+                "Der Wert sieht aus wie eine Tabellenformel und wird aus Sicherheitsgründen "
+                "nicht übernommen. Korrigieren Sie ihn in Afterbuy und exportieren Sie erneut.",
+                "The value looks like a spreadsheet formula and is refused for safety. "
+                "Correct it in Afterbuy and export again.",
+            )
+            return ""
+        return value
+
+    def amount_at(self, index: int, required: bool = False) -> Decimal:
+        value = self.row[index].strip().replace("\u00a0", "").replace(" ", "").rstrip("€")
+        if not value:
+            if required:
+                self.problem(
+                    index,
+                    value,
+                    "Der Betrag fehlt. Tragen Sie ihn ein (z. B. 0,00).",
+                    "The amount is missing. Fill it in (e.g. 0,00).",
+                )
+            return ZERO
+        if _NUMBER.match(value):
+            try:
+                return Decimal(value.replace(".", "").replace(",", "."))
+            except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+                pass
+        self.problem(
+            index,
+            value,
+            "Das ist keine Zahl im deutschen Format. Erwartet wird z. B. 1.234,56 oder -12,00.",
+            "This is not a number in German format. Expected e.g. 1.234,56 or -12,00.",
+        )
+        return ZERO
+
+    def amount(self, key: str, required: bool = False) -> Decimal | None:
+        index = self.layout.columns.get(key)
+        if index is None:
+            return None
+        if not required and not self.row[index].strip():
+            return None
+        return self.amount_at(index, required)
+
+    def date(self, key: str, required: bool = False) -> dt.date | None:
+        index = self.layout.columns.get(key)
+        value = self.row[index].strip() if index is not None else ""
+        if not value:
+            if required:
+                self.problem(
+                    index,
+                    value,
+                    "Das Datum fehlt. Erwartet wird TT.MM.JJJJ, z. B. 29.11.2024.",
+                    "The date is missing. Expected DD.MM.YYYY, e.g. 29.11.2024.",
+                )
+            return None
+        match = _DATE.match(value)
+        parts = (match.group(3), match.group(2), match.group(1)) if match else None
+        if parts is None:
+            iso = _ISO_DATE.match(value)
+            parts = (iso.group(1), iso.group(2), iso.group(3)) if iso else None
+        if parts is not None:
+            try:
+                return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+            except ValueError:
+                pass
+        self.problem(
+            index,
+            value,
+            "Das ist kein gültiges Datum. Erwartet wird TT.MM.JJJJ, z. B. 29.11.2024.",
+            "This is not a valid date. Expected DD.MM.YYYY, e.g. 29.11.2024.",
+        )
+        return None
+
+    def country(self) -> str:
+        value = self.raw("country")
+        if len(value) == 2 and value.isalpha() and value.isascii():
+            return value.upper()
+        code = _COUNTRIES.get(normalise(value))
+        if code:
+            return code
+        self.problem(
+            self.layout.columns["country"],
+            value,
+            "Das Land ist nicht erkannt. Erwartet wird ein Ländercode wie DE, AT, CH.",
+            "The country is not recognised. Expected a country code like DE, AT, CH.",
+        )
+        return "DE"
+
+
+# --- building vouchers ---------------------------------------------------------------------
+
+
+def _is_credit_note(cells: _Cells, total: Decimal) -> bool:
+    flag = normalise(cells.raw("credit_note"))
+    platform = normalise(cells.raw("platform"))
+    return flag in _TRUE or platform == "gutschrift" or total < 0
+
+
+def _bucket_lines(cells: _Cells, sign: Decimal) -> list[Line]:
+    """One line per tax rate of the summary layout (shipping is inside its rate's amount)."""
+    layout = cells.layout
+    lines = []
+    for rate in sorted(layout.net_buckets, reverse=True):
+        net = cells.amount_at(layout.net_buckets[rate])
+        tax_index = layout.tax_buckets.get(rate)
+        tax = cells.amount_at(tax_index) if tax_index is not None else ZERO
+        if net == 0 and tax == 0:
+            continue
+        label = f"Umsatz {rate} %" if rate else "Umsatz steuerfrei (0 %)"
+        lines.append(Line(label, Decimal(1), net * sign, (net + tax) * sign, rate))
+    return lines
+
+
+def _item_line(cells: _Cells, sign: Decimal) -> Line | None:
+    layout = cells.layout
+    title = cells.text("item_title")
+    price = cells.amount_at(layout.columns["item_price"], required=True)
+    rate = cells.amount_at(layout.columns["item_tax_rate"], required=True)
+    quantity = cells.amount("item_quantity") or Decimal(1)
+    if price == 0:
+        return None
+    gross = round_cents(price * quantity) * sign
+    category = LineCategory.DISCOUNT if gross < 0 else LineCategory.GOODS
+    return Line(
+        title or "Artikel",
+        quantity,
+        net_from_gross(gross, rate),
+        gross,
+        rate,
+        category,
+        sku=cells.raw("item_sku"),
+    )
+
+
+def _parse_invoice(layout: Layout, number: str, rows: list[tuple[int, list[str]]]) -> ParsedInvoice:
+    line, row = rows[0]
+    cells = _Cells(layout, line, row, number)
+    total = cells.amount_at(layout.columns["total_gross"], required=True)
+    credit = _is_credit_note(cells, total)
+    sign = Decimal(-1) if total < 0 else Decimal(1)
+    lines: list[Line] = []
+    problems: list[RowProblem] = []
+    if layout.items:
+        max_rate = ZERO
+        for item_line, item_row in rows:
+            item = _Cells(layout, item_line, item_row, number)
+            if item_row[layout.columns["total_gross"]] != row[layout.columns["total_gross"]]:
+                item.problem(
+                    layout.columns["total_gross"],
+                    item_row[layout.columns["total_gross"]],
+                    f"Die Zeilen der Rechnung {number} nennen verschiedene Gesamtbeträge.",
+                    f"The rows of invoice {number} state different totals.",
+                )
+            parsed = _item_line(item, sign)
+            if parsed is not None:
+                lines.append(parsed)
+                max_rate = max(max_rate, parsed.tax_rate)
+            problems += item.problems
+        shipping = cells.amount("shipping_gross")
+        if shipping:
+            rate = cells.amount("shipping_tax_rate")
+            rate = max_rate if rate is None else rate
+            gross = shipping * sign
+            lines.append(
+                Line(
+                    "Versand",
+                    Decimal(1),
+                    net_from_gross(gross, rate),
+                    gross,
+                    rate,
+                    LineCategory.SHIPPING,
+                )
+            )
+    else:
+        for other_line, other in rows[1:]:
+            if other != row:
+                problems.append(
+                    RowProblem(
+                        other_line,
+                        layout.headers[layout.columns["number"]],
+                        number,
+                        f"Die Rechnung {number} steht mehrfach mit verschiedenen Werten in der "
+                        f"Datei (zuerst in Zeile {line}). Ohne Artikelspalten wird eine Zeile "
+                        "je Rechnung erwartet.",
+                        f"Invoice {number} appears more than once with different values (first "
+                        f"on line {line}). Without item columns one row per invoice is expected.",
+                        number,
+                    )
+                )
+        lines = _bucket_lines(cells, sign)
+    stated_net = cells.amount("total_net")
+    total_net = stated_net * sign if stated_net is not None else sum((ln.net for ln in lines), ZERO)
+    paid = cells.amount("paid_amount")
+    payment_date = cells.date("payment_date")
+    method = cells.text("payment_method")
+    payments = (Payment(method or "unbekannt", abs(paid), payment_date),) if paid else ()
+    first, last = cells.text("first_name"), cells.text("last_name")
+    party = Party(
+        name=f"{first} {last}".strip(),
+        company=cells.text("company"),
+        customer_number=cells.raw("customer_number"),
+        street=cells.text("street"),
+        zip_code=cells.text("zip_code"),
+        city=cells.text("city"),
+        country=cells.country(),
+        vat_id=cells.raw("vat_id").replace(" ", "").upper(),
+        email=cells.text("email"),
+    )
+    invoice_date = cells.date("invoice_date", required=True)
+    order_date = cells.date("order_date")
+    order_id = cells.raw("order_id")
+    platform = cells.text("platform")
+    problems = cells.problems + problems
+    parsed = ParsedInvoice(number, line, problems=problems)
+    if problems or invoice_date is None:
+        return parsed
+    voucher = Voucher(
+        kind=VoucherKind.CREDIT_NOTE if credit else VoucherKind.INVOICE,
+        number=number,
+        invoice_date=invoice_date,
+        lines=tuple(lines),
+        total_net=total_net,
+        total_gross=total * sign,
+        currency=(cells.raw("currency") or "EUR").upper(),
+        party=party,
+        payments=payments,
+        order_date=order_date,
+        payment_date=payment_date,
+        refers_to=cells.raw("refers_to"),
+        order_number=order_id,
+        shop=platform,
+        source_refs={"afterbuy_order_id": order_id} if order_id else {},
+    )
+    meta = {"source": "afterbuy_csv", "line": line, "order_id": order_id, "platform": platform}
+    parsed.document = SourceDocument(voucher=voucher, source_id=order_id or number, meta=meta)
+    return parsed
+
+
+# --- the reader ----------------------------------------------------------------------------
+
+
+class RechnungslisteReader:
+    """A Rechnungsliste file: detected on construction, read invoice by invoice on iteration.
+
+    Raises :class:`FileProblem` when the file cannot be read at all (empty, binary,
+    unknown encoding, a required column missing); iteration raises it too when
+    the file breaks part-way (a quote never closed, bytes of another encoding).
+    """
+
+    def __init__(self, path: Path | str, mapping: Mapping[str, str] | None = None) -> None:
+        self.path = Path(path)
+        self.size = self.path.stat().st_size
+        self.bytes_read = 0
+        with self.path.open("rb") as raw:
+            sample = raw.read(SAMPLE_BYTES)
+        encoding, label = detect_encoding(sample, complete=len(sample) >= self.size)
+        text = sample.decode(encoding, errors="replace")
+        header_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+        delimiter = sniff_delimiter(header_line)
+        headers = next(csv.reader([header_line], delimiter=delimiter), [])
+        headers = [h.strip().lstrip("\ufeff") for h in headers]
+        if not any(headers):
+            raise FileProblem(
+                "no_header",
+                "Die erste Zeile enthält keine Spaltenüberschriften.",
+                "The first line holds no column headers.",
+                line=1,
+            )
+        columns, net, tax = resolve_columns(headers, mapping)
+        self.layout = Layout(encoding, label, delimiter, tuple(headers), columns, net, tax)
+
+    def _open(self) -> IO[str]:
+        return self.path.open(encoding=self.layout.encoding, newline="", errors="strict")
+
+    def invoices(
+        self, progress: Callable[[int, int], None] | None = None
+    ) -> Iterator[ParsedInvoice]:
+        """Every invoice of the file in file order, each with its document or problems."""
+        layout = self.layout
+        number_index = layout.columns["number"]
+        width = len(layout.headers)
+        seen: dict[str, int] = {}
+        group: list[tuple[int, list[str]]] = []
+        group_number = ""
+        with self._open() as handle:
+            reader = csv.reader(handle, delimiter=layout.delimiter, strict=True)
+            rows = 0
+            last_line = 0
+            try:
+                next(reader)
+                last_line = reader.line_num
+                for row in reader:
+                    line = last_line + 1
+                    last_line = reader.line_num
+                    rows += 1
+                    if progress is not None and rows % 2000 == 0:
+                        self.bytes_read = handle.buffer.tell()  # type: ignore[attr-defined]
+                        progress(self.bytes_read, self.size)
+                    if not row or (len(row) == 1 and not row[0].strip()):
+                        continue
+                    if len(row) != width:
+                        yield _width_problem(layout, line, row)
+                        continue
+                    number = row[number_index].strip()
+                    if number != group_number and group:
+                        yield _parse_invoice(layout, group_number, group)
+                        group = []
+                    if not number:
+                        yield ParsedInvoice(
+                            "",
+                            line,
+                            problems=[
+                                RowProblem(
+                                    line,
+                                    layout.headers[number_index],
+                                    "",
+                                    "Die Rechnungsnummer fehlt. Jede Zeile braucht eine.",
+                                    "The invoice number is missing. Every row needs one.",
+                                )
+                            ],
+                        )
+                        group_number = ""
+                        continue
+                    if number != group_number:
+                        if number in seen:
+                            yield _repeat_problem(layout, line, number, seen[number])
+                            group_number = ""
+                            continue
+                        seen[number] = line
+                        group_number = number
+                    group.append((line, row))
+            except csv.Error as error:
+                raise FileProblem(
+                    "malformed",
+                    f"Die Datei ist ab Zeile {last_line + 1} nicht lesbar ({error}). Meist ist "
+                    "sie unvollständig (abgeschnitten) oder ein Anführungszeichen ist nicht "
+                    "geschlossen. Exportieren Sie erneut. Es wurde nichts importiert.",
+                    f"The file cannot be read from line {last_line + 1} on ({error}). Usually "
+                    "it is incomplete (cut off) or a quote is not closed. Export again. "
+                    "Nothing was imported.",
+                    line=last_line + 1,
+                ) from None
+            except UnicodeDecodeError as error:
+                raise FileProblem(
+                    "encoding",
+                    f"Die Datei ist nicht durchgehend {layout.encoding_label}-kodiert (Fehler "
+                    f"nach Zeile {last_line}). Exportieren Sie sie erneut mit der "
+                    "Zeichenkodierung „UTF-8“. Es wurde nichts importiert.",
+                    f"The file is not {layout.encoding_label} throughout (error after line "
+                    f"{last_line}: {error.reason}). Export it again with the encoding 'UTF-8'. "
+                    "Nothing was imported.",
+                    line=last_line + 1,
+                ) from None
+            if group:
+                yield _parse_invoice(layout, group_number, group)
+        self.bytes_read = self.size
+        if progress is not None:
+            progress(self.size, self.size)
+
+
+def _width_problem(layout: Layout, line: int, row: list[str]) -> ParsedInvoice:
+    index = layout.columns["number"]
+    number = row[index].strip() if len(row) > index else ""
+    width = len(layout.headers)
+    return ParsedInvoice(
+        number,
+        line,
+        problems=[
+            RowProblem(
+                line,
+                "",
+                "",
+                f"Die Zeile hat {len(row)} Felder, die Kopfzeile {width}. Ist die Datei "
+                "abgeschnitten oder ein Trennzeichen in einem Feld nicht in Anführungszeichen? "
+                "Exportieren Sie erneut.",
+                f"The row has {len(row)} fields, the header {width}. Is the file cut off, or "
+                "is a separator inside a field not quoted? Export again.",
+                number,
+            )
+        ],
+    )
+
+
+def _repeat_problem(layout: Layout, line: int, number: str, first: int) -> ParsedInvoice:
+    return ParsedInvoice(
+        number,
+        line,
+        problems=[
+            RowProblem(
+                line,
+                layout.headers[layout.columns["number"]],
+                number,
+                f"Die Rechnung {number} kommt schon in Zeile {first} vor. Zeilen einer "
+                "Rechnung müssen direkt untereinander stehen; entfernen Sie die doppelte Zeile.",
+                f"Invoice {number} already appears on line {first}. Rows of one invoice must "
+                "follow each other; remove the duplicate row.",
+                number,
+            )
+        ],
+    )
+
+
+def read_for_preview(
+    path: Path | str, mapping: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, Voucher | list[str]]]:
+    """(number, voucher) or (number, error messages) per invoice, in file order.
+
+    For ``belegsync preview --source afterbuy-csv``: reads only, stores nothing. A
+    voucher that does not add up yields its validation problems as errors, since
+    it would be stored as failed and never sent. Raises :class:`FileProblem` when
+    the file cannot be read at all.
+    """
+    for invoice in RechnungslisteReader(path, mapping).invoices():
+        if invoice.document is None:
+            yield invoice.number, [str(p) for p in invoice.problems]
+            continue
+        voucher = invoice.document.voucher
+        problems = validate(voucher)
+        if problems:
+            yield invoice.number, [f"{voucher.number}: {p}" for p in problems]
+        else:
+            yield invoice.number, voucher

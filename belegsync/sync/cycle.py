@@ -17,7 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from belegsync.connectors.base import Cursor
-from belegsync.connectors.errors import AuthError, FailureReason
+from belegsync.connectors.errors import AuthError, ConfigError, FailureReason
+from belegsync.connectors.registry import UnknownKind
 from belegsync.documents.models import Connection, Document
 from belegsync.documents.states import IllegalTransition, State, transition
 
@@ -116,6 +117,14 @@ def transfer_waiting(
     return done, failed, retried
 
 
+def _pause(report: CycleReport, reason: str) -> CycleReport:
+    """Stop the connection with a reason shown on the dashboard, not one failure per document."""
+    Connection.objects.filter(pk=report.connection_id).update(paused_reason=reason)
+    log.warning("connection paused connection=%s", report.connection_id)
+    report.note = reason
+    return report
+
+
 def run_cycle(connection_id: int, worker: str, *, fetch_first: bool = True) -> CycleReport:
     started = time.monotonic()
     now = timezone.now()
@@ -132,11 +141,14 @@ def run_cycle(connection_id: int, worker: str, *, fetch_first: bool = True) -> C
             if fetch_first:
                 report.fetched = fetch(connection, now, worker)
         except AuthError as error:
-            Connection.objects.filter(pk=connection_id).update(paused_reason=error.message)
-            report.note = error.message
-            return report
+            return _pause(report, error.message)
+        except (UnknownKind, ConfigError) as error:
+            return _pause(report, f"The connection is not set up completely: {error}")
         requeue_unavailable(connection, now)
-        report.transferred, report.failed, report.retried = transfer_waiting(connection, worker)
+        try:
+            report.transferred, report.failed, report.retried = transfer_waiting(connection, worker)
+        except (UnknownKind, ConfigError) as error:
+            return _pause(report, f"The connection is not set up completely: {error}")
     finally:
         Connection.objects.filter(pk=connection_id).update(last_sync_at=timezone.now())
         _release(connection_id, worker)

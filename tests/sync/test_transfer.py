@@ -218,3 +218,14 @@ def test_a_document_failed_as_unavailable_is_retried_by_a_later_cycle(connection
     document = Document.objects.get()
     assert document.state == State.DONE
     assert "retrying: target unavailable" in [e.message for e in document.events.all()]
+
+
+@pytest.mark.django_db
+def test_a_connection_with_an_unknown_target_pauses_with_the_reason(connection):
+    feed(connection, 1)
+    Connection.objects.update(target_kind="nonesuch")
+    report = run_cycle(connection.pk, "w")
+    connection.refresh_from_db()
+    assert "not set up completely" in connection.paused_reason
+    assert "nonesuch" in report.note
+    assert Document.objects.get().state == State.WAITING

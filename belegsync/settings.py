@@ -94,6 +94,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root; files come from finders
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

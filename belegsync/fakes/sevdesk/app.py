@@ -207,6 +207,9 @@ class SevdeskFake(FakeApp):
         #: Fault injection beyond the base's: errors inside HTTP 200, 500 after a write.
         self.error_with_200_next = 0
         self.fail_after_write_next = 0
+        #: Every API exchange (method, path, status, JSON request, JSON response), for
+        #: checks against the OpenAPI spec; ``None`` switches recording off.
+        self.journal: list[dict[str, Any]] | None = []
         self.reset_state()
 
     # -- state -------------------------------------------------------------------
@@ -236,6 +239,8 @@ class SevdeskFake(FakeApp):
         self.addresses: dict[int, dict[str, Any]] = {}
         self.ways: dict[int, dict[str, Any]] = {}
         self.deleted_vouchers: set[int] = set()
+        if getattr(self, "journal", None) is not None:
+            self.journal = []
         self.next_customer_number = 1000
         # C48: the built-in offline "Basiskonto" and one online bank account.
         self.add_check_account("Basiskonto", "offline", accounting_number="1220", base=True)
@@ -323,7 +328,29 @@ class SevdeskFake(FakeApp):
                 self.fail_after_write_next -= 1
                 self.stats["fault_500_after_write"] += 1
             response = self.server_error_response(500)
+        if self.journal is not None and request.path.startswith(API):
+            self.record(request, response)
         return super().finish(request, response)
+
+    def record(self, request: Request, response: Response) -> None:
+        def parse(text: str) -> Any:
+            try:
+                return json.loads(text) if text else None
+            except ValueError:
+                return text
+
+        sent = parse(request.get_data(as_text=True)) if request.is_json else None
+        with self.lock:
+            assert self.journal is not None
+            self.journal.append(
+                {
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "request": sent,
+                    "response": parse(response.get_data(as_text=True)),
+                }
+            )
 
     @staticmethod
     def body(request: Request) -> dict[str, Any]:

@@ -1,0 +1,210 @@
+"""Billbee REST API v1 client: the only way belegsync talks to Billbee.
+
+Auth is two things on every request (reference README §2): HTTP Basic with the
+Billbee user and its *API password*, and the developer's ``X-Billbee-Api-Key``.
+Numbers are parsed as ``Decimal`` straight from the JSON text, so a double such
+as ``9.563865546218487`` never passes through a float.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import httpx
+
+from belegsync.connectors.errors import (
+    ConnectorError,
+    NotFound,
+    PermanentError,
+    ValidationRejected,
+)
+from belegsync.connectors.http import RAW_LIMIT, ApiClient
+
+DEFAULT_BASE_URL = "https://api.billbee.io/api/v1/"
+MAX_PAGE_SIZE = 250
+
+#: Billbee's ErrorCode values a merchant may meet (reference README §4).
+ERROR_CODES = {
+    1: "the API is not activated in the Billbee account",
+    2: "order not found",
+    3: "invoice not created",
+    4: "Billbee cannot create an invoice for this order",
+    5: "the order is cancelled",
+    6: "the order is deleted",
+    7: "the order is not paid",
+    8: "internal error at Billbee",
+    11: "invalid data",
+    16: "no paid Billbee account",
+    17: "the API service is not booked",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict[str, Any]]
+    page: int
+    total_pages: int
+    total_rows: int
+
+
+@dataclass(frozen=True)
+class Shop:
+    id: int
+    name: str
+
+
+def moment(value: dt.datetime) -> str:
+    """A date-time as Billbee reads it: ISO-8601 with offset."""
+    return value.isoformat(timespec="seconds")
+
+
+class BillbeeClient(ApiClient):
+    system: ClassVar[str] = "Billbee"
+
+    def __init__(
+        self, base_url: str, *, api_key: str, user: str, password: str, **kwargs: Any
+    ) -> None:
+        self._api_key, self._user, self._password = api_key, user, password
+        if not base_url.endswith("/"):
+            base_url += "/"
+        kwargs.setdefault("limiter_key", f"billbee:{user}")
+        super().__init__(base_url, **kwargs)
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"X-Billbee-Api-Key": self._api_key, "Accept": "application/json"}
+
+    def auth(self) -> httpx.Auth | None:
+        return httpx.BasicAuth(self._user, self._password)
+
+    def error_message(self, response: httpx.Response) -> str:
+        try:
+            body = self._decode(response)
+        except ValueError:
+            return response.text[:300]
+        if isinstance(body, dict):
+            said = body.get("ErrorMessage") or body.get("Message") or ""
+            code = body.get("ErrorCode")
+            known = ERROR_CODES.get(code) if isinstance(code, int) else None
+            parts = [p for p in (str(said), known) if p]
+            if parts:
+                return " – ".join(parts)
+        return response.text[:300]
+
+    def error_for(self, response: httpx.Response) -> ConnectorError:
+        error = super().error_for(response)
+        if response.status_code == 401:
+            error.message = (
+                "Billbee did not accept the credentials. Check the API key, the Billbee "
+                "user (login e-mail) and the API password (Billbee: Settings → API), and "
+                "that the API is activated in the Billbee account."
+            )
+        return error
+
+    @staticmethod
+    def _decode(response: httpx.Response) -> Any:
+        return json.loads(response.text, parse_float=Decimal)
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send; return the envelope's ``Data``; raise typed on a business error."""
+        response = self.request(method, path, **kwargs)
+        try:
+            body = self._decode(response) if response.content else {}
+        except ValueError as exc:
+            raise PermanentError(
+                "Billbee sent an answer that is not JSON.",
+                raw=response.text[:RAW_LIMIT],
+                status=response.status_code,
+            ) from exc
+        if isinstance(body, dict) and body.get("ErrorCode") not in (None, 0):
+            code = body["ErrorCode"]
+            message = f"Billbee: {self.error_message(response)}"
+            cls = NotFound if code == 2 else ValidationRejected
+            raise cls(message, raw=response.text[:RAW_LIMIT], status=response.status_code)
+        return body
+
+    # -- endpoints -------------------------------------------------------------
+
+    def orders_page(
+        self,
+        *,
+        page: int = 1,
+        page_size: int = MAX_PAGE_SIZE,
+        modified_min: dt.datetime | None = None,
+        modified_max: dt.datetime | None = None,
+        shop_ids: list[int] | None = None,
+        state_ids: list[int] | None = None,
+    ) -> Page:
+        params: list[tuple[str, str | int]] = [("page", page), ("pageSize", page_size)]
+        if modified_min is not None:
+            params.append(("modifiedAtMin", moment(modified_min)))
+        if modified_max is not None:
+            params.append(("modifiedAtMax", moment(modified_max)))
+        params += [("shopId", s) for s in shop_ids or []]
+        params += [("orderStateId", s) for s in state_ids or []]
+        body = self.call("GET", "orders", params=params)
+        paging = body.get("Paging") or {}
+        return Page(
+            rows=list(body.get("Data") or []),
+            page=int(paging.get("Page") or page),
+            total_pages=int(paging.get("TotalPages") or 0),
+            total_rows=int(paging.get("TotalRows") or 0),
+        )
+
+    def order(self, order_id: int) -> dict[str, Any]:
+        data = self.call("GET", f"orders/{order_id}").get("Data")
+        if not isinstance(data, dict):
+            raise NotFound(f"Billbee has no order {order_id}.")
+        return data
+
+    def add_tags(self, order_id: int, tags: list[str]) -> None:
+        """Add tags (Billbee ignores ones the order has, case-insensitively)."""
+        self.call("POST", f"orders/{order_id}/tags", json={"Tags": tags})
+
+    def invoice_pdf(self, order_id: int) -> tuple[str, bytes | None]:
+        """The invoice number and PDF of an order (creates the invoice if none exists).
+
+        Billbee allows one call per order in five minutes: callers keep the result.
+        """
+        data = self.call(
+            "POST", f"orders/CreateInvoice/{order_id}", params={"includeInvoicePdf": "true"}
+        ).get("Data")
+        if not isinstance(data, dict):
+            return "", None
+        pdf = data.get("PDFData")
+        if not pdf:
+            return str(data.get("InvoiceNumber") or ""), None
+        try:
+            return str(data.get("InvoiceNumber") or ""), base64.b64decode(pdf, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise PermanentError(
+                f"Billbee sent an unreadable PDF for order {order_id}.", raw=str(pdf)[:200]
+            ) from exc
+
+    def shops(self) -> list[Shop]:
+        shops: list[Shop] = []
+        page = 1
+        while True:
+            body = self.call("GET", "shopaccounts", params={"page": page, "pageSize": 250})
+            for row in body.get("Data") or []:
+                shops.append(Shop(id=int(row["Id"]), name=str(row.get("Name") or row["Id"])))
+            total = int((body.get("Paging") or {}).get("TotalPages") or 0)
+            if page >= total:
+                return shops
+            page += 1
+
+    def iter_orders(self, **filters: Any) -> Iterator[Page]:
+        """All pages of a filtered order list, until ``Page >= TotalPages``."""
+        page = 1
+        while True:
+            result = self.orders_page(page=page, **filters)
+            yield result
+            if page >= result.total_pages or not result.rows:
+                return
+            page += 1

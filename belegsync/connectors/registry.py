@@ -14,7 +14,7 @@ from .base import AdapterContext, Source, Target
 
 SOURCES: dict[str, str] = {
     "memory": "belegsync.sources.memory.MemorySource",
-    # [afterbuy-csv] registers its source here
+    "afterbuy_csv": "belegsync.sources.afterbuy.csv_source.AfterbuyCsvSource",
     # [billbee] registers its source here
 }
 

@@ -20,7 +20,7 @@ SOURCES: dict[str, str] = {
 
 TARGETS: dict[str, str] = {
     "memory": "belegsync.targets.memory.MemoryTarget",
-    # [lexoffice] registers its target here
+    "lexoffice": "belegsync.targets.lexoffice.LexofficeTarget",
     # [sevdesk] registers its target here
 }
 

@@ -1,0 +1,110 @@
+"""Connection settings of a lexoffice target, rendered by the web UI (pretix-style)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .mapping import OVERRIDE_KEYS
+
+_LINE = re.compile(r"^\s*([a-z_]+)\s*[=:]\s*(\S+)\s*$")
+
+MARK_PAID_HELP = (
+    "lexoffice's public API cannot set a voucher to 'paid': payments are assigned in "
+    "lexoffice (bank matching or manual payment). When this is on, belegsync sends a "
+    "transaction assignment hint with the payment's transaction id so that lexoffice assigns "
+    "the payment automatically when it arrives. That endpoint is only open to partner (OAuth) "
+    "connections; with a private API key each paid voucher fails at this step with a clear "
+    "message, so leave this off for API-key connections. / Die öffentliche lexoffice-API kann "
+    "Belege nicht als bezahlt markieren; siehe docs/connectors/lexoffice.md."
+)
+
+
+class CategoryOverridesField(forms.CharField):  # type: ignore[misc]
+    """``key=categoryId`` per line ↔ a dict; keys are line categories or tax treatments."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return "\n".join(f"{k}={v}" for k, v in value.items())
+        return value
+
+    def to_python(self, value: Any) -> dict[str, str]:
+        if isinstance(value, Mapping):
+            return dict(value)
+        text = super().to_python(value) or ""
+        result: dict[str, str] = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            match = _LINE.match(line)
+            if not match:
+                raise ValidationError(f"Line {number}: write key=categoryId, e.g. goods=8f86….")
+            key, category_id = match.groups()
+            if key not in OVERRIDE_KEYS:
+                raise ValidationError(
+                    f"Line {number}: '{key}' is not known; use one of {', '.join(OVERRIDE_KEYS)}."
+                )
+            try:
+                uuid.UUID(category_id)
+            except ValueError:
+                raise ValidationError(
+                    f"Line {number}: '{category_id}' is not a lexoffice category id (a UUID "
+                    "from GET /v1/posting-categories)."
+                ) from None
+            result[key] = category_id
+        return result
+
+
+class LexofficeCredentialsForm(forms.Form):  # type: ignore[misc]
+    api_key = forms.CharField(
+        label="API key",
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Create it at https://app.lexware.de/addons/public-api. Stored encrypted, "
+        "never shown again. Checked against lexoffice's profile when you save.",
+    )
+
+
+class LexofficeSettingsForm(forms.Form):  # type: ignore[misc]
+    base_url = forms.ChoiceField(
+        label="API address",
+        choices=[
+            ("current", "https://api.lexware.io (Lexware Office, current)"),
+            ("old", "https://api.lexoffice.io (old address, switched off end of 2025)"),
+        ],
+        initial="current",
+    )
+    contact_mode = forms.ChoiceField(
+        label="Contact",
+        choices=[
+            ("collective", "Collective customer (Sammelkunde), buyer's name on the voucher"),
+            ("per_customer", "One lexoffice contact per customer"),
+        ],
+        initial="collective",
+        help_text="Intra-community supplies always get their own contact (lexoffice needs the "
+        "buyer's VAT id).",
+    )
+    distance_sales_principle = forms.ChoiceField(
+        label="EU distance sales",
+        choices=[
+            ("auto", "As in my lexoffice profile"),
+            ("DESTINATION", "Destination country's rate (Bestimmungslandprinzip)"),
+            ("ORIGIN", "German rate (Ursprungslandprinzip)"),
+        ],
+        initial="auto",
+    )
+    mark_paid = forms.BooleanField(
+        label="Mark voucher as paid after creation", required=False, help_text=MARK_PAID_HELP
+    )
+    category_overrides = CategoryOverridesField(
+        label="Posting category overrides",
+        required=False,
+        help_text="One per line: goods=…, shipping=…, fee=…, discount=… (domestic sales) or "
+        "eu_distance_sale=…, intra_eu_supply=…, export=…, small_business=…",
+    )

@@ -1,0 +1,203 @@
+"""Voucher → lexoffice bookkeeping voucher (``POST /v1/vouchers`` body). Pure, no I/O.
+
+Reference: /work/shared/reference/lexoffice/README.md §5.1.
+
+- ``taxType: gross``; one item per (category, tax rate), as lexoffice wants
+  positions "grouped by tax rate" (README §5.1 rule 8). Goods and shipping at
+  the same rate share a category and so become one item.
+- An item's ``amount`` is the sum of its lines' gross, its ``taxAmount`` the sum
+  of its lines' tax (gross − net) — the tax the invoice states, not a
+  recomputation. Totals are the sums of the items, so lexoffice's checks
+  ``totalGrossAmount == Σ amount`` and ``totalTaxAmount == Σ taxAmount`` hold by
+  construction; all values are whole cents already (the voucher validated), so
+  no rounding happens here.
+- Credit notes are ``salescreditnote`` with positive amounts (the type carries
+  the direction), like the neutral voucher.
+- Categories by tax treatment: domestic → Warenverkäufe; EU distance sale →
+  "Fernverkauf in EU-Land steuerpflichtig" with the buyer country's rate when the
+  lexoffice profile says DESTINATION, "Fernverkauf" with German rates when it
+  says ORIGIN; intra-community supply, export and small business → their
+  tax-free categories. Each can be overridden per connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from belegsync.bookkeeping import LineCategory, TaxTreatment, Voucher, VoucherKind
+from belegsync.bookkeeping.money import ZERO
+from belegsync.bookkeeping.tax import GERMAN_RATES
+from belegsync.connectors.errors import ConfigError, RemoteIssue, ValidationRejected
+
+GOODS = "8f8664a8-fd86-11e1-a21f-0800200c9a66"  # Warenverkäufe
+INCOME = "8f8664a1-fd86-11e1-a21f-0800200c9a66"  # Einnahmen
+INTRA_EU_SUPPLY = "9075a4e3-66de-4795-a016-3889feca0d20"  # Innergemeinschaftliche Lieferung
+EXPORT = "93d24c20-ea84-424e-a731-5e1b78d1e6a9"  # Ausfuhrlieferungen an Drittländer
+SMALL_BUSINESS = "7a1efa0e-6283-4cbf-9583-8e88d3ba5960"  # Einnahmen als Kleinunternehmer
+DISTANCE_SALE_ORIGIN = "7c112b66-0565-479c-bc18-5845e080880a"  # Fernverkauf
+DISTANCE_SALE_DESTINATION = "4ebd965a-7126-416c-9d8c-a5c9366ee473"  # Fernverkauf in EU-Land
+
+DESTINATION = "DESTINATION"
+ORIGIN = "ORIGIN"
+
+#: Treatments whose category needs the buyer as a lexoffice contact (its VAT id).
+CONTACT_REQUIRED = frozenset({TaxTreatment.INTRA_EU_SUPPLY})
+
+#: Keys merchants may override in the connection settings (``category_overrides``).
+OVERRIDE_KEYS = (
+    *(c.value for c in LineCategory),
+    *(t.value for t in TaxTreatment if t is not TaxTreatment.DOMESTIC),
+)
+
+REMARK_LIMIT = 1000  # lexoffice's limit for ``remark`` is undocumented (unverified)
+
+
+@dataclass(frozen=True)
+class MappingOptions:
+    #: The profile's ``distanceSalesPrinciple``; None when not set in lexoffice.
+    distance_sales_principle: str | None = None
+    #: Book against this contact instead of the collective one.
+    contact_id: str | None = None
+    #: ``line category`` (domestic) or ``tax treatment`` → categoryId.
+    category_overrides: Mapping[str, str] = field(default_factory=dict)
+
+
+def needs_principle(voucher: Voucher) -> bool:
+    return voucher.tax_treatment is TaxTreatment.EU_DISTANCE_SALE
+
+
+def needs_contact(voucher: Voucher) -> bool:
+    return voucher.tax_treatment in CONTACT_REQUIRED
+
+
+def category_for(voucher: Voucher, line_category: LineCategory, options: MappingOptions) -> str:
+    treatment = voucher.tax_treatment
+    overrides = options.category_overrides
+    if treatment is TaxTreatment.DOMESTIC:
+        default = INCOME if line_category is LineCategory.FEE else GOODS
+        return overrides.get(line_category.value, default)
+    if treatment is TaxTreatment.EU_DISTANCE_SALE:
+        return overrides.get(treatment.value, _distance_sale_category(voucher, options))
+    default = {
+        TaxTreatment.INTRA_EU_SUPPLY: INTRA_EU_SUPPLY,
+        TaxTreatment.EXPORT: EXPORT,
+        TaxTreatment.SMALL_BUSINESS: SMALL_BUSINESS,
+    }[treatment]
+    return overrides.get(treatment.value, default)
+
+
+def _distance_sale_category(voucher: Voucher, options: MappingOptions) -> str:
+    principle = options.distance_sales_principle
+    if principle == DESTINATION:
+        return DISTANCE_SALE_DESTINATION
+    rates = {line.tax_rate for line in voucher.lines}
+    if principle == ORIGIN and rates <= GERMAN_RATES:
+        return DISTANCE_SALE_ORIGIN
+    country = voucher.party.country
+    foreign = ", ".join(f"{r.normalize()} %" for r in sorted(rates - GERMAN_RATES))
+    raise ConfigError(
+        f"Voucher {voucher.number} is an EU distance sale to {country} taxed at {country}'s "
+        f"rate ({foreign}), but your lexoffice profile books distance sales "
+        f"{'at the origin (ORIGIN)' if principle == ORIGIN else 'without a principle set'}. "
+        "lexoffice accepts foreign rates only with the destination principle: set "
+        "'Fernverkäufe: Bestimmungslandprinzip' in lexoffice's settings (or the connection's "
+        "distance-sales setting to DESTINATION) and reset the document. / "
+        f"Beleg {voucher.number} ist ein EU-Fernverkauf mit dem Steuersatz von {country}; "
+        "lexoffice erlaubt das nur mit dem Bestimmungslandprinzip."
+    )
+
+
+def group_items(voucher: Voucher, options: MappingOptions) -> list[dict[str, Any]]:
+    """Lines summed per (category, rate): lexoffice's positions, in Decimal."""
+    groups: dict[tuple[str, Decimal], list[Decimal]] = {}
+    for line in voucher.lines:
+        key = (category_for(voucher, line.category, options), line.tax_rate.normalize())
+        sums = groups.setdefault(key, [ZERO, ZERO])
+        sums[0] += line.gross
+        sums[1] += line.gross - line.net
+    items = []
+    for (category_id, rate), (gross, tax) in sorted(
+        groups.items(), key=lambda kv: (-kv[0][1], kv[0][0])
+    ):
+        items.append(
+            {"amount": gross, "taxAmount": tax, "taxRatePercent": rate, "categoryId": category_id}
+        )
+    _refuse_negative(voucher, items)
+    return items
+
+
+def _refuse_negative(voucher: Voucher, items: list[dict[str, Any]]) -> None:
+    """lexoffice positions are positive (the type carries the direction; README §5.1)."""
+    bad = [i for i, item in enumerate(items) if item["amount"] < 0 or item["taxAmount"] < 0]
+    if bad:
+        raise ValidationRejected(
+            f"Voucher {voucher.number}: after discounts the amount at "
+            f"{items[bad[0]]['taxRatePercent']} % is negative ({items[bad[0]]['amount']}); "
+            "lexoffice only books positive positions. Issue the refund as a credit note. / "
+            "Nach Rabatten ist eine Position negativ; bitte als Gutschrift buchen.",
+            issues=[RemoteIssue(f"voucherItems[{i}].amount", "negative") for i in bad],
+        )
+
+
+def remark(voucher: Voucher) -> str:
+    """Free text searchable in lexoffice: where the voucher came from."""
+    parts: list[str] = []
+    if voucher.kind is VoucherKind.CREDIT_NOTE and voucher.refers_to:
+        parts.append(f"Refund for {voucher.refers_to}")
+    if voucher.order_number:
+        parts.append(f"order {voucher.order_number}")
+    if voucher.shop:
+        parts.append(f"shop {voucher.shop}")
+    parts += [f"{name} {value}" for name, value in sorted(voucher.source_refs.items())]
+    if voucher.party.display_name:
+        parts.append(f"buyer {voucher.party.display_name}")
+    return " / ".join(parts)[:REMARK_LIMIT]
+
+
+def to_lexoffice(voucher: Voucher, options: MappingOptions) -> dict[str, Any]:
+    """The voucher body in Decimal and date values (see :func:`to_json` for the wire)."""
+    items = group_items(voucher, options)
+    body: dict[str, Any] = {
+        "type": "salescreditnote" if voucher.is_credit_note else "salesinvoice",
+        "voucherNumber": voucher.number,
+        "voucherDate": voucher.invoice_date,
+    }
+    if voucher.delivery_date:
+        body["shippingDate"] = voucher.delivery_date
+    body["totalGrossAmount"] = sum((item["amount"] for item in items), ZERO)
+    body["totalTaxAmount"] = sum((item["taxAmount"] for item in items), ZERO)
+    body["taxType"] = "gross"
+    if options.contact_id:
+        body["useCollectiveContact"] = False
+        body["contactId"] = options.contact_id
+    else:
+        body["useCollectiveContact"] = True
+        if voucher.party.display_name:
+            body["contactName"] = voucher.party.display_name
+    text = remark(voucher)
+    if text:
+        body["remark"] = text
+    body["voucherItems"] = items
+    return body
+
+
+def to_json(value: Any) -> Any:
+    """Decimal → JSON number, date → ``yyyy-MM-dd``, recursively.
+
+    Amounts become floats only here, at the wire: a two-decimal amount below
+    10^13 survives ``float`` and Python's shortest ``repr`` exactly (tested), and
+    lexoffice reads JSON numbers. Everything before this point is Decimal.
+    """
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_json(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

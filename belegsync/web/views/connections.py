@@ -1,20 +1,218 @@
+"""Connections: list, set up and edit (credentials from the adapters' forms), switches."""
+
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from belegsync.connectors import registry
+from belegsync.connectors.base import AdapterContext
+from belegsync.connectors.errors import ConnectorError, RetryableError
+from belegsync.documents.models import Connection
+from belegsync.sync import scheduler
+from belegsync.web import scoping
+from belegsync.web.forms import ConnectionForm, credentials_form, merged_credentials
+
+from .common import back, checked, is_htmx
+
+SIDES = ("source", "target")
 
 
 def connection_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/base.html")
+    return render(
+        request,
+        "web/connection_list.html",
+        {
+            "connections": scoping.connections(request)
+            .select_related("organisation")
+            .order_by("name")
+        },
+    )
+
+
+def _adapter_class(side: str, kind: str) -> Any:
+    try:
+        return registry.source_class(kind) if side == "source" else registry.target_class(kind)
+    except registry.UnknownKind:
+        return None
+
+
+def _kind(request: HttpRequest, form: ConnectionForm, side: str) -> str:
+    """The kind chosen in the form (posted or asked for by the htmx reload), else the saved one."""
+    name = f"{side}_kind"
+    wanted = request.POST.get(name) or request.GET.get(name) or ""
+    if wanted in dict(form.fields[name].choices):  # type: ignore[attr-defined]
+        return wanted
+    current = getattr(form.instance, name, "") or ""
+    if current:
+        return current
+    choices = form.fields[name].choices  # type: ignore[attr-defined]
+    return str(choices[0][0]) if choices else ""
+
+
+def _side_forms(
+    request: HttpRequest, form: ConnectionForm, connection: Connection
+) -> dict[str, dict[str, Any]]:
+    """Per side: the adapter class and its credentials and settings forms (or None)."""
+    data = request.POST if request.method == "POST" else None
+    saved_credentials = connection.credentials or {}
+    sides: dict[str, dict[str, Any]] = {}
+    for side in SIDES:
+        cls = _adapter_class(side, _kind(request, form, side))
+        entry: dict[str, Any] = {"cls": cls, "credentials": None, "settings": None}
+        if cls is not None and getattr(cls, "credentials_form", None) is not None:
+            entry["credentials"] = credentials_form(
+                cls.credentials_form, dict(saved_credentials.get(side, {})), data, f"{side}-cred"
+            )
+        if cls is not None and getattr(cls, "settings_form", None) is not None:
+            entry["settings"] = cls.settings_form(
+                data=data, initial=dict(connection.settings or {}), prefix=f"{side}-set"
+            )
+        entry["title"] = cls.verbose_name if cls is not None else side
+        sides[side] = entry
+    return sides
+
+
+def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(values, cls=DjangoJSONEncoder))  # type: ignore[no-any-return]
+
+
+def _check(cls: Any, connection: Connection, side: str, credentials: dict[str, Any]) -> str:
+    """Run the adapter's credentials check; returns a warning, or "" when accepted.
+
+    Raises ConnectorError when the remote refuses the credentials for good.
+    """
+    check = getattr(cls, "check_credentials", None)
+    if check is None:
+        return ""
+    context = AdapterContext(
+        connection_id=connection.pk or 0,
+        credentials=credentials,
+        settings=dict(connection.settings or {}),
+    )
+    try:
+        check(context)
+    except RetryableError as error:
+        return _("%(system)s could not be asked right now (%(error)s); saved unchecked.") % {
+            "system": cls.verbose_name,
+            "error": error.message,
+        }
+    return ""
 
 
 def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    return render(request, "web/base.html")
+    organisation = scoping.organisation_of(request)
+    connection = (
+        scoping.connection_or_404(request, pk)
+        if pk is not None
+        else Connection(organisation=organisation)
+    )
+    data = request.POST if request.method == "POST" else None
+    # the htmx reload after a change of kind keeps what was typed (never credentials)
+    initial = {k: v for k in ("name", "source_kind", "target_kind") if (v := request.GET.get(k))}
+    form = ConnectionForm(data, instance=connection, organisation=organisation, initial=initial)
+    sides = _side_forms(request, form, connection)
+    if request.method == "POST" and _save(request, form, sides, connection):
+        return redirect("connections")
+    template = "web/_connection_form.html" if is_htmx(request) else "web/connection_form.html"
+    return render(request, template, {"form": form, "sides": sides, "connection": connection})
 
 
+def _save(
+    request: HttpRequest,
+    form: ConnectionForm,
+    sides: dict[str, dict[str, Any]],
+    connection: Connection,
+) -> bool:
+    subforms = [
+        f for entry in sides.values() for f in (entry["credentials"], entry["settings"]) if f
+    ]
+    valid = form.is_valid()
+    valid = all([f.is_valid() for f in subforms]) and valid
+    if not valid:
+        return False
+    saved_credentials = dict(connection.credentials or {})
+    credentials: dict[str, Any] = dict(saved_credentials)
+    settings_values: dict[str, Any] = dict(connection.settings or {})
+    for side, entry in sides.items():
+        if entry["settings"] is not None:
+            settings_values.update(_json_safe(entry["settings"].cleaned_data))
+        if entry["credentials"] is not None:
+            credentials[side] = _json_safe(
+                merged_credentials(
+                    dict(saved_credentials.get(side, {})), entry["credentials"].cleaned_data
+                )
+            )
+    instance: Connection = form.save(commit=False)
+    instance.settings = settings_values
+    warnings = []
+    for side, entry in sides.items():
+        if entry["credentials"] is None:
+            continue
+        try:
+            warning = _check(entry["cls"], instance, side, credentials.get(side, {}))
+        except ConnectorError as error:
+            entry["credentials"].add_error(
+                None,
+                _("%(system)s refused the credentials: %(error)s")
+                % {"system": entry["cls"].verbose_name, "error": error.message},
+            )
+            return False
+        if warning:
+            warnings.append(warning)
+    credentials_changed = credentials != saved_credentials
+    instance.credentials = credentials
+    if credentials_changed and not warnings:
+        # new credentials the remote accepted: the pause they caused is over
+        instance.paused_reason = ""
+    with transaction.atomic():
+        instance.save()
+    for warning in warnings:
+        messages.warning(request, warning)
+    messages.success(request, _("Connection “%(name)s” saved.") % {"name": instance.name})
+    return True
+
+
+def _status(request: HttpRequest, connection: Connection) -> HttpResponse:
+    if is_htmx(request):
+        connection.refresh_from_db()
+        return render(request, "web/_connection_status.html", {"connection": connection})
+    return back(request, "dashboard")
+
+
+@require_POST
 def toggle_enabled(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "web/base.html")
+    connection = scoping.connection_or_404(request, pk)
+    enabled = checked(request)
+    Connection.objects.filter(pk=connection.pk).update(enabled=enabled)
+    if enabled:
+        messages.success(request, _("Sync enabled for “%(name)s”.") % {"name": connection.name})
+    else:
+        messages.warning(request, _("Sync disabled for “%(name)s”.") % {"name": connection.name})
+    return _status(request, connection)
 
 
+@require_POST
 def sync_now(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "web/base.html")
+    connection = scoping.connection_or_404(request, pk)
+    scheduler.sync_now(connection)
+    if connection.is_active:
+        messages.success(
+            request,
+            _("Sync of “%(name)s” requested; it starts shortly.") % {"name": connection.name},
+        )
+    else:
+        messages.warning(
+            request,
+            _("“%(name)s” will sync as soon as it is enabled and not paused.")
+            % {"name": connection.name},
+        )
+    return _status(request, connection)

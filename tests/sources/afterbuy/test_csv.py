@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from belegsync.bookkeeping import LineCategory, Voucher, VoucherKind, validate
+from belegsync.sources.afterbuy.csv import FileProblem, RechnungslisteReader, read_for_preview
+
+from .corpus import EXPECTED, SAMPLE_CP1252, SAMPLE_UTF8, broken_files
+from .generator import generate
+
+
+def _read(path: Path, mapping: dict[str, str] | None = None):
+    reader = RechnungslisteReader(path, mapping)
+    return reader, list(reader.invoices())
+
+
+@pytest.mark.parametrize(
+    ("sample", "label"), [(SAMPLE_UTF8, "UTF-8"), (SAMPLE_CP1252, "Windows-1252")]
+)
+def test_it_reads_the_reference_samples_without_a_mapping(sample: Path, label: str) -> None:
+    reader, invoices = _read(sample)
+    assert reader.layout.encoding_label == label
+    assert reader.layout.delimiter == ";"
+    assert [i.number for i in invoices] == [str(n) for n in range(24187, 24195)] + [
+        "24231",
+        "24232",
+    ]
+    assert all(not i.problems for i in invoices)
+    vouchers = {i.number: i.document.voucher for i in invoices if i.document}
+    big = vouchers["24190"]
+    assert big.total_gross == Decimal("1234.56")
+    assert big.party.company == "Café Ährenfeld OHG"
+    assert big.invoice_date == dt.date(2024, 11, 30)
+    assert vouchers["24192"].party.street == "Hauptstr. 5; Hinterhaus"
+    assert vouchers["24191"].party.vat_id == "NL123456789B01"
+    credit = vouchers["24231"]
+    assert credit.kind is VoucherKind.CREDIT_NOTE
+    assert credit.total_gross == Decimal("59.90")  # positive: the kind carries the sign
+    assert all(line.gross > 0 for line in credit.lines)
+    for number, voucher in vouchers.items():
+        if voucher.kind is VoucherKind.INVOICE:
+            assert validate(voucher) == [], number
+
+
+def test_it_reads_both_encodings_to_the_same_vouchers() -> None:
+    _, utf8 = _read(SAMPLE_UTF8)
+    _, cp1252 = _read(SAMPLE_CP1252)
+    assert [i.document.voucher for i in utf8] == [i.document.voucher for i in cp1252]
+
+
+def test_it_reads_a_bom_other_separators_and_renamed_reordered_headers(tmp_path: Path) -> None:
+    text = SAMPLE_UTF8.read_bytes().decode("utf-8")
+    rows = [
+        line.split(";")
+        for line in text.replace('"Hauptstr. 5; Hinterhaus"', "Hof").split("\r\n")
+        if line
+    ]
+    renames = {"Rechnungsnummer": " rechnungs-nr. ", "Strasse": "Straße", "Land": "LAND"}
+    rows[0] = [renames.get(h, h) for h in rows[0]]
+    order = list(reversed(range(len(rows[0]))))
+    rows = [[row[i] for i in order] + ["extra"] for row in rows]
+    path = tmp_path / "tab.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "\n".join("\t".join(r) for r in rows).encode("utf-8"))
+    reader, invoices = _read(path)
+    assert reader.layout.encoding_label == "UTF-8 (BOM)"
+    assert reader.layout.delimiter == "\t"
+    assert len(invoices) == 10 and all(i.document for i in invoices)
+    assert invoices[3].document.voucher.total_gross == Decimal("1234.56")
+
+
+def test_it_names_line_column_and_value_of_a_bad_cell_in_german_and_english(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(broken_files()["bad_number"])
+    _, invoices = _read(path)
+    bad = [i for i in invoices if i.problems]
+    assert [i.number for i in bad] == ["24189"]
+    problem = bad[0].problems[0]
+    assert (problem.line, problem.column, problem.value) == (4, "Bereits bezahlt", "19,99,1")
+    assert "1.234,56" in problem.message("de") and "Zeile 4" in problem.message("de")
+    assert "line 4" in problem.message("en") and "German format" in problem.message("en")
+    assert len([i for i in invoices if i.document]) == 9
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_it_gives_a_clear_error_for_each_broken_file(tmp_path: Path, name: str) -> None:
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(broken_files()[name])
+    code, column = EXPECTED[name]
+    if code is not None:
+        with pytest.raises(FileProblem) as caught:
+            _read(path)
+        assert caught.value.code == code
+        assert caught.value.message("de") and caught.value.message("en")
+        return
+    _, invoices = _read(path)
+    problems = [p for i in invoices for p in i.problems]
+    if column is None:  # only a header: nothing to import, nothing wrong
+        assert invoices == []
+        return
+    assert problems and problems[0].column == column
+    assert problems[0].line > 1
+
+
+def test_it_names_the_missing_column_and_the_file_headers(tmp_path: Path) -> None:
+    path = tmp_path / "missing.csv"
+    path.write_bytes(broken_files()["missing_column"])
+    with pytest.raises(FileProblem) as caught:
+        _read(path)
+    assert caught.value.missing == ("total_gross",)
+    assert "Gesamtbetrag brutto" in caught.value.message("de")
+    assert "Summe" in caught.value.headers
+
+
+def test_it_uses_a_saved_mapping_for_an_unknown_header(tmp_path: Path) -> None:
+    path = tmp_path / "missing.csv"
+    path.write_bytes(broken_files()["missing_column"])
+    _, invoices = _read(path, {"total_gross": "Summe"})
+    assert invoices[0].document.voucher.total_gross == Decimal("91.50")
+
+
+def test_it_refuses_a_formula_in_a_name(tmp_path: Path) -> None:
+    path = tmp_path / "formula.csv"
+    path.write_bytes(broken_files()["formula_name"])
+    _, invoices = _read(path)
+    bad = [i for i in invoices if i.problems]
+    assert [i.number for i in bad] == ["24189"] and bad[0].document is None
+    assert "formula" in bad[0].problems[0].message("en")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+@pytest.mark.parametrize("layout", ["summary", "items"])
+def test_it_reads_generated_files_to_vouchers_that_add_up(
+    tmp_path: Path, encoding: str, layout: str
+) -> None:
+    path = tmp_path / "gen.csv"
+    written = generate(path, 400, encoding=encoding, layout=layout, seed=7)
+    _, invoices = _read(path)
+    assert [(i.number, i.document.voucher.total_gross) for i in invoices] == [
+        (w.number, w.total_gross) for w in written
+    ]
+    vouchers = [i.document.voucher for i in invoices]
+    assert [v.is_credit_note for v in vouchers] == [w.credit_note for w in written]
+    assert all(validate(v) == [] for v in vouchers)
+    rates = {line.tax_rate for v in vouchers for line in v.lines}
+    assert rates == {Decimal(19), Decimal(7), Decimal(0)}
+    countries = {v.party.country for v in vouchers}
+    assert {"DE", "AT", "NL", "CH", "US"} <= countries
+    if layout == "items":
+        categories = {line.category for v in vouchers for line in v.lines}
+        assert {LineCategory.DISCOUNT, LineCategory.SHIPPING} <= categories
+
+
+def test_it_merges_the_rows_of_one_invoice_into_one_voucher(tmp_path: Path) -> None:
+    path = tmp_path / "items.csv"
+    written = generate(path, 50, layout="items", seed=3)
+    rows = len(path.read_text("utf-8").splitlines()) - 1
+    _, invoices = _read(path)
+    assert rows > len(written) == len(invoices)
+    assert (
+        sum(
+            len([ln for ln in i.document.voucher.lines if ln.category != LineCategory.SHIPPING])
+            for i in invoices
+        )
+        == rows
+    )
+
+
+def test_it_reports_an_invoice_number_that_comes_back(tmp_path: Path) -> None:
+    text = SAMPLE_UTF8.read_bytes().decode("utf-8")
+    lines = text.split("\r\n")
+    path = tmp_path / "dup.csv"
+    path.write_text("\r\n".join([*lines[:4], lines[1]]), "utf-8")
+    _, invoices = _read(path)
+    assert invoices[-1].number == "24187" and invoices[-1].document is None
+    assert "line 2" in str(invoices[-1].problems[0])
+
+
+def test_preview_yields_vouchers_and_errors_in_file_order(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(broken_files()["bad_date"])
+    result = list(read_for_preview(path))
+    assert [number for number, _ in result][:4] == ["24187", "24188", "24189", "24190"]
+    assert isinstance(result[0][1], Voucher)
+    assert isinstance(result[2][1], list) and "Rechnungsdatum" in result[2][1][0]
+    # a credit note without the invoice it corrects would fail: shown as errors
+    assert isinstance(result[-1][1], list) and "refers_to" in result[-1][1][0]

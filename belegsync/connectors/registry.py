@@ -15,7 +15,7 @@ from .base import AdapterContext, Source, Target
 SOURCES: dict[str, str] = {
     "memory": "belegsync.sources.memory.MemorySource",
     "afterbuy_csv": "belegsync.sources.afterbuy.csv_source.AfterbuyCsvSource",
-    # [billbee] registers its source here
+    "billbee": "belegsync.sources.billbee.BillbeeSource",
 }
 
 TARGETS: dict[str, str] = {

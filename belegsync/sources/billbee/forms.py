@@ -1,0 +1,194 @@
+"""Forms of a Billbee connection: credentials, and the settings of the product page's three steps.
+
+Field names are the keys in ``Connection.settings`` (no secrets there); the
+API key, user and API password go to ``Connection.credentials["source"]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .mapping import ORDER_STATES
+
+DEFAULT_STATES = ["3", "4", "7"]
+DEFAULT_TAG = "belegsync"
+
+STATE_RULES = [
+    (
+        "current",
+        _("The order is in one of these states when it is transferred (as in Billbee)"),
+    ),
+    (
+        "ever",
+        _("The order has been in one of these states at any time since the start date"),
+    ),
+]
+
+DOCUMENT_DATES = [
+    ("invoice", _("Invoice date")),
+    ("payment", _("Payment date")),
+    ("order", _("Order date")),
+]
+
+
+class CredentialsForm(forms.Form):
+    api_key = forms.CharField(
+        label=_("Billbee API key"),
+        help_text=_("The X-Billbee-Api-Key Billbee support issued for belegsync."),
+    )
+    user = forms.CharField(
+        label=_("Billbee user"), help_text=_("The e-mail address you log in to Billbee with.")
+    )
+    password = forms.CharField(
+        label=_("Billbee API password"),
+        help_text=_(
+            "Not your login password: the API password from Billbee's settings "
+            "(Settings → API). The API must be activated in your Billbee account."
+        ),
+    )
+
+
+def _checkbox(label: Any, help_text: Any = "") -> forms.BooleanField:
+    return forms.BooleanField(label=label, required=False, help_text=help_text)
+
+
+class GeneralForm(forms.Form):
+    """Step 1: what is transferred."""
+
+    start_date = forms.DateField(
+        label=_("Start date"),
+        required=False,
+        help_text=_("Orders placed from this day on are transferred."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    shop_ids = forms.MultipleChoiceField(
+        label=_("Shops"),
+        required=False,
+        help_text=_("Orders of these Billbee shops are transferred; none selected means all."),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    state_ids = forms.MultipleChoiceField(
+        label=_("Order states"),
+        choices=[(str(k), v) for k, v in ORDER_STATES.items()],
+        initial=DEFAULT_STATES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "What counts is not whether the order was ever in this state, but whether it "
+            "is in it at the time of the transfer. So best choose several states an order "
+            "stays in for long or for good, such as paid, shipped and completed."
+        ),
+    )
+    state_rule = forms.ChoiceField(
+        label=_("When does the state count?"),
+        choices=STATE_RULES,
+        initial="current",
+        widget=forms.RadioSelect,
+        help_text=_(
+            "The second choice also transfers an order that passed a selected state "
+            "between two syncs (known from the states belegsync saw and the order's history)."
+        ),
+    )
+    export_tag = forms.CharField(
+        label=_("Tag for exported orders"),
+        initial=DEFAULT_TAG,
+        max_length=50,
+        help_text=_("Set on the order in Billbee once its voucher is in the bookkeeping."),
+    )
+    base_url = forms.URLField(
+        label=_("Billbee API address"),
+        required=False,
+        help_text=_("Leave empty for Billbee itself (https://api.billbee.io/api/v1/)."),
+    )
+
+    def __init__(self, *args: Any, shops: list[tuple[str, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["shop_ids"].choices = shops or []
+        if shops is None:
+            self.fields["shop_ids"].help_text = _(
+                "The shops are listed once Billbee accepts the credentials."
+            )
+
+    def clean_export_tag(self) -> str:
+        tag: str = self.cleaned_data["export_tag"].strip()
+        if not tag:
+            raise forms.ValidationError(_("Give the tag a name."))
+        return tag
+
+
+class PaymentForm(forms.Form):
+    """Step 2: payments, customers and the voucher date."""
+
+    mark_paid = forms.TypedChoiceField(
+        label=_("Payment reconciliation"),
+        choices=[
+            ("True", _("In Billbee: vouchers are sent as paid")),
+            ("False", _("In the bookkeeping: vouchers are sent as open")),
+        ],
+        coerce=lambda value: value == "True",
+        initial="True",
+        widget=forms.RadioSelect,
+    )
+    create_customers = _checkbox(_("Create a customer in the bookkeeping for every buyer"))
+    book_unassigned_as_default = _checkbox(
+        _("Book unassigned payments as standard payment"),
+        _("Payments whose payment method has no account (step 3) go to the standard account."),
+    )
+    document_date = forms.ChoiceField(
+        label=_("Voucher date"),
+        choices=DOCUMENT_DATES,
+        initial="invoice",
+        widget=forms.RadioSelect,
+    )
+
+
+class SettingsForm(GeneralForm, PaymentForm):
+    """All settings on one page (the generic connection form; shops need step 1)."""
+
+    field_order = [
+        "start_date",
+        "state_ids",
+        "state_rule",
+        "export_tag",
+        "base_url",
+        "mark_paid",
+        "create_customers",
+        "book_unassigned_as_default",
+        "document_date",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["shop_ids"]
+
+
+class AccountsForm(forms.Form):
+    """Step 3: one field per payment method; choices from the target, or free text."""
+
+    def __init__(
+        self,
+        *args: Any,
+        methods: list[str],
+        choices: list[tuple[str, str]] | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.methods = methods
+        for index, method in enumerate(methods):
+            field: forms.Field
+            if choices is not None:
+                field = forms.ChoiceField(
+                    label=method, required=False, choices=[("", _("— not mapped —")), *choices]
+                )
+            else:
+                field = forms.CharField(label=method, required=False, max_length=100)
+            self.fields[f"method_{index}"] = field
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            method: value
+            for index, method in enumerate(self.methods)
+            if (value := str(self.cleaned_data.get(f"method_{index}") or "").strip())
+        }

@@ -1,0 +1,74 @@
+"""Read a file of Billbee orders for ``belegsync preview --source billbee-json``.
+
+The file holds orders as Billbee's API returns them: the list envelope
+(``{"Paging": …, "Data": [orders]}``), a single-order envelope, or a bare JSON
+array of orders. Each order yields ``(document number, voucher)`` or
+``(document number, [error messages])``; the document number is the invoice
+number, or the order number while there is no invoice. A cancellation finds its
+original in the same file (by ``BillBeeParentOrderId``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from belegsync.bookkeeping import Voucher, validate
+
+from .mapping import NotBookable, Options, document_number, map_order
+
+
+class UnreadableFile(ValueError):
+    """The file is not a Billbee order export; the message says why."""
+
+
+def load_orders(path: str | Path) -> list[dict[str, Any]]:
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"{path}: not UTF-8 text ({exc.reason}).") from exc
+    try:
+        body = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(
+            f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+        ) from exc
+    if isinstance(body, dict) and "Data" in body:
+        body = body["Data"]
+    if isinstance(body, dict):
+        body = [body]
+    if not isinstance(body, list):
+        raise UnreadableFile(
+            f"{path}: expected Billbee orders (an object with 'Data' or a JSON array)."
+        )
+    return body
+
+
+def read_for_preview(
+    path: str | Path, options: Options | None = None
+) -> Iterator[tuple[str, Voucher | list[str]]]:
+    options = options or Options()
+    orders = load_orders(path)
+    by_id = {
+        o.get("BillBeeOrderId"): o for o in orders if isinstance(o, dict) and "BillBeeOrderId" in o
+    }
+    for index, order in enumerate(orders):
+        if not isinstance(order, dict) or "BillBeeOrderId" not in order:
+            yield f"#{index + 1}", [f"Entry {index + 1} is not a Billbee order."]
+            continue
+        number = document_number(order)
+        try:
+            voucher = map_order(
+                order, options, original=by_id.get(order.get("BillBeeParentOrderId"))
+            )
+        except (NotBookable, ValueError, TypeError) as error:
+            yield number, [str(error)]
+            continue
+        problems = validate(voucher)
+        if problems:
+            yield number, [str(p) for p in problems]
+        else:
+            yield number, voucher

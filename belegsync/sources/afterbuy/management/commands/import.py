@@ -60,7 +60,7 @@ def could_import(record: ImportRecord) -> bool:
     if record.mode == MODE_NOTHING and record.problems_total:
         return False
     readable = record.stored + record.unchanged + record.already_transferred
-    return readable > 0 or record.rejected == 0
+    return readable > 0
 
 
 class Command(BaseCommand):

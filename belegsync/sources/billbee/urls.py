@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from . import views
 
 app_name = "billbee"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("connections/<int:pk>/settings/", views.settings_view, name="settings_start"),
+    path("connections/<int:pk>/settings/<str:step>/", views.settings_view, name="settings"),
+]

@@ -1,0 +1,263 @@
+"""The Billbee connection settings in the product page's three steps.
+
+1. general: internal name, Billbee credentials, start date, shops (from Billbee),
+   order states and when they count, the export tag;
+2. payment & customers: payment reconciliation, customers, unassigned payments,
+   voucher date;
+3. accounts: payment method → target account (the target's choices, else free text).
+
+Every view is login-protected by the middleware and scoped to the user's
+organisation (another organisation's connection answers 404). A change of
+settings resets the connection's cursor: the next cycle reads the orders since
+the start date again and re-evaluates skipped ones under the new settings
+(storing unchanged data is a no-op).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from belegsync.connectors import registry
+from belegsync.connectors.base import AccountChoice, AdapterContext
+from belegsync.connectors.errors import ConnectorError, RetryableError
+from belegsync.documents.models import Connection
+from belegsync.web import scoping
+from belegsync.web.forms import credentials_form, merged_credentials
+
+from . import forms
+from .mapping import COUPON_METHOD
+from .source import BillbeeSource
+
+STEPS = (
+    ("general", _("General")),
+    ("payment", _("Payment & customers")),
+    ("accounts", _("Accounts")),
+)
+#: Offered on the accounts step even before a document showed them.
+COMMON_METHODS = ("PayPal", "Banküberweisung", "Kreditkarte", "Amazon_Marketplace", COUPON_METHOD)
+
+
+def _connection(request: HttpRequest, pk: int) -> Connection:
+    connection = scoping.connection_or_404(request, pk)
+    if connection.source_kind != BillbeeSource.identifier:
+        raise Http404("Not a Billbee connection.")
+    return connection
+
+
+def _context(connection: Connection, side: str = "source") -> AdapterContext:
+    return AdapterContext(
+        connection_id=connection.pk,
+        credentials=dict((connection.credentials or {}).get(side, {})),
+        settings=dict(connection.settings or {}),
+    )
+
+
+def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(values, cls=DjangoJSONEncoder))  # type: ignore[no-any-return]
+
+
+def _save_settings(connection: Connection, values: dict[str, Any]) -> None:
+    new = {**(connection.settings or {}), **_json_safe(values)}
+    changed = new != connection.settings
+    connection.settings = new
+    fields = ["settings"]
+    if changed:
+        connection.cursor = ""
+        fields.append("cursor")
+    connection.save(update_fields=fields)
+
+
+def _render(request: HttpRequest, connection: Connection, step: str, **extra: Any) -> HttpResponse:
+    return render(
+        request,
+        "billbee/settings.html",
+        {"connection": connection, "steps": STEPS, "step": step, **extra},
+    )
+
+
+def _next(connection: Connection, step: str) -> HttpResponse:
+    names = [s for s, _label in STEPS]
+    index = names.index(step)
+    if index + 1 < len(names):
+        return redirect("billbee:settings", pk=connection.pk, step=names[index + 1])
+    return redirect("billbee:settings", pk=connection.pk, step=step)
+
+
+def settings_view(request: HttpRequest, pk: int, step: str = "general") -> HttpResponse:
+    connection = _connection(request, pk)
+    handler = {"general": _general, "payment": _payment, "accounts": _accounts}.get(step)
+    if handler is None:
+        raise Http404("No such step.")
+    return handler(request, connection)
+
+
+def _shop_choices(connection: Connection) -> tuple[list[tuple[str, str]] | None, str]:
+    if not (connection.credentials or {}).get("source"):
+        return None, ""
+    try:
+        shops = BillbeeSource.shops(_context(connection))
+    except ConnectorError as error:
+        return None, _("The shops could not be read from Billbee: %(error)s") % {
+            "error": error.message
+        }
+    return [(str(s.id), s.name) for s in shops], ""
+
+
+def _general(request: HttpRequest, connection: Connection) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    saved = dict((connection.credentials or {}).get("source", {}))
+    cred_form = credentials_form(forms.CredentialsForm, saved, data, "cred")
+    shops, shop_error = _shop_choices(connection)
+    initial = {"name": connection.name, **(connection.settings or {})}
+    form = forms.GeneralForm(data, initial=initial, shops=shops)
+    name_error = ""
+    if data is not None:
+        name = data.get("name", "").strip()
+        clash = scoping.connections(request).filter(name=name).exclude(pk=connection.pk)
+        if not name:
+            name_error = _("Give the connection an internal name.")
+        elif clash.exists():
+            name_error = _("You already have a connection with this name.")
+        valid = cred_form.is_valid() and form.is_valid() and not name_error
+        if valid and _apply_general(request, connection, cred_form, form, saved, name):
+            messages.success(request, _("General settings saved."))
+            return _next(connection, "general")
+    return _render(
+        request,
+        connection,
+        "general",
+        form=form,
+        cred_form=cred_form,
+        shop_error=shop_error,
+        name=data.get("name", connection.name) if data is not None else connection.name,
+        name_error=name_error,
+    )
+
+
+def _apply_general(
+    request: HttpRequest,
+    connection: Connection,
+    cred_form: Any,
+    form: forms.GeneralForm,
+    saved: dict[str, Any],
+    name: str,
+) -> bool:
+    credentials = _json_safe(merged_credentials(saved, cred_form.cleaned_data))
+    values = dict(form.cleaned_data)
+    if credentials != saved:
+        probe = Connection(pk=connection.pk, settings={**connection.settings, **_json_safe(values)})
+        probe.credentials = {"source": credentials}
+        try:
+            BillbeeSource.check_credentials(_context(probe))
+        except RetryableError as error:
+            messages.warning(
+                request,
+                _("Billbee could not be asked right now (%(error)s); saved unchecked.")
+                % {"error": error.message},
+            )
+        except ConnectorError as error:
+            cred_form.add_error(
+                None, _("Billbee refused the credentials: %(error)s") % {"error": error.message}
+            )
+            return False
+        connection.credentials = {**(connection.credentials or {}), "source": credentials}
+        connection.paused_reason = ""
+        connection.name = name
+        connection.save(update_fields=["credentials", "paused_reason", "name"])
+    elif name != connection.name:
+        connection.name = name
+        connection.save(update_fields=["name"])
+    _save_settings(connection, values)
+    return True
+
+
+def _payment(request: HttpRequest, connection: Connection) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    form = forms.PaymentForm(data, initial=dict(connection.settings or {}))
+    if data is not None and form.is_valid():
+        _save_settings(connection, form.cleaned_data)
+        messages.success(request, _("Payment settings saved."))
+        return _next(connection, "payment")
+    return _render(request, connection, "payment", form=form)
+
+
+def account_choices(connection: Connection) -> tuple[list[tuple[str, str]] | None, str]:
+    """The target's accounts for the mapping, or None (free text) when it has none."""
+    try:
+        cls: Any = registry.target_class(connection.target_kind)
+    except registry.UnknownKind:
+        return None, ""
+    method = getattr(cls, "account_choices", None)
+    if method is None:
+        return None, ""
+    context = _context(connection, "target")
+    try:
+        try:
+            found: list[AccountChoice] = list(method(context))
+        except TypeError:  # an instance method: build the adapter first
+            found = list(method(cls(context)))
+    except ConnectorError as error:
+        return None, _("The accounts could not be read from the target: %(error)s") % {
+            "error": error.message
+        }
+    return [(a.id, a.name) for a in found], ""
+
+
+def seen_methods(connection: Connection) -> dict[str, int]:
+    """Payment methods of this connection's documents, with how many wait or are skipped."""
+    counts: dict[str, int] = {}
+    rows = connection.documents.filter(Q(state="skipped") | Q(state="waiting")).values_list(
+        "meta", flat=True
+    )
+    for meta in rows.iterator():
+        for method in (meta or {}).get("payment_methods") or []:
+            counts[method] = counts.get(method, 0) + 1
+    for meta in connection.documents.exclude(state__in=["skipped", "waiting"]).values_list(
+        "meta", flat=True
+    ):
+        for method in (meta or {}).get("payment_methods") or []:
+            counts.setdefault(method, 0)
+    return counts
+
+
+def _accounts(request: HttpRequest, connection: Connection) -> HttpResponse:
+    mapping: dict[str, str] = dict((connection.settings or {}).get("payment_accounts") or {})
+    counts = seen_methods(connection)
+    methods = list(dict.fromkeys([*counts, *mapping, *COMMON_METHODS]))
+    choices, choice_error = account_choices(connection)
+    data = request.POST if request.method == "POST" else None
+    initial = {f"method_{i}": mapping.get(m, "") for i, m in enumerate(methods)}
+    form = forms.AccountsForm(data, initial=initial, methods=methods, choices=choices)
+    if data is not None and form.is_valid():
+        _save_settings(
+            connection,
+            {"payment_accounts": form.mapping(), "payment_accounts_required": choices is not None},
+        )
+        messages.success(request, _("Accounts saved."))
+        return _next(connection, "accounts")
+    rows = [
+        {
+            "field": form[f"method_{i}"],
+            "method": m,
+            "mapped": bool(mapping.get(m)),
+            "waiting": counts.get(m, 0),
+        }
+        for i, m in enumerate(methods)
+    ]
+    return _render(
+        request,
+        connection,
+        "accounts",
+        form=form,
+        rows=rows,
+        free_text=choices is None,
+        choice_error=choice_error,
+    )

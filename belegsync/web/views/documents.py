@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from belegsync.connectors.errors import ConnectorError
 from belegsync.connectors.registry import UnknownKind
 from belegsync.documents import actions
 from belegsync.documents.models import Connection, Document, DocumentFile
-from belegsync.documents.states import State
+from belegsync.documents.states import MOVES, State
 from belegsync.sync.adapters import target_for
 from belegsync.web import scoping
 from belegsync.web.labels import ACTION_LABELS
@@ -175,27 +174,59 @@ class RemoteCheckFailed(Exception):
     """The target could not say whether it still has the voucher."""
 
 
-def remote_check(user_cache: dict[int, Any]) -> Callable[[Document], bool]:
-    """``remote_exists`` for re-upload: asks the document's target, one adapter per connection."""
+@dataclass
+class RemoteCheck:
+    """``remote_exists`` for re-upload: asks the document's target (one adapter per
+    connection) and remembers which documents it still holds, for the message."""
 
-    def exists(document: Document) -> bool:
+    targets: dict[int, Any] = field(default_factory=dict)
+    still_there: set[int] = field(default_factory=set)
+
+    def __call__(self, document: Document) -> bool:
         try:
-            target = user_cache.get(document.connection_id)
+            target = self.targets.get(document.connection_id)
             if target is None:
-                target = user_cache[document.connection_id] = target_for(document.connection)
-            return target.find(document.as_voucher()) is not None
-        except ConnectorError as error:
-            raise RemoteCheckFailed(
-                _("%(number)s: could not ask the target: %(error)s")
-                % {"number": document.source_number, "error": error.message}
-            ) from error
-        except UnknownKind as error:
+                target = self.targets[document.connection_id] = target_for(document.connection)
+            exists = target.find(document.as_voucher()) is not None
+        except (ConnectorError, UnknownKind) as error:
             raise RemoteCheckFailed(
                 _("%(number)s: could not ask the target: %(error)s")
                 % {"number": document.source_number, "error": error}
             ) from error
+        if exists:
+            self.still_there.add(document.pk)
+        return exists
 
-    return exists
+
+def _refusal(action: str, outcome: actions.Outcome, check: RemoteCheck | None) -> str:
+    """The refusal in the merchant's language where we know its cause, else as reported."""
+    document = outcome.document
+    move = MOVES[action]
+    if document.state not in move.sources:
+        return _(
+            "%(number)s: “%(action)s” is not possible for a document that is %(state)s; "
+            "only for %(allowed)s."
+        ) % {
+            "number": document.source_number,
+            "action": ACTION_LABELS[action],
+            "state": State(document.state).label,
+            "allowed": ", ".join(sorted(str(State(s).label) for s in move.sources)),
+        }
+    if check is not None and document.pk in check.still_there:
+        return _(
+            "%(number)s still exists in the bookkeeping system. Delete it there first, "
+            "then re-upload."
+        ) % {"number": document.source_number}
+    return outcome.message
+
+
+def _unreadable(document: Document) -> actions.Outcome:
+    return actions.Outcome(
+        document,
+        False,
+        _("%(number)s: the stored data cannot be read; import it again.")
+        % {"number": document.source_number},
+    )
 
 
 def run_action(
@@ -203,26 +234,24 @@ def run_action(
 ) -> list[actions.Outcome]:
     """Apply one of the merchant's actions to each document; one outcome per document."""
     outcomes: list[actions.Outcome] = []
+    check = None
     if action == "reupload":
-        exists = remote_check({})
+        check = RemoteCheck()
         for document in documents:
             try:
                 outcomes += actions.bulk(
-                    actions.reupload, [document], remote_exists=exists, user=request.user
+                    actions.reupload, [document], remote_exists=check, user=request.user
                 )
             except RemoteCheckFailed as error:
                 outcomes.append(actions.Outcome(document, False, str(error)))
             except (KeyError, ValueError, TypeError, ArithmeticError):
-                outcomes.append(
-                    actions.Outcome(
-                        document,
-                        False,
-                        _("%(number)s: the stored data cannot be read; import it again.")
-                        % {"number": document.source_number},
-                    )
-                )
-        return outcomes
-    return actions.bulk(actions.ACTIONS[action], documents, user=request.user)
+                outcomes.append(_unreadable(document))
+    else:
+        outcomes = actions.bulk(actions.ACTIONS[action], documents, user=request.user)
+    return [
+        o if o.ok else actions.Outcome(o.document, False, _refusal(action, o, check))
+        for o in outcomes
+    ]
 
 
 def report(request: HttpRequest, action: str, outcomes: list[actions.Outcome]) -> None:

@@ -1,0 +1,250 @@
+"""The document lists, the detail page, and the merchant's actions one at a time and in bulk."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from belegsync.bookkeeping import voucher_to_dict
+from belegsync.connectors.errors import ConnectorError
+from belegsync.documents.models import Document, DocumentFile, Event
+from belegsync.targets.memory import Account, MemoryTarget
+from belegsync.web.views.documents import PAGE_SIZE
+from tests.conftest import make_voucher
+from tests.web.helpers import failed, make_document
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def logged_in(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def numbers_on(response) -> list[str]:
+    return [d.source_number for d in response.context["documents"]]
+
+
+def test_it_lists_only_the_documents_of_the_asked_state(logged_in, connection):
+    failed(connection, "RE-1")
+    make_document(connection, "RE-2", "waiting")
+    make_document(connection, "RE-3", "done")
+    assert numbers_on(logged_in.get("/documents/?state=failed")) == ["RE-1"]
+    assert numbers_on(logged_in.get("/documents/?state=waiting")) == ["RE-2"]
+    assert numbers_on(logged_in.get("/documents/?state=done")) == ["RE-3"]
+    assert numbers_on(logged_in.get("/documents/?state=nonsense")) == ["RE-2"]
+
+
+def test_it_searches_by_number_and_filters_by_date_and_connection(logged_in, connection, org):
+    from belegsync.documents.models import Connection
+
+    second = Connection.objects.create(
+        organisation=org, name="Second", source_kind="memory", target_kind="memory"
+    )
+    make_document(connection, "RE-100", invoice_date=dt.date(2026, 1, 5))
+    make_document(connection, "RE-200", invoice_date=dt.date(2026, 2, 5))
+    make_document(second, "GS-100", invoice_date=dt.date(2026, 3, 5))
+    assert numbers_on(logged_in.get("/documents/?number=100")) == ["GS-100", "RE-100"]
+    assert numbers_on(logged_in.get("/documents/?number=re-")) == ["RE-200", "RE-100"]
+    assert numbers_on(logged_in.get("/documents/?from=2026-02-01")) == ["GS-100", "RE-200"]
+    assert numbers_on(logged_in.get("/documents/?from=2026-02-01&to=2026-02-28")) == ["RE-200"]
+    assert numbers_on(logged_in.get(f"/documents/?connection={second.pk}")) == ["GS-100"]
+    # a malformed date is ignored rather than an error page
+    assert len(numbers_on(logged_in.get("/documents/?from=05.02.2026"))) == 3
+
+
+def test_it_pages_by_keyset_without_gaps_or_repeats(
+    logged_in, connection, django_assert_max_num_queries
+):
+    total = PAGE_SIZE * 2 + 7
+    Document.objects.bulk_create(
+        Document(connection=connection, source_number=f"RE-{i:04d}", state="waiting")
+        for i in range(total)
+    )
+    make_document(connection, "DONE-1", "done")
+    expected = list(
+        Document.objects.filter(state="waiting").order_by("-id").values_list("pk", flat=True)
+    )
+    seen: list[int] = []
+    url = "/documents/?state=waiting"
+    pages = 0
+    while url:
+        with django_assert_max_num_queries(8) as queries:
+            response = logged_in.get(url)
+        assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+        assert not any(" OFFSET " in q["sql"].upper() for q in queries.captured_queries)
+        seen += [d.pk for d in response.context["documents"]]
+        after = response.context["next_after"]
+        url = f"/documents/?state=waiting&after={after}" if after else ""
+        pages += 1
+    assert seen == expected
+    assert pages == 3
+
+
+def test_it_shows_money_in_german_style_and_the_reason_in_words(logged_in, connection):
+    failed(
+        connection,
+        "RE-1",
+        total_gross=Decimal("1234.56"),
+        failure_reason="auth",
+        failure_message="Der API-Schlüssel wurde abgelehnt.",
+    )
+    logged_in.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    page = logged_in.get("/documents/?state=failed").content.decode()
+    assert "1.234,56\xa0€" in page
+    assert "Der API-Schlüssel wurde abgelehnt." in page
+    assert "Die Zugangsdaten wurden abgelehnt" in page
+    logged_in.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = logged_in.get("/documents/?state=failed").content.decode()
+    assert "€1,234.56" in page
+    assert "The credentials were refused" in page
+
+
+def test_it_resets_a_failed_document_and_records_who(logged_in, connection):
+    document = failed(connection)
+    response = logged_in.post(f"/documents/{document.pk}/reset/", follow=True)
+    document.refresh_from_db()
+    assert document.state == "waiting"
+    assert document.failure_reason == ""
+    event = Event.objects.get(document=document, action="reset")
+    assert event.actor == "alice"
+    assert "done for 1 document(s): RE-1001" in response.content.decode()
+
+
+def test_it_marks_a_failed_document_as_manually_imported(logged_in, connection):
+    document = failed(connection)
+    logged_in.post(f"/documents/{document.pk}/mark_manually_imported/")
+    document.refresh_from_db()
+    assert document.state == "manual"
+
+
+def test_it_refuses_an_illegal_action_with_a_clear_message(logged_in, connection):
+    document = make_document(connection, "RE-7", "done")
+    response = logged_in.post(f"/documents/{document.pk}/mark_manually_imported/", follow=True)
+    document.refresh_from_db()
+    assert document.state == "done"
+    assert "RE-7: “Mark as manually imported” is not possible for a document that is done; only for failed." in (
+        response.content.decode()
+    )
+
+
+def test_it_rejects_an_unknown_action_and_get_requests(logged_in, connection):
+    document = failed(connection)
+    assert logged_in.post(f"/documents/{document.pk}/delete/").status_code == 404
+    assert logged_in.get(f"/documents/{document.pk}/reset/").status_code == 405
+
+
+def test_it_reuploads_with_the_newer_data_when_the_target_no_longer_has_it(
+    logged_in, connection
+):
+    newer = voucher_to_dict(make_voucher("RE-1001", invoice_date=dt.date(2026, 11, 9)))
+    document = make_document(
+        connection, state="done", remote_id="mem-9", pending_voucher=newer
+    )
+    logged_in.post(f"/documents/{document.pk}/reupload/")
+    document.refresh_from_db()
+    assert document.state == "waiting"
+    assert document.remote_id == ""
+    assert document.invoice_date == dt.date(2026, 11, 9)
+    assert document.pending_voucher is None
+
+
+def test_it_refuses_a_reupload_while_the_target_still_has_the_voucher(logged_in, connection):
+    document = make_document(connection, state="done", remote_id="mem-1")
+    MemoryTarget.accounts["alice-books"] = Account(
+        vouchers={"mem-1": voucher_to_dict(make_voucher("RE-1001"))}
+    )
+    response = logged_in.post(f"/documents/{document.pk}/reupload/", follow=True)
+    document.refresh_from_db()
+    assert document.state == "done"
+    assert "RE-1001 still exists in the bookkeeping system. Delete it there first" in (
+        response.content.decode()
+    )
+
+
+def test_it_says_when_the_target_could_not_be_asked(logged_in, connection):
+    document = failed(connection)
+    MemoryTarget.accounts["alice-books"] = Account(
+        fail_next={"find": [ConnectorError("lexoffice answered 503")]}
+    )
+    response = logged_in.post(f"/documents/{document.pk}/reupload/", follow=True)
+    document.refresh_from_db()
+    assert document.state == "failed"
+    assert "RE-1001: could not ask the target: lexoffice answered 503" in (
+        response.content.decode()
+    )
+
+
+def test_it_reports_a_mixed_bulk_selection_per_document(logged_in, connection):
+    first = failed(connection, "RE-1")
+    second = failed(connection, "RE-2")
+    done = make_document(connection, "RE-3", "done")
+    response = logged_in.post(
+        "/documents/bulk/",
+        {
+            "action": "mark_manually_imported",
+            "ids": [first.pk, done.pk, second.pk],
+            "next": "/documents/?state=failed",
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == "/documents/?state=failed"
+    assert "done for 2 document(s): RE-1, RE-2" in page
+    assert "RE-3: “Mark as manually imported” is not possible for a document that is done" in page
+    states = dict(Document.objects.values_list("source_number", "state"))
+    assert states == {"RE-1": "manual", "RE-2": "manual", "RE-3": "done"}
+
+
+def test_it_bulk_reuploads_asking_the_target_for_each(logged_in, connection):
+    gone = make_document(connection, "RE-1", "done", remote_id="mem-1")
+    still_there = make_document(connection, "RE-2", "done", remote_id="mem-2")
+    MemoryTarget.accounts["alice-books"] = Account(
+        vouchers={"mem-2": voucher_to_dict(make_voucher("RE-2"))}
+    )
+    page = logged_in.post(
+        "/documents/bulk/", {"action": "reupload", "ids": [gone.pk, still_there.pk]}, follow=True
+    ).content.decode()
+    assert "done for 1 document(s): RE-1" in page
+    assert "RE-2 still exists in the bookkeeping system" in page
+    gone.refresh_from_db()
+    still_there.refresh_from_db()
+    assert (gone.state, still_there.state) == ("waiting", "done")
+
+
+def test_it_asks_to_select_something(logged_in):
+    page = logged_in.post("/documents/bulk/", {"action": "reset"}, follow=True).content.decode()
+    assert "No document selected." in page
+
+
+def test_it_shows_the_detail_with_lines_taxes_raw_error_and_history(logged_in, connection):
+    document = failed(connection, remote_url="https://app.lexoffice.de/vouchers#!/VoucherView/1")
+    logged_in.post(f"/documents/{document.pk}/mark_manually_imported/")
+    page = logged_in.get(f"/documents/{document.pk}/").content.decode()
+    assert "T-Shirt" in page and "Versand" in page
+    assert "19\xa0%" in page
+    assert "€44.95" in page
+    assert "Erika Mustermann" in page
+    assert "<details>" in page and "missing_entity" in page
+    assert "marked as manually imported" in page and "alice" in page
+    assert "Download PDF" not in page
+
+
+def test_it_downloads_the_pdf(logged_in, connection):
+    document = failed(connection)
+    DocumentFile.store(document, b"%PDF-1.4 test", "RE-1001.pdf")
+    page = logged_in.get(f"/documents/{document.pk}/").content.decode()
+    assert "Download PDF" in page
+    response = logged_in.get(f"/documents/{document.pk}/pdf/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content == b"%PDF-1.4 test"
+
+
+def test_it_shows_the_detail_even_when_the_stored_voucher_is_unreadable(logged_in, connection):
+    document = failed(connection, voucher={})
+    page = logged_in.get(f"/documents/{document.pk}/").content.decode()
+    assert "The stored voucher data cannot be read." in page

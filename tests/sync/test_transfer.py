@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pytest
 from django.db import close_old_connections
@@ -184,10 +185,13 @@ def test_two_workers_never_transfer_the_same_document_twice(connection):
     numbers = feed(connection, 40)
     store_all(connection, STORE.changes[connection.pk])
     errors: list[BaseException] = []
+    account().hook = lambda step, key: time.sleep(0.005)  # a remote that takes its time
+    start = threading.Barrier(2)
 
     def work(name: str) -> None:
         try:
             source, target = source_for(connection), target_for(connection)
+            start.wait()
             while (document := pipeline.claim_next(name)) is not None:
                 pipeline.transfer(document, source, target, name)
         except BaseException as exc:  # reported below, never swallowed

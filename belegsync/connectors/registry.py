@@ -21,7 +21,7 @@ SOURCES: dict[str, str] = {
 TARGETS: dict[str, str] = {
     "memory": "belegsync.targets.memory.MemoryTarget",
     "lexoffice": "belegsync.targets.lexoffice.LexofficeTarget",
-    # [sevdesk] registers its target here
+    "sevdesk": "belegsync.targets.sevdesk.SevdeskTarget",
 }
 
 #: Readers of source files for ``belegsync preview``: a function ``(path) -> Iterator[

@@ -1,0 +1,382 @@
+"""Select documents, write them in a format, record the job, tag what was exported.
+
+The web views, the CLI and the benchmark all call :func:`run_export`. Writing is
+streaming: documents are read with ``.iterator(chunk_size=…)`` and each voucher is
+written to disk before the next is read, so 100 000 documents never sit in memory.
+A document the format cannot carry is left out with its reason; only documents
+that are in the finished, validated file get the tag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from belegsync.bookkeeping import Voucher
+from belegsync.documents.models import Document, DocumentFile, Organisation
+from belegsync.targets.csvexport.csvfile import CsvWriter, Dialect
+from belegsync.targets.csvexport.pdfzip import NoPdf, PdfZipWriter
+from belegsync.targets.datev.extf import ExtfWriter, NotExpressible
+
+from .models import (
+    FORMAT_TAGS,
+    DatevConfig,
+    DocumentTag,
+    ExportedDocument,
+    ExportFormat,
+    ExportJob,
+    TagOption,
+    exports_dir,
+)
+
+log = logging.getLogger(__name__)
+
+CHUNK = 2000
+PDF_CHUNK = 50  # each row carries a PDF
+BATCH = 1000
+#: How many left-out documents and number mappings the summary lists itself; all of
+#: them are in the job's ExportedDocument rows.
+SUMMARY_LIMIT = 1000
+
+
+class ExportError(Exception):
+    """The export cannot run (e.g. no DATEV settings); a message for the merchant."""
+
+
+class LeftOut(Exception):
+    pass
+
+
+# --- selection ------------------------------------------------------------------
+
+
+@dataclass
+class Criteria:
+    """The overview's filters; also what the CLI selects with."""
+
+    connections: list[int] = field(default_factory=list)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    state: str = ""
+    kind: str = ""
+    shop: str = ""
+    #: "" any, "tagged", "untagged", or a tag name ("DATEV").
+    tagged: str = ""
+    search: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("date_from", "date_to"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return {k: v for k, v in data.items() if v not in (None, "", [])}
+
+
+def has_tag(tag: str | None = None) -> Exists:
+    tags = DocumentTag.objects.filter(document=OuterRef("pk"))
+    return Exists(tags.filter(tag=tag) if tag else tags)
+
+
+def filter_documents(documents: QuerySet[Document], c: Criteria) -> QuerySet[Document]:
+    """``documents`` (already scoped to one organisation) narrowed by the criteria."""
+    qs = documents
+    if c.connections:
+        qs = qs.filter(connection_id__in=c.connections)
+    if c.date_from:
+        qs = qs.filter(invoice_date__gte=c.date_from)
+    if c.date_to:
+        qs = qs.filter(invoice_date__lte=c.date_to)
+    if c.state:
+        qs = qs.filter(state=c.state)
+    if c.kind:
+        qs = qs.filter(kind=c.kind)
+    if c.shop:
+        qs = qs.filter(voucher__shop=c.shop)
+    if c.tagged == "tagged":
+        qs = qs.filter(has_tag())
+    elif c.tagged == "untagged":
+        qs = qs.exclude(has_tag())
+    elif c.tagged:
+        qs = qs.filter(has_tag(c.tagged))
+    if c.search.strip():
+        term = c.search.strip()
+        qs = qs.filter(
+            Q(source_number__icontains=term)
+            | Q(voucher__order_number__icontains=term)
+            | Q(voucher__party__name__icontains=term)
+            | Q(voucher__party__company__icontains=term)
+            | Q(voucher__party__email__icontains=term)
+        )
+    return qs
+
+
+# --- formats --------------------------------------------------------------------
+
+
+class FormatWriter(Protocol):
+    def add(self, document: Document, voucher: Voucher) -> str:
+        """Write the document; return its reference, or raise LeftOut(reason)."""
+
+    def finish(self) -> list[Path]: ...
+
+    @property
+    def number_map(self) -> dict[str, str]: ...
+
+
+class _Datev:
+    def __init__(self, writer: ExtfWriter) -> None:
+        self.writer = writer
+
+    def add(self, document: Document, voucher: Voucher) -> str:
+        try:
+            return self.writer.add(voucher).belegfeld1
+        except NotExpressible as error:
+            raise LeftOut(str(error)) from None
+
+    def finish(self) -> list[Path]:
+        return [f.path for f in self.writer.finish()]
+
+    @property
+    def number_map(self) -> dict[str, str]:
+        return self.writer.number_map
+
+
+class _Csv:
+    number_map: dict[str, str] = {}
+
+    def __init__(self, writer: CsvWriter) -> None:
+        self.writer = writer
+
+    def add(self, document: Document, voucher: Voucher) -> str:
+        self.writer.add(voucher)
+        return ""
+
+    def finish(self) -> list[Path]:
+        return self.writer.finish()
+
+
+class _PdfZip:
+    number_map: dict[str, str] = {}
+
+    def __init__(self, writer: PdfZipWriter) -> None:
+        self.writer = writer
+
+    def add(self, document: Document, voucher: Voucher) -> str:
+        file = document.file if _has_file(document) else None
+        try:
+            return self.writer.add(voucher.number, bytes(file.content) if file else None)
+        except NoPdf as error:
+            raise LeftOut(str(error)) from None
+
+    def finish(self) -> list[Path]:
+        return self.writer.finish()
+
+
+def _has_file(document: Document) -> bool:
+    try:
+        document.file  # noqa: B018 - a reverse one-to-one raises when missing
+    except DocumentFile.DoesNotExist:
+        return False
+    return True
+
+
+def datev_config(organisation: Organisation) -> DatevConfig:
+    try:
+        return organisation.datev_config  # type: ignore[attr-defined,no-any-return]
+    except DatevConfig.DoesNotExist:
+        raise ExportError(
+            "Set up the DATEV settings first (consultant number, client number, chart of "
+            "accounts): your tax advisor has them."
+        ) from None
+
+
+def _writer(
+    fmt: ExportFormat,
+    organisation: Organisation,
+    directory: Path,
+    period: tuple[dt.date, dt.date] | None,
+) -> FormatWriter:
+    if fmt is ExportFormat.DATEV:
+        settings = datev_config(organisation).to_settings()
+        return _Datev(
+            ExtfWriter(settings, directory, created_at=timezone.localtime(), period=period)
+        )
+    if fmt is ExportFormat.CSV:
+        return _Csv(CsvWriter(directory / "belegsync-export.csv", Dialect.PLAIN))
+    if fmt is ExportFormat.CSV_EXCEL:
+        return _Csv(CsvWriter(directory / "belegsync-export-excel.csv", Dialect.EXCEL))
+    return _PdfZip(PdfZipWriter(directory / "belegsync-pdfs.zip"))
+
+
+# --- the export -----------------------------------------------------------------
+
+
+def run_export(
+    *,
+    organisation: Organisation,
+    documents: QuerySet[Document],
+    fmt: ExportFormat | str,
+    option: TagOption | str = TagOption.NONE,
+    user: Any = None,
+    criteria: dict[str, Any] | None = None,
+    period: tuple[dt.date, dt.date] | None = None,
+) -> ExportJob:
+    """Export ``documents`` (scoped to ``organisation`` by the caller) as one job.
+
+    Returns the finished job; a job that failed carries ``error`` and tagged nothing.
+    """
+    fmt = ExportFormat(fmt)
+    option = TagOption(option)
+    tag = FORMAT_TAGS[fmt]
+    job = ExportJob.objects.create(
+        organisation=organisation,
+        user=user,
+        format=fmt,
+        option=option,
+        tag=tag,
+        criteria=criteria or {},
+    )
+    selection = documents.filter(connection__organisation=organisation)
+    if option is TagOption.ONLY_UNTAGGED:
+        selection = selection.exclude(has_tag(tag))
+    selection = selection.order_by("invoice_date", "id")
+    chunk = CHUNK
+    if fmt is ExportFormat.PDF_ZIP:
+        selection = selection.select_related("file")
+        chunk = PDF_CHUNK
+    else:
+        selection = selection.only("id", "source_number", "kind", "voucher")
+    work = Path(tempfile.mkdtemp(prefix=f"job-{job.pk}-", dir=exports_dir()))
+    try:
+        writer = _writer(fmt, organisation, work, period)
+        left_out = _write(job, writer, selection.iterator(chunk_size=chunk))
+        files = writer.finish()
+        _store_file(job, files, fmt)
+        _finish(job, writer, left_out)
+        if option is TagOption.TAG:
+            _tag(job)
+    except Exception as error:
+        message = str(error) if isinstance(error, ExportError) else f"Export failed: {error}"
+        if not isinstance(error, ExportError):
+            log.exception("export job %s failed", job.pk)
+        ExportedDocument.objects.filter(job=job).delete()
+        job.state = ExportJob.State.FAILED
+        job.error = message
+        job.finished_at = timezone.now()
+        job.save(update_fields=["state", "error", "finished_at"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return job
+
+
+def _write(
+    job: ExportJob, writer: FormatWriter, documents: Iterable[Document]
+) -> list[dict[str, Any]]:
+    """Write every document; record each as exported or left out. Returns the first
+    SUMMARY_LIMIT left-out entries."""
+    buffer: list[ExportedDocument] = []
+    left_out: list[dict[str, Any]] = []
+    exported = skipped = 0
+    for document in documents:
+        try:
+            try:
+                voucher = document.as_voucher()
+            except (KeyError, ValueError, TypeError) as error:
+                raise LeftOut(f"The stored voucher cannot be read ({error}).") from None
+            reference = writer.add(document, voucher)
+        except LeftOut as reason:
+            skipped += 1
+            if len(left_out) < SUMMARY_LIMIT:
+                left_out.append(
+                    {
+                        "document": document.pk,
+                        "number": document.source_number,
+                        "reason": str(reason),
+                    }
+                )
+            buffer.append(
+                ExportedDocument(
+                    job=job, document_id=document.pk, exported=False, reason=str(reason)
+                )
+            )
+        else:
+            exported += 1
+            buffer.append(
+                ExportedDocument(
+                    job=job, document_id=document.pk, exported=True, reference=reference
+                )
+            )
+        if len(buffer) >= BATCH:
+            ExportedDocument.objects.bulk_create(buffer)
+            buffer.clear()
+    ExportedDocument.objects.bulk_create(buffer)
+    job.exported_count, job.left_out_count = exported, skipped
+    return left_out
+
+
+def _store_file(job: ExportJob, files: list[Path], fmt: ExportFormat) -> None:
+    if not files:
+        return
+    if len(files) == 1:
+        source, name = files[0], files[0].name
+    else:
+        # several DATEV files (fiscal years, or more than 99 999 bookings): one ZIP
+        name = f"EXTF_Buchungsstapel_job{job.pk}.zip"
+        source = files[0].parent / name
+        with zipfile.ZipFile(source, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in files:
+                archive.write(path, path.name)
+    relative = f"{job.pk}-{name}"
+    target = exports_dir() / relative
+    shutil.move(source, target)
+    job.file_name = name
+    job.file_path = relative
+    job.file_size = target.stat().st_size
+    job.summary["files"] = [p.name for p in files]
+
+
+def _finish(job: ExportJob, writer: FormatWriter, left_out: list[dict[str, Any]]) -> None:
+    mapping = [
+        {"belegfeld1": short, "number": full}
+        for short, full in list(writer.number_map.items())[:SUMMARY_LIMIT]
+    ]
+    job.summary.update(
+        {
+            "exported": job.exported_count,
+            "left_out_count": job.left_out_count,
+            "left_out": left_out,
+            "number_map_count": len(writer.number_map),
+            "number_map": mapping,
+        }
+    )
+    job.state = ExportJob.State.DONE
+    job.finished_at = timezone.now()
+    job.save()
+
+
+def _tag(job: ExportJob) -> None:
+    """Tag the documents that are in the file — and only those."""
+    now = timezone.now()
+    ids = (
+        ExportedDocument.objects.filter(job=job, exported=True)
+        .values_list("document_id", flat=True)
+        .order_by("document_id")
+    )
+    batch: list[DocumentTag] = []
+    with transaction.atomic():
+        for document_id in ids.iterator(chunk_size=CHUNK):
+            batch.append(DocumentTag(document_id=document_id, tag=job.tag, job=job, tagged_at=now))
+            if len(batch) >= BATCH:
+                DocumentTag.objects.bulk_create(batch, ignore_conflicts=True)
+                batch.clear()
+        DocumentTag.objects.bulk_create(batch, ignore_conflicts=True)

@@ -1,0 +1,29 @@
+"""Documents for export tests, stored as ingest stores them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from belegsync.bookkeeping import Voucher, voucher_to_dict
+from belegsync.documents.models import Connection, Document
+from belegsync.exports.models import DatevConfig
+
+
+def store(connection: Connection, voucher: Voucher, **fields: Any) -> Document:
+    return Document.objects.create(
+        connection=connection,
+        source_number=voucher.number,
+        kind=voucher.kind.value,
+        invoice_date=voucher.invoice_date,
+        currency=voucher.currency,
+        total_net=voucher.total_net,
+        total_gross=voucher.total_gross,
+        voucher=voucher_to_dict(voucher),
+        **fields,
+    )
+
+
+def datev(organisation: Any, **fields: Any) -> DatevConfig:
+    return DatevConfig.objects.create(
+        organisation=organisation, consultant_number=4711, client_number=1001, **fields
+    )

@@ -118,22 +118,30 @@ class Options:
     strict: checks.Strictness = field(default_factory=checks.Strictness)
 
 
+ROUTES = (
+    Rule("/v1/vouchers", endpoint="vouchers", methods=["GET", "POST"]),
+    Rule("/v1/vouchers/<voucher_id>", endpoint="voucher", methods=["GET", "PUT"]),
+    Rule("/v1/vouchers/<voucher_id>/files", endpoint="voucher_files", methods=["POST"]),
+    Rule("/v1/files/<file_id>", endpoint="file", methods=["GET"]),
+    Rule("/v1/voucherlist", endpoint="voucherlist", methods=["GET"]),
+    Rule("/v1/contacts", endpoint="contacts", methods=["GET", "POST"]),
+    Rule("/v1/contacts/<contact_id>", endpoint="contact", methods=["GET", "PUT"]),
+    Rule("/v1/profile", endpoint="profile", methods=["GET"]),
+    Rule("/v1/posting-categories", endpoint="posting_categories", methods=["GET"]),
+    Rule("/v1/countries", endpoint="countries", methods=["GET"]),
+    Rule("/v1/payments/<voucher_id>", endpoint="payments", methods=["GET"]),
+    Rule("/v1/transaction-assignment-hint", endpoint="assignment_hint", methods=["POST"]),
+)
+
+
 class LexofficeFake(FakeApp):
     system = "lexoffice"
-    rules = (
-        Rule("/v1/vouchers", endpoint="vouchers", methods=["GET", "POST"]),
-        Rule("/v1/vouchers/<voucher_id>", endpoint="voucher", methods=["GET", "PUT"]),
-        Rule("/v1/vouchers/<voucher_id>/files", endpoint="voucher_files", methods=["POST"]),
-        Rule("/v1/files/<file_id>", endpoint="file", methods=["GET"]),
-        Rule("/v1/voucherlist", endpoint="voucherlist", methods=["GET"]),
-        Rule("/v1/contacts", endpoint="contacts", methods=["GET", "POST"]),
-        Rule("/v1/contacts/<contact_id>", endpoint="contact", methods=["GET", "PUT"]),
-        Rule("/v1/profile", endpoint="profile", methods=["GET"]),
-        Rule("/v1/posting-categories", endpoint="posting_categories", methods=["GET"]),
-        Rule("/v1/countries", endpoint="countries", methods=["GET"]),
-        Rule("/v1/payments/<voucher_id>", endpoint="payments", methods=["GET"]),
-        Rule("/v1/transaction-assignment-hint", endpoint="assignment_hint", methods=["POST"]),
-    )
+
+    @property  # type: ignore[override]
+    def rules(self) -> tuple[Rule, ...]:
+        # Fresh copies per instance: a werkzeug Rule binds to one Map only, and the
+        # base builds a Map per fake instance.
+        return tuple(rule.empty() for rule in ROUTES)
 
     def __init__(
         self,
@@ -551,7 +559,7 @@ class LexofficeFake(FakeApp):
         statuses = _choice(args["voucherStatus"], VOUCHERLIST_STATUSES)
         if types is None or statuses is None:
             return self._regular_error(request, 400, "Bad Request", "Invalid filter value")
-        if "overdue" in statuses and len(statuses) > 1:
+        if args["voucherStatus"] != "any" and "overdue" in statuses and len(statuses) > 1:
             return self._regular_error(
                 request, 400, "Bad Request", "Status overdue cannot be combined with other statuses"
             )
@@ -597,7 +605,7 @@ class LexofficeFake(FakeApp):
         return {
             "id": v["id"],
             "voucherType": v["type"],
-            "voucherStatus": _status(v, today),
+            "voucherStatus": v["voucherStatus"],  # overdue is a filter only (unverified)
             "voucherNumber": v["voucherNumber"],
             "voucherDate": midnight(v["voucherDate"]),
             "createdDate": timestamp(v["_created"].replace(microsecond=0)),

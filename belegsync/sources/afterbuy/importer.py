@@ -288,18 +288,26 @@ def _store_batch(connection: Connection, batch: list[SourceDocument], record: Im
     if not batch:
         return
     existing = {
-        (kind, number): state
-        for kind, number, state in Document.objects.filter(
+        (kind, number): (state, voucher, pending, skip_reason)
+        for kind, number, state, voucher, pending, skip_reason in Document.objects.filter(
             connection=connection, source_number__in=[sd.voucher.number for sd in batch]
-        ).values_list("kind", "source_number", "state")
+        ).values_list("kind", "source_number", "state", "voucher", "pending_voucher", "skip_reason")
     }
     fresh: list[tuple[Document, str]] = []
     now = timezone.now()
     for sd in batch:
         number = sd.voucher.number
-        state = existing.get((sd.voucher.kind.value, number))
-        if state is None:
+        known = existing.get((sd.voucher.kind.value, number))
+        if known is None:
             fresh.append(_new_document(connection, sd, now))
+            continue
+        state, stored, pending, skip_reason = known
+        data = voucher_to_dict(sd.voucher)
+        if skip_reason == sd.skip_reason and (
+            data == stored or (state in _TRANSFERRED and data == pending)
+        ):
+            # what ingest.store would conclude, without a locked read per document
+            record.count("already_transferred" if state in _TRANSFERRED else "unchanged", number)
             continue
         outcome = store(connection, sd, actor=record.actor)
         if state in _TRANSFERRED:

@@ -126,9 +126,11 @@ def test_it_refuses_an_illegal_action_with_a_clear_message(logged_in, connection
     response = logged_in.post(f"/documents/{document.pk}/mark_manually_imported/", follow=True)
     document.refresh_from_db()
     assert document.state == "done"
-    assert "RE-7: “Mark as manually imported” is not possible for a document that is done; only for failed." in (
-        response.content.decode()
+    expected = (
+        "RE-7: “Mark as manually imported” is not possible for a document that is done; "
+        "only for failed."
     )
+    assert expected in response.content.decode()
 
 
 def test_it_rejects_an_unknown_action_and_get_requests(logged_in, connection):
@@ -137,13 +139,9 @@ def test_it_rejects_an_unknown_action_and_get_requests(logged_in, connection):
     assert logged_in.get(f"/documents/{document.pk}/reset/").status_code == 405
 
 
-def test_it_reuploads_with_the_newer_data_when_the_target_no_longer_has_it(
-    logged_in, connection
-):
+def test_it_reuploads_with_the_newer_data_when_the_target_no_longer_has_it(logged_in, connection):
     newer = voucher_to_dict(make_voucher("RE-1001", invoice_date=dt.date(2026, 11, 9)))
-    document = make_document(
-        connection, state="done", remote_id="mem-9", pending_voucher=newer
-    )
+    document = make_document(connection, state="done", remote_id="mem-9", pending_voucher=newer)
     logged_in.post(f"/documents/{document.pk}/reupload/")
     document.refresh_from_db()
     assert document.state == "waiting"

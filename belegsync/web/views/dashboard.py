@@ -36,7 +36,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "organisation": organisation,
             "counts": state_counts(request),
-            "connections": scoping.connections(request).order_by("name"),
+            "connections": scoping.connections(request)
+            .select_related("organisation")
+            .order_by("name"),
         },
     )
 

@@ -1,0 +1,138 @@
+"""Order → Voucher against the reference examples and the fake's scenarios."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from belegsync.bookkeeping import LineCategory, TaxTreatment, VoucherKind, validate
+from belegsync.fakes.billbee.seed import seed_orders
+from belegsync.sources.billbee.mapping import NotBookable, Options, map_order
+
+DATA = Path(__file__).parents[3] / "belegsync/fakes/billbee/data"
+INVOICES = Path("/work/shared/reference/billbee/examples/get_invoices_page.json")
+
+
+def load(name: str) -> dict:
+    return json.loads((DATA / name).read_text(encoding="utf-8"), parse_float=Decimal)
+
+
+@pytest.fixture
+def order() -> dict:
+    return load("order_two_rates_shipping_coupon.json")
+
+
+@pytest.fixture
+def storno() -> dict:
+    return load("credit_note_storno_order.json")
+
+
+@pytest.fixture
+def scenarios() -> dict:
+    return {
+        o["OrderNumber"]: json.loads(json.dumps(o), parse_float=Decimal) for o in seed_orders(0)
+    }
+
+
+def test_it_maps_the_reference_order_to_billbees_invoice_totals(order):
+    voucher = map_order(order)
+    assert voucher.number == "RE-2024-1187"
+    assert voucher.kind is VoucherKind.INVOICE
+    # Billbee's own invoice of this order: TotalNet 79.41, TotalGross 91.50
+    assert (voucher.total_net, voucher.total_gross) == (Decimal("79.41"), Decimal("91.50"))
+    assert [(ln.net, ln.gross, ln.tax_rate) for ln in voucher.lines] == [
+        (Decimal("50.34"), Decimal("59.90"), Decimal(19)),
+        (Decimal("24.95"), Decimal("26.70"), Decimal(7)),
+        (Decimal("4.12"), Decimal("4.90"), Decimal(19)),
+    ]
+    assert voucher.lines[2].category is LineCategory.SHIPPING
+    assert validate(voucher) == []
+
+
+def test_it_matches_the_reference_invoice_list_when_available(order):
+    if not INVOICES.exists():
+        pytest.skip("reference not mounted")
+    invoice = json.loads(INVOICES.read_text(), parse_float=Decimal)["Data"][0]
+    voucher = map_order(order)
+    assert voucher.total_gross == invoice["TotalGross"]
+    assert voucher.total_net == invoice["TotalNet"]
+    for line, position in zip(voucher.lines, invoice["Positions"], strict=False):
+        assert line.gross == position["TotalGrossValue"]
+        assert line.tax_rate == position["VatRate"]
+
+
+def test_it_books_a_coupon_as_a_payment_not_as_a_discount(order):
+    voucher = map_order(order)
+    assert all(ln.category is not LineCategory.DISCOUNT for ln in voucher.lines)
+    assert [(p.method, p.amount) for p in voucher.payments] == [
+        ("PayPal", Decimal("81.50")),
+        ("Gutschein", Decimal("10.00")),
+    ]
+    assert voucher.is_paid
+
+
+def test_it_maps_a_cancellation_to_a_credit_note_referring_to_the_invoice(order, storno):
+    credit = map_order(storno, original=order)
+    assert credit.kind is VoucherKind.CREDIT_NOTE
+    assert credit.number == "RE-2024-1201"
+    assert credit.refers_to == "RE-2024-1187"
+    assert (credit.total_net, credit.total_gross) == (Decimal("50.34"), Decimal("59.90"))
+    assert credit.lines[0].quantity == 1
+    assert validate(credit) == []
+
+
+def test_it_fails_a_credit_note_whose_original_is_unknown(storno):
+    problems = validate(map_order(storno))
+    assert [p.code for p in problems] == ["credit_note_without_invoice"]
+
+
+def test_it_carries_inconsistent_totals_so_validation_fails(scenarios):
+    voucher = map_order(scenarios["#1109"])
+    assert voucher.total_gross == Decimal("65.80")
+    assert [p.code for p in validate(voucher)] == ["total_mismatch"]
+
+
+def test_it_refuses_an_order_without_invoice(scenarios):
+    with pytest.raises(NotBookable, match="not issued an invoice"):
+        map_order(scenarios["#1101"])
+
+
+@pytest.mark.parametrize(
+    ("number", "treatment", "currency"),
+    [
+        ("#1103", TaxTreatment.EXPORT, "CHF"),
+        ("AMZ-302-7781", TaxTreatment.INTRA_EU_SUPPLY, "EUR"),
+        ("#1105", TaxTreatment.SMALL_BUSINESS, "EUR"),
+        ("#1107", TaxTreatment.EU_DISTANCE_SALE, "EUR"),
+        ("EB-11-22", TaxTreatment.DOMESTIC, "EUR"),
+    ],
+)
+def test_it_derives_the_tax_treatment_of_each_scenario(scenarios, number, treatment, currency):
+    voucher = map_order(scenarios[number])
+    assert voucher.tax_treatment is treatment
+    assert voucher.currency == currency
+    assert validate(voucher) == []
+
+
+def test_it_keeps_line_discounts_and_order_surcharges(scenarios):
+    voucher = map_order(scenarios["EB-11-22"])
+    assert voucher.lines[0].gross == Decimal("32.40")  # 3 × 12.00 less 10 %
+    fee = [ln for ln in voucher.lines if ln.category is LineCategory.FEE]
+    assert [(f.description, f.gross) for f in fee] == [("Geschenkverpackung", Decimal("2.50"))]
+
+
+def test_it_takes_the_voucher_date_the_setting_asks_for(order):
+    assert map_order(order).invoice_date == dt.date(2024, 11, 29)
+    assert map_order(order, Options("payment")).invoice_date == dt.date(2024, 11, 28)
+    assert map_order(order, Options("order")).invoice_date == dt.date(2024, 11, 28)
+
+
+def test_it_dates_by_the_german_calendar(order):
+    late = {**order, "InvoiceDate": "2024-12-31T23:30:00+00:00"}
+    assert map_order(late).invoice_date == dt.date(2025, 1, 1)
+    naive = {**order, "InvoiceDate": "2024-11-29T22:59:00"}
+    assert map_order(naive).invoice_date == dt.date(2024, 11, 29)

@@ -144,48 +144,47 @@ def parse_date(value: object, field: str) -> dt.datetime:
     raise ApiError(422, f"{field}: a date is required")
 
 
+ROUTES: tuple[tuple[str, str, str], ...] = (
+    ("/Tools/bookkeepingSystemVersion", "GET", "version"),
+    ("/ReceiptGuidance/forRevenue", "GET", "guidance_revenue"),
+    ("/ReceiptGuidance/forExpense", "GET", "guidance_expense"),
+    ("/ReceiptGuidance/forAllAccounts", "GET", "guidance_all"),
+    ("/ReceiptGuidance/forAccountNumber", "GET", "guidance_account"),
+    ("/ReceiptGuidance/forTaxRule", "GET", "guidance_rule"),
+    ("/Voucher/Factory/uploadTempFile", "POST", "upload"),
+    ("/Voucher/Factory/saveVoucher", "POST", "save_voucher"),
+    ("/Voucher", "GET", "list_vouchers"),
+    ("/Voucher/<int:vid>", "GET", "get_voucher"),
+    ("/Voucher/<int:vid>", "PUT", "update_voucher"),
+    ("/Voucher/<int:vid>", "DELETE", "delete_voucher"),
+    ("/Voucher/<int:vid>/bookAmount", "PUT", "book_amount"),
+    ("/Voucher/<int:vid>/resetToOpen", "PUT", "reset_to_open"),
+    ("/Voucher/<int:vid>/resetToDraft", "PUT", "reset_to_draft"),
+    ("/Voucher/<int:vid>/enshrine", "PUT", "enshrine"),
+    ("/VoucherPos", "GET", "list_positions"),
+    ("/CheckAccount", "GET", "list_check_accounts"),
+    ("/CheckAccount/<int:aid>", "GET", "get_check_account"),
+    ("/CheckAccount/Factory/clearingAccount", "POST", "create_clearing_account"),
+    ("/CheckAccountTransaction", "GET", "list_transactions"),
+    ("/CheckAccountTransaction", "POST", "create_transaction"),
+    ("/Contact", "GET", "list_contacts"),
+    ("/Contact", "POST", "create_contact"),
+    ("/Contact/<int:cid>", "GET", "get_contact"),
+    ("/Contact/Factory/getNextCustomerNumber", "GET", "next_customer_number"),
+    (
+        "/Contact/Mapper/checkCustomerNumberAvailability",
+        "GET",
+        "customer_number_available",
+    ),
+    ("/ContactAddress", "GET", "list_addresses"),
+    ("/ContactAddress", "POST", "create_address"),
+    ("/CommunicationWay", "GET", "list_ways"),
+    ("/CommunicationWay", "POST", "create_way"),
+)
+
+
 class SevdeskFake(FakeApp):
     system = "sevdesk"
-    rules = tuple(
-        Rule(f"{API}{path}", endpoint=endpoint, methods=[method])
-        for path, method, endpoint in (
-            ("/Tools/bookkeepingSystemVersion", "GET", "version"),
-            ("/ReceiptGuidance/forRevenue", "GET", "guidance_revenue"),
-            ("/ReceiptGuidance/forExpense", "GET", "guidance_expense"),
-            ("/ReceiptGuidance/forAllAccounts", "GET", "guidance_all"),
-            ("/ReceiptGuidance/forAccountNumber", "GET", "guidance_account"),
-            ("/ReceiptGuidance/forTaxRule", "GET", "guidance_rule"),
-            ("/Voucher/Factory/uploadTempFile", "POST", "upload"),
-            ("/Voucher/Factory/saveVoucher", "POST", "save_voucher"),
-            ("/Voucher", "GET", "list_vouchers"),
-            ("/Voucher/<int:vid>", "GET", "get_voucher"),
-            ("/Voucher/<int:vid>", "PUT", "update_voucher"),
-            ("/Voucher/<int:vid>", "DELETE", "delete_voucher"),
-            ("/Voucher/<int:vid>/bookAmount", "PUT", "book_amount"),
-            ("/Voucher/<int:vid>/resetToOpen", "PUT", "reset_to_open"),
-            ("/Voucher/<int:vid>/resetToDraft", "PUT", "reset_to_draft"),
-            ("/Voucher/<int:vid>/enshrine", "PUT", "enshrine"),
-            ("/VoucherPos", "GET", "list_positions"),
-            ("/CheckAccount", "GET", "list_check_accounts"),
-            ("/CheckAccount/<int:aid>", "GET", "get_check_account"),
-            ("/CheckAccount/Factory/clearingAccount", "POST", "create_clearing_account"),
-            ("/CheckAccountTransaction", "GET", "list_transactions"),
-            ("/CheckAccountTransaction", "POST", "create_transaction"),
-            ("/Contact", "GET", "list_contacts"),
-            ("/Contact", "POST", "create_contact"),
-            ("/Contact/<int:cid>", "GET", "get_contact"),
-            ("/Contact/Factory/getNextCustomerNumber", "GET", "next_customer_number"),
-            (
-                "/Contact/Mapper/checkCustomerNumberAvailability",
-                "GET",
-                "customer_number_available",
-            ),
-            ("/ContactAddress", "GET", "list_addresses"),
-            ("/ContactAddress", "POST", "create_address"),
-            ("/CommunicationWay", "GET", "list_ways"),
-            ("/CommunicationWay", "POST", "create_way"),
-        )
-    )
 
     def __init__(
         self,
@@ -195,6 +194,11 @@ class SevdeskFake(FakeApp):
         small_business: bool = False,
         bookkeeping_version: str = "2.0",
     ) -> None:
+        # Fresh rules per instance: a werkzeug Rule binds to one Map only.
+        self.rules = tuple(
+            Rule(f"{API}{path}", endpoint=endpoint, methods=[method])
+            for path, method, endpoint in ROUTES
+        )
         super().__init__(rate_limit=rate_limit)
         self.api_token = api_token
         self.small_business = small_business

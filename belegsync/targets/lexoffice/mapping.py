@@ -112,10 +112,30 @@ def _distance_sale_category(voucher: Voucher, options: MappingOptions) -> str:
 
 
 def group_items(voucher: Voucher, options: MappingOptions) -> list[dict[str, Any]]:
-    """Lines summed per (category, rate): lexoffice's positions, in Decimal."""
+    """Lines summed per (category, rate): lexoffice's positions, in Decimal.
+
+    A discount reduces the largest position of its rate, whatever that
+    position's category (goods may be overridden to another category than the
+    discount's), unless the merchant gave discounts a category of their own.
+    """
     groups: dict[tuple[str, Decimal], list[Decimal]] = {}
+    discounts = []
+    own_discount_category = "discount" in options.category_overrides
     for line in voucher.lines:
+        if line.category is LineCategory.DISCOUNT and not own_discount_category:
+            discounts.append(line)
+            continue
         key = (category_for(voucher, line.category, options), line.tax_rate.normalize())
+        sums = groups.setdefault(key, [ZERO, ZERO])
+        sums[0] += line.gross
+        sums[1] += line.gross - line.net
+    for line in discounts:
+        rate = line.tax_rate.normalize()
+        same_rate = [key for key in groups if key[1] == rate]
+        if same_rate:
+            key = max(same_rate, key=lambda k: (groups[k][0], k[0]))
+        else:
+            key = (category_for(voucher, line.category, options), rate)
         sums = groups.setdefault(key, [ZERO, ZERO])
         sums[0] += line.gross
         sums[1] += line.gross - line.net

@@ -1,0 +1,251 @@
+"""The order overview across connections, the export dialog, the job history, DATEV settings.
+
+Every query starts at :mod:`belegsync.web.scoping`: another organisation's documents,
+jobs and files answer 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from belegsync.documents.models import Document
+from belegsync.documents.states import State
+from belegsync.web import scoping
+
+from .models import FORMAT_TAGS, DatevConfig, DocumentTag, ExportFormat, ExportJob, TagOption
+from .service import Criteria, filter_documents, run_export
+
+PAGE_SIZE = 50
+FILTER_KEYS = ("connection", "shop", "from", "to", "state", "tagged", "kind", "q")
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def read_criteria(request: HttpRequest, data: QueryDict) -> Criteria:
+    """The overview's filters from a query; a connection of another organisation is a 404."""
+    connections = []
+    for value in data.getlist("connection"):
+        if value.isdigit():
+            connections.append(scoping.connection_or_404(request, int(value)).pk)
+    state = data.get("state", "")
+    kind = data.get("kind", "")
+    return Criteria(
+        connections=connections,
+        shop=data.get("shop", "").strip(),
+        date_from=_date(data.get("from", "")),
+        date_to=_date(data.get("to", "")),
+        state=state if state in State.values else "",
+        kind=kind if kind in ("invoice", "credit_note") else "",
+        tagged=data.get("tagged", "").strip(),
+        search=data.get("q", "").strip(),
+    )
+
+
+def _filter_query(data: QueryDict) -> str:
+    query = QueryDict(mutable=True)
+    for key in FILTER_KEYS:
+        for value in data.getlist(key):
+            if value:
+                query.appendlist(key, value)
+    return query.urlencode()
+
+
+def _with_tags(documents: QuerySet[Document]) -> QuerySet[Document]:
+    return documents.prefetch_related(
+        Prefetch("export_tags", queryset=DocumentTag.objects.order_by("tag"))
+    )
+
+
+def overview(request: HttpRequest) -> HttpResponse:
+    """All documents of all connections, filtered, newest first, keyset-paged by id."""
+    criteria = read_criteria(request, request.GET)
+    documents = filter_documents(scoping.documents(request), criteria)
+    after = request.GET.get("after", "")
+    if after.isdigit():
+        documents = documents.filter(id__lt=int(after))
+    rows = list(
+        _with_tags(documents)
+        .select_related("connection")
+        .defer("pending_voucher", "meta", "steps", "raw_error")
+        .order_by("-id")[: PAGE_SIZE + 1]
+    )
+    next_after = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
+    shops = sorted(
+        {
+            shop
+            for shop in scoping.documents(request)
+            .exclude(voucher__shop="")
+            .values_list("voucher__shop", flat=True)
+            .distinct()[:200]
+            if shop
+        }
+    )
+    return render(
+        request,
+        "exports/overview.html",
+        {
+            "criteria": criteria,
+            "documents": rows[:PAGE_SIZE],
+            "next_after": next_after,
+            "after": after,
+            "filter_query": _filter_query(request.GET),
+            "connections": scoping.connections(request).order_by("name"),
+            "shops": shops,
+            "states": State.choices,
+            "tags": sorted(set(FORMAT_TAGS.values())),
+        },
+    )
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(label=gettext_lazy("Format"), choices=ExportFormat.choices)
+    option = forms.ChoiceField(
+        label=gettext_lazy("Tags"),
+        choices=TagOption.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        initial=TagOption.TAG,
+    )
+
+
+def _selection(request: HttpRequest, data: QueryDict) -> tuple[QuerySet[Document], Criteria]:
+    criteria = read_criteria(request, data)
+    documents = filter_documents(scoping.documents(request), criteria)
+    if data.get("all") != "1":
+        ids = [int(v) for v in data.getlist("ids") if v.isdigit()]
+        documents = documents.filter(pk__in=ids)
+    return documents, criteria
+
+
+@require_http_methods(["GET", "POST"])
+def export_dialog(request: HttpRequest) -> HttpResponse:
+    """Choose format and tag option for the selection; POST runs the export."""
+    data = request.POST if request.method == "POST" else request.GET
+    documents, criteria = _selection(request, data)
+    form = ExportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        period = None
+        if criteria.date_from and criteria.date_to:
+            period = (criteria.date_from, criteria.date_to)
+        described = criteria.as_json()
+        if data.get("all") != "1":
+            described["selected"] = len(data.getlist("ids"))
+        job = run_export(
+            organisation=scoping.organisation_of(request),
+            documents=documents,
+            fmt=form.cleaned_data["format"],
+            option=form.cleaned_data["option"] or TagOption.NONE,
+            user=request.user,
+            criteria=described,
+            period=period,
+        )
+        if job.state == ExportJob.State.DONE:
+            messages.success(
+                request,
+                _("Exported %(exported)d documents, %(left)d left out.")
+                % {"exported": job.exported_count, "left": job.left_out_count},
+            )
+        else:
+            messages.error(request, job.error)
+        return redirect("exports:job", pk=job.pk)
+    hidden = [(key, value) for key in (*FILTER_KEYS, "all", "ids") for value in data.getlist(key)]
+    return render(
+        request,
+        "exports/dialog.html",
+        {"form": form, "count": documents.count(), "hidden": hidden, "all": data.get("all") == "1"},
+    )
+
+
+def _jobs(request: HttpRequest) -> QuerySet[ExportJob]:
+    return ExportJob.objects.filter(organisation=scoping.organisation_of(request))
+
+
+def _job_or_404(request: HttpRequest, pk: int) -> ExportJob:
+    try:
+        return _jobs(request).select_related("user").get(pk=pk)
+    except ExportJob.DoesNotExist:
+        raise Http404("No such export.") from None
+
+
+def job_list(request: HttpRequest) -> HttpResponse:
+    jobs = _jobs(request).select_related("user")
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        jobs = jobs.filter(id__lt=int(before))
+    rows = list(jobs.order_by("-id")[: PAGE_SIZE + 1])
+    next_before = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
+    return render(
+        request, "exports/job_list.html", {"jobs": rows[:PAGE_SIZE], "next_before": next_before}
+    )
+
+
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    return render(request, "exports/job_detail.html", {"job": job})
+
+
+def download(request: HttpRequest, pk: int) -> FileResponse:
+    job = _job_or_404(request, pk)
+    path = job.path
+    if path is None or not path.exists():
+        raise Http404("This export has no file (any more).")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=job.file_name)
+
+
+class DatevConfigForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = DatevConfig
+        fields = [
+            "consultant_number",
+            "client_number",
+            "fiscal_year_start_month",
+            "account_length",
+            "chart",
+            "debtor_mode",
+            "collective_debtor",
+            "debtor_base",
+            "oss_tax_key",
+            "book_payments",
+            "bank_account",
+            "revenue_accounts",
+            "payment_accounts",
+            "lock_bookings",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        config = DatevConfig(**{k: v for k, v in data.items() if k in self.Meta.fields})
+        try:
+            config.to_settings()
+        except (ValueError, TypeError) as error:
+            raise forms.ValidationError(str(error)) from None
+        return data
+
+
+@require_http_methods(["GET", "POST"])
+def datev_settings(request: HttpRequest) -> HttpResponse:
+    organisation = scoping.organisation_of(request)
+    instance = DatevConfig.objects.filter(organisation=organisation).first()
+    form = DatevConfigForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        config = form.save(commit=False)
+        config.organisation = organisation
+        config.save()
+        messages.success(request, _("DATEV settings saved."))
+        return redirect("exports:datev_settings")
+    return render(request, "exports/datev_settings.html", {"form": form})

@@ -1,0 +1,206 @@
+"""The overview, the export dialog with both tag options, history and download, scoping."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from belegsync.documents.models import Connection
+from belegsync.exports.models import DocumentTag, ExportJob
+from tests.conftest import make_voucher
+
+from .helpers import datev, store
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client_alice(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def docs(connection):
+    return [
+        store(connection, make_voucher(f"RE-{i}", invoice_date=dt.date(2026, 6, i), payments=()))
+        for i in range(1, 6)
+    ]
+
+
+def tagged(tag: str = "DATEV") -> set[str]:
+    return set(
+        DocumentTag.objects.filter(tag=tag).values_list("document__source_number", flat=True)
+    )
+
+
+def test_it_lists_documents_across_connections_with_their_tags(
+    client_alice, org, connection, docs
+) -> None:
+    other = Connection.objects.create(
+        organisation=org, name="Second shop", source_kind="memory", target_kind="memory"
+    )
+    store(other, make_voucher("B-1", invoice_date=dt.date(2026, 6, 9)))
+    DocumentTag.objects.create(document=docs[0], tag="DATEV")
+    page = client_alice.get(reverse("exports:overview")).content.decode()
+    for number in ("RE-1", "RE-5", "B-1"):
+        assert number in page
+    assert '<span class="badge tag">DATEV</span>' in page
+    only_untagged = client_alice.get(reverse("exports:overview"), {"tagged": "untagged"})
+    assert ">RE-1<" not in only_untagged.content.decode()
+    assert ">RE-2<" in only_untagged.content.decode()
+    by_connection = client_alice.get(reverse("exports:overview"), {"connection": other.pk})
+    assert ">RE-2<" not in by_connection.content.decode()
+
+
+def test_it_pages_by_keyset(client_alice, connection, monkeypatch) -> None:
+    from belegsync.exports import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    made = [store(connection, make_voucher(f"RE-{i}")) for i in range(5)]
+    first = client_alice.get(reverse("exports:overview"))
+    assert [d.pk for d in first.context["documents"]] == [made[4].pk, made[3].pk]
+    second = client_alice.get(reverse("exports:overview"), {"after": first.context["next_after"]})
+    assert [d.pk for d in second.context["documents"]] == [made[2].pk, made[1].pk]
+
+
+def test_it_exports_a_selection_and_tags_it_then_only_untagged(client_alice, org, docs) -> None:
+    """GIVEN five documents WHEN two are selected and exported with "tag" THEN exactly
+    those two carry the DATEV tag; "only untagged" over all five then exports three."""
+    datev(org)
+    dialog = client_alice.get(reverse("exports:dialog"), {"ids": [docs[0].pk, docs[1].pk]})
+    assert "2 documents selected" in dialog.content.decode()
+    response = client_alice.post(
+        reverse("exports:dialog"),
+        {"ids": [docs[0].pk, docs[1].pk], "format": "datev", "option": "tag"},
+    )
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response.url == reverse("exports:job", args=[job.pk])
+    assert tagged() == {"RE-1", "RE-2"}
+    assert job.user.username == "alice"
+
+    client_alice.post(
+        reverse("exports:dialog"), {"all": "1", "format": "datev", "option": "only_untagged"}
+    )
+    second = ExportJob.objects.order_by("-id").first()
+    assert second.exported_count == 3
+    assert tagged() == {"RE-1", "RE-2"}  # "only untagged" exports, it does not tag
+    download = client_alice.get(reverse("exports:download", args=[second.pk]))
+    body = b"".join(download.streaming_content)
+    assert b'"RE-3"' in body and b'"RE-1"' not in body
+    assert download["Content-Disposition"].startswith("attachment")
+
+
+def test_it_exports_all_documents_matching_the_filter(client_alice, org, docs) -> None:
+    datev(org)
+    client_alice.post(
+        reverse("exports:dialog"),
+        {"all": "1", "from": "2026-06-02", "to": "2026-06-04", "format": "datev", "option": "tag"},
+    )
+    assert tagged() == {"RE-2", "RE-3", "RE-4"}
+    job = ExportJob.objects.get()
+    assert job.criteria["date_from"] == "2026-06-02"
+    header = job.path.read_bytes().split(b"\r\n")[0].split(b";")
+    assert (header[14], header[15]) == (b"20260602", b"20260604")
+
+
+def test_the_history_shows_the_job_and_offers_the_file_again(client_alice, org, docs) -> None:
+    datev(org)
+    client_alice.post(reverse("exports:dialog"), {"all": "1", "format": "csv-excel", "option": ""})
+    job = ExportJob.objects.get()
+    history = client_alice.get(reverse("exports:jobs")).content.decode()
+    assert reverse("exports:download", args=[job.pk]) in history
+    assert "alice" in history
+    detail = client_alice.get(reverse("exports:job", args=[job.pk])).content.decode()
+    assert 'id="exported-count">5<' in detail
+    assert not DocumentTag.objects.exists()
+
+
+def test_the_job_page_lists_left_out_documents_and_mapped_numbers(
+    client_alice, org, connection
+) -> None:
+    datev(org)
+    store(connection, make_voucher("RE 1.5", payments=()))
+    store(connection, make_voucher("RE-USD", currency="USD"))
+    client_alice.post(reverse("exports:dialog"), {"all": "1", "format": "datev", "option": "tag"})
+    job = ExportJob.objects.get()
+    page = client_alice.get(reverse("exports:job", args=[job.pk])).content.decode()
+    assert "RE-USD" in page and "Currency USD" in page
+    assert "RE 1.5" in page and job.summary["number_map"][0]["belegfeld1"] in page
+    assert tagged() == {"RE 1.5"}
+
+
+def test_a_failed_export_says_why(client_alice, docs) -> None:
+    client_alice.post(reverse("exports:dialog"), {"all": "1", "format": "datev", "option": "tag"})
+    job = ExportJob.objects.get()
+    assert job.state == ExportJob.State.FAILED
+    page = client_alice.get(reverse("exports:job", args=[job.pk])).content.decode()
+    assert "DATEV settings" in page
+    assert not DocumentTag.objects.exists()
+
+
+def test_another_organisation_sees_nothing(client, bob, org, docs) -> None:
+    datev(org)
+    job_client = client
+    job_client.force_login(bob)
+    page = job_client.get(reverse("exports:overview")).content.decode()
+    assert "RE-1" not in page
+    job_client.post(
+        reverse("exports:dialog"),
+        {"ids": [d.pk for d in docs], "format": "csv", "option": "tag"},
+    )
+    job = ExportJob.objects.get()
+    assert job.exported_count == 0 and not DocumentTag.objects.exists()
+    assert (
+        job_client.get(
+            reverse("exports:overview"), {"connection": docs[0].connection_id}
+        ).status_code
+        == 404
+    )
+
+
+def test_bob_cannot_download_alices_export(client, alice, bob, org, docs) -> None:
+    datev(org)
+    client.force_login(alice)
+    client.post(reverse("exports:dialog"), {"all": "1", "format": "csv", "option": ""})
+    job = ExportJob.objects.get()
+    client.force_login(bob)
+    assert client.get(reverse("exports:download", args=[job.pk])).status_code == 404
+    assert client.get(reverse("exports:job", args=[job.pk])).status_code == 404
+
+
+def test_the_datev_settings_form_checks_the_numbers(client_alice, org) -> None:
+    url = reverse("exports:datev_settings")
+    bad = client_alice.post(
+        url,
+        {
+            "consultant_number": "99",
+            "client_number": "1",
+            "fiscal_year_start_month": "1",
+            "account_length": "4",
+            "chart": "03",
+            "debtor_mode": "collective",
+            "revenue_accounts": "{}",
+            "payment_accounts": "{}",
+        },
+    )
+    assert bad.status_code == 200 and "1001" in bad.content.decode()
+    good = client_alice.post(
+        url,
+        {
+            "consultant_number": "4711",
+            "client_number": "1001",
+            "fiscal_year_start_month": "7",
+            "account_length": "4",
+            "chart": "04",
+            "debtor_mode": "collective",
+            "revenue_accounts": '{"domestic:0": 4100}',
+            "payment_accounts": "{}",
+        },
+    )
+    assert good.status_code == 302
+    settings = org.datev_config.to_settings()
+    assert settings.revenue_account("domestic:0") == 4100
+    assert settings.revenue_account("domestic:19") == 4400

@@ -31,3 +31,33 @@ def failure_reason_label(code: str) -> str:
         return ""
     label = FAILURE_REASONS.get(code)
     return str(label) if label is not None else str(_("Other problem (%(code)s)") % {"code": code})
+
+
+STATE_LABELS: dict[str, Promise] = {
+    "waiting": _("waiting"),
+    "processing": _("processing"),
+    "done": _("done"),
+    "failed": _("failed"),
+    "manual": _("manually imported"),
+    "skipped": _("skipped"),
+}
+
+KIND_LABELS: dict[str, Promise] = {
+    "invoice": _("Invoice"),
+    "credit_note": _("Credit note"),
+}
+
+#: The history's standard entries (documents.states.MOVES labels), in the reader's language.
+EVENT_LABELS: dict[str, Promise] = {
+    "claimed": _("claimed"),
+    "lease expired, taken over": _("lease expired, taken over"),
+    "transferred": _("transferred"),
+    "failed": _("failed"),
+    "returned to the queue": _("returned to the queue"),
+    "skipped": _("skipped"),
+    "eligible again": _("eligible again"),
+    "data corrected, waiting again": _("data corrected, waiting again"),
+    "reset": _("reset"),
+    "marked as manually imported": _("marked as manually imported"),
+    "re-uploaded": _("re-uploaded"),
+}

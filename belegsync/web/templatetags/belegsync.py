@@ -9,8 +9,7 @@ from django import template
 from django.utils import formats
 from django.utils.translation import get_language
 
-from belegsync.documents.states import State
-from belegsync.web.labels import failure_reason_label
+from belegsync.web.labels import EVENT_LABELS, KIND_LABELS, STATE_LABELS, failure_reason_label
 
 register = template.Library()
 
@@ -47,10 +46,21 @@ def reason(code: str) -> str:
 
 @register.filter
 def state_label(code: str) -> str:
-    try:
-        return str(State(code).label)
-    except ValueError:
-        return code
+    label = STATE_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+@register.filter
+def kind_label(code: str) -> str:
+    label = KIND_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
+@register.filter
+def event_message(message: str) -> str:
+    """A standard history entry in the reader's language; anything else as recorded."""
+    label = EVENT_LABELS.get(message)
+    return str(label) if label is not None else message
 
 
 @register.filter

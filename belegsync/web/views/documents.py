@@ -20,7 +20,7 @@ from belegsync.documents.models import Connection, Document, DocumentFile
 from belegsync.documents.states import MOVES, State
 from belegsync.sync.adapters import target_for
 from belegsync.web import scoping
-from belegsync.web.labels import ACTION_LABELS
+from belegsync.web.labels import ACTION_LABELS, STATE_LABELS
 
 from .common import back
 
@@ -123,7 +123,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
         "web/document_list.html",
         {
             "filters": filters,
-            "state_label": State(filters.state).label,
+            "state_label": STATE_LABELS[filters.state],
             "documents": rows,
             "next_after": next_after,
             "base_query": _query_without_after(request),
@@ -209,8 +209,8 @@ def _refusal(action: str, outcome: actions.Outcome, check: RemoteCheck | None) -
         ) % {
             "number": document.source_number,
             "action": ACTION_LABELS[action],
-            "state": State(document.state).label,
-            "allowed": ", ".join(sorted(str(State(s).label) for s in move.sources)),
+            "state": STATE_LABELS[document.state],
+            "allowed": ", ".join(sorted(str(STATE_LABELS[s]) for s in move.sources)),
         }
     if check is not None and document.pk in check.still_there:
         return _(

@@ -1,0 +1,219 @@
+"""The Billbee source against the fake over real HTTP: every setting's effect on what is
+transferred, incremental fetching, idempotency, PDFs and tags."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from belegsync.connectors.base import AdapterContext, Cursor
+from belegsync.connectors.errors import AuthError
+from belegsync.fakes.billbee import BillbeeFake
+from belegsync.sources.billbee import BillbeeSource
+
+KEY, USER, PASSWORD = "key-1", "shop@example.org", "api-pw"
+NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+REFERENCE, STORNO = 100000223344551, 100000223399001
+AMAZON = 100000000123457
+
+
+@pytest.fixture
+def fake(run_fake):
+    return run_fake(
+        BillbeeFake(
+            api_key=KEY,
+            user=USER,
+            password=PASSWORD,
+            rate_limit=None,
+            endpoint_rate_limit=None,
+            bulk=300,
+            clock=lambda: NOW - dt.timedelta(hours=1),
+        )
+    )
+
+
+def source(fake, seen=None, **settings) -> BillbeeSource:
+    context = AdapterContext(
+        connection_id=1,
+        credentials={"api_key": KEY, "user": USER, "password": PASSWORD},
+        settings={"base_url": f"{fake.url}/api/v1/", **settings},
+    )
+    return BillbeeSource(context, seen_lookup=seen or (lambda _c, _ids: {}))
+
+
+def fetch_all(src, cursor=None):
+    pages = list(src.fetch(cursor or Cursor(), NOW))
+    docs = {d.source_id: d for p in pages for d in p.documents}
+    return pages, docs
+
+
+def test_it_reads_every_page_and_hands_out_the_bookmark_only_with_the_last(fake):
+    pages, docs = fetch_all(source(fake))
+    assert len(pages) == 2
+    assert len(docs) == len(fake.app.orders)
+    assert pages[0].more and pages[0].cursor == Cursor()
+    newest = max(o["LastModifiedAt"] for o in fake.app.orders.values())
+    assert not pages[-1].more
+    assert dt.datetime.fromisoformat(pages[-1].cursor.value) == dt.datetime.fromisoformat(newest)
+
+
+def test_it_rereads_only_what_changed_since_the_bookmark_with_overlap(fake):
+    src = source(fake)
+    pages, _ = fetch_all(src)
+    cursor = pages[-1].cursor
+    assert fetch_all(src, cursor)[1].keys() <= {
+        str(k)
+        for k, o in fake.app.orders.items()
+        if o["LastModifiedAt"]
+        >= (dt.datetime.fromisoformat(cursor.value) - dt.timedelta(minutes=10)).isoformat()
+    }
+    fake.app.set_order_state(100000223400001, 3)
+    _, docs = fetch_all(src, Cursor(dt.datetime(2026, 1, 1, tzinfo=dt.UTC).isoformat()))
+    assert "100000223400001" in docs
+
+
+def test_it_never_advances_the_bookmark_past_the_run_start(fake):
+    src = source(fake)
+    future = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    fake.app.set_order_state(REFERENCE, 7, at=future)
+    pages = list(src.fetch(Cursor(), future + dt.timedelta(days=1)))
+    assert dt.datetime.fromisoformat(pages[-1].cursor.value) <= future + dt.timedelta(days=1)
+    # an order modified after the run started is left for the next run
+    early = list(src.fetch(Cursor(), dt.datetime(2029, 1, 1, tzinfo=dt.UTC)))
+    assert str(REFERENCE) not in {d.source_id for p in early for d in p.documents}
+
+
+def test_it_keeps_the_bookmark_when_the_window_changed_while_paging(fake):
+    src = source(fake)
+    pages = src.fetch(Cursor("2024-01-01T00:00:00+00:00"), NOW)
+    first = next(pages)
+    fake.app.set_order_state(REFERENCE, 7, at=NOW + dt.timedelta(minutes=1))  # leaves the window
+    rest = list(pages)
+    assert first.more
+    assert rest[-1].cursor == Cursor("2024-01-01T00:00:00+00:00")
+
+
+def test_it_skips_orders_in_states_not_selected_and_says_which(fake):
+    _, docs = fetch_all(source(fake, state_ids=["4"]))
+    assert docs[str(REFERENCE)].skip_reason == ""
+    reason = docs["100000223400006"].skip_reason  # state 3
+    assert "Zahlung erhalten" in reason and "Versendet" in reason
+
+
+def test_it_transfers_credit_notes_whatever_their_state(fake):
+    _, docs = fetch_all(source(fake, state_ids=["4"]))
+    credit = docs[str(STORNO)]
+    assert credit.voucher.is_credit_note
+    assert credit.voucher.refers_to == "RE-2024-1187"
+    assert credit.skip_reason == ""
+
+
+def test_it_skips_orders_of_shops_not_selected(fake):
+    _, docs = fetch_all(source(fake, shop_ids=[str(AMAZON)], state_ids=["3", "4", "7"]))
+    assert docs["100000223400004"].skip_reason == ""
+    assert "teeladen-shopify is not selected" in docs[str(REFERENCE)].skip_reason
+
+
+def test_it_skips_orders_before_the_start_date(fake):
+    _, docs = fetch_all(source(fake, start_date="2024-11-29"))
+    assert "before the start date 29.11.2024" in docs[str(REFERENCE)].skip_reason
+    assert "start date" not in docs["100000223400003"].skip_reason
+
+
+def test_it_starts_the_first_window_at_the_start_date(fake):
+    _, docs = fetch_all(source(fake, start_date="2024-12-02"))
+    assert str(REFERENCE) not in docs  # untouched since before the start date
+    assert "100000224000300" not in docs
+    assert "100000224000299" in docs
+
+
+def test_it_keeps_orders_without_invoice_as_skipped_under_their_order_number(fake):
+    _, docs = fetch_all(source(fake, state_ids=["2"]))
+    doc = docs["100000223400001"]
+    assert doc.voucher.number == "#1101"
+    assert "not issued an invoice" in doc.skip_reason
+
+
+def test_it_counts_a_state_the_order_passed_between_two_cycles_when_asked(fake):
+    fake.app.set_order_state(100000223400001, 13)  # Gepackt
+    fake.app.set_order_state(100000223400001, 16)  # Im Fulfillment
+    fake.app.throttle_per_order = False
+    _, default = fetch_all(source(fake, state_ids=["13"]))
+    assert "Im Fulfillment" in default["100000223400001"].skip_reason
+    _, ever = fetch_all(source(fake, state_ids=["13"], state_rule="ever"))
+    assert "not issued an invoice" in ever["100000223400001"].skip_reason
+    assert "state" not in ever["100000223400001"].skip_reason
+    assert 13 in ever["100000223400001"].meta["states_seen"]
+
+
+def test_it_remembers_states_belegsync_saw_in_earlier_cycles(fake):
+    seen = {"100000223400006": {7}}
+    src = source(fake, seen=lambda _c, _ids: seen, state_ids=["7"], state_rule="ever")
+    _, docs = fetch_all(src)
+    assert docs["100000223400006"].skip_reason == ""
+    assert docs["100000223400006"].meta["states_seen"] == [3, 7]
+
+
+def test_it_lets_documents_with_unmapped_payment_methods_wait(fake):
+    settings = {"mark_paid": True, "state_ids": ["3", "4"]}
+    _, docs = fetch_all(source(fake, **settings))
+    assert "Billbee payment type 145 is not mapped" in docs["100000223400008"].skip_reason
+    assert docs[str(REFERENCE)].skip_reason == ""  # known methods pass without a mapping
+    _, required = fetch_all(source(fake, payment_accounts_required=True, **settings))
+    assert "PayPal, Gutschein" in required[str(REFERENCE)].skip_reason or (
+        "Gutschein, PayPal" in required[str(REFERENCE)].skip_reason
+    )
+    mapped = {"PayPal": "acc-1", "Gutschein": "acc-2", "Billbee payment type 145": "acc-3"}
+    _, ok = fetch_all(
+        source(fake, payment_accounts_required=True, payment_accounts=mapped, **settings)
+    )
+    assert ok[str(REFERENCE)].skip_reason == ""
+    assert ok["100000223400008"].skip_reason == ""
+    _, default = fetch_all(source(fake, book_unassigned_as_default=True, **settings))
+    assert default["100000223400008"].skip_reason == ""
+    _, open_ = fetch_all(source(fake, mark_paid=False, state_ids=["3"]))
+    assert open_["100000223400008"].skip_reason == ""
+
+
+def test_it_dates_vouchers_as_the_setting_says(fake):
+    _, docs = fetch_all(source(fake, document_date="payment"))
+    assert docs[str(REFERENCE)].voucher.invoice_date == dt.date(2024, 11, 28)
+    _, docs = fetch_all(source(fake))
+    assert docs[str(REFERENCE)].voucher.invoice_date == dt.date(2024, 11, 29)
+
+
+def test_it_fetches_the_invoice_pdf_and_tags_the_order(fake):
+    src = source(fake, export_tag="in-buchhaltung")
+    _, docs = fetch_all(src)
+    pdf = src.pdf(docs[str(REFERENCE)])
+    assert pdf is not None and pdf.startswith(b"%PDF-")
+    src.mark_transferred(docs[str(REFERENCE)])
+    src.mark_transferred(docs[str(REFERENCE)])  # a retried step changes nothing
+    assert fake.app.order(REFERENCE)["Tags"] == ["shopify", "in-buchhaltung"]
+
+
+def test_it_refuses_wrong_credentials_with_a_clear_message(fake):
+    context = AdapterContext(
+        credentials={"api_key": "nope", "user": USER, "password": PASSWORD},
+        settings={"base_url": f"{fake.url}/api/v1/"},
+    )
+    with pytest.raises(AuthError, match="API password"):
+        BillbeeSource.check_credentials(context)
+    ok = AdapterContext(
+        credentials={"api_key": KEY, "user": USER, "password": PASSWORD},
+        settings={"base_url": f"{fake.url}/api/v1/"},
+    )
+    assert [s.name for s in BillbeeSource.shops(ok)] == [
+        "teeladen-shopify",
+        "teeladen-amazon",
+        "teeladen-ebay",
+    ]
+
+
+def test_it_retries_through_a_429_with_retry_after(fake):
+    fake.app.configure_faults(next=["429", "503"])
+    src = source(fake)
+    src.client._sleep = lambda _s: None
+    _, docs = fetch_all(src)
+    assert len(docs) == len(fake.app.orders)

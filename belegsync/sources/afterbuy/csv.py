@@ -305,9 +305,9 @@ def resolve_columns(
         if bucket is not None:
             (net if bucket[0] == "net" else tax).setdefault(bucket[1], index)
             continue
-        key = key_of(header)
-        if key is not None and key not in columns:
-            columns[key] = index
+        found = key_of(header)
+        if found is not None and found not in columns:
+            columns[found] = index
     missing = [key for key in REQUIRED if key not in columns]
     items = all(k in columns for k in ITEM_KEYS)
     if not items:
@@ -523,10 +523,10 @@ def _parse_invoice(layout: Layout, number: str, rows: list[tuple[int, list[str]]
                     f"Die Zeilen der Rechnung {number} nennen verschiedene Gesamtbeträge.",
                     f"The rows of invoice {number} state different totals.",
                 )
-            parsed = _item_line(item, sign)
-            if parsed is not None:
-                lines.append(parsed)
-                max_rate = max(max_rate, parsed.tax_rate)
+            position = _item_line(item, sign)
+            if position is not None:
+                lines.append(position)
+                max_rate = max(max_rate, position.tax_rate)
             problems += item.problems
         shipping = cells.amount("shipping_gross")
         if shipping:

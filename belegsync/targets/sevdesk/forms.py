@@ -28,6 +28,7 @@ class SevdeskCredentialsForm(forms.Form):  # type: ignore[misc]
         ),
     )
     base_url = forms.URLField(
+        assume_scheme="https",
         label=_("API address"),
         required=False,
         help_text=_("Leave empty for sevDesk itself; only for tests and the demo."),

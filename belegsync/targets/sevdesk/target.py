@@ -205,6 +205,7 @@ class SevdeskTarget:
 
     def create_with_pdf(self, voucher: Voucher, pdf: bytes, filename: str) -> RemoteRef:
         """Create the voucher with its PDF attached: upload + one saveVoucher."""
+        self._check_combinations(voucher, self._body(voucher))  # before uploading anything
         temp = self.client.upload_temp_file(pdf, filename)
         return self._save(voucher, filename=temp)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from belegsync.fakes.base import RunningFake, serve_in_thread
 from belegsync.fakes.sevdesk import SevdeskFake, build
 from belegsync.fakes.sevdesk.openapi import check_request, check_response
 
@@ -17,10 +19,22 @@ TOKEN = "0123456789abcdef0123456789abcdef"
 REFERENCE = Path("/work/shared/reference/sevdesk/examples")
 
 
+@pytest.fixture(scope="module")
+def _server() -> Iterator[RunningFake]:
+    running = serve_in_thread(build(["--api-token", TOKEN]))
+    yield running
+    running.stop()
+
+
 @pytest.fixture
-def fake(run_fake):
-    app = build(["--api-token", TOKEN, "--offline-account", "PayPal BB"])
-    return run_fake(app)
+def fake(_server: RunningFake) -> RunningFake:
+    """One server per module (stopping one takes half a second), fresh state per test."""
+    app = _server.app
+    assert isinstance(app, SevdeskFake)
+    app.error_with_200_next = app.fail_after_write_next = 0
+    app.reset_state()
+    app.add_check_account("PayPal BB", "offline")
+    return _server
 
 
 @pytest.fixture

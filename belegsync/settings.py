@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "belegsync.sync",
     "belegsync.exports",
     "belegsync.fakes",
+    "belegsync.sources.afterbuy",
     "belegsync.web",
 ]
 

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "belegsync.exports",
     "belegsync.fakes",
     "belegsync.sources.afterbuy",
+    "belegsync.sources.billbee",
     "belegsync.web",
 ]
 

@@ -1,0 +1,87 @@
+"""The first browser test: a merchant logs in, resets a failed document, finds it waiting."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.web.helpers import failed
+
+# Playwright's sync API runs its own event loop in this thread; Django's ORM refuses
+# calls from a thread with a running loop unless told that this is fine here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(os.environ.get("BELEGSYNC_SCREENSHOTS", "/tmp"))
+
+
+@pytest.fixture
+def page() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_it_resets_a_failed_document_into_the_waiting_list(live_server, page, alice, connection):
+    document = failed(connection, "RE-2026-0042", failure_reason="rejected")
+    page.goto(f"{live_server.url}/documents/?state=failed")
+
+    # not logged in: the login page, which brings us back afterwards
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "alice-password-1")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/documents/?state=failed")
+    row = page.locator(f"#document-{document.pk}")
+    assert "RE-2026-0042" in row.inner_text()
+    assert "The bookkeeping system refused the voucher" in row.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "belegsync-failed-list.png"), full_page=True)
+
+    row.get_by_role("button", name="Reset").click()
+    page.wait_for_load_state()
+    assert "done for 1 document(s): RE-2026-0042" in page.locator("#messages").inner_text()
+    assert page.locator(f"#document-{document.pk}").count() == 0
+
+    page.get_by_role("link", name="waiting", exact=True).click()
+    page.wait_for_url(f"{live_server.url}/documents/?state=waiting")
+    assert "RE-2026-0042" in page.locator(f"#document-{document.pk}").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "belegsync-waiting-list.png"), full_page=True)
+    document.refresh_from_db()
+    assert document.state == "waiting"
+
+
+def test_it_switches_the_global_sync_off_with_htmx(live_server, page, alice, org):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "alice-password-1")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.get_by_role("button", name="Disable synchronisation").click()
+    page.get_by_role("button", name="Enable synchronisation").wait_for()
+    assert "Synchronisation disabled" in page.locator("#messages").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "belegsync-dashboard.png"), full_page=True)
+    org.refresh_from_db()
+    assert org.sync_enabled is False

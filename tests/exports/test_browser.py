@@ -1,0 +1,97 @@
+"""In a browser: select documents in the overview, export with each tag option, check tags."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from belegsync.exports.models import DocumentTag, ExportJob
+from tests.conftest import make_voucher
+
+from .helpers import datev, store
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls here are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(os.environ.get("BELEGSYNC_SCREENSHOTS", "/tmp"))
+
+
+@pytest.fixture
+def page() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+def tagged() -> set[str]:
+    return set(DocumentTag.objects.values_list("document__source_number", flat=True))
+
+
+def test_it_exports_a_selection_with_tags_then_only_the_untagged(
+    live_server, page, alice, org, connection
+) -> None:
+    datev(org)
+    docs = [
+        store(connection, make_voucher(f"RE-{i}", invoice_date=dt.date(2026, 6, i), payments=()))
+        for i in range(1, 5)
+    ]
+    page.goto(f"{live_server.url}/exports/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "alice-password-1")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/exports/")
+
+    # select two documents, export to DATEV and mark them with the tag
+    page.check(f"#document-{docs[0].pk} input[name=ids]")
+    page.check(f"#document-{docs[2].pk} input[name=ids]")
+    page.click("#export-button")
+    assert "2 documents selected" in page.inner_text("#selection-count")
+    page.select_option("select[name=format]", "datev")
+    page.check("input[name=option][value=tag]")
+    page.click("#run-export")
+    page.wait_for_selector("#exported-count")
+    assert page.inner_text("#exported-count") == "2"
+    assert tagged() == {"RE-1", "RE-3"}
+    with page.expect_download() as download:
+        page.click("#download")
+    assert download.value.suggested_filename.startswith("EXTF_Buchungsstapel_")
+
+    # the overview shows the tags
+    page.goto(f"{live_server.url}/exports/")
+    assert "DATEV" in page.inner_text(f"#document-{docs[0].pk} .tags")
+    assert page.inner_text(f"#document-{docs[1].pk} .tags").strip() == ""
+    page.screenshot(path=str(SCREENSHOTS / "belegsync-export-overview.png"), full_page=True)
+
+    # select all matching, only the untagged ones: two more, no new tags
+    page.check("#select-all-matching")
+    page.click("#export-button")
+    assert "4 documents match the filter" in page.inner_text("#selection-count")
+    page.select_option("select[name=format]", "datev")
+    page.check("input[name=option][value=only_untagged]")
+    page.click("#run-export")
+    page.wait_for_selector("#exported-count")
+    assert page.inner_text("#exported-count") == "2"
+    job = ExportJob.objects.order_by("-id").first()
+    assert job is not None and job.path is not None
+    body = job.path.read_bytes()
+    assert b'"RE-2"' in body and b'"RE-4"' in body and b'"RE-1"' not in body
+    assert tagged() == {"RE-1", "RE-3"}

@@ -226,7 +226,7 @@ def run_export(
     organisation: Organisation,
     documents: QuerySet[Document],
     fmt: ExportFormat | str,
-    option: TagOption | str = TagOption.NONE,
+    option: TagOption | str = "",
     user: Any = None,
     criteria: dict[str, Any] | None = None,
     period: tuple[dt.date, dt.date] | None = None,

@@ -43,6 +43,7 @@ CENT = Decimal("0.01")
 SEV_CLIENT = {"id": "1303847", "objectName": "SevClient"}
 CREATE_USER = {"id": "1551095", "objectName": "SevUser"}
 BOOK_TYPES = frozenset({"FULL_PAYMENT", "N", "CB", "CF", "O", "OF", "MTC"})
+JOURNAL_LIMIT = 20_000
 _DDMMYYYY = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$")
 
 
@@ -346,6 +347,8 @@ class SevdeskFake(FakeApp):
         sent = parse(request.get_data(as_text=True)) if request.is_json else None
         with self.lock:
             assert self.journal is not None
+            if len(self.journal) >= JOURNAL_LIMIT:  # a long-running demo fake stays small
+                del self.journal[: JOURNAL_LIMIT // 2]
             self.journal.append(
                 {
                     "method": request.method,

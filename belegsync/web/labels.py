@@ -61,3 +61,10 @@ EVENT_LABELS: dict[str, Promise] = {
     "marked as manually imported": _("marked as manually imported"),
     "re-uploaded": _("re-uploaded"),
 }
+
+CATEGORY_LABELS: dict[str, Promise] = {
+    "goods": _("goods"),
+    "shipping": _("shipping"),
+    "discount": _("discount"),
+    "fee": _("fee"),
+}

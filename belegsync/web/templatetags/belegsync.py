@@ -9,7 +9,13 @@ from django import template
 from django.utils import formats
 from django.utils.translation import get_language
 
-from belegsync.web.labels import EVENT_LABELS, KIND_LABELS, STATE_LABELS, failure_reason_label
+from belegsync.web.labels import (
+    CATEGORY_LABELS,
+    EVENT_LABELS,
+    KIND_LABELS,
+    STATE_LABELS,
+    failure_reason_label,
+)
 
 register = template.Library()
 
@@ -54,6 +60,12 @@ def state_label(code: str) -> str:
 def kind_label(code: str) -> str:
     label = KIND_LABELS.get(code)
     return str(label) if label is not None else code
+
+
+@register.filter
+def category_label(code: str) -> str:
+    label = CATEGORY_LABELS.get(str(code))
+    return str(label) if label is not None else str(code)
 
 
 @register.filter

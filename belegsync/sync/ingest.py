@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from belegsync.bookkeeping import Problem, validate, voucher_to_dict
@@ -78,20 +78,20 @@ def store(connection: Connection, sd: SourceDocument, actor: str = "system") -> 
         return _update(existing, sd, data, problems, actor)
 
 
-def _create(
+def _new_document(
     connection: Connection,
     sd: SourceDocument,
     data: dict[str, Any],
     problems: list[Problem],
-    actor: str,
-) -> str:
+    now: Any,
+) -> tuple[Document, str, str]:
+    """A new document (unsaved), the outcome and the message of its import event."""
     state, extra, outcome = State.WAITING, {}, "created"
     if problems:
         state, extra, outcome = State.FAILED, _validation_failure(problems), "failed"
     elif sd.skip_reason:
         state, outcome = State.SKIPPED, "skipped"
-    now = timezone.now()
-    document = Document.objects.create(
+    document = Document(
         connection=connection,
         kind=sd.voucher.kind.value,
         source_number=sd.voucher.number,
@@ -103,14 +103,31 @@ def _create(
         **_columns(sd),
         **extra,
     )
-    Event.objects.create(
+    return document, outcome, extra.get("failure_message") or sd.skip_reason or "imported"
+
+
+def _import_event(document: Document, actor: str, message: str, detail: dict[str, Any]) -> Event:
+    return Event(
         document=document,
-        at=now,
+        at=document.created_at,
         actor=actor,
         action="import",
-        to_state=state,
-        message=extra.get("failure_message") or sd.skip_reason or "imported",
+        to_state=document.state,
+        message=message,
+        detail=detail,
     )
+
+
+def _create(
+    connection: Connection,
+    sd: SourceDocument,
+    data: dict[str, Any],
+    problems: list[Problem],
+    actor: str,
+) -> str:
+    document, outcome, message = _new_document(connection, sd, data, problems, timezone.now())
+    document.save()
+    _import_event(document, actor, message, {}).save()
     return outcome
 
 
@@ -165,13 +182,85 @@ def _recheck(document: Document, sd: SourceDocument, problems: list[Problem], ac
     return "updated"
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What became of one source document in a batch."""
+
+    number: str
+    outcome: str
+    #: The state the document had before, None for a new one.
+    previous_state: str | None
+
+
+def store_batch(
+    connection: Connection,
+    batch: list[SourceDocument],
+    actor: str = "system",
+    detail: dict[str, Any] | None = None,
+) -> list[Stored]:
+    """Store many source documents: new ones in one bulk insert, known ones one by one.
+
+    The rules are those of :func:`store`; this only saves round trips for the
+    common cases (new, unchanged), which is what a large import or a first
+    fetch consists of. A number that appears twice in the batch goes through
+    :func:`store` the second time.
+    """
+    if not batch:
+        return []
+    now = timezone.now()
+    existing = {
+        (kind, number): (state, voucher, pending, skip)
+        for kind, number, state, voucher, pending, skip in Document.objects.filter(
+            connection=connection, source_number__in={sd.voucher.number for sd in batch}
+        ).values_list("kind", "source_number", "state", "voucher", "pending_voucher", "skip_reason")
+    }
+    results: list[Stored | None] = []
+    fresh: list[tuple[int, Document, str, str]] = []
+    later: list[tuple[int, SourceDocument, str | None]] = []
+    seen: set[tuple[str, str]] = set()
+    for index, sd in enumerate(batch):
+        key = (sd.voucher.kind.value, sd.voucher.number)
+        known = existing.get(key)
+        results.append(None)
+        if known is None and key not in seen:
+            seen.add(key)
+            data = voucher_to_dict(sd.voucher)
+            document, outcome, message = _new_document(
+                connection, sd, data, validate(sd.voucher), now
+            )
+            fresh.append((index, document, outcome, message))
+            continue
+        if known is not None:
+            state, stored, pending, skip = known
+            data = voucher_to_dict(sd.voucher)
+            if skip == sd.skip_reason and data in (stored, pending):
+                results[index] = Stored(sd.voucher.number, "unchanged", state)
+                continue
+        later.append((index, sd, known[0] if known else None))
+    try:
+        with transaction.atomic():
+            created = Document.objects.bulk_create([document for _, document, _, _ in fresh])
+            Event.objects.bulk_create(
+                _import_event(document, actor, message, detail or {})
+                for document, (_, _, _, message) in zip(created, fresh, strict=True)
+            )
+    except IntegrityError:
+        # another process stored one of these numbers meanwhile: take the careful path
+        later = [(index, batch[index], None) for index, *_ in fresh] + later
+        fresh = []
+    for index, document, outcome, _ in fresh:
+        results[index] = Stored(document.source_number, outcome, None)
+    for index, sd, previous in later:
+        results[index] = Stored(sd.voucher.number, store(connection, sd, actor), previous)
+    return [r for r in results if r is not None]
+
+
 def store_all(
     connection: Connection, documents: list[SourceDocument], actor: str = "system"
 ) -> IngestReport:
     report = IngestReport()
-    for sd in documents:
-        outcome = store(connection, sd, actor)
-        setattr(report, outcome, getattr(report, outcome) + 1)
-        if outcome == "failed":
-            report.numbers_failed.append(sd.voucher.number)
+    for stored in store_batch(connection, documents, actor):
+        setattr(report, stored.outcome, getattr(report, stored.outcome) + 1)
+        if stored.outcome == "failed":
+            report.numbers_failed.append(stored.number)
     return report

@@ -73,3 +73,22 @@ def test_a_credit_note_and_an_invoice_may_share_a_number(connection):
     store(connection, SourceDocument(note, source_id="n"))
     store(connection, sd("X-1"))
     assert Document.objects.count() == 2
+
+
+def test_a_batch_stores_new_known_and_repeated_numbers_by_the_same_rules(connection):
+    from belegsync.sync.ingest import store_batch
+
+    store(connection, sd("A"))
+    Document.objects.filter(source_number="A").update(state=State.DONE)
+    batch = [sd("A", shop="new"), sd("B"), sd("B", shop="x"), sd("C", total_net=Decimal(1))]
+    results = store_batch(connection, batch, actor="import")
+    assert [(r.number, r.outcome, r.previous_state) for r in results] == [
+        ("A", "pending_reupload", "done"),
+        ("B", "created", None),
+        ("B", "updated", None),
+        ("C", "failed", None),
+    ]
+    assert Document.objects.get(source_number="B").voucher["shop"] == "x"
+    assert Document.objects.get(source_number="C").events.get().actor == "import"
+    again = store_batch(connection, [sd("A", shop="new"), sd("B", shop="x")])
+    assert [r.outcome for r in again] == ["unchanged", "unchanged"]

@@ -14,9 +14,9 @@ Rules (issue [afterbuy-csv], DESIGN.md §4):
 - All writes of one import run in one transaction: an error part-way leaves the
   database as it was.
 
-New documents are written in batches (``bulk_create``) because a Rechnungsliste
-can hold a year of invoices; a number that already exists goes through
-:func:`belegsync.sync.ingest.store` one by one, so the update rules live in one place.
+Invoices are stored in batches through :func:`belegsync.sync.ingest.store_batch`
+(new ones in one bulk insert), because a Rechnungsliste can hold a year of
+invoices; the rules live there, for every source alike.
 
 Each upload is kept under ``DATA_DIR/uploads/<id>/`` with an ``import.json``
 record (who, when, file, mode, progress, result), so support can see what was
@@ -39,12 +39,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from belegsync.bookkeeping import validate, voucher_to_dict
 from belegsync.connectors.base import SourceDocument
-from belegsync.connectors.errors import FailureReason
-from belegsync.documents.models import Connection, Document, Event
+from belegsync.documents.models import Connection
 from belegsync.documents.states import State
-from belegsync.sync.ingest import describe_problems, store
+from belegsync.sync.ingest import store_batch
 
 from .csv import FileProblem, ParsedInvoice, RechnungslisteReader
 
@@ -55,7 +53,7 @@ DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 BATCH = 500
 #: How many numbers per outcome and row problems a record keeps (the counts are complete).
 KEEP = 200
-_TRANSFERRED = (State.PROCESSING, State.DONE, State.MANUAL)
+_TRANSFERRED = frozenset({State.PROCESSING.value, State.DONE.value, State.MANUAL.value})
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -285,78 +283,12 @@ def _store_all(
 
 
 def _store_batch(connection: Connection, batch: list[SourceDocument], record: ImportRecord) -> None:
-    if not batch:
-        return
-    existing = {
-        (kind, number): (state, voucher, pending, skip_reason)
-        for kind, number, state, voucher, pending, skip_reason in Document.objects.filter(
-            connection=connection, source_number__in=[sd.voucher.number for sd in batch]
-        ).values_list("kind", "source_number", "state", "voucher", "pending_voucher", "skip_reason")
-    }
-    fresh: list[tuple[Document, str]] = []
-    now = timezone.now()
-    for sd in batch:
-        number = sd.voucher.number
-        known = existing.get((sd.voucher.kind.value, number))
-        if known is None:
-            fresh.append(_new_document(connection, sd, now))
-            continue
-        state, stored, pending, skip_reason = known
-        data = voucher_to_dict(sd.voucher)
-        if skip_reason == sd.skip_reason and (
-            data == stored or (state in _TRANSFERRED and data == pending)
-        ):
-            # what ingest.store would conclude, without a locked read per document
-            record.count("already_transferred" if state in _TRANSFERRED else "unchanged", number)
-            continue
-        outcome = store(connection, sd, actor=record.actor)
-        if state in _TRANSFERRED:
-            record.count("already_transferred", number)
-            if outcome == "pending_reupload":
-                record.count("pending_reupload", number)
-        elif outcome == "skipped":
-            record.count("unchanged", number)
+    for stored in store_batch(connection, batch, actor=record.actor, detail={"import": record.id}):
+        if stored.previous_state in _TRANSFERRED:
+            record.count("already_transferred", stored.number)
+            if stored.outcome == "pending_reupload":
+                record.count("pending_reupload", stored.number)
+        elif stored.outcome == "skipped" and stored.previous_state is not None:
+            record.count("unchanged", stored.number)
         else:
-            record.count(outcome, number)
-    documents = Document.objects.bulk_create([document for document, _ in fresh])
-    Event.objects.bulk_create(
-        Event(
-            document=document,
-            at=now,
-            actor=record.actor,
-            action="import",
-            to_state=document.state,
-            message=message,
-            detail={"import": record.id},
-        )
-        for document, (_, message) in zip(documents, fresh, strict=True)
-    )
-    for document in documents:
-        record.count(
-            "failed" if document.state == State.FAILED else "created", document.source_number
-        )
-
-
-def _new_document(connection: Connection, sd: SourceDocument, now: Any) -> tuple[Document, str]:
-    """A new document as :func:`belegsync.sync.ingest.store` would create it, unsaved."""
-    voucher = sd.voucher
-    problems = validate(voucher)
-    failure = describe_problems(problems) if problems else ""
-    document = Document(
-        connection=connection,
-        kind=voucher.kind.value,
-        source_number=voucher.number,
-        source_id=sd.source_id,
-        invoice_date=voucher.invoice_date,
-        currency=voucher.currency,
-        total_net=voucher.total_net,
-        total_gross=voucher.total_gross,
-        voucher=voucher_to_dict(voucher),
-        meta=dict(sd.meta),
-        state=State.FAILED if problems else State.WAITING,
-        failure_reason=FailureReason.VALIDATION.value if problems else "",
-        failure_message=failure,
-        created_at=now,
-        updated_at=now,
-    )
-    return document, failure or "imported from CSV upload"
+            record.count(stored.outcome, stored.number)

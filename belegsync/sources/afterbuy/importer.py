@@ -53,7 +53,7 @@ DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 BATCH = 500
 #: How many numbers per outcome and row problems a record keeps (the counts are complete).
 KEEP = 200
-_TRANSFERRED = frozenset({State.PROCESSING.value, State.DONE.value, State.MANUAL.value})
+_TRANSFERRED = frozenset(map(str, (State.PROCESSING, State.DONE, State.MANUAL)))
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 

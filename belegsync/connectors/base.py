@@ -9,7 +9,7 @@ named in :mod:`belegsync.connectors.registry`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -84,6 +84,9 @@ class AdapterContext:
     credentials: Mapping[str, Any] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
     limiter: Limiter = field(default_factory=NoLimit)
+    #: What belegsync stored of earlier documents of these source ids: their
+    #: ``SourceDocument.meta`` by source id (e.g. order states seen before).
+    remembered: Callable[[list[str]], dict[str, Mapping[str, Any]]] = lambda ids: {}
 
 
 @runtime_checkable

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from belegsync.connectors import registry
 from belegsync.connectors.base import AdapterContext, Source, Target
-from belegsync.documents.models import Connection
+from belegsync.documents.models import Connection, Document
 
 from .ratelimit import limiter_for
+
+
+def remembered_meta(connection_id: int) -> Callable[[list[str]], dict[str, Mapping[str, Any]]]:
+    """The stored meta of a connection's documents by source id, merged per id."""
+
+    def lookup(source_ids: list[str]) -> dict[str, Mapping[str, Any]]:
+        merged: dict[str, dict[str, Any]] = {}
+        rows = Document.objects.filter(
+            connection_id=connection_id, source_id__in=source_ids
+        ).values_list("source_id", "meta")
+        for source_id, meta in rows:
+            merged.setdefault(source_id, {}).update(meta or {})
+        return dict(merged)
+
+    return lookup
 
 
 def _context(connection: Connection, side: str) -> AdapterContext:
@@ -15,6 +33,7 @@ def _context(connection: Connection, side: str) -> AdapterContext:
         credentials=dict(connection.credentials.get(side, {})),
         settings=dict(connection.settings),
         limiter=limiter_for(connection, side),
+        remembered=remembered_meta(connection.pk),
     )
 
 

@@ -92,3 +92,11 @@ def test_a_batch_stores_new_known_and_repeated_numbers_by_the_same_rules(connect
     assert Document.objects.get(source_number="C").events.get().actor == "import"
     again = store_batch(connection, [sd("A", shop="new"), sd("B", shop="x")])
     assert [r.outcome for r in again] == ["unchanged", "unchanged"]
+
+
+def test_sources_are_told_what_was_stored_of_their_earlier_documents(connection):
+    from belegsync.sync.adapters import source_for
+
+    store(connection, SourceDocument(make_voucher("A"), source_id="o-1", meta={"seen": [3]}))
+    remembered = source_for(connection).context.remembered(["o-1", "o-2"])
+    assert remembered == {"o-1": {"seen": [3]}}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from belegsync.bookkeeping import Voucher
@@ -51,21 +51,13 @@ PAGE_SIZE = 250
 #: History entries of this type record a change of the order state (PHP SDK EventType 15).
 STATE_CHANGED = 15
 
-SeenLookup = Callable[[int, list[str]], dict[str, set[int]]]
 
-
-def stored_states_seen(connection_id: int, order_ids: list[str]) -> dict[str, set[int]]:
-    """States belegsync recorded for these orders in earlier cycles (Document.meta)."""
-    from belegsync.documents.models import Document  # the engine's store, read only
-
-    seen: dict[str, set[int]] = {}
-    rows = Document.objects.filter(
-        connection_id=connection_id, source_id__in=order_ids
-    ).values_list("source_id", "meta")
-    for source_id, meta in rows:
-        states = (meta or {}).get("states_seen") or []
-        seen.setdefault(source_id, set()).update(int(s) for s in states)
-    return seen
+def states_seen(remembered: Mapping[str, Mapping[str, Any]]) -> dict[str, set[int]]:
+    """Order states belegsync recorded in earlier cycles (their ``meta["states_seen"]``)."""
+    return {
+        source_id: {int(state) for state in meta.get("states_seen") or []}
+        for source_id, meta in remembered.items()
+    }
 
 
 def parse_moment(value: str) -> dt.datetime:
@@ -116,12 +108,10 @@ class BillbeeSource:
         context: AdapterContext,
         *,
         client: BillbeeClient | None = None,
-        seen_lookup: SeenLookup = stored_states_seen,
     ) -> None:
         self.context = context
         self.settings = context.settings
         self.client = client or self.make_client(context)
-        self.seen_lookup = seen_lookup
         self._orders: dict[int, dict[str, Any]] = {}
 
     # -- construction, credentials, shops ----------------------------------------
@@ -221,7 +211,7 @@ class BillbeeSource:
         seen: dict[str, set[int]] = {}
         if self.settings.get("state_rule") == "ever" and orders:
             ids = [str(o["BillBeeOrderId"]) for o in orders]
-            seen = self.seen_lookup(self.context.connection_id, ids)
+            seen = states_seen(self.context.remembered(ids))
         return [self.document(o, seen.get(str(o["BillBeeOrderId"]), set())) for o in orders]
 
     def original_of(self, order: Mapping[str, Any]) -> dict[str, Any] | None:

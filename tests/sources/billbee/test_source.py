@@ -33,13 +33,14 @@ def fake(run_fake):
     )
 
 
-def source(fake, seen=None, **settings) -> BillbeeSource:
+def source(fake, remembered=None, **settings) -> BillbeeSource:
     context = AdapterContext(
         connection_id=1,
         credentials={"api_key": KEY, "user": USER, "password": PASSWORD},
         settings={"base_url": f"{fake.url}/api/v1/", **settings},
+        remembered=remembered or (lambda ids: {}),
     )
-    return BillbeeSource(context, seen_lookup=seen or (lambda _c, _ids: {}))
+    return BillbeeSource(context)
 
 
 def fetch_all(src, cursor=None):
@@ -148,8 +149,8 @@ def test_it_counts_a_state_the_order_passed_between_two_cycles_when_asked(fake):
 
 
 def test_it_remembers_states_belegsync_saw_in_earlier_cycles(fake):
-    seen = {"100000223400006": {7}}
-    src = source(fake, seen=lambda _c, _ids: seen, state_ids=["7"], state_rule="ever")
+    meta = {"100000223400006": {"states_seen": [7]}}
+    src = source(fake, remembered=lambda ids: meta, state_ids=["7"], state_rule="ever")
     _, docs = fetch_all(src)
     assert docs["100000223400006"].skip_reason == ""
     assert docs["100000223400006"].meta["states_seen"] == [3, 7]

@@ -86,8 +86,14 @@ def filtered(request: HttpRequest, filters: Filters) -> QuerySet[Document]:
         documents = documents.filter(invoice_date__gte=filters.date_from)
     if filters.date_to:
         documents = documents.filter(invoice_date__lte=filters.date_to)
+    # The connection ids as literals, not only the join through the organisation: then
+    # SQLite walks the (connection, state, -id) index in order instead of sorting every
+    # row of the state in a temporary B-tree (96 ms → 2 ms at 100k documents).
     if filters.connection is not None:
-        documents = documents.filter(connection=filters.connection)
+        documents = documents.filter(connection_id=filters.connection.pk)
+    else:
+        ids = list(scoping.connections(request).values_list("pk", flat=True))
+        documents = documents.filter(connection_id__in=ids)
     return documents
 
 

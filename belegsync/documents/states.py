@@ -33,32 +33,50 @@ class State(models.TextChoices):
 class Move:
     sources: frozenset[State]
     target: State
+    #: What the history says happened ("reset", "marked as manually imported").
     label: str
+    #: The action in words, for "… is not possible" ("mark as manually imported").
+    verb: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.verb or self.label
 
 
 MOVES: dict[str, Move] = {
     # the engine's moves
-    "claim": Move(frozenset({State.WAITING}), State.PROCESSING, "claimed"),
-    "takeover": Move(frozenset({State.PROCESSING}), State.PROCESSING, "lease expired, taken over"),
-    "complete": Move(frozenset({State.PROCESSING}), State.DONE, "transferred"),
-    "fail": Move(frozenset({State.PROCESSING, State.WAITING}), State.FAILED, "failed"),
-    "release": Move(frozenset({State.PROCESSING}), State.WAITING, "returned to the queue"),
-    "skip": Move(frozenset({State.WAITING}), State.SKIPPED, "skipped"),
-    "unskip": Move(frozenset({State.SKIPPED}), State.WAITING, "eligible again"),
-    "recheck": Move(frozenset({State.FAILED}), State.WAITING, "data corrected, waiting again"),
+    "claim": Move(frozenset({State.WAITING}), State.PROCESSING, "claimed", "claim"),
+    "takeover": Move(
+        frozenset({State.PROCESSING}), State.PROCESSING, "lease expired, taken over", "take over"
+    ),
+    "complete": Move(frozenset({State.PROCESSING}), State.DONE, "transferred", "complete"),
+    "fail": Move(frozenset({State.PROCESSING, State.WAITING}), State.FAILED, "failed", "fail"),
+    "release": Move(
+        frozenset({State.PROCESSING}), State.WAITING, "returned to the queue", "release"
+    ),
+    "skip": Move(frozenset({State.WAITING}), State.SKIPPED, "skipped", "skip"),
+    "unskip": Move(frozenset({State.SKIPPED}), State.WAITING, "eligible again", "unskip"),
+    "recheck": Move(
+        frozenset({State.FAILED}), State.WAITING, "data corrected, waiting again", "recheck"
+    ),
     # the merchant's actions
     "reset": Move(
         frozenset({State.FAILED, State.MANUAL, State.DONE, State.SKIPPED}),
         State.WAITING,
         "reset",
+        "reset",
     ),
     "mark_manually_imported": Move(
-        frozenset({State.FAILED}), State.MANUAL, "marked as manually imported"
+        frozenset({State.FAILED}),
+        State.MANUAL,
+        "marked as manually imported",
+        "mark as manually imported",
     ),
     "reupload": Move(
         frozenset({State.FAILED, State.MANUAL, State.DONE, State.SKIPPED, State.WAITING}),
         State.WAITING,
         "re-uploaded",
+        "re-upload",
     ),
 }
 
@@ -70,7 +88,7 @@ class IllegalTransition(Exception):
         self.document = document
         self.action = action
         super().__init__(
-            f"{document.source_number}: cannot {move.label.split(',')[0]} a document that is "
+            f"{document.source_number}: “{move.name}” is not possible for a document that is "
             f"{State(current).label}; only from {allowed}."
         )
 

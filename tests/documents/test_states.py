@@ -71,3 +71,13 @@ def test_events_are_append_only(connection):
         event.save()
     with pytest.raises(Exception, match="never deleted"):
         event.delete()
+
+
+def test_an_illegal_move_says_what_was_tried_in_words(connection):
+    document = make_document(connection, State.DONE, "RE-9")
+    with pytest.raises(IllegalTransition) as info:
+        transition(document, "mark_manually_imported", actor="alice")
+    assert str(info.value) == (
+        "RE-9: “mark as manually imported” is not possible for a document that is done; "
+        "only from failed."
+    )

@@ -106,8 +106,9 @@ def main() -> None:
         "done, first page": "/documents/?state=done",
         "failed, first page": "/documents/?state=failed",
         "done, deep keyset page": f"/documents/?state=done&after={middle}",
-        "search by number": "/documents/?state=done&q=RE-00500",
-        "date filter": "/documents/?state=done&date_from=2025-06-01&date_to=2025-06-30",
+        "search by number": "/documents/?state=done&number=RE-00500",
+        "date filter": "/documents/?state=done&from=2025-06-01&to=2025-06-30",
+        "dashboard": "/",
     }
     print(f"baseline /healthz p50 {base:.2f} ms")
     print(f"{'page':28} {'p50 ms':>8} {'p95 ms':>8} {'p50/base':>9}")

@@ -15,6 +15,7 @@ from .base import AdapterContext, Source, Target
 SOURCES: dict[str, str] = {
     "memory": "belegsync.sources.memory.MemorySource",
     "afterbuy_csv": "belegsync.sources.afterbuy.csv_source.AfterbuyCsvSource",
+    "afterbuy_api": "belegsync.sources.afterbuy.api_source.AfterbuyApiSource",
     "billbee": "belegsync.sources.billbee.BillbeeSource",
 }
 

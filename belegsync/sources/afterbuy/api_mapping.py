@@ -1,0 +1,271 @@
+"""One ``GetSoldItems`` order → the neutral voucher, the same one the CSV import makes.
+
+A *mapper* in OCA's words: a pure function of the order XML. It mirrors the
+item layout of the Rechnungsliste reader (:mod:`.csv`) on purpose, so an invoice
+imported by CSV and later read by the API is the *same* document with the same
+data (tested on the shared generator's invoices):
+
+- one line per sold item: gross = ``ItemPrice`` (gross unit price, README §5.3) ×
+  ``ItemQuantity``, rounded half-up to cents; net from gross at ``TaxRate``;
+  a free item (price 0) is left out, a negative one is a discount;
+- shipping (``ShippingTotalCost``) as a line at ``ShippingTaxRate``;
+- a credit note (``Plattform=gutschrift`` query, or a negative ``FullAmount``)
+  has negative amounts in Afterbuy (speculative, README §8); the voucher's are
+  positive, the kind carries the direction (bookkeeping convention);
+- tax rates are written as the CSV has them (``19``, not ``19.00``), so the
+  stored voucher is identical, not merely equal;
+- payment: ``AlreadyPaid`` by ``PaymentMethod`` on ``PaymentDate``, as the
+  Rechnungsliste's "Bereits bezahlt" / "Zahlungsart" / "Bezahlt am";
+- the customer number is ``AfterbuyUserIDAlt`` (the reference CSV's
+  "Kundennummer" of the same buyer), else ``AfterbuyUserID``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from belegsync.bookkeeping import (
+    ZERO,
+    Line,
+    LineCategory,
+    Party,
+    Payment,
+    Voucher,
+    VoucherKind,
+    net_from_gross,
+    round_cents,
+)
+
+from .api import BERLIN, child, text
+
+CREDIT_PLATFORM = "gutschrift"
+#: Afterbuy's short country codes (``D``, ``A``) → ISO 3166-1 alpha-2 (README §5.3).
+SHORT_COUNTRIES = {"D": "DE", "A": "AT", "F": "FR", "I": "IT", "B": "BE", "E": "ES", "USA": "US"}
+_TRUE = {"1", "-1", "true"}
+_REFERS = re.compile(r"(?:Rechnung|Rechnungsnummer|invoice)\s*(?:Nr\.?|no\.?)?\s*:?\s*(\S+)", re.I)
+
+
+class UnreadableOrder(ValueError):
+    """A value of the order cannot be read; the message names the order and the field."""
+
+
+@dataclass(frozen=True)
+class MappedOrder:
+    voucher: Voucher
+    order_id: str
+    modified: dt.datetime | None
+    #: Why it must not be booked from Afterbuy as it is (invoice issued elsewhere).
+    skip_reasons: list[str] = field(default_factory=list)
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+def decimal(value: str, what: str, order: str) -> Decimal:
+    """Afterbuy's decimal comma (``110,05``); a dot alone is read as a decimal point."""
+    cleaned = value.strip().replace("\u00a0", "").replace(" ", "")
+    if "," in cleaned:
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    try:
+        return Decimal(cleaned) if cleaned else ZERO
+    except InvalidOperation:
+        raise UnreadableOrder(
+            f"Afterbuy order {order}: {what} '{value}' is not a number."
+        ) from None
+
+
+def rate(value: Decimal) -> Decimal:
+    """A tax rate as the Rechnungsliste writes it: ``19`` for 19,00, ``5.5`` for 5,50."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def moment(value: str, what: str, order: str) -> dt.datetime | None:
+    """``dd.MM.yyyy HH:mm:ss`` or ``dd.MM.yyyy`` in German local time; empty → None."""
+    value = value.strip()
+    if not value:
+        return None
+    for pattern in ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(value, pattern).replace(tzinfo=BERLIN)
+        except ValueError:
+            continue
+    raise UnreadableOrder(f"Afterbuy order {order}: {what} '{value}' is not a date (dd.mm.yyyy).")
+
+
+def day(value: str, what: str, order: str) -> dt.date | None:
+    when = moment(value, what, order)
+    return when.date() if when else None
+
+
+def is_true(value: str) -> bool:
+    return value.strip().lower() in _TRUE
+
+
+def country(address: Element | None) -> str:
+    iso = text(address, "CountryISO").upper()
+    if len(iso) == 2 and iso.isalpha():
+        return iso
+    short = text(address, "Country").upper()
+    if short in SHORT_COUNTRIES:
+        return SHORT_COUNTRIES[short]
+    return short if len(short) == 2 and short.isalpha() else "DE"
+
+
+def party(order: Element) -> Party:
+    buyer = child(order, "BuyerInfo")
+    billing = child(buyer, "BillingAddress")
+    shipping = child(buyer, "ShippingAddress")
+    first, last = text(billing, "FirstName"), text(billing, "LastName")
+    street = ", ".join(s for s in (text(billing, "Street"), text(billing, "Street2")) if s)
+    vat_id = text(billing, "TaxIDNumber") or text(shipping, "TaxIDNumber")
+    return Party(
+        name=f"{first} {last}".strip(),
+        company=text(billing, "Company"),
+        customer_number=text(billing, "AfterbuyUserIDAlt") or text(billing, "AfterbuyUserID"),
+        street=street,
+        zip_code=text(billing, "PostalCode"),
+        city=text(billing, "City"),
+        country=country(billing),
+        vat_id=vat_id.replace(" ", "").upper(),
+        email=text(billing, "Mail"),
+    )
+
+
+def _items(order: Element) -> list[Element]:
+    sold = child(order, "SoldItems")
+    return list(sold.iterfind("SoldItem")) if sold is not None else []
+
+
+def lines(order: Element, number: str, sign: Decimal) -> list[Line]:
+    result: list[Line] = []
+    top = ZERO
+    for item in _items(order):
+        price = decimal(text(item, "ItemPrice"), "ItemPrice", number)
+        quantity = decimal(text(item, "ItemQuantity") or "1", "ItemQuantity", number)
+        item_rate = rate(decimal(text(item, "TaxRate"), "TaxRate", number))
+        top = max(top, item_rate)
+        if price == 0:
+            continue
+        gross = round_cents(price * quantity) * sign
+        result.append(
+            Line(
+                text(item, "ItemTitle") or "Artikel",
+                quantity,
+                net_from_gross(gross, item_rate),
+                gross,
+                item_rate,
+                LineCategory.DISCOUNT if gross < 0 else LineCategory.GOODS,
+                sku=text(item, "Anr"),
+            )
+        )
+    shipping_info = child(order, "ShippingInfo")
+    cost = text(shipping_info, "ShippingTotalCost") or text(shipping_info, "ShippingCost")
+    shipping = decimal(cost, "ShippingTotalCost", number)
+    if shipping:
+        stated = text(shipping_info, "ShippingTaxRate")
+        shipping_rate = rate(decimal(stated, "ShippingTaxRate", number)) if stated else top
+        gross = shipping * sign
+        result.append(
+            Line(
+                "Versand",
+                Decimal(1),
+                net_from_gross(gross, shipping_rate),
+                gross,
+                shipping_rate,
+                LineCategory.SHIPPING,
+            )
+        )
+    return result
+
+
+def refers_to(order: Element) -> str:
+    """The invoice a credit note corrects, from its memo (representation speculative, §8)."""
+    for name in ("InvoiceMemo", "Memo", "AdditionalInfo"):
+        found = _REFERS.search(text(order, name))
+        if found:
+            return found.group(1).rstrip(".,;")
+    return ""
+
+
+def modified(order: Element, number: str) -> dt.datetime | None:
+    """The order's last modification: the newest ``ItemModDate`` (no order-level element)."""
+    stamps = [moment(text(i, "ItemModDate"), "ItemModDate", number) for i in _items(order)]
+    known = [s for s in stamps if s is not None]
+    return max(known) if known else None
+
+
+def map_order(order: Element, credit_query: bool = False) -> MappedOrder:
+    """Raises :class:`UnreadableOrder` when a value cannot be read."""
+    order_id = text(order, "OrderID")
+    number = text(order, "InvoiceNumber")
+    label = number or f"(Vorgang {order_id})"
+    payment = child(order, "PaymentInfo")
+    full = decimal(text(payment, "FullAmount"), "FullAmount", label)
+    platforms = [text(i, "ItemPlatformName") for i in _items(order)]
+    credit = credit_query or full < 0 or CREDIT_PLATFORM in (p.lower() for p in platforms)
+    sign = Decimal(-1) if full < 0 else Decimal(1)
+    voucher_lines = lines(order, label, sign)
+    paid = decimal(text(payment, "AlreadyPaid"), "AlreadyPaid", label)
+    paid_on = day(text(payment, "PaymentDate"), "PaymentDate", label)
+    method = text(payment, "PaymentMethod")
+    invoice_date = day(text(payment, "InvoiceDate"), "InvoiceDate", label)
+    if invoice_date is None:
+        raise UnreadableOrder(f"Afterbuy order {label} has no invoice date yet.")
+    voucher = Voucher(
+        kind=VoucherKind.CREDIT_NOTE if credit else VoucherKind.INVOICE,
+        number=number,
+        invoice_date=invoice_date,
+        lines=tuple(voucher_lines),
+        total_net=sum((ln.net for ln in voucher_lines), ZERO),
+        total_gross=full * sign,
+        currency="EUR",  # no order-level currency in GetSoldItems (README §5.3, assumed EUR)
+        party=party(order),
+        payments=(Payment(method or "unbekannt", abs(paid), paid_on),) if paid else (),
+        order_date=day(text(order, "OrderDate"), "OrderDate", label),
+        payment_date=paid_on,
+        delivery_date=day(
+            text(child(order, "ShippingInfo"), "DeliveryDate"), "DeliveryDate", label
+        ),
+        refers_to=refers_to(order) if credit else "",
+        order_number=order_id,
+        shop=platforms[0] if platforms else "",
+        source_refs={"afterbuy_order_id": order_id} if order_id else {},
+    )
+    reasons = []
+    if any(
+        is_true(text(i, "IsAmazonInvoiced")) or is_true(text(i, "IsExternalInvoice"))
+        for i in _items(order)
+    ):
+        reasons.append(
+            "The invoice was issued outside Afterbuy (e.g. by Amazon); it is booked from "
+            "there, not from Afterbuy."
+        )
+    when = modified(order, label)
+    meta = {
+        "source": "afterbuy_api",
+        "order_id": order_id,
+        "platform": voucher.shop,
+        "modified": when.isoformat() if when else "",
+        "payment_transaction_id": text(payment, "PaymentTransactionID"),
+    }
+    return MappedOrder(voucher, order_id, when, reasons, meta)
+
+
+def placeholder(order: Element, credit_query: bool = False) -> Voucher:
+    """A stand-in for an order that cannot be read, so it is shown (as skipped) with its reason."""
+    number = text(order, "InvoiceNumber")
+    today = dt.date(1970, 1, 1)
+    return Voucher(
+        kind=VoucherKind.CREDIT_NOTE if credit_query else VoucherKind.INVOICE,
+        number=number,
+        invoice_date=today,
+        lines=(Line("Vorgang nicht lesbar", Decimal(1), ZERO, ZERO, Decimal(0)),),
+        total_net=ZERO,
+        total_gross=ZERO,
+        order_number=text(order, "OrderID"),
+        source_refs={"afterbuy_order_id": text(order, "OrderID")},
+    )

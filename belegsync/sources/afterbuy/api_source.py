@@ -1,0 +1,294 @@
+"""The Afterbuy API source: cyclic fetch through the XML API, invoice PDFs by web login.
+
+Registered as ``afterbuy_api``. It feeds the same documents as the CSV upload
+(``afterbuy_csv``): the engine stores by (connection, kind, invoice number), and
+:mod:`.api_mapping` builds the very voucher the CSV reader builds, so an invoice
+uploaded by CSV and later read here is the same document, not a second one.
+
+Fetching (STYLE "Singer taps"): orders modified since ``bookmark − OVERLAP`` up to
+the run's start (``DateFilter`` on ``ModDate``), invoices (``Plattform=not_gutschrift``)
+then credit notes (``gutschrift``), each paged by ``RangeID`` from ``LastOrderID + 1``
+in ascending OrderID. Every page but the last carries the old cursor; the last
+carries ``min(run start, newest ModDate seen)``. An order changed while paging
+gets a ModDate after the run start, so the next window holds it: nothing is lost,
+and what is read twice is stored once (same number, same data: unchanged).
+
+An order without an invoice number has no document yet; it is not stored and
+comes back when Afterbuy writes the invoice (which modifies it). An order whose
+invoice was issued elsewhere (Amazon VCS), before the start date, or of a kind
+not selected is kept as *skipped* with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from django import forms
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
+
+from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, SourceDocument
+from belegsync.connectors.ratelimit import Rate
+
+from .api import (
+    BERLIN,
+    DEFAULT_API_URL,
+    AfterbuyClient,
+    ApiCredentials,
+    date_filter,
+    platform_filter,
+    text,
+)
+from .api_mapping import UnreadableOrder, map_order, placeholder
+from .pdf import DEFAULT_WEB_URL, AfterbuyWebClient
+
+log = logging.getLogger("belegsync.sources.afterbuy")
+
+#: Re-read this much before the bookmark: Afterbuy's clock and ours may differ, and its
+#: ModDate has whole seconds only.
+OVERLAP = dt.timedelta(minutes=10)
+#: Without a start date, the first fetch reads everything modified since then.
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=BERLIN)
+KINDS = [("invoice", _("Invoices")), ("credit_note", _("Credit notes (Gutschriften)"))]
+QUERIES = (("not_gutschrift", False), ("gutschrift", True))
+
+
+class ApiCredentialsForm(forms.Form):  # type: ignore[misc]
+    partner_token = forms.CharField(
+        label=_("Afterbuy PartnerToken"),
+        required=False,
+        help_text=_("Identifies the integration; issued by Afterbuy for the XML API."),
+    )
+    account_token = forms.CharField(
+        label=_("Afterbuy AccountToken"),
+        required=False,
+        help_text=_("Identifies your Afterbuy account (Afterbuy: settings of the XML API)."),
+    )
+    partner_id = forms.CharField(
+        label=_("Legacy: PartnerID"),
+        required=False,
+        help_text=_("Only for older accounts without tokens: all four legacy fields."),
+    )
+    partner_password = forms.CharField(label=_("Legacy: partner password"), required=False)
+    user_id = forms.CharField(label=_("Legacy: UserID"), required=False)
+    user_password = forms.CharField(label=_("Legacy: user password"), required=False)
+    web_user = forms.CharField(
+        label=_("Afterbuy login: user name"),
+        required=False,
+        help_text=_("Needed to download the invoice PDFs (the API has none)."),
+    )
+    web_password = forms.CharField(label=_("Afterbuy login: password"), required=False)
+
+
+class ApiSettingsForm(forms.Form):  # type: ignore[misc]
+    start_date = forms.DateField(
+        label=_("Start date"),
+        required=False,
+        help_text=_("Invoices and credit notes dated from this day on are transferred."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    afterbuy_documents = forms.MultipleChoiceField(
+        label=_("Documents"),
+        choices=KINDS,
+        initial=["invoice", "credit_note"],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    afterbuy_export_tag = forms.CharField(
+        label=_("Tag for transferred orders"),
+        required=False,
+        max_length=50,
+        help_text=_("Set on the order in Afterbuy once it is in the bookkeeping; empty: none."),
+    )
+    # CharFields with a URL validator: URLField reads settings at import time
+    afterbuy_api_url = forms.CharField(
+        label=_("Afterbuy XML API address"),
+        required=False,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("Leave empty for Afterbuy itself (%(url)s).") % {"url": DEFAULT_API_URL},
+    )
+    afterbuy_web_url = forms.CharField(
+        label=_("Afterbuy login address"),
+        required=False,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("Leave empty for Afterbuy itself (%(url)s).") % {"url": DEFAULT_WEB_URL},
+    )
+
+
+def api_credentials(credentials: Any) -> ApiCredentials:
+    return ApiCredentials(
+        **{
+            name: str(credentials.get(name) or "").strip()
+            for name in ApiCredentials.__dataclass_fields__
+        }
+    )
+
+
+class AfterbuyApiSource:
+    identifier: ClassVar[str] = "afterbuy_api"
+    verbose_name: ClassVar[str] = "Afterbuy (XML-API, Rechnungs-PDFs)"
+    #: No documented limit (README §4, unverified); it recommends ≥ 1 s between calls.
+    rate: ClassVar[Rate] = Rate(per_second=1, burst=1)
+    credentials_form: ClassVar[type] = ApiCredentialsForm
+    settings_form: ClassVar[type] = ApiSettingsForm
+
+    def __init__(self, context: AdapterContext, *, client: AfterbuyClient | None = None) -> None:
+        self.context = context
+        self.settings = context.settings
+        self.client = client or self.make_client(context)
+        self._web: AfterbuyWebClient | None = None
+
+    # -- construction and credentials ---------------------------------------------------
+
+    @staticmethod
+    def make_client(context: AdapterContext) -> AfterbuyClient:
+        credentials = api_credentials(context.credentials)
+        credentials.elements()  # raises ConfigError with what is missing
+        url = str(context.settings.get("afterbuy_api_url") or DEFAULT_API_URL)
+        return AfterbuyClient(credentials, url, limiter=context.limiter)
+
+    def web(self) -> AfterbuyWebClient | None:
+        """The logged-in web session, made once and reused for every PDF of this run."""
+        user = str(self.context.credentials.get("web_user") or "")
+        if not user:
+            return None
+        if self._web is None:
+            self._web = AfterbuyWebClient(
+                str(self.settings.get("afterbuy_web_url") or DEFAULT_WEB_URL),
+                user=user,
+                password=str(self.context.credentials.get("web_password") or ""),
+                limiter=self.context.limiter,
+            )
+        return self._web
+
+    @classmethod
+    def check_credentials(cls, context: AdapterContext) -> None:
+        """Ask Afterbuy for one order (and log in when a web login is given); raise if refused."""
+        source = cls(context)
+        try:
+            now = dt.datetime.now(BERLIN)
+            source.client.sold_items(
+                [date_filter("ModDate", now - dt.timedelta(days=1), now)], max_items=1
+            )
+            web = source.web()
+            if web is not None:
+                web.login()
+        finally:
+            source.close()
+
+    def close(self) -> None:
+        self.client.close()
+        if self._web is not None:
+            self._web.close()
+
+    # -- settings ------------------------------------------------------------------------
+
+    @property
+    def start_date(self) -> dt.date | None:
+        value = self.settings.get("start_date")
+        return dt.date.fromisoformat(str(value)) if value else None
+
+    @property
+    def kinds(self) -> set[str]:
+        chosen = self.settings.get("afterbuy_documents")
+        return set(chosen) if chosen is not None else {"invoice", "credit_note"}
+
+    # -- fetching --------------------------------------------------------------------------
+
+    def window_start(self, cursor: Cursor) -> dt.datetime:
+        if not cursor.is_start:
+            return dt.datetime.fromisoformat(cursor.value) - OVERLAP
+        if self.start_date is not None:
+            return dt.datetime.combine(self.start_date, dt.time(), tzinfo=BERLIN)
+        return EARLIEST
+
+    def fetch(self, cursor: Cursor, now: dt.datetime) -> Iterator[FetchResult]:
+        since = self.window_start(cursor)
+        newest: dt.datetime | None = None
+        for index, (platform, credit) in enumerate(QUERIES):
+            last_query = index == len(QUERIES) - 1
+            filters = [date_filter("ModDate", since, now), platform_filter(platform)]
+            for page in self.client.iter_sold_items(filters):
+                documents = []
+                for order in page.orders:
+                    document, modified = self.document(order, credit)
+                    if modified is not None:
+                        newest = modified if newest is None else max(newest, modified)
+                    if document is not None:
+                        documents.append(document)
+                done = last_query and not page.has_more
+                bookmark = cursor
+                if done and newest is not None:
+                    bookmark = Cursor(min(now, newest).isoformat())
+                yield FetchResult(documents, bookmark, more=not done)
+
+    def document(
+        self, order: ET.Element, credit: bool
+    ) -> tuple[SourceDocument | None, dt.datetime | None]:
+        """The document of one order (None without invoice yet) and its modification time."""
+        order_id = text(order, "OrderID")
+        if not text(order, "InvoiceNumber"):
+            log.debug("afterbuy order %s has no invoice yet", order_id)
+            return None, None
+        try:
+            mapped = map_order(order, credit)
+        except UnreadableOrder as problem:
+            voucher = placeholder(order, credit)
+            meta = {"source": "afterbuy_api", "order_id": order_id}
+            return SourceDocument(voucher, order_id, str(problem), meta), None
+        voucher = mapped.voucher
+        reasons = list(mapped.skip_reasons)
+        if self.start_date and voucher.invoice_date < self.start_date:
+            reasons.append(
+                f"Dated {voucher.invoice_date:%d.%m.%Y}, before the start date "
+                f"{self.start_date:%d.%m.%Y}."
+            )
+        if voucher.kind.value not in self.kinds:
+            reasons.append(
+                "Credit notes are not selected in the connection's settings."
+                if voucher.is_credit_note
+                else "Invoices are not selected in the connection's settings."
+            )
+        document = SourceDocument(
+            voucher=voucher,
+            source_id=mapped.order_id,
+            skip_reason=" ".join(reasons),
+            meta=mapped.meta,
+        )
+        return document, mapped.modified
+
+    # -- after fetching ------------------------------------------------------------------
+
+    def pdf(self, document: SourceDocument) -> bytes | None:
+        """The invoice PDF through the merchant's Afterbuy login; None without a login."""
+        web = self.web()
+        if web is None:
+            return None
+        voucher = document.voucher
+        order_id = str(
+            document.meta.get("order_id")
+            or voucher.source_refs.get("afterbuy_order_id")
+            or document.source_id
+        )
+        return web.invoice_pdf(order_id, voucher.number)
+
+    def mark_transferred(self, document: SourceDocument) -> None:
+        """Tag the order in Afterbuy (``UpdateSoldItems``) when a tag is set; else nothing.
+
+        Afterbuy has ways to mark an order (``OrderExported``, ``XmlDate``, tags,
+        README §6); which one a merchant's other exports already use is theirs to
+        choose, so belegsync writes nothing unless a tag is configured. Adding a
+        tag the order has is a no-op in the fake (real behaviour unverified).
+        """
+        tag = str(self.settings.get("afterbuy_export_tag") or "").strip()
+        order_id = str(document.meta.get("order_id") or document.source_id)
+        if not tag or not order_id.isdigit():
+            return
+        order = ET.Element("Order")
+        ET.SubElement(order, "OrderID").text = order_id
+        tags = ET.SubElement(order, "Tags")
+        ET.SubElement(tags, "Tag").text = tag
+        self.client.update_sold_items([order])

@@ -74,7 +74,12 @@ def claim_next(
         if connection_id is not None:
             candidates = candidates.filter(connection_id=connection_id)
         with transaction.atomic():
-            document = candidates.select_for_update(skip_locked=True).order_by("id").first()
+            # of=("self",): lock the document row only. Without it PostgreSQL also
+            # locks the joined connection and organisation rows, and SKIP LOCKED
+            # then hides every other document of the connection from other workers.
+            document = (
+                candidates.select_for_update(skip_locked=True, of=("self",)).order_by("id").first()
+            )
             if document is None:
                 return None
             action = "claim" if document.state == State.WAITING else "takeover"

@@ -6,10 +6,12 @@ the configured limit (sevDesk publishes none; the adapter paces at 5 req/s).
 
 Two ways through the adapter are measured:
 
-- ``protocol``: what the engine calls today — find, create, attach, mark_paid.
-  sevDesk attaches files only while saving a draft, so attaching to the open
-  voucher costs upload + resetToDraft + saveVoucher;
-- ``with-pdf``: find, create_with_pdf (upload + one saveVoucher), mark_paid.
+- ``protocol``: find, create, attach, mark_paid — the path of a target without
+  ``create_with_pdf``. sevDesk attaches files only while saving a draft, so
+  attaching to the open voucher costs upload + resetToDraft + saveVoucher;
+- ``with-pdf``: find, create_with_pdf (upload + one saveVoucher), mark_paid —
+  what the engine does for sevDesk (``sync/transfer.py`` uses
+  ``create_with_pdf`` whenever a target offers it and the source has a PDF).
 
     .venv/bin/python bench/bench_sevdesk.py [--vouchers 1000] [--rate 5] [--flow both]
 

@@ -125,3 +125,6 @@ class Target(Protocol):
 #:   ``settings_form: type[Form]``       fields stored in Connection.settings
 #:   ``check_credentials(context)``      classmethod: raise a ConnectorError when the
 #:                                       remote refuses them (run on save)
+#:   ``create_with_pdf(voucher, pdf, filename) -> RemoteRef``
+#:                                       create with the PDF in one go, where attaching
+#:                                       afterwards costs more (sevDesk)

@@ -21,13 +21,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, replace
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from belegsync.bookkeeping import Voucher
 from belegsync.connectors.base import RemoteRef, Source, SourceDocument, Target
 from belegsync.connectors.errors import (
     AuthError,
@@ -160,14 +162,23 @@ def run_steps(document: Document, source: Source, target: Target, worker: str) -
     voucher = document.as_voucher()
     sd = SourceDocument(voucher=voucher, source_id=document.source_id, meta=document.meta)
     settings = document.connection.settings
+    filename = f"{document.source_number}.pdf"
+
+    def wanted_pdf() -> bytes | None:
+        return _pdf(document, source, sd) if settings.get("transfer_pdf", True) else None
+
     ref = _ref(document)
     if ref is None:
-        ref = target.find(voucher) or target.create(voucher)
+        ref = target.find(voucher)
+        if ref is None:
+            ref = _create(target, voucher, wanted_pdf, filename)
         _record(document, worker, "remote", asdict(ref))
+        if ref.facts.get("attached_on_create"):
+            _record(document, worker, "attach", {"attached": True})
     if "attach" not in document.steps:
-        pdf = _pdf(document, source, sd) if settings.get("transfer_pdf", True) else None
+        pdf = wanted_pdf()
         if pdf:
-            ref = target.attach(ref, pdf, f"{document.source_number}.pdf")
+            ref = target.attach(ref, pdf, filename)
         _record(document, worker, "attach", {"attached": bool(pdf)})
     if "mark_paid" not in document.steps:
         wanted = settings.get("mark_paid", False) and voucher.is_paid
@@ -178,6 +189,22 @@ def run_steps(document: Document, source: Source, target: Target, worker: str) -
         source.mark_transferred(sd)
         _record(document, worker, "mark_transferred", {})
     return ref
+
+
+def _create(
+    target: Target, voucher: Voucher, pdf: Callable[[], bytes | None], filename: str
+) -> RemoteRef:
+    """Create the voucher; with its PDF in the same call where the target offers that.
+
+    sevDesk attaches files only while saving a draft, so create-then-attach
+    costs it two extra requests; a target with ``create_with_pdf`` saves them.
+    """
+    create_with_pdf = getattr(target, "create_with_pdf", None)
+    content = pdf() if create_with_pdf else None
+    if create_with_pdf and content:
+        ref: RemoteRef = create_with_pdf(voucher, content, filename)
+        return replace(ref, facts={**ref.facts, "attached_on_create": True})
+    return target.create(voucher)
 
 
 def backoff(attempt: int) -> dt.timedelta:

@@ -10,7 +10,7 @@ import pytest
 from django.db import close_old_connections
 from django.utils import timezone
 
-from belegsync.connectors.base import SourceDocument
+from belegsync.connectors.base import AdapterContext, SourceDocument
 from belegsync.connectors.errors import AuthError, ServerError, ValidationRejected
 from belegsync.documents.models import Connection, Document
 from belegsync.documents.states import State
@@ -233,3 +233,30 @@ def test_a_connection_with_an_unknown_target_pauses_with_the_reason(connection):
     assert "not set up completely" in connection.paused_reason
     assert "nonesuch" in report.note
     assert Document.objects.get().state == State.WAITING
+
+
+@pytest.mark.django_db
+def test_a_target_that_creates_with_the_pdf_gets_it_in_one_call(connection):
+    [number] = feed(connection, 1)
+    STORE.pdfs[number] = b"%PDF-1.4 one call"
+    calls: list[str] = []
+
+    class OneCallTarget(MemoryTarget):
+        def create_with_pdf(self, voucher, pdf, filename):
+            calls.append(f"create_with_pdf:{filename}")
+            ref = self.create(voucher)
+            self.account.files[ref.remote_id] = pdf
+            return ref
+
+        def attach(self, ref, pdf, filename):
+            calls.append("attach")
+            return super().attach(ref, pdf, filename)
+
+    store_all(connection, STORE.changes[connection.pk])
+    document = pipeline.claim_next("w")
+    target = OneCallTarget(AdapterContext(credentials={"account": "alice-books"}))
+    result = pipeline.transfer(document, source_for(connection), target, "w")
+    assert result.state == State.DONE
+    assert calls == [f"create_with_pdf:{number}.pdf"]
+    assert result.steps["attach"] == {"attached": True}
+    assert list(account().files.values()) == [b"%PDF-1.4 one call"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,5 +156,16 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         debug=_bool(env, "BELEGSYNC_DEBUG", False),
         allowed_hosts=_list(env, "BELEGSYNC_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"),
         csrf_trusted_origins=_list(env, "BELEGSYNC_CSRF_TRUSTED_ORIGINS", ""),
-        time_zone=env.get("BELEGSYNC_TIME_ZONE", "Europe/Berlin"),
+        time_zone=_time_zone(env),
     )
+
+
+def _time_zone(env: Mapping[str, str]) -> str:
+    name = env.get("BELEGSYNC_TIME_ZONE", "").strip() or "Europe/Berlin"
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigurationError(
+            f"BELEGSYNC_TIME_ZONE={name!r} is not a time zone; use a name like Europe/Berlin."
+        ) from exc
+    return name

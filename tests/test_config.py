@@ -22,6 +22,8 @@ from belegsync.config import ConfigurationError, load
         ({"BELEGSYNC_FERNET_KEYS": "not-a-key"}, "BELEGSYNC_FERNET_KEYS"),
         ({"BELEGSYNC_TASK_BACKEND": "rq"}, "BELEGSYNC_REDIS_URL"),
         ({"BELEGSYNC_DATA_DIR": "/proc/no-such-dir"}, "BELEGSYNC_DATA_DIR"),
+        ({"BELEGSYNC_TIME_ZONE": "Mars/Olympus"}, "BELEGSYNC_TIME_ZONE"),
+        ({"BELEGSYNC_REDIS_URL": "localhost:6379"}, "BELEGSYNC_REDIS_URL"),
     ],
 )
 def test_it_names_the_wrong_variable(tmp_path, env, variable):

@@ -309,3 +309,15 @@ def test_it_paces_calls_through_the_limiter(fake) -> None:
     pages = fetch_all(source, Cursor(), timezone.now())
     assert len(keys) == len(pages)
     assert ACCOUNT not in keys[0] or keys[0].endswith(ACCOUNT[-6:])
+
+
+def test_it_tags_transferred_orders_only_when_a_tag_is_set(fake) -> None:
+    app: AfterbuyFake = fake.app
+    plain = AfterbuyApiSource(context(fake))
+    document = next(d for p in fetch_all(plain, Cursor(), timezone.now()) for d in p.documents)
+    plain.mark_transferred(document)
+    assert app.orders[int(document.source_id)]["Tags"] == []
+    tagging = AfterbuyApiSource(context(fake, afterbuy_export_tag="belegsync"))
+    tagging.mark_transferred(document)
+    tagging.mark_transferred(document)
+    assert app.orders[int(document.source_id)]["Tags"] == ["belegsync"]

@@ -44,6 +44,7 @@ import time
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import quote
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
@@ -707,7 +708,7 @@ class AfterbuyFake(FakeApp):
 
     def on_pdf(self, request: Request) -> Response:
         if not self._session(request):
-            location = f"{LOGIN_PATH}?ReturnUrl={request.full_path}"
+            location = f"{LOGIN_PATH}?ReturnUrl={quote(request.full_path, safe='/')}"
             return Response("", status=302, headers={"Location": location})
         try:
             order = self.orders[int(request.args.get("OrderID", ""))]

@@ -1,7 +1,10 @@
 """Voucher <-> plain dict (JSON-safe): amounts as strings, dates as ISO dates.
 
 This is the form a voucher is stored in (``Document.voucher``) and shown in
-``belegsync preview``; amounts stay strings so no float ever touches them.
+``belegsync preview``; amounts stay strings so no float ever touches them. The
+form is canonical (cents with two places, rates without trailing zeros), so two
+sources that read the same voucher store the same data, and a re-read is
+recognised as unchanged.
 """
 
 from __future__ import annotations
@@ -10,9 +13,21 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from .money import format_rate, round_cents
 from .voucher import Line, LineCategory, Party, Payment, Voucher, VoucherKind
 
 SCHEMA_VERSION = 1
+
+
+def _money(amount: Decimal) -> str:
+    """Cents always with two places ("5.00"), so equal vouchers serialise equally."""
+    cents = round_cents(amount)
+    return str(cents) if cents == amount else str(amount)
+
+
+def _number(value: Decimal) -> str:
+    """Rates and quantities without trailing zeros ("0", "19", "5.5", "2")."""
+    return format_rate(value)
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -33,8 +48,8 @@ def voucher_to_dict(v: Voucher) -> dict[str, Any]:
         "payment_date": _date(v.payment_date),
         "delivery_date": _date(v.delivery_date),
         "currency": v.currency,
-        "total_net": str(v.total_net),
-        "total_gross": str(v.total_gross),
+        "total_net": _money(v.total_net),
+        "total_gross": _money(v.total_gross),
         "refers_to": v.refers_to,
         "order_number": v.order_number,
         "shop": v.shop,
@@ -54,10 +69,10 @@ def voucher_to_dict(v: Voucher) -> dict[str, Any]:
         "lines": [
             {
                 "description": ln.description,
-                "quantity": str(ln.quantity),
-                "net": str(ln.net),
-                "gross": str(ln.gross),
-                "tax_rate": str(ln.tax_rate),
+                "quantity": _number(ln.quantity),
+                "net": _money(ln.net),
+                "gross": _money(ln.gross),
+                "tax_rate": _number(ln.tax_rate),
                 "category": ln.category.value,
                 "sku": ln.sku,
             }
@@ -66,7 +81,7 @@ def voucher_to_dict(v: Voucher) -> dict[str, Any]:
         "payments": [
             {
                 "method": p.method,
-                "amount": str(p.amount),
+                "amount": _money(p.amount),
                 "date": _date(p.date),
                 "reference": p.reference,
             }

@@ -86,3 +86,25 @@ def test_any_change_of_the_stated_total_is_caught(voucher, delta: Decimal):
 @given(valid_vouchers())
 def test_serialisation_round_trips(voucher):
     assert voucher_from_dict(voucher_to_dict(voucher)) == voucher
+
+
+@given(valid_vouchers(), st.integers(min_value=0, max_value=3))
+def test_the_stored_form_does_not_depend_on_how_a_source_wrote_its_numbers(voucher, zeros):
+    """CSV says "0.00" and "19.0", the API "0" and "19": the same voucher, the same data."""
+    padded = make_voucher(
+        lines=tuple(
+            Line(
+                ln.description,
+                ln.quantity,
+                ln.net,
+                ln.gross,
+                ln.tax_rate.quantize(Decimal(1).scaleb(-zeros)),
+                ln.category,
+            )
+            for ln in voucher.lines
+        ),
+        total_net=voucher.total_net,
+        total_gross=voucher.total_gross,
+        payments=(),
+    )
+    assert voucher_to_dict(padded) == voucher_to_dict(voucher)

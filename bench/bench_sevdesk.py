@@ -83,7 +83,7 @@ def run(flow: str, count: int, rate: float) -> dict[str, float]:
     limiter = TokenBucket(Rate(per_second=rate, burst=max(1, int(rate))))
     context = AdapterContext(
         credentials={"api_token": TOKEN, "base_url": running.url + "/api/v1"},
-        settings={"sevdesk_account_map": {"paypal": str(paypal)}},
+        settings={"payment_accounts": {"paypal": str(paypal)}},
         limiter=limiter,
     )
     target = SevdeskTarget(context)

@@ -99,7 +99,7 @@ class GeneralForm(forms.Form):
         help_text=_("Set on the order in Billbee once its voucher is in the bookkeeping."),
     )
     # a CharField with a URL validator: URLField reads settings at import time
-    base_url = forms.CharField(
+    billbee_base_url = forms.CharField(
         validators=[URLValidator(schemes=["http", "https"])],
         label=_("Billbee API address"),
         required=False,
@@ -155,7 +155,7 @@ class SettingsForm(GeneralForm, PaymentForm):
         "state_ids",
         "state_rule",
         "export_tag",
-        "base_url",
+        "billbee_base_url",
         "mark_paid",
         "create_customers",
         "book_unassigned_as_default",

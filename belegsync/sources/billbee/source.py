@@ -125,9 +125,7 @@ class BillbeeSource:
                 f"The Billbee connection lacks {', '.join(missing)}; "
                 "enter them in the connection's settings (step 1)."
             )
-        base_url = str(
-            context.settings.get("base_url") or credentials.get("base_url") or DEFAULT_BASE_URL
-        )
+        base_url = str(context.settings.get("billbee_base_url") or DEFAULT_BASE_URL)
         return BillbeeClient(
             base_url,
             api_key=str(credentials["api_key"]),

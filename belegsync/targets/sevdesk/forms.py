@@ -1,8 +1,9 @@
 """The sevDesk target's settings, as the product page describes them.
 
-Keys are prefixed ``sevdesk_`` because a connection's settings hold both
-sides' fields; ``mark_paid`` is the engine's own switch and follows from the
-payment reconciliation choice.
+The keys are the connection's shared vocabulary (belegsync/connectors/settings.py):
+a source's set-up pages (Billbee's three steps) and this form edit the same
+``payment_accounts``, ``create_customers`` … ``mark_paid`` is the engine's own
+switch and follows from the payment reconciliation choice.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class SevdeskSettingsForm(forms.Form):  # type: ignore[misc]
     assign the payments to the real account there later.
     """
 
-    sevdesk_payment_reconciliation = forms.ChoiceField(
+    payment_reconciliation = forms.ChoiceField(
         label=_("Payment reconciliation"),
         choices=[
             (RECONCILE_IN_SOURCE, _("in the source: send vouchers as paid")),
@@ -63,21 +64,21 @@ class SevdeskSettingsForm(forms.Form):  # type: ignore[misc]
         initial=RECONCILE_IN_SOURCE,
         widget=forms.RadioSelect,
     )
-    sevdesk_create_customers = forms.BooleanField(
+    create_customers = forms.BooleanField(
         label=_("Create a sevDesk customer for every buyer"),
         required=False,
         help_text=_("An existing customer is reused: same customer number, else same e-mail."),
     )
-    sevdesk_unassigned_as_standard = forms.BooleanField(
+    book_unassigned_as_default = forms.BooleanField(
         label=_("Book payments of unassigned payment methods as standard payment"),
         required=False,
     )
-    sevdesk_standard_account = forms.ChoiceField(
+    default_payment_account = forms.ChoiceField(
         label=_("Account for the standard payment"),
         required=False,
         help_text=_("Empty: sevDesk's “Basiskonto”."),
     )
-    sevdesk_voucher_date = forms.ChoiceField(
+    document_date = forms.ChoiceField(
         label=_("Voucher date"),
         choices=[
             ("invoice", _("invoice date")),
@@ -96,7 +97,7 @@ class SevdeskSettingsForm(forms.Form):  # type: ignore[misc]
     ) -> None:
         super().__init__(*args, **kwargs)
         choices = [("", _("— not assigned —")), *((a.id, a.name) for a in accounts or [])]
-        self.fields["sevdesk_standard_account"].choices = choices
+        self.fields["default_payment_account"].choices = choices
         self.methods = list(payment_methods or [])
         for method in self.methods:
             self.fields[f"account_{method}"] = forms.ChoiceField(
@@ -107,12 +108,12 @@ class SevdeskSettingsForm(forms.Form):  # type: ignore[misc]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        data["sevdesk_account_map"] = {
+        data["payment_accounts"] = {
             method: data.pop(f"account_{method}")
             for method in self.methods
             if data.get(f"account_{method}")
         }
         for method in self.methods:
             data.pop(f"account_{method}", None)
-        data["mark_paid"] = data.get("sevdesk_payment_reconciliation") == RECONCILE_IN_SOURCE
+        data["mark_paid"] = data.get("payment_reconciliation") == RECONCILE_IN_SOURCE
         return data

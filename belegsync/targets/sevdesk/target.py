@@ -185,7 +185,7 @@ class SevdeskTarget:
             voucher,
             plan=self.plan,
             supplier_id=supplier_id,
-            date_choice=str(self.settings.get("sevdesk_voucher_date") or "invoice"),
+            date_choice=str(self.settings.get("document_date") or "invoice"),
             filename=filename,
         )
 
@@ -212,7 +212,7 @@ class SevdeskTarget:
     def _save(self, voucher: Voucher, filename: str | None) -> RemoteRef:
         body = self._body(voucher, filename=filename)
         self._check_combinations(voucher, body)
-        if self.settings.get("sevdesk_create_customers"):
+        if self.settings.get("create_customers"):
             body = self._body(voucher, self._customer(voucher), filename)
         try:
             result = self.client.save_voucher(body)
@@ -304,7 +304,7 @@ class SevdeskTarget:
         "Payment reconciliation in sevDesk" leaves the voucher open: the
         merchant matches the bank transaction in sevDesk.
         """
-        if self.settings.get("sevdesk_payment_reconciliation") == RECONCILE_IN_SEVDESK:
+        if self.settings.get("payment_reconciliation") == RECONCILE_IN_SEVDESK:
             return ref
         if str(ref.facts.get("status")) == "1000" or not voucher.payments:
             return ref
@@ -340,9 +340,9 @@ class SevdeskTarget:
         )
 
     def _account_for(self, voucher: Voucher, method: str) -> int:
-        mapped = (self.settings.get("sevdesk_account_map") or {}).get(method)
-        if not mapped and self.settings.get("sevdesk_unassigned_as_standard"):
-            mapped = self.settings.get("sevdesk_standard_account") or self._base_account()
+        mapped = (self.settings.get("payment_accounts") or {}).get(method)
+        if not mapped and self.settings.get("book_unassigned_as_default"):
+            mapped = self.settings.get("default_payment_account") or self._base_account()
         if not mapped:
             raise ConfigError(
                 f"Voucher {voucher.number} was paid by '{method}', which is not assigned to "

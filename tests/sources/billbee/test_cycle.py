@@ -38,7 +38,7 @@ def billbee(org, fake):
         source_kind="billbee",
         target_kind="memory",
         credentials={"source": {"api_key": KEY, "user": USER, "password": PASSWORD}},
-        settings={"base_url": f"{fake.url}/api/v1/", "state_ids": ["4", "7"]},
+        settings={"billbee_base_url": f"{fake.url}/api/v1/", "state_ids": ["4", "7"]},
     )
 
 

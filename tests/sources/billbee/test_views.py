@@ -47,7 +47,7 @@ def billbee(org, fake):
         source_kind="billbee",
         target_kind="memory",
         credentials={"source": {"api_key": KEY, "user": USER, "password": PASSWORD}},
-        settings={"base_url": f"{fake.url}/api/v1/"},
+        settings={"billbee_base_url": f"{fake.url}/api/v1/"},
         cursor="2026-01-01T00:00:00+00:00",
     )
 
@@ -64,7 +64,7 @@ def general_data(fake, **extra):
         "state_ids": ["3", "4", "7"],
         "state_rule": "ever",
         "export_tag": "belegsync",
-        "base_url": f"{fake.url}/api/v1/",
+        "billbee_base_url": f"{fake.url}/api/v1/",
         **extra,
     }
 

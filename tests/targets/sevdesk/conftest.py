@@ -40,7 +40,7 @@ def account_id(app: SevdeskFake, name: str) -> str:
 @pytest.fixture
 def context(fake):
     def make(**settings: object) -> AdapterContext:
-        base = {"sevdesk_account_map": {"paypal": account_id(fake.app, "PayPal BB")}}
+        base = {"payment_accounts": {"paypal": account_id(fake.app, "PayPal BB")}}
         return AdapterContext(
             credentials={"api_token": TOKEN, "base_url": fake.url + "/api/v1"},
             settings={**base, **settings},

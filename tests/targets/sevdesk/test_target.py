@@ -52,7 +52,7 @@ def test_it_transfers_a_paid_voucher_with_pdf_onto_the_mapped_manual_account(tar
 
 
 def test_every_request_and_answer_passes_the_openapi_spec(target, fake):
-    transfer(target(sevdesk_create_customers=True), make_voucher())
+    transfer(target(create_customers=True), make_voucher())
     assert fake.app.journal
     for entry in fake.app.journal:
         if entry["request"] is not None:
@@ -72,7 +72,7 @@ def test_its_preview_is_exactly_the_body_it_sends(target, fake):
 
 
 def test_reconciliation_in_sevdesk_leaves_the_voucher_open(target, fake):
-    transfer(target(sevdesk_payment_reconciliation="sevdesk"), make_voucher())
+    transfer(target(payment_reconciliation="sevdesk"), make_voucher())
     assert only_voucher(fake.app)["status"] == 100
     assert not fake.app.transactions
 
@@ -91,14 +91,14 @@ def test_it_refuses_an_unmapped_payment_method_unless_standard_payment_is_on(tar
     voucher = make_voucher(payments=(Payment("invoice", Decimal("44.95"), dt.date(2026, 11, 2)),))
     with pytest.raises(ConfigError, match="'invoice'"):
         transfer(target(), voucher)
-    transfer(target(sevdesk_unassigned_as_standard=True), voucher)
+    transfer(target(book_unassigned_as_default=True), voucher)
     (transaction,) = fake.app.transactions.values()
     assert fake.app.check_accounts[transaction["checkAccount"]]["name"] == "Basiskonto"
 
 
 def test_it_refuses_a_mapping_to_a_real_bank_account(target, fake):
     online = next(a["id"] for a in fake.app.check_accounts.values() if a["type"] == "online")
-    adapter = target(sevdesk_account_map={"paypal": str(online)})
+    adapter = target(payment_accounts={"paypal": str(online)})
     with pytest.raises(ConfigError, match="manual"):
         transfer(adapter, make_voucher())
     assert only_voucher(fake.app)["status"] == 100
@@ -118,7 +118,7 @@ def test_without_customer_creation_it_only_names_the_buyer(target, fake):
 
 
 def test_it_creates_a_customer_once_and_reuses_it_by_number_then_email(target, fake):
-    adapter = target(sevdesk_create_customers=True)
+    adapter = target(create_customers=True)
     party = Party(name="Erika Mustermann", customer_number="K-7", email="Erika@Example.org")
     transfer(adapter, make_voucher("RE-1", party=party))
     (contact,) = fake.app.contacts.values()
@@ -128,9 +128,9 @@ def test_it_creates_a_customer_once_and_reuses_it_by_number_then_email(target, f
         "Mustermann",
     )
     assert [w["value"] for w in fake.app.ways.values()] == ["Erika@Example.org"]
-    transfer(target(sevdesk_create_customers=True), make_voucher("RE-2", party=party))
+    transfer(target(create_customers=True), make_voucher("RE-2", party=party))
     by_email = Party(name="E. Mustermann", email="erika@example.org")
-    transfer(target(sevdesk_create_customers=True), make_voucher("RE-3", party=by_email))
+    transfer(target(create_customers=True), make_voucher("RE-3", party=by_email))
     assert len(fake.app.contacts) == 1
     assert {v["supplier"] for v in fake.app.vouchers.values()} == {contact["id"]}
     stranger = Party(name="Max Muster", email="max@example.org")
@@ -220,8 +220,8 @@ def test_its_settings_form_turns_the_choices_into_settings(fake, context):
     paypal = account_id(fake.app, "PayPal BB")
     form = SevdeskSettingsForm(
         {
-            "sevdesk_payment_reconciliation": "sevdesk",
-            "sevdesk_voucher_date": "payment",
+            "payment_reconciliation": "sevdesk",
+            "document_date": "payment",
             "account_paypal": paypal,
             "account_invoice": "",
         },
@@ -230,10 +230,10 @@ def test_its_settings_form_turns_the_choices_into_settings(fake, context):
     )
     assert form.is_valid(), form.errors
     assert form.cleaned_data["mark_paid"] is False
-    assert form.cleaned_data["sevdesk_account_map"] == {"paypal": paypal}
+    assert form.cleaned_data["payment_accounts"] == {"paypal": paypal}
     assert "account_paypal" not in form.cleaned_data
     bad = SevdeskSettingsForm(
-        {"sevdesk_payment_reconciliation": "source", "account_paypal": "42"},
+        {"payment_reconciliation": "source", "account_paypal": "42"},
         accounts=accounts,
         payment_methods=["paypal"],
     )

@@ -67,7 +67,7 @@ def main() -> None:
     target = LexofficeTarget(
         AdapterContext(
             credentials={"api_key": "bench"},
-            settings={"base_url": fake.url},
+            settings={"lexoffice_base_url": fake.url},
             limiter=TokenBucket(LexofficeTarget.rate),
         )
     )

@@ -43,6 +43,7 @@ from belegsync.connectors.errors import (
     ValidationRejected,
 )
 from belegsync.connectors.ratelimit import Limiter, NoLimit, Rate, TokenBucket
+from belegsync.connectors.settings import CREATE_CUSTOMERS
 
 from .client import CURRENT_BASE_URL, MAX_PAGE_SIZE, OLD_BASE_URL, LexofficeClient
 from .forms import LexofficeCredentialsForm, LexofficeSettingsForm
@@ -121,11 +122,12 @@ class LexofficeTarget:
     ) -> None:
         settings = context.settings
         self.api_key = str(context.credentials.get("api_key", ""))
-        self.base_url = base_url_of(settings.get("base_url"))
-        self.contact_mode = str(settings.get("contact_mode") or "collective")
-        self.principle_setting = str(settings.get("distance_sales_principle") or "auto")
-        self.overrides: dict[str, str] = dict(settings.get("category_overrides") or {})
-        self.snapshot_seconds = float(settings.get("dedupe_snapshot_seconds", SNAPSHOT_SECONDS))
+        # Settings only this target reads carry its prefix (connectors/settings.py).
+        self.base_url = base_url_of(settings.get("lexoffice_base_url"))
+        self.per_customer = bool(settings.get(CREATE_CUSTOMERS, False))
+        self.principle_setting = str(settings.get("lexoffice_distance_sales_principle") or "auto")
+        self.overrides: dict[str, str] = dict(settings.get("lexoffice_category_overrides") or {})
+        self.snapshot_seconds = float(settings.get("lexoffice_snapshot_seconds", SNAPSHOT_SECONDS))
         limiter: Limiter = context.limiter
         self.limiter = _shared_bucket() if isinstance(limiter, NoLimit) else limiter
         self._client = client
@@ -173,7 +175,7 @@ class LexofficeTarget:
     def _options(self, voucher: Voucher, *, create_contact: bool) -> MappingOptions:
         principle = self._principle() if needs_principle(voucher) else None
         contact_id = None
-        if self.contact_mode == "per_customer" or needs_contact(voucher):
+        if self.per_customer or needs_contact(voucher):
             contact_id = self._contact_for(voucher, create=create_contact)
         return MappingOptions(
             distance_sales_principle=principle,

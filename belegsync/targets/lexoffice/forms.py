@@ -72,7 +72,7 @@ class LexofficeCredentialsForm(forms.Form):  # type: ignore[misc]
 
 
 class LexofficeSettingsForm(forms.Form):  # type: ignore[misc]
-    base_url = forms.ChoiceField(
+    lexoffice_base_url = forms.ChoiceField(
         label="API address",
         choices=[
             ("current", "https://api.lexware.io (Lexware Office, current)"),
@@ -80,17 +80,14 @@ class LexofficeSettingsForm(forms.Form):  # type: ignore[misc]
         ],
         initial="current",
     )
-    contact_mode = forms.ChoiceField(
-        label="Contact",
-        choices=[
-            ("collective", "Collective customer (Sammelkunde), buyer's name on the voucher"),
-            ("per_customer", "One lexoffice contact per customer"),
-        ],
-        initial="collective",
-        help_text="Intra-community supplies always get their own contact (lexoffice needs the "
+    create_customers = forms.BooleanField(
+        label="One lexoffice contact per customer",
+        required=False,
+        help_text="Off: the collective customer (Sammelkunde) with the buyer's name on the "
+        "voucher. Intra-community supplies always get their own contact (lexoffice needs the "
         "buyer's VAT id).",
     )
-    distance_sales_principle = forms.ChoiceField(
+    lexoffice_distance_sales_principle = forms.ChoiceField(
         label="EU distance sales",
         choices=[
             ("auto", "As in my lexoffice profile"),
@@ -102,7 +99,7 @@ class LexofficeSettingsForm(forms.Form):  # type: ignore[misc]
     mark_paid = forms.BooleanField(
         label="Mark voucher as paid after creation", required=False, help_text=MARK_PAID_HELP
     )
-    category_overrides = CategoryOverridesField(
+    lexoffice_category_overrides = CategoryOverridesField(
         label="Posting category overrides",
         required=False,
         help_text="One per line: goods=…, shipping=…, fee=…, discount=… (domestic sales) or "

@@ -56,7 +56,7 @@ def fake(server):
 def target_for(fake, key: str = KEY, **settings) -> LexofficeTarget:
     context = AdapterContext(
         credentials={"api_key": key},
-        settings={"base_url": fake.url, **settings},
+        settings={"lexoffice_base_url": fake.url, **settings},
         limiter=Unpaced(),
     )
     client = LexofficeClient(
@@ -149,7 +149,7 @@ def test_it_explains_a_rejected_voucher_and_keeps_the_issue_list(fake):
 
 def test_it_names_the_voucher_when_lexoffice_rejects_its_rate(fake):
     fake.app.profile = Profile(None)
-    target = target_for(fake, distance_sales_principle="DESTINATION")
+    target = target_for(fake, lexoffice_distance_sales_principle="DESTINATION")
     sale = make_voucher(
         "RE-8",
         lines=(Line("Jacke", Decimal(1), Decimal("100.00"), Decimal("120.00"), Decimal(20)),),
@@ -271,9 +271,12 @@ def test_it_retries_a_429_burst_and_then_books_once(fake):
 
 
 def test_check_credentials_reads_the_profile_and_explains_a_wrong_key(fake):
-    good = AdapterContext(credentials={"api_key": KEY}, settings={"base_url": fake.url})
+    where = {"lexoffice_base_url": fake.url}
+    good = AdapterContext(credentials={"api_key": KEY}, settings=where)
     assert LexofficeTarget.check_credentials(good)["distanceSalesPrinciple"] == "DESTINATION"
-    bad = AdapterContext(credentials={"api_key": "wrong"}, settings={"base_url": fake.url})
+    bad = AdapterContext(
+        credentials={"api_key": "wrong"}, settings={"lexoffice_base_url": fake.url}
+    )
     with pytest.raises(AuthError, match="did not accept this API key"):
         LexofficeTarget.check_credentials(bad)
 
@@ -281,17 +284,19 @@ def test_check_credentials_reads_the_profile_and_explains_a_wrong_key(fake):
 def test_the_settings_form_parses_category_overrides():
     form = LexofficeSettingsForm(
         data={
-            "base_url": "old",
-            "contact_mode": "collective",
-            "distance_sales_principle": "auto",
-            "category_overrides": "shipping=8f8664a0-fd86-11e1-a21f-0800200c9a66",
+            "lexoffice_base_url": "old",
+            "lexoffice_distance_sales_principle": "auto",
+            "lexoffice_category_overrides": "shipping=8f8664a0-fd86-11e1-a21f-0800200c9a66",
         }
     )
     assert form.is_valid(), form.errors
-    assert form.cleaned_data["category_overrides"] == {
+    assert form.cleaned_data["lexoffice_category_overrides"] == {
         "shipping": "8f8664a0-fd86-11e1-a21f-0800200c9a66"
     }
     bad = LexofficeSettingsForm(
-        data={**form.data, "category_overrides": "postage=8f8664a0-fd86-11e1-a21f-0800200c9a66"}
+        data={
+            **form.data,
+            "lexoffice_category_overrides": "postage=8f8664a0-fd86-11e1-a21f-0800200c9a66",
+        }
     )
     assert not bad.is_valid() and "postage" in str(bad.errors)

@@ -106,7 +106,8 @@ class FakeApp:
 
     def __init__(self, *, rate_limit: int | None = None) -> None:
         self.lock = threading.RLock()
-        self.url_map = Map([*self.rules, *self._control_rules()])
+        # Rules are bound to one Map; each instance gets unbound copies of the class's.
+        self.url_map = Map([rule.empty() for rule in (*self.rules, *self._control_rules())])
         self.faults = Faults()
         self.window = SlidingWindow(rate_limit) if rate_limit else None
         self.stats: collections.Counter[str] = collections.Counter()

@@ -2,13 +2,16 @@
 
 Creates a demo organisation, the user ``demo`` (password ``demo``) and
 connections against the local test doubles, which run inside this process on
-127.0.0.1; fills the source with sample vouchers; then starts belegsync like
-``belegsync run``. Meant for a throw-away data directory: the demo password is
-public.
+127.0.0.1: sample vouchers → lexoffice, Billbee → sevDesk, Afterbuy (XML API
+with PDFs) → lexoffice; then starts belegsync like ``belegsync run``, whose
+scheduler syncs them at once and then every minute. Meant for a throw-away
+data directory: the demo password is public.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -23,6 +26,8 @@ from belegsync.fakes.demo_data import sample_vouchers
 from belegsync.sync.ingest import store_all
 
 DEMO_USER = "demo"
+#: The fakes' demo credentials: public on purpose, valid only against the local doubles.
+DEMO_SEVDESK_TOKEN = "demo-sevdesk-token-0123456789abcdef"  # noqa: S105
 
 
 def demo_organisation() -> Organisation:
@@ -35,30 +40,137 @@ def demo_organisation() -> Organisation:
     return org
 
 
-def lexoffice_target() -> tuple[str, dict[str, Any]]:
-    """The lexoffice double in this process, or the in-memory target if it is not built."""
-    try:
-        from belegsync.fakes import lexoffice
-    except ImportError:
-        return "memory", {"account": "demo"}
-    app = lexoffice.build(["--api-key", "demo-lexoffice-key"])
-    fake = serve_in_thread(app)
-    return "lexoffice", {"api_key": "demo-lexoffice-key", "base_url": fake.url}
+@dataclass(frozen=True)
+class DemoConnection:
+    name: str
+    source_kind: str
+    target_kind: str
+    credentials: dict[str, Any]
+    settings: dict[str, Any]
 
 
-def demo_connection(org: Organisation) -> Connection:
-    kind, credentials = lexoffice_target()
+def start(module: str, argv: list[str]) -> str:
+    """Start a fake in this process (daemon thread, free port); return its URL."""
+    app = import_module(f"belegsync.fakes.{module}").build(argv)
+    return serve_in_thread(app).url
+
+
+def lexoffice() -> tuple[dict[str, Any], dict[str, Any]]:
+    url = start("lexoffice", ["--api-key", "demo-lexoffice-key"])
+    return {"api_key": "demo-lexoffice-key"}, {"lexoffice_base_url": url}
+
+
+def sevdesk() -> tuple[dict[str, Any], dict[str, Any]]:
+    from belegsync.fakes.sevdesk import SevdeskFake
+
+    fake = SevdeskFake(api_token=DEMO_SEVDESK_TOKEN)
+    accounts = {
+        method: str(fake.add_check_account(f"{method} (manuell)", "offline"))
+        for method in ("PayPal", "Banküberweisung", "Lastschrift", "KLARNA_Invoice")
+    }
+    url = serve_in_thread(fake).url
+    credentials = {"api_token": DEMO_SEVDESK_TOKEN, "base_url": f"{url}/api/v1"}
+    return credentials, {"payment_accounts": accounts, "book_unassigned_as_default": True}
+
+
+def connections() -> list[DemoConnection]:
+    """The demo's connections: each source the product pages name, to each target."""
+    lex_credentials, lex_settings = lexoffice()
+    sev_credentials, sev_settings = sevdesk()
+    billbee = start(
+        "billbee",
+        [
+            "--api-key",
+            "demo-billbee",
+            "--user",
+            "demo@example.org",
+            "--password",
+            "demo-billbee-pw",
+            "--orders",
+            "25",
+        ],
+    )
+    afterbuy = start(
+        "afterbuy",
+        [
+            "--partner-token",
+            "demo-partner",
+            "--account-token",
+            "demo-account",
+            "--user",
+            "demo-afterbuy",
+            "--password",
+            "demo-afterbuy-pw",
+            "--orders",
+            "25",
+        ],
+    )
+    return [
+        DemoConnection(
+            "Demo shop → lexoffice",
+            "memory",
+            "lexoffice",
+            {"target": lex_credentials},
+            {**lex_settings, "mark_paid": False},
+        ),
+        DemoConnection(
+            "Billbee → sevDesk",
+            "billbee",
+            "sevdesk",
+            {
+                "source": {
+                    "api_key": "demo-billbee",
+                    "user": "demo@example.org",
+                    "password": "demo-billbee-pw",
+                },
+                "target": sev_credentials,
+            },
+            {
+                **sev_settings,
+                "billbee_base_url": f"{billbee}/api/v1/",
+                "start_date": "2024-01-01",
+                "state_ids": ["3", "4", "7"],
+                "mark_paid": True,
+            },
+        ),
+        DemoConnection(
+            "Afterbuy → lexoffice",
+            "afterbuy_api",
+            "lexoffice",
+            {
+                "source": {
+                    "partner_token": "demo-partner",
+                    "account_token": "demo-account",
+                    "web_user": "demo-afterbuy",
+                    "web_password": "demo-afterbuy-pw",
+                },
+                "target": lex_credentials,
+            },
+            {
+                **lex_settings,
+                "afterbuy_api_url": f"{afterbuy}/afterbuy/ABInterface.aspx",
+                "afterbuy_web_url": afterbuy,
+                "start_date": "2024-01-01",
+                "afterbuy_documents": ["invoice", "credit_note"],
+                "mark_paid": False,
+            },
+        ),
+    ]
+
+
+def save(org: Organisation, demo: DemoConnection) -> Connection:
     connection, _ = Connection.objects.update_or_create(
         organisation=org,
-        name="Demo shop → bookkeeping",
+        name=demo.name,
         defaults={
-            "source_kind": "memory",
-            "target_kind": kind,
-            "credentials": {"target": credentials},
-            "settings": {"mark_paid": False},
+            "source_kind": demo.source_kind,
+            "target_kind": demo.target_kind,
+            "credentials": demo.credentials,
+            "settings": demo.settings,
             "sync_interval": 60,
             "next_sync_at": None,
             "paused_reason": "",
+            "cursor": "",
         },
     )
     return connection
@@ -76,16 +188,18 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         with transaction.atomic():
             org = demo_organisation()
-            connection = demo_connection(org)
+            saved = [save(org, demo) for demo in connections()]
             report = store_all(
-                connection,
+                saved[0],
                 [SourceDocument(v, source_id=v.number) for v in sample_vouchers()],
                 actor="demo",
             )
         self.stdout.write(
-            f"demo: organisation '{org.name}', user demo / demo; connection "
-            f"'{connection.name}' → {connection.target_kind}; {report.created} new documents, "
-            f"{report.failed} failed on import."
+            f"demo: organisation '{org.name}', user demo / demo; "
+            f"{report.created} sample documents ({report.failed} that do not add up); "
+            "connections: "
+            + "; ".join(f"{c.name} ({c.source_kind} → {c.target_kind})" for c in saved)
+            + ". The local test doubles run inside this process."
         )
         if opts["no_serve"]:
             return

@@ -19,6 +19,8 @@ import dj_database_url
 from cryptography.fernet import Fernet
 
 TASK_BACKENDS = ("database", "rq", "immediate")
+#: Where the per-account token buckets live so all workers share them (sync/ratelimit.py).
+SHARED_LIMITERS = ("database", "redis", "process")
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 
@@ -39,6 +41,10 @@ class Config:
     allowed_hosts: tuple[str, ...]
     csrf_trusted_origins: tuple[str, ...]
     time_zone: str
+    #: Sync engine: the shared rate limiter and the leases (DESIGN §5–6).
+    shared_limiter: str = "database"
+    lease_seconds: int = 300
+    cycle_lease_seconds: int = 600
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -157,7 +163,38 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         allowed_hosts=_list(env, "BELEGSYNC_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"),
         csrf_trusted_origins=_list(env, "BELEGSYNC_CSRF_TRUSTED_ORIGINS", ""),
         time_zone=_time_zone(env),
+        **_engine(env, redis_url),
     )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise ConfigurationError(
+            f"{name}={raw!r} is not a number of seconds of at least {minimum}."
+        )
+    return value
+
+
+def _engine(env: Mapping[str, str], redis_url: str) -> dict[str, object]:
+    """The sync engine's block: shared limiter and leases."""
+    limiter = env.get("BELEGSYNC_SHARED_LIMITER", "").strip() or "database"
+    if limiter not in SHARED_LIMITERS:
+        raise ConfigurationError(
+            f"BELEGSYNC_SHARED_LIMITER={limiter!r} is unknown; use one of "
+            f"{', '.join(SHARED_LIMITERS)}."
+        )
+    if limiter == "redis" and not redis_url:
+        raise ConfigurationError("BELEGSYNC_SHARED_LIMITER=redis needs BELEGSYNC_REDIS_URL.")
+    lease = _seconds(env, "BELEGSYNC_LEASE_SECONDS", 300, 1)
+    cycle_lease = _seconds(env, "BELEGSYNC_CYCLE_LEASE_SECONDS", 600, 1)
+    return {"shared_limiter": limiter, "lease_seconds": lease, "cycle_lease_seconds": cycle_lease}
 
 
 def _time_zone(env: Mapping[str, str]) -> str:

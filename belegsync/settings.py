@@ -87,6 +87,13 @@ if CONFIG.task_backend == "rq":
     INSTALLED_APPS.append("django_rq")
     RQ_QUEUES = {q: {"URL": CONFIG.redis_url} for q in ("default", "sync")}
 
+# Sync engine (belegsync/sync): where the per-account rate buckets live (database,
+# redis, process) and how long claims and cycles are leased; docs/operations.md.
+BELEGSYNC_SHARED_LIMITER = CONFIG.shared_limiter
+BELEGSYNC_REDIS_URL = CONFIG.redis_url
+BELEGSYNC_LEASE_SECONDS = CONFIG.lease_seconds
+BELEGSYNC_CYCLE_LEASE_SECONDS = CONFIG.cycle_lease_seconds
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -2,8 +2,11 @@
 
 Only one cycle per connection runs at a time, held by a conditional UPDATE on
 the connection row (works across processes and machines, on SQLite and
-PostgreSQL). The cursor is saved after the page it covers is stored, never
-before, so a crash re-reads a page rather than losing one.
+PostgreSQL). The hold is a lease (``BELEGSYNC_CYCLE_LEASE_SECONDS``) renewed
+before every claim, so a killed worker's connection is free again soon, and a
+worker that lost it stops claiming. The cursor is saved after the page it
+covers is stored, never before, so a crash re-reads a page rather than losing
+one. Every cycle that ran leaves a :class:`~belegsync.sync.models.CycleRecord`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -24,11 +28,14 @@ from belegsync.documents.states import IllegalTransition, State, transition
 
 from .adapters import source_for, target_for
 from .ingest import IngestReport, store_all
+from .models import CycleRecord
 from .transfer import claim_next, transfer
 
 log = logging.getLogger("belegsync.sync")
 
-CYCLE_LEASE = dt.timedelta(minutes=30)
+
+def cycle_lease() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "BELEGSYNC_CYCLE_LEASE_SECONDS", 600))
 
 
 @dataclass
@@ -47,7 +54,17 @@ def _acquire(connection_id: int, owner: str, now: dt.datetime) -> bool:
     free = Q(sync_owner="") | Q(sync_lease_until__lt=now)
     return (
         Connection.objects.filter(Q(pk=connection_id) & free).update(
-            sync_owner=owner, sync_lease_until=now + CYCLE_LEASE
+            sync_owner=owner, sync_lease_until=now + cycle_lease()
+        )
+        == 1
+    )
+
+
+def _renew(connection_id: int, owner: str) -> bool:
+    """Extend this worker's hold on the connection; False when it was lost meanwhile."""
+    return (
+        Connection.objects.filter(pk=connection_id, sync_owner=owner).update(
+            sync_lease_until=timezone.now() + cycle_lease()
         )
         == 1
     )
@@ -102,10 +119,16 @@ def transfer_waiting(
     done = failed = retried = 0
     deadline = time.monotonic() + budget_seconds
     while time.monotonic() < deadline:
+        if not _renew(connection.pk, worker):
+            log.warning("cycle lease lost connection=%s worker=%s", connection.pk, worker)
+            break
         document = claim_next(worker, connection_id=connection.pk)
         if document is None:
             break
-        result = transfer(document, source, target, worker)
+        # After a takeover the dead worker may have created the voucher a moment
+        # before it died: ask a fresh target instance, with no cached look-ups.
+        fresh = target_for(connection) if getattr(document, "taken_over", False) else target
+        result = transfer(document, source, fresh, worker)
         if result.state == "done":
             done += 1
         elif result.state == "failed":
@@ -153,6 +176,15 @@ def run_cycle(connection_id: int, worker: str, *, fetch_first: bool = True) -> C
         Connection.objects.filter(pk=connection_id).update(last_sync_at=timezone.now())
         _release(connection_id, worker)
         report.seconds = time.monotonic() - started
+        if report.ran and (
+            report.fetched.created
+            or report.fetched.updated
+            or report.note
+            or (report.transferred + report.failed + report.retried)
+        ):
+            # An idle cycle leaves only last_sync_at: 10,000 idle connections an hour
+            # would otherwise write 10,000 rows that say nothing.
+            _record(report, worker, now)
         log.info(
             "cycle connection=%s fetched=%s transferred=%s failed=%s retried=%s seconds=%.2f",
             connection_id,
@@ -163,3 +195,17 @@ def run_cycle(connection_id: int, worker: str, *, fetch_first: bool = True) -> C
             report.seconds,
         )
     return report
+
+
+def _record(report: CycleReport, worker: str, started_at: dt.datetime) -> None:
+    CycleRecord.objects.create(
+        connection_id=report.connection_id,
+        worker=worker[:150],
+        started_at=started_at,
+        seconds=report.seconds,
+        fetched=report.fetched.created + report.fetched.updated,
+        transferred=report.transferred,
+        failed=report.failed,
+        retried=report.retried,
+        note=report.note,
+    )

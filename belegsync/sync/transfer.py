@@ -14,17 +14,28 @@ The remote APIs have no idempotency keys, so exactly-once comes from order:
 
 Every write of a step is fenced by the lease: a worker whose lease was taken
 over cannot record anything any more (:class:`LeaseLost`).
+
+The lease (``BELEGSYNC_LEASE_SECONDS``, 5 minutes) must outlast the longest
+step a live worker can take (HTTP timeouts times retries, pacing); otherwise a
+slow worker and the one that took over could both create.
+
+``BELEGSYNC_CRASH_AFTER=<point>`` (tests only) kills the process with SIGKILL
+right after the named point (:data:`CRASH_POINTS`), to prove that a crash at
+every step boundary loses nothing and books nothing twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import random
+import signal
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -50,8 +61,42 @@ BACKOFF_BASE = dt.timedelta(seconds=30)
 BACKOFF_MAX = dt.timedelta(hours=1)
 
 
+#: Where ``BELEGSYNC_CRASH_AFTER`` may kill a worker: after each remote call and
+#: before its record ("…_sent"), and after each record.
+CRASH_POINTS = (
+    "claim",
+    "find",
+    "create_sent",
+    "remote",
+    "attach_sent",
+    "attach",
+    "mark_paid_sent",
+    "mark_paid",
+    "mark_transferred_sent",
+    "mark_transferred",
+    "complete",
+)
+
+
 class LeaseLost(Exception):
     """Another worker took the document over: stop without writing."""
+
+
+def lease() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(django_settings, "BELEGSYNC_LEASE_SECONDS", 300))
+
+
+def crash_point(name: str) -> None:
+    """Die like ``kill -9`` here when the test hook names this point."""
+    wanted = os.environ.get("BELEGSYNC_CRASH_AFTER")
+    if not wanted:
+        return
+    if wanted not in CRASH_POINTS:
+        raise ValueError(f"BELEGSYNC_CRASH_AFTER={wanted!r}; use one of {', '.join(CRASH_POINTS)}")
+    if wanted == name:
+        log.warning("crash hook: killing worker after %s", name)
+        logging.shutdown()
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def claimable(now: dt.datetime) -> Q:
@@ -87,19 +132,30 @@ def claim_next(
             action = "claim" if document.state == State.WAITING else "takeover"
             fence = {} if action == "claim" else {"lease_until__lt": now}
             try:
-                return transition(
+                claimed = transition(
                     document,
                     action,
                     actor=worker,
                     message="" if action == "claim" else f"taken over from {document.lease_owner}",
                     extra_filter=fence,
                     lease_owner=worker,
-                    lease_until=now + LEASE,
+                    lease_until=now + lease(),
                     attempts=F("attempts") + 1,
                 )
             except IllegalTransition:
                 continue  # another worker was faster; take the next one
-        now = None
+        #: A takeover may follow a create whose record was lost: the cycle asks the
+        #: target with a fresh look (no cached snapshot) for it.
+        claimed.taken_over = action == "takeover"  # type: ignore[attr-defined]
+        log.info(
+            "step=%s document=%s connection=%s worker=%s",
+            action,
+            claimed.pk,
+            claimed.connection_id,
+            worker,
+        )
+        crash_point("claim")
+        return claimed
     return None
 
 
@@ -109,7 +165,7 @@ def _record(document: Document, worker: str, step: str, result: dict[str, Any]) 
     with transaction.atomic():
         rows = Document.objects.filter(
             pk=document.pk, state=State.PROCESSING, lease_owner=worker
-        ).update(steps=steps, lease_until=timezone.now() + LEASE)
+        ).update(steps=steps, lease_until=timezone.now() + lease())
         if rows != 1:
             raise LeaseLost(document.source_number)
         Event.objects.create(
@@ -129,6 +185,7 @@ def _record(document: Document, worker: str, step: str, result: dict[str, Any]) 
         document.connection_id,
         worker,
     )
+    crash_point(step)
 
 
 def _step_message(step: str, result: dict[str, Any]) -> str:
@@ -171,7 +228,9 @@ def run_steps(document: Document, source: Source, target: Target, worker: str) -
     if ref is None:
         ref = target.find(voucher)
         if ref is None:
+            crash_point("find")
             ref = _create(target, voucher, wanted_pdf, filename)
+            crash_point("create_sent")
         _record(document, worker, "remote", asdict(ref))
         if ref.facts.get("attached_on_create"):
             _record(document, worker, "attach", {"attached": True})
@@ -179,14 +238,17 @@ def run_steps(document: Document, source: Source, target: Target, worker: str) -
         pdf = wanted_pdf()
         if pdf:
             ref = target.attach(ref, pdf, filename)
+            crash_point("attach_sent")
         _record(document, worker, "attach", {"attached": bool(pdf)})
     if "mark_paid" not in document.steps:
         wanted = settings.get("mark_paid", False) and voucher.is_paid
         if wanted:
             ref = target.mark_paid(ref, voucher)
+            crash_point("mark_paid_sent")
         _record(document, worker, "mark_paid", {"paid": bool(wanted)})
     if "mark_transferred" not in document.steps:
         source.mark_transferred(sd)
+        crash_point("mark_transferred_sent")
         _record(document, worker, "mark_transferred", {})
     return ref
 
@@ -218,40 +280,58 @@ def backoff(attempt: int) -> dt.timedelta:
 def transfer(document: Document, source: Source, target: Target, worker: str) -> Document:
     """Transfer a claimed document; always leaves it done, waiting (retry) or failed."""
     try:
-        ref = run_steps(document, source, target, worker)
-    except LeaseLost:
+        try:
+            ref = run_steps(document, source, target, worker)
+        except LeaseLost:
+            raise
+        except RetryableError as error:
+            return _retry_later(document, worker, error)
+        except AuthError as error:
+            return _pause_connection(document, worker, error)
+        except PermanentError as error:
+            return _fail(document, worker, error.reason, error.message, error.raw)
+        except Exception as error:
+            log.exception("internal error document=%s worker=%s", document.pk, worker)
+            return _fail(
+                document,
+                worker,
+                FailureReason.INTERNAL,
+                f"belegsync hit an internal error ({type(error).__name__}); "
+                "support has the details.",
+                repr(error),
+            )
+    except (LeaseLost, IllegalTransition):
+        # Another worker took the document over (this one was too slow): it owns
+        # the outcome now; record nothing.
         log.warning("lease lost document=%s worker=%s", document.pk, worker)
         return document
-    except RetryableError as error:
-        return _retry_later(document, worker, error)
-    except AuthError as error:
-        return _pause_connection(document, worker, error)
-    except PermanentError as error:
-        return _fail(document, worker, error.reason, error.message, error.raw)
-    except Exception as error:
-        log.exception("internal error document=%s worker=%s", document.pk, worker)
-        return _fail(
+    try:
+        done = transition(
             document,
-            worker,
-            FailureReason.INTERNAL,
-            f"belegsync hit an internal error ({type(error).__name__}); support has the details.",
-            repr(error),
+            "complete",
+            actor=worker,
+            extra_filter={"lease_owner": worker},
+            message=f"transferred: {ref.remote_id}",
+            remote_id=ref.remote_id,
+            remote_url=ref.url,
+            lease_owner="",
+            lease_until=None,
+            retry_at=None,
+            failure_reason="",
+            failure_message="",
+            raw_error="",
         )
-    return transition(
-        document,
-        "complete",
-        actor=worker,
-        extra_filter={"lease_owner": worker},
-        message=f"transferred: {ref.remote_id}",
-        remote_id=ref.remote_id,
-        remote_url=ref.url,
-        lease_owner="",
-        lease_until=None,
-        retry_at=None,
-        failure_reason="",
-        failure_message="",
-        raw_error="",
+    except IllegalTransition:
+        log.warning("lease lost document=%s worker=%s", document.pk, worker)
+        return document
+    log.info(
+        "step=complete document=%s connection=%s worker=%s",
+        document.pk,
+        document.connection_id,
+        worker,
     )
+    crash_point("complete")
+    return done
 
 
 def _retry_later(document: Document, worker: str, error: RetryableError) -> Document:

@@ -20,13 +20,15 @@ from django.core.management.base import BaseCommand, CommandError
 from belegsync.bookkeeping import validate
 from belegsync.connectors import registry
 from belegsync.connectors.base import AdapterContext
-from belegsync.connectors.errors import ConnectorError
+from belegsync.connectors.errors import ConnectorError, UnreadableFile
 from belegsync.documents.models import Connection
 
 
-def preview_entries(reader: Any, target: Any, path: str) -> list[dict[str, Any]]:
+def preview_entries(
+    reader: Any, target: Any, path: str, settings: dict[str, Any]
+) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
-    for number, result in reader(path):
+    for number, result in reader(path, settings):
         if isinstance(result, list):
             entries.append({"document": number, "errors": [str(e) for e in result]})
             continue
@@ -63,7 +65,9 @@ class Command(BaseCommand):
         except (registry.UnknownKind, ImportError) as exc:
             raise CommandError(str(exc)) from exc
         try:
-            entries = preview_entries(reader, target, opts["file"])
+            entries = preview_entries(reader, target, opts["file"], settings)
         except OSError as exc:
             raise CommandError(f"{opts['file']}: cannot be read ({exc.strerror}).") from exc
+        except UnreadableFile as exc:
+            raise CommandError(f"{opts['file']}: {exc}") from exc
         self.stdout.write(json.dumps(entries, ensure_ascii=False, indent=2))

@@ -8,6 +8,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from belegsync.sync.heartbeat import Heartbeat
+from belegsync.sync.tasks import worker_name
+
 
 class Command(BaseCommand):
     help = "Run queued sync tasks until stopped (SIGTERM finishes the current step)."
@@ -16,6 +19,13 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        heartbeat = Heartbeat(worker_name()).start()
+        try:
+            self.work(opts["interval"])
+        finally:
+            heartbeat.stop()
+
+    def work(self, interval: float) -> None:
         backend = settings.CONFIG.task_backend
         if backend == "rq":
             call_command("rqworker", "default", "sync")
@@ -23,7 +33,7 @@ class Command(BaseCommand):
         call_command(
             "db_worker",
             queue_name="*",
-            interval=opts["interval"],
+            interval=interval,
             reload=False,
             startup_delay=False,
         )

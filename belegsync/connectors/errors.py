@@ -105,3 +105,7 @@ class Conflict(PermanentError):
 @dataclass
 class ConfigError(PermanentError):
     reason: FailureReason = FailureReason.CONFIG
+
+
+class UnreadableFile(ValueError):
+    """A source file (CSV upload, preview input) cannot be read as a whole."""

@@ -25,11 +25,12 @@ TARGETS: dict[str, str] = {
     "sevdesk": "belegsync.targets.sevdesk.SevdeskTarget",
 }
 
-#: Readers of source files for ``belegsync preview``: a function ``(path) -> Iterator[
-#: tuple[document number, Voucher | list of error messages]]``, in file order.
+#: Readers of source files for ``belegsync preview``: a function ``(path, connection
+#: settings) -> Iterator[tuple[document number, Voucher | list of error messages]]``, in
+#: file order, raising ``errors.UnreadableFile`` when the file cannot be read at all.
 FILE_READERS: dict[str, str] = {
-    "afterbuy-csv": "belegsync.sources.afterbuy.csv.read_for_preview",
-    "billbee-json": "belegsync.sources.billbee.preview.read_for_preview",
+    "afterbuy-csv": "belegsync.sources.afterbuy.csv.preview_file",
+    "billbee-json": "belegsync.sources.billbee.preview.preview_file",
 }
 
 #: Kinds that exist for tests and the demo; not offered when a merchant sets up a connection.

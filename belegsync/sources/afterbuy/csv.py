@@ -49,6 +49,7 @@ from belegsync.bookkeeping import (
     validate,
 )
 from belegsync.connectors.base import SourceDocument
+from belegsync.connectors.errors import UnreadableFile
 
 from .columns import BY_KEY, ITEM_KEYS, REQUIRED, bucket_of, key_of, normalise
 
@@ -171,7 +172,7 @@ class RowProblem:
         }
 
 
-class FileProblem(Exception):
+class FileProblem(UnreadableFile):
     """The file as a whole cannot be read: nothing of it is imported."""
 
     def __init__(
@@ -792,3 +793,10 @@ def read_for_preview(
             yield invoice.number, [f"{voucher.number}: {p}" for p in problems]
         else:
             yield invoice.number, voucher
+
+
+def preview_file(
+    path: Path | str, settings: Mapping[str, Any]
+) -> Iterator[tuple[str, Voucher | list[str]]]:
+    """``belegsync preview --source afterbuy-csv``: with the connection's saved column mapping."""
+    return read_for_preview(path, settings.get("csv_mapping"))

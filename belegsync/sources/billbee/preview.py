@@ -11,18 +11,15 @@ original in the same file (by ``BillBeeParentOrderId``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from belegsync.bookkeeping import Voucher, validate
+from belegsync.connectors.errors import UnreadableFile
 
 from .mapping import NotBookable, Options, document_number, map_order
-
-
-class UnreadableFile(ValueError):
-    """The file is not a Billbee order export; the message says why."""
 
 
 def load_orders(path: str | Path) -> list[dict[str, Any]]:
@@ -72,3 +69,12 @@ def read_for_preview(
             yield number, [str(p) for p in problems]
         else:
             yield number, voucher
+
+
+def preview_file(
+    path: str | Path, settings: Mapping[str, Any]
+) -> Iterator[tuple[str, Voucher | list[str]]]:
+    """``belegsync preview --source billbee-json``: with the connection's voucher date choice."""
+    return read_for_preview(
+        path, Options(document_date=str(settings.get("document_date") or "invoice"))
+    )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import defusedxml.ElementTree as SafeXML
 import httpx
 import pytest
 
 from belegsync.fakes.afterbuy import AfterbuyFake, build
+from tests.reference import REFERENCE as REFERENCE_DIR
 
-EXAMPLES = Path("/work/shared/reference/afterbuy/examples")
+EXAMPLES = REFERENCE_DIR / "afterbuy" / "examples"
 TOKENS = ["--partner-token", "00000000-1111-2222-3333-444444444444"]
 TOKENS += ["--account-token", "55555555-6666-7777-8888-999999999999"]
 LEGACY = ["--partner-id", "123", "--partner-password", "1a2b3c"]

@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from belegsync.fakes.billbee import BillbeeFake, build
+from tests.reference import REFERENCE as REFERENCE_DIR
 
-EXAMPLES = Path("/work/shared/reference/billbee/examples")
+EXAMPLES = REFERENCE_DIR / "billbee" / "examples"
 if not EXAMPLES.exists():  # the reference copies inside the fake package
     EXAMPLES = Path(__file__).parents[3] / "belegsync/fakes/billbee/data"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,9 +13,10 @@ import pytest
 from belegsync.fakes.base import RunningFake, serve_in_thread
 from belegsync.fakes.sevdesk import SevdeskFake, build
 from belegsync.fakes.sevdesk.openapi import check_request, check_response
+from tests.reference import REFERENCE as REFERENCE_DIR
 
 TOKEN = "0123456789abcdef0123456789abcdef"
-REFERENCE = Path("/work/shared/reference/sevdesk/examples")
+REFERENCE = REFERENCE_DIR / "sevdesk" / "examples"
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from tests.reference import REFERENCE as REFERENCE_DIR
 
-REFERENCE = Path("/work/shared/reference/afterbuy/examples")
+REFERENCE = REFERENCE_DIR / "afterbuy" / "examples"
 SAMPLE_UTF8 = REFERENCE / "rechnungsliste_synthesised_utf8.csv"
 SAMPLE_CP1252 = REFERENCE / "rechnungsliste_synthesised_cp1252.csv"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -20,10 +19,11 @@ from belegsync.sources.afterbuy.api_source import OVERLAP, AfterbuyApiSource
 from belegsync.sources.afterbuy.csv import RechnungslisteReader
 from belegsync.sources.afterbuy.importer import run_import, save_upload_from_path
 from belegsync.sync.ingest import store_all
+from tests.reference import REFERENCE as REFERENCE_DIR
 
 from .generator import generate
 
-EXAMPLES = Path("/work/shared/reference/afterbuy/examples")
+EXAMPLES = REFERENCE_DIR / "afterbuy" / "examples"
 PARTNER, ACCOUNT = "partner-token-1", "account-token-1"
 FAKE_ARGS = ["--partner-token", PARTNER, "--account-token", ACCOUNT]
 FAKE_ARGS += ["--user", "teeladen", "--password", "richtig"]

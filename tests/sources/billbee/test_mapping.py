@@ -12,9 +12,10 @@ import pytest
 from belegsync.bookkeeping import LineCategory, TaxTreatment, VoucherKind, validate
 from belegsync.fakes.billbee.seed import seed_orders
 from belegsync.sources.billbee.mapping import NotBookable, Options, map_order
+from tests.reference import REFERENCE as REFERENCE_DIR
 
 DATA = Path(__file__).parents[3] / "belegsync/fakes/billbee/data"
-INVOICES = Path("/work/shared/reference/billbee/examples/get_invoices_page.json")
+INVOICES = REFERENCE_DIR / "billbee" / "examples" / "get_invoices_page.json"
 
 
 def load(name: str) -> dict:

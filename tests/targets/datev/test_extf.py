@@ -31,8 +31,9 @@ from belegsync.targets.datev.extf import (
 )
 from belegsync.targets.datev.validator import split_fields, validate_file
 from tests.conftest import make_voucher
+from tests.reference import REFERENCE as REFERENCE_DIR
 
-REFERENCE = Path("/work/shared/reference/datev/examples/buchungsstapel-example.csv")
+REFERENCE = REFERENCE_DIR / "datev" / "examples" / "buchungsstapel-example.csv"
 GOLDEN = Path(__file__).parent / "golden" / "buchungsstapel-example.csv"
 
 D = Decimal

@@ -269,9 +269,20 @@ def _create(
     return target.create(voucher)
 
 
+def _backoff_base() -> dt.timedelta:
+    # Tests shorten it through the setting; production keeps the constant.
+    seconds = getattr(django_settings, "BELEGSYNC_BACKOFF_BASE_SECONDS", None)
+    return BACKOFF_BASE if seconds is None else dt.timedelta(seconds=seconds)
+
+
+def _backoff_max() -> dt.timedelta:
+    seconds = getattr(django_settings, "BELEGSYNC_BACKOFF_MAX_SECONDS", None)
+    return BACKOFF_MAX if seconds is None else dt.timedelta(seconds=seconds)
+
+
 def backoff(attempt: int) -> dt.timedelta:
     """Exponential with full jitter: 30 s, 1 min, 2 min … capped at an hour."""
-    ceiling = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** max(0, attempt - 1))
+    ceiling = min(_backoff_max(), _backoff_base() * 2 ** max(0, attempt - 1))
     return dt.timedelta(
         seconds=random.uniform(ceiling.total_seconds() / 2, ceiling.total_seconds())
     )
@@ -338,7 +349,7 @@ def _retry_later(document: Document, worker: str, error: RetryableError) -> Docu
     now = timezone.now()
     attempts = Document.objects.filter(pk=document.pk).values_list("attempts", flat=True).get()
     if attempts >= MAX_ATTEMPTS:
-        retry_at = now + BACKOFF_MAX
+        retry_at = now + _backoff_max()
         message = (
             f"The target is unavailable ({error.message}); tried {attempts} times. "
             f"Will retry at {timezone.localtime(retry_at):%Y-%m-%d %H:%M}."

@@ -69,6 +69,17 @@ class RemoteRef:
 
 
 @dataclass(frozen=True)
+class Page:
+    """A page of an adapter's own (set-up steps, uploads), linked from its connection.
+
+    ``url_name`` is a Django URL name that takes the connection's ``pk``.
+    """
+
+    label: str
+    url_name: str
+
+
+@dataclass(frozen=True)
 class AccountChoice:
     """An account a payment method can be mapped to (sevDesk check accounts …)."""
 
@@ -125,6 +136,7 @@ class Target(Protocol):
 #:   ``settings_form: type[Form]``       fields stored in Connection.settings
 #:   ``check_credentials(context)``      classmethod: raise a ConnectorError when the
 #:                                       remote refuses them (run on save)
+#:   ``pages: tuple[Page, ...]``         its own pages, linked from the connection page
 #:   ``create_with_pdf(voucher, pdf, filename) -> RemoteRef``
 #:                                       create with the PDF in one go, where attaching
 #:                                       afterwards costs more (sevDesk)

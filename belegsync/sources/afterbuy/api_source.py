@@ -31,7 +31,7 @@ from django import forms
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, SourceDocument
+from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, Page, SourceDocument
 from belegsync.connectors.ratelimit import Rate
 
 from .api import (
@@ -130,6 +130,9 @@ def api_credentials(credentials: Any) -> ApiCredentials:
 class AfterbuyApiSource:
     identifier: ClassVar[str] = "afterbuy_api"
     verbose_name: ClassVar[str] = "Afterbuy (XML-API, Rechnungs-PDFs)"
+    pages: ClassVar[tuple[Page, ...]] = (
+        Page(_("Upload a Rechnungsliste (CSV)"), "afterbuy:connection_upload"),
+    )
     #: No documented limit (README §4, unverified); it recommends ≥ 1 s between calls.
     rate: ClassVar[Rate] = Rate(per_second=1, burst=1)
     credentials_form: ClassVar[type] = ApiCredentialsForm

@@ -12,12 +12,17 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import ClassVar
 
-from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, SourceDocument
+from django.utils.translation import gettext_lazy as _
+
+from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, Page, SourceDocument
 
 
 class AfterbuyCsvSource:
     identifier: ClassVar[str] = "afterbuy_csv"
     verbose_name: ClassVar[str] = "Afterbuy (CSV-Upload der Rechnungsliste)"
+    pages: ClassVar[tuple[Page, ...]] = (
+        Page(_("Upload a Rechnungsliste (CSV)"), "afterbuy:connection_upload"),
+    )
 
     def __init__(self, context: AdapterContext) -> None:
         self.context = context

@@ -9,6 +9,7 @@ from . import views
 app_name = "afterbuy"
 urlpatterns: list[URLPattern] = [
     path("upload/", views.upload, name="upload"),
+    path("connections/<int:pk>/upload/", views.upload, name="connection_upload"),
     path("imports/<str:import_id>/", views.status, name="import"),
     path("imports/<str:import_id>/progress/", views.progress, name="import_progress"),
     path("imports/<str:import_id>/mapping/", views.mapping, name="import_mapping"),

@@ -39,9 +39,12 @@ def _record_or_404(request: HttpRequest, import_id: str) -> ImportRecord:
 
 
 @require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     connections = _afterbuy_connections(request)
-    form = UploadForm(request.POST or None, request.FILES or None, connections=connections)
+    initial = {"connection": scoping.connection_or_404(request, pk)} if pk is not None else {}
+    form = UploadForm(
+        request.POST or None, request.FILES or None, connections=connections, initial=initial
+    )
     limit_mb = max_upload_bytes() // (1024 * 1024)
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]

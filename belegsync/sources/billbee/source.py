@@ -22,8 +22,10 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext_lazy as _
+
 from belegsync.bookkeeping import Voucher
-from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, SourceDocument
+from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, Page, SourceDocument
 from belegsync.connectors.errors import ConnectorError, NotFound, PermanentError
 from belegsync.connectors.ratelimit import Rate
 
@@ -102,6 +104,9 @@ class BillbeeSource:
     rate: ClassVar[Rate] = Rate(per_second=2, burst=2)
     credentials_form: ClassVar[type] = forms.CredentialsForm
     settings_form: ClassVar[type] = forms.SettingsForm
+    pages: ClassVar[tuple[Page, ...]] = (
+        Page(_("Set up in three steps"), "billbee:settings_start"),
+    )
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -123,7 +124,31 @@ def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     if request.method == "POST" and _save(request, form, sides, connection):
         return redirect("connections")
     template = "web/_connection_form.html" if is_htmx(request) else "web/connection_form.html"
-    return render(request, template, {"form": form, "sides": sides, "connection": connection})
+    context = {
+        "form": form,
+        "sides": sides,
+        "connection": connection,
+        "pages": adapter_pages(connection),
+    }
+    return render(request, template, context)
+
+
+def adapter_pages(connection: Connection) -> list[tuple[str, str]]:
+    """(label, url) of the source's and target's own pages for a saved connection."""
+    if connection.pk is None:
+        return []
+    pages = []
+    for find, kind in (
+        (registry.source_class, connection.source_kind),
+        (registry.target_class, connection.target_kind),
+    ):
+        try:
+            adapter = find(kind)
+        except registry.UnknownKind:
+            continue
+        for page in getattr(adapter, "pages", ()):
+            pages.append((str(page.label), reverse(page.url_name, kwargs={"pk": connection.pk})))
+    return pages
 
 
 def _save(

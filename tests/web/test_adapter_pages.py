@@ -1,0 +1,35 @@
+"""A connection page links to its source's and target's own pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from belegsync.documents.models import Connection
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("source_kind", "label", "path"),
+    [
+        ("billbee", "Set up in three steps", "/billbee/connections/{pk}/settings/"),
+        ("afterbuy_csv", "Upload a Rechnungsliste (CSV)", "/afterbuy/connections/{pk}/upload/"),
+    ],
+)
+def test_it_links_the_adapters_pages(client, alice, org, source_kind, label, path):
+    connection = Connection.objects.create(
+        organisation=org, name="c", source_kind=source_kind, target_kind="memory"
+    )
+    client.force_login(alice)
+    page = client.get(f"/connections/{connection.pk}/").content.decode()
+    assert label in page
+    assert path.format(pk=connection.pk) in page
+    assert client.get(path.format(pk=connection.pk)).status_code == 200
+
+
+def test_the_upload_page_of_another_organisations_connection_is_not_found(client, bob, org):
+    connection = Connection.objects.create(
+        organisation=org, name="c", source_kind="afterbuy_csv", target_kind="memory"
+    )
+    client.force_login(bob)
+    assert client.get(f"/afterbuy/connections/{connection.pk}/upload/").status_code == 404

@@ -129,7 +129,7 @@ def api_credentials(credentials: Any) -> ApiCredentials:
 
 class AfterbuyApiSource:
     identifier: ClassVar[str] = "afterbuy_api"
-    verbose_name: ClassVar[str] = "Afterbuy (XML-API, Rechnungs-PDFs)"
+    verbose_name: ClassVar[str] = _("Afterbuy (XML API, with invoice PDFs)")
     pages: ClassVar[tuple[Page, ...]] = (
         Page(_("Upload a Rechnungsliste (CSV)"), "afterbuy:connection_upload"),
     )

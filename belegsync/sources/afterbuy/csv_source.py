@@ -19,7 +19,7 @@ from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, Page,
 
 class AfterbuyCsvSource:
     identifier: ClassVar[str] = "afterbuy_csv"
-    verbose_name: ClassVar[str] = "Afterbuy (CSV-Upload der Rechnungsliste)"
+    verbose_name: ClassVar[str] = _("Afterbuy (CSV upload of the invoice list)")
     pages: ClassVar[tuple[Page, ...]] = (
         Page(_("Upload a Rechnungsliste (CSV)"), "afterbuy:connection_upload"),
     )

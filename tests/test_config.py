@@ -24,6 +24,10 @@ from belegsync.config import ConfigurationError, load
         ({"BELEGSYNC_DATA_DIR": "/proc/no-such-dir"}, "BELEGSYNC_DATA_DIR"),
         ({"BELEGSYNC_TIME_ZONE": "Mars/Olympus"}, "BELEGSYNC_TIME_ZONE"),
         ({"BELEGSYNC_REDIS_URL": "localhost:6379"}, "BELEGSYNC_REDIS_URL"),
+        ({"BELEGSYNC_SHARED_LIMITER": "memcached"}, "BELEGSYNC_SHARED_LIMITER"),
+        ({"BELEGSYNC_SHARED_LIMITER": "redis"}, "BELEGSYNC_REDIS_URL"),
+        ({"BELEGSYNC_LEASE_SECONDS": "five"}, "BELEGSYNC_LEASE_SECONDS"),
+        ({"BELEGSYNC_CYCLE_LEASE_SECONDS": "0"}, "BELEGSYNC_CYCLE_LEASE_SECONDS"),
     ],
 )
 def test_it_names_the_wrong_variable(tmp_path, env, variable):
@@ -52,3 +56,21 @@ def test_the_command_prints_one_clear_line_and_exits_2(tmp_path):
         "belegsync: configuration error: BELEGSYNC_TASK_BACKEND='x' is unknown; "
         "use one of database, rq, immediate."
     ]
+
+
+def test_it_reads_the_engine_block_with_safe_defaults(tmp_path):
+    default = load({"BELEGSYNC_DATA_DIR": str(tmp_path)})
+    assert (default.shared_limiter, default.lease_seconds, default.cycle_lease_seconds) == (
+        "database",
+        300,
+        600,
+    )
+    tuned = load(
+        {
+            "BELEGSYNC_DATA_DIR": str(tmp_path),
+            "BELEGSYNC_SHARED_LIMITER": "redis",
+            "BELEGSYNC_REDIS_URL": "redis://127.0.0.1:6379/0",
+            "BELEGSYNC_LEASE_SECONDS": "120",
+        }
+    )
+    assert (tuned.shared_limiter, tuned.lease_seconds) == ("redis", 120)

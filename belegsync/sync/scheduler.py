@@ -47,3 +47,11 @@ def tick(enqueue: Callable[[int], None], now: dt.datetime | None = None) -> list
 def sync_now(connection: Connection) -> None:
     """Make the connection due at the next tick ("sync now")."""
     Connection.objects.filter(pk=connection.pk).update(next_sync_at=timezone.now())
+
+
+def resume(connection: Connection) -> None:
+    """The merchant fixed what paused the connection (e.g. a new API key): run it again now."""
+    Connection.objects.filter(pk=connection.pk).update(
+        paused_reason="", next_sync_at=timezone.now()
+    )
+    log.info("connection resumed connection=%s", connection.pk)

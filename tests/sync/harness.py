@@ -83,7 +83,7 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 def belegsync(*args: str, env: dict[str, str], **kwargs: Any) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(  # noqa: S603
+    return subprocess.Popen(
         [sys.executable, "-m", "belegsync.cli", *args],
         cwd=ROOT,
         env=env,

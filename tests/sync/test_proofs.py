@@ -4,7 +4,8 @@ Counts scale with ``BELEGSYNC_PROOF_SCALE`` (0.1 by default; 1 is the issue's
 full size: 1,000 documents). Run on both databases:
 
     .venv/bin/pytest -q tests/sync/test_proofs.py
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/belegsync .venv/bin/pytest -q tests/sync/test_proofs.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/belegsync \
+        .venv/bin/pytest -q tests/sync/test_proofs.py
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 
 import pytest
 
-from belegsync.documents.models import Connection, Document
+from belegsync.documents.models import Document
 from belegsync.documents.states import State
 from belegsync.sync.transfer import CRASH_POINTS
 

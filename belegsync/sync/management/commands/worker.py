@@ -28,7 +28,8 @@ class Command(BaseCommand):
     def work(self, interval: float) -> None:
         backend = settings.CONFIG.task_backend
         if backend == "rq":
-            call_command("rqworker", "default", "sync")
+            # django-tasks-rq stores its tasks as its own Job class; plain RQ jobs fail.
+            call_command("rqworker", "default", "sync", job_class="django_tasks_rq.backend.Job")
             return
         call_command(
             "db_worker",

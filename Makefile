@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 run: $(STAMP)
 	$(BIN)/belegsync run
 
+# the demo keeps its own data directory: its user's password is public
 demo: $(STAMP)
-	$(BIN)/belegsync demo
+	BELEGSYNC_DATA_DIR=$${BELEGSYNC_DATA_DIR:-$(CURDIR)/demo-data} $(BIN)/belegsync demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

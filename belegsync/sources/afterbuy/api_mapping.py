@@ -43,10 +43,9 @@ from belegsync.bookkeeping import (
 )
 
 from .api import BERLIN, child, text
+from .columns import iso_country
 
 CREDIT_PLATFORM = "gutschrift"
-#: Afterbuy's short country codes (``D``, ``A``) → ISO 3166-1 alpha-2 (README §5.3).
-SHORT_COUNTRIES = {"D": "DE", "A": "AT", "F": "FR", "I": "IT", "B": "BE", "E": "ES", "USA": "US"}
 _TRUE = {"1", "-1", "true"}
 _REFERS = re.compile(r"(?:Rechnung|Rechnungsnummer|invoice)\s*(?:Nr\.?|no\.?)?\s*:?\s*(\S+)", re.I)
 
@@ -106,13 +105,17 @@ def is_true(value: str) -> bool:
 
 
 def country(address: Element | None) -> str:
-    iso = text(address, "CountryISO").upper()
-    if len(iso) == 2 and iso.isalpha():
-        return iso
-    short = text(address, "Country").upper()
-    if short in SHORT_COUNTRIES:
-        return SHORT_COUNTRIES[short]
-    return short if len(short) == 2 and short.isalpha() else "DE"
+    """ISO code from ``CountryISO``, else Afterbuy's ``Country`` (``D``, ``A``; README §5.3).
+
+    An unknown country stays as Afterbuy wrote it, so the voucher fails with
+    "not a two-letter country code" instead of being taxed as German by guess.
+    No country at all is read as the seller's own, Germany (unverified).
+    """
+    for name in ("CountryISO", "Country"):
+        code = iso_country(text(address, name))
+        if code:
+            return code
+    return text(address, "Country") or text(address, "CountryISO") or "DE"
 
 
 def party(order: Element) -> Party:

@@ -243,3 +243,50 @@ def bucket_of(header: str) -> tuple[str, Decimal] | None:
 
 def key_of(header: str) -> str | None:
     return _NAMES.get(normalise(header))
+
+
+#: Afterbuy's own short codes (``D``, ``A``) and common German names for ISO codes.
+COUNTRIES = {
+    "d": "DE",
+    "deutschland": "DE",
+    "germany": "DE",
+    "a": "AT",
+    "oesterreich": "AT",
+    "austria": "AT",
+    "schweiz": "CH",
+    "switzerland": "CH",
+    "nl": "NL",
+    "niederlande": "NL",
+    "netherlands": "NL",
+    "frankreich": "FR",
+    "france": "FR",
+    "f": "FR",
+    "italien": "IT",
+    "italy": "IT",
+    "i": "IT",
+    "belgien": "BE",
+    "b": "BE",
+    "spanien": "ES",
+    "e": "ES",
+    "polen": "PL",
+    "pl": "PL",
+    "daenemark": "DK",
+    "dk": "DK",
+    "luxemburg": "LU",
+    "l": "LU",
+    "grossbritannien": "GB",
+    "vereinigteskoenigreich": "GB",
+    "unitedkingdom": "GB",
+    "uk": "GB",
+    "usa": "US",
+    "vereinigtestaaten": "US",
+    "unitedstates": "US",
+}
+
+
+def iso_country(value: str) -> str | None:
+    """An Afterbuy country (``DE``, ``D``, ``Deutschland``, ``USA``) as ISO code, or None."""
+    value = value.strip()
+    if len(value) == 2 and value.isalpha() and value.isascii():
+        return value.upper()
+    return COUNTRIES.get(normalise(value))

@@ -51,7 +51,7 @@ from belegsync.bookkeeping import (
 from belegsync.connectors.base import SourceDocument
 from belegsync.connectors.errors import UnreadableFile
 
-from .columns import BY_KEY, ITEM_KEYS, REQUIRED, bucket_of, key_of, normalise
+from .columns import BY_KEY, ITEM_KEYS, REQUIRED, bucket_of, iso_country, key_of, normalise
 
 SAMPLE_BYTES = 64 * 1024
 csv.field_size_limit(1024 * 1024)
@@ -84,43 +84,6 @@ _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$")
 _DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T]+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?$")
 _TRUE = {"1", "ja", "j", "x", "true", "wahr", "yes", "y", "gutschrift", "storno", "-1"}
-#: Afterbuy's own short codes (``D``, ``A``) and common German names for ISO codes.
-_COUNTRIES = {
-    "d": "DE",
-    "deutschland": "DE",
-    "germany": "DE",
-    "a": "AT",
-    "oesterreich": "AT",
-    "austria": "AT",
-    "schweiz": "CH",
-    "switzerland": "CH",
-    "nl": "NL",
-    "niederlande": "NL",
-    "netherlands": "NL",
-    "frankreich": "FR",
-    "france": "FR",
-    "f": "FR",
-    "italien": "IT",
-    "italy": "IT",
-    "i": "IT",
-    "belgien": "BE",
-    "b": "BE",
-    "spanien": "ES",
-    "e": "ES",
-    "polen": "PL",
-    "pl": "PL",
-    "daenemark": "DK",
-    "dk": "DK",
-    "luxemburg": "LU",
-    "l": "LU",
-    "grossbritannien": "GB",
-    "vereinigteskoenigreich": "GB",
-    "unitedkingdom": "GB",
-    "uk": "GB",
-    "usa": "US",
-    "vereinigtestaaten": "US",
-    "unitedstates": "US",
-}
 _TEXT_KEYS = (
     "company",
     "first_name",
@@ -446,9 +409,7 @@ class _Cells:
 
     def country(self) -> str:
         value = self.raw("country")
-        if len(value) == 2 and value.isalpha() and value.isascii():
-            return value.upper()
-        code = _COUNTRIES.get(normalise(value))
+        code = iso_country(value)
         if code:
             return code
         self.problem(

@@ -13,6 +13,9 @@ from belegsync.fakes.base import FakeApp, RunningFake, serve_in_thread
 from belegsync.sources.memory import STORE
 from belegsync.targets.memory import MemoryTarget
 
+#: The browser fixture ``page`` (Playwright with Debian's chromium).
+pytest_plugins = ["tests.browser_support"]
+
 
 def make_voucher(number: str = "RE-1001", **overrides: object) -> Voucher:
     """A valid domestic invoice: one item at 19 %, shipping at 19 %, paid."""

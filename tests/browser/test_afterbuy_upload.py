@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from belegsync.documents.models import Connection, Document
-from tests.browser.test_reset_flow import SCREENSHOTS, page  # noqa: F401 - the browser fixture
+from tests.browser_support import SCREENSHOTS
 from tests.reference import REFERENCE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SAMPLE = REFERENCE / "afterbuy" / "examples" / "rechnungsliste_synthesised_cp1252.csv"
 
 
-def test_it_uploads_the_csv_and_shows_the_summary(live_server, page, alice, org):  # noqa: F811
+def test_it_uploads_the_csv_and_shows_the_summary(live_server, page, alice, org):
     connection = Connection.objects.create(
         organisation=org, name="Afterbuy", source_kind="afterbuy_csv", target_kind="memory"
     )

@@ -9,7 +9,7 @@ import pytest
 from belegsync.documents.models import Connection
 from belegsync.fakes.billbee import BillbeeFake
 from belegsync.fakes.sevdesk import SevdeskFake
-from tests.browser.test_reset_flow import SCREENSHOTS, page  # noqa: F401 - the browser fixture
+from tests.browser_support import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +36,7 @@ def fakes(run_fake):
     return billbee, sevdesk, str(paypal)
 
 
-def test_it_walks_through_general_payment_and_accounts(live_server, page, alice, org, fakes):  # noqa: F811
+def test_it_walks_through_general_payment_and_accounts(live_server, page, alice, org, fakes):
     billbee, sevdesk, paypal = fakes
     connection = Connection.objects.create(
         organisation=org,

@@ -3,43 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from belegsync.exports.models import DocumentTag, ExportJob
+from tests.browser_support import SCREENSHOTS
 from tests.conftest import make_voucher
 
 from .helpers import datev, store
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls here are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(os.environ.get("BELEGSYNC_SCREENSHOTS", "/tmp"))
-
-
-@pytest.fixture
-def page() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
 
 
 def tagged() -> set[str]:

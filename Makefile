@@ -37,8 +37,9 @@ test-postgres: $(STAMP)
 
 test: lint test-sqlite test-postgres
 
+# every benchmark runs on its own: see bench/README.md
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python bench/bench_document_list.py --documents 20000 --requests 20
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -14,48 +14,20 @@ limit, zero 429.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from belegsync.bookkeeping import Line, LineCategory, Party, Voucher, VoucherKind
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.ratelimit import TokenBucket
 from belegsync.fakes.base import serve_in_thread
 from belegsync.fakes.lexoffice import LexofficeFake
 from belegsync.targets.lexoffice import LexofficeTarget
+from bench.vouchers import bench_voucher
 
 PDF = b"%PDF-1.4\n%bench\n"
-
-
-def voucher(index: int) -> Voucher:
-    day = dt.date(2026, 11, 2) + dt.timedelta(days=index // 200)
-    lines = (
-        Line("T-Shirt", Decimal(2), Decimal("33.61"), Decimal("40.00"), Decimal(19)),
-        Line("Buch", Decimal(1), Decimal("18.69"), Decimal("20.00"), Decimal(7)),
-        Line(
-            "Versand",
-            Decimal(1),
-            Decimal("4.16"),
-            Decimal("4.95"),
-            Decimal(19),
-            LineCategory.SHIPPING,
-        ),
-    )
-    return Voucher(
-        kind=VoucherKind.INVOICE,
-        number=f"RE-{100000 + index}",
-        invoice_date=day,
-        lines=lines,
-        total_net=Decimal("56.46"),
-        total_gross=Decimal("64.95"),
-        party=Party(name=f"Kunde {index}", country="DE"),
-        order_number=str(500000 + index),
-    )
 
 
 def main() -> None:
@@ -73,7 +45,7 @@ def main() -> None:
     )
     started = time.monotonic()
     for index in range(args.vouchers):
-        v = voucher(index)
+        v = bench_voucher(index)
         ref = target.find(v) or target.create(v)
         if not ref.adopted:
             target.attach(ref, PDF + str(index).encode(), f"{v.number}.pdf")

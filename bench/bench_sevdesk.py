@@ -22,57 +22,22 @@ Two ways through the adapter are measured:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
 from collections import Counter
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from belegsync.bookkeeping import (
-    Line,
-    LineCategory,
-    Party,
-    Payment,
-    Voucher,
-    VoucherKind,
-)
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.ratelimit import Rate, TokenBucket
 from belegsync.fakes.base import serve_in_thread
 from belegsync.fakes.sevdesk import SevdeskFake
 from belegsync.targets.sevdesk import SevdeskTarget
+from bench.vouchers import bench_voucher
 
 PDF = b"%PDF-1.4\n%bench\n" + b"0" * 20_000
 TOKEN = "0123456789abcdef0123456789abcdef"
-
-
-def voucher(index: int) -> Voucher:
-    day = dt.date(2026, 11, 2) + dt.timedelta(days=index // 200)
-    lines = (
-        Line("T-Shirt", Decimal(2), Decimal("33.61"), Decimal("40.00"), Decimal(19)),
-        Line("Buch", Decimal(1), Decimal("18.69"), Decimal("20.00"), Decimal(7)),
-        Line(
-            "Versand",
-            Decimal(1),
-            Decimal("4.16"),
-            Decimal("4.95"),
-            Decimal(19),
-            LineCategory.SHIPPING,
-        ),
-    )
-    return Voucher(
-        kind=VoucherKind.INVOICE,
-        number=f"RE-{100000 + index}",
-        invoice_date=day,
-        lines=lines,
-        total_net=Decimal("56.46"),
-        total_gross=Decimal("64.95"),
-        party=Party(name=f"Kunde {index}", country="DE"),
-        payments=(Payment("paypal", Decimal("64.95"), day),),
-    )
 
 
 def run(flow: str, count: int, rate: float) -> dict[str, float]:
@@ -90,7 +55,7 @@ def run(flow: str, count: int, rate: float) -> dict[str, float]:
     started = time.monotonic()
     try:
         for index in range(count):
-            item = voucher(index)
+            item = bench_voucher(index, paid=True)
             ref = target.find(item)
             if ref is None and flow == "with-pdf":
                 ref = target.create_with_pdf(item, PDF, f"{item.number}.pdf")

@@ -29,6 +29,8 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.core.validators import URLValidator
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, Page, SourceDocument
@@ -55,6 +57,14 @@ OVERLAP = dt.timedelta(minutes=10)
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=BERLIN)
 KINDS = [("invoice", _("Invoices")), ("credit_note", _("Credit notes (Gutschriften)"))]
 QUERIES = (("not_gutschrift", False), ("gutschrift", True))
+
+
+def _leave_empty_text(url: str) -> str:
+    return gettext("Leave empty for Afterbuy itself (%(url)s).") % {"url": url}
+
+
+#: Translated when shown, not when this module is imported.
+_leave_empty = lazy(_leave_empty_text, str)
 
 
 class ApiCredentialsForm(forms.Form):  # type: ignore[misc]
@@ -108,13 +118,13 @@ class ApiSettingsForm(forms.Form):  # type: ignore[misc]
         label=_("Afterbuy XML API address"),
         required=False,
         validators=[URLValidator(schemes=["http", "https"])],
-        help_text=_("Leave empty for Afterbuy itself (%(url)s).") % {"url": DEFAULT_API_URL},
+        help_text=_leave_empty(DEFAULT_API_URL),
     )
     afterbuy_web_url = forms.CharField(
         label=_("Afterbuy login address"),
         required=False,
         validators=[URLValidator(schemes=["http", "https"])],
-        help_text=_("Leave empty for Afterbuy itself (%(url)s).") % {"url": DEFAULT_WEB_URL},
+        help_text=_leave_empty(DEFAULT_WEB_URL),
     )
 
 

@@ -1,0 +1,133 @@
+"""The sync engine's overhead and throughput.
+
+1. idle: N enabled connections (default 10,000) with nothing new, all due every
+   minute: one scheduler tick plus one cycle each — CPU seconds per minute of
+   schedule and database queries per connection.
+2. throughput: W `belegsync worker` processes (default 4), C connections (default
+   40) each on its own lexoffice fake account: requests/s reached against the sum
+   of the accounts' limits, and against W × one account's limit (a cycle holds
+   one connection, so W workers serve at most W accounts at a time).
+
+    .venv/bin/python bench/bench_sync.py [--connections 10000] [--accounts 40]
+        [--workers 4] [--documents 400] [--rate 2]
+
+Runs on a fresh SQLite file in a temporary directory, or on DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("BELEGSYNC_DATA_DIR", tempfile.mkdtemp(prefix="belegsync-bench-"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "belegsync.settings"
+os.environ["BELEGSYNC_TASK_BACKEND"] = "database"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection as db  # noqa: E402
+
+from belegsync.documents.models import Connection, Organisation  # noqa: E402
+from belegsync.fakes.base import serve_in_thread  # noqa: E402
+from belegsync.sync.cycle import run_cycle  # noqa: E402
+from belegsync.sync.scheduler import tick  # noqa: E402
+from tests.sync import harness as h  # noqa: E402
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.queries = 0
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        self.queries += 1
+        return execute(sql, params, many, context)
+
+
+def idle(count: int) -> None:
+    org = Organisation.objects.create(name="idle", slug="idle")
+    Connection.objects.bulk_create(
+        Connection(
+            organisation=org,
+            name=f"idle {i}",
+            source_kind="memory",
+            target_kind="memory",
+            sync_interval=60,
+        )
+        for i in range(count)
+    )
+    due: list[int] = []
+    counter = Counter()
+    cpu, wall = time.process_time(), time.perf_counter()
+    with db.execute_wrapper(counter):
+        tick(due.append)
+        tick_queries = counter.queries
+        for pk in due:
+            run_cycle(pk, "bench")
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(f"idle: {count} connections due, tick enqueued {len(due)} ({tick_queries} queries)")
+    print(
+        f"idle: one minute of schedule = {cpu:.1f} CPU s ({wall:.1f} s wall) in this process, "
+        f"{counter.queries / count:.1f} queries per connection, "
+        f"{cpu / count * 1000:.2f} ms CPU per idle cycle"
+    )
+
+
+def throughput(accounts: int, workers: int, documents: int, rate: float) -> None:
+    keys = [f"bench-key-{i}" for i in range(accounts)]
+    fake = h.lexoffice_fake(serve_in_thread, keys, rate=rate)
+    connections = h.seed(
+        fake,
+        connections=accounts,
+        documents=documents,
+        keys=keys,
+        rate=rate * 0.95,
+        name="bench",
+    )
+    h.every_connection_due_often(connections)
+    fleet = h.Fleet(h.child_env(), workers).start()
+    started = time.perf_counter()
+    try:
+        h.wait_until(h.all_done(connections, documents), timeout=3600, step=0.5)
+    finally:
+        seconds = time.perf_counter() - started
+        fleet.stop()
+    sent = sum(1 for _m, path, _s in fake.app.requests if path.startswith("/v1/"))
+    per_second = sent / seconds
+    print(
+        f"throughput: {documents} documents, {accounts} accounts at {rate}/s, {workers} workers: "
+        f"{seconds:.1f} s, {documents / seconds:.1f} documents/s, {per_second:.1f} requests/s "
+        f"= {per_second / (accounts * rate):.0%} of the accounts' sum ({accounts * rate:.0f}/s), "
+        f"{per_second / (workers * rate):.0%} of {workers} × one account; "
+        f"429: {fake.app.stats['rate_limited']}, states {h.states(connections)}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--connections", type=int, default=10_000)
+    parser.add_argument("--accounts", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--documents", type=int, default=400)
+    parser.add_argument("--rate", type=float, default=2.0)
+    parser.add_argument("--skip-idle", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true")
+    args = parser.parse_args()
+    call_command("migrate", interactive=False, verbosity=0)
+    print(f"database: {db.vendor}")
+    if not args.skip_idle:
+        idle(args.connections)
+    if not args.skip_throughput:
+        throughput(args.accounts, args.workers, args.documents, args.rate)
+
+
+if __name__ == "__main__":
+    main()

@@ -139,6 +139,7 @@ def _process_bucket(kind: str, rate: Rate) -> TokenBucket:
 
 def rate_for(connection: Connection, side: str) -> tuple[str, Rate | None]:
     """The remote system's kind and the rate to pace this connection's side at."""
+    cls: type
     if side == "source":
         kind, cls = connection.source_kind, registry.source_class(connection.source_kind)
     else:

@@ -146,7 +146,7 @@ def claim_next(
                 continue  # another worker was faster; take the next one
         #: A takeover may follow a create whose record was lost: the cycle asks the
         #: target with a fresh look (no cached snapshot) for it.
-        claimed.taken_over = action == "takeover"  # type: ignore[attr-defined]
+        claimed.taken_over = action == "takeover"
         log.info(
             "step=%s document=%s connection=%s worker=%s",
             action,

@@ -267,6 +267,11 @@ class LexofficeTarget:
             )
         try:
             self.client.transaction_assignment_hint(ref.remote_id, reference)
+        except ValidationRejected as error:
+            # A hint from an earlier attempt whose answer was lost (a crash, a dropped
+            # connection): lexoffice refuses a second one, and the step is done.
+            if "already exists" not in f"{error.message} {error.raw}".lower():
+                raise
         except PermissionDenied as error:
             raise ConfigError(
                 f"Voucher {voucher.number} cannot be marked as paid: lexoffice's public API "

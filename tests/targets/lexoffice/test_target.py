@@ -243,6 +243,19 @@ def test_mark_paid_sends_an_assignment_hint_with_a_partner_token(fake):
     assert fake.app.hints[ref.remote_id]["externalReference"] == "PAYID-2"
 
 
+def test_mark_paid_again_after_a_lost_answer_is_done_not_failed(fake):
+    """A retry after a crash sends the hint again; lexoffice refuses a second hint (406)."""
+    target = target_for(fake, key="partner", mark_paid=True)
+    voucher = make_voucher(
+        "RE-19", payments=(Payment("paypal", Decimal("44.95"), reference="PAYID-3"),)
+    )
+    ref = target.create(voucher)
+    target.mark_paid(ref, voucher)
+    again = target.mark_paid(ref, voucher)
+    assert again.remote_id == ref.remote_id
+    assert len([h for h in fake.app.hints.values() if h["voucherId"] == ref.remote_id]) == 1
+
+
 def test_mark_paid_accepts_a_voucher_lexoffice_already_has_as_paid(fake):
     target = target_for(fake)
     voucher = make_voucher("RE-17")

@@ -3,13 +3,14 @@
 1. idle: N enabled connections (default 10,000) with nothing new, all due every
    minute: one scheduler tick plus one cycle each — CPU seconds per minute of
    schedule and database queries per connection.
-2. throughput: W `belegsync worker` processes (default 4), C connections (default
-   40) each on its own lexoffice fake account: requests/s reached against the sum
-   of the accounts' limits, and against W × one account's limit (a cycle holds
-   one connection, so W workers serve at most W accounts at a time).
+2. throughput: W `belegsync worker` processes (default 4) with T threads each
+   (default 1), C connections (default 40) each on its own lexoffice fake
+   account: requests/s reached against the sum of the accounts' limits, and
+   against W × one account's limit (a cycle holds one connection, so W × T
+   worker threads serve at most W × T accounts at a time).
 
     .venv/bin/python bench/bench_sync.py [--connections 10000] [--accounts 40]
-        [--workers 4] [--documents 400] [--rate 2]
+        [--workers 4] [--threads 1] [--documents 400] [--rate 2]
 
 Runs on a fresh SQLite file in a temporary directory, or on DATABASE_URL.
 """
@@ -81,7 +82,7 @@ def idle(count: int) -> None:
     )
 
 
-def throughput(accounts: int, workers: int, documents: int, rate: float) -> None:
+def throughput(accounts: int, workers: int, documents: int, rate: float, threads: int) -> None:
     keys = [f"bench-key-{i}" for i in range(accounts)]
     fake = h.lexoffice_fake(serve_in_thread, keys, rate=rate)
     connections = h.seed(
@@ -93,7 +94,7 @@ def throughput(accounts: int, workers: int, documents: int, rate: float) -> None
         name="bench",
     )
     h.every_connection_due_often(connections)
-    fleet = h.Fleet(h.child_env(), workers).start()
+    fleet = h.Fleet(h.child_env(), workers, threads).start()
     started = time.perf_counter()
     try:
         h.wait_until(h.all_done(connections, documents), timeout=3600, step=0.5)
@@ -103,7 +104,8 @@ def throughput(accounts: int, workers: int, documents: int, rate: float) -> None
     sent = sum(1 for _m, path, _s in fake.app.requests if path.startswith("/v1/"))
     per_second = sent / seconds
     print(
-        f"throughput: {documents} documents, {accounts} accounts at {rate}/s, {workers} workers: "
+        f"throughput: {documents} documents, {accounts} accounts at {rate}/s, {workers} workers "
+        f"× {threads} threads: "
         f"{seconds:.1f} s, {documents / seconds:.1f} documents/s, {per_second:.1f} requests/s "
         f"= {per_second / (accounts * rate):.0%} of the accounts' sum ({accounts * rate:.0f}/s), "
         f"{per_second / (workers * rate):.0%} of {workers} × one account; "
@@ -116,6 +118,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=10_000)
     parser.add_argument("--accounts", type=int, default=40)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker")
     parser.add_argument("--documents", type=int, default=400)
     parser.add_argument("--rate", type=float, default=2.0)
     parser.add_argument("--skip-idle", action="store_true")
@@ -126,7 +129,7 @@ def main() -> None:
     if not args.skip_idle:
         idle(args.connections)
     if not args.skip_throughput:
-        throughput(args.accounts, args.workers, args.documents, args.rate)
+        throughput(args.accounts, args.workers, args.documents, args.rate, args.threads)
 
 
 if __name__ == "__main__":

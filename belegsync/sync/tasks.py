@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 
 from django_tasks import task
 
@@ -11,7 +12,10 @@ from .cycle import run_cycle
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Who holds a lease: host and process, and the thread in a threaded worker."""
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    thread = threading.current_thread()
+    return name if thread is threading.main_thread() else f"{name}:{thread.name}"
 
 
 @task(queue_name="sync")

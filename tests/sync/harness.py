@@ -176,6 +176,8 @@ class Fleet:
 
     env: dict[str, str]
     size: int
+    #: Threads per worker process (``belegsync worker --threads``).
+    threads: int = 1
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     scheduler: subprocess.Popen[bytes] | None = None
     kills: int = 0
@@ -186,7 +188,9 @@ class Fleet:
         return self
 
     def _worker(self) -> subprocess.Popen[bytes]:
-        return belegsync("worker", "--interval", "0.1", env=self.env)
+        return belegsync(
+            "worker", "--interval", "0.1", "--threads", str(self.threads), env=self.env
+        )
 
     def kill_one(self, rng: random.Random) -> None:
         index = rng.randrange(len(self.workers))

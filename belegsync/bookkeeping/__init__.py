@@ -16,11 +16,21 @@ from .money import (
 from .serialization import voucher_from_dict, voucher_to_dict
 from .tax import TaxTreatment, allowed_rates, derive_treatment
 from .validation import InvalidVoucher, Problem, ensure_valid, validate
-from .voucher import Line, LineCategory, Party, Payment, TaxGroup, Voucher, VoucherKind
+from .voucher import (
+    DocumentDate,
+    Line,
+    LineCategory,
+    Party,
+    Payment,
+    TaxGroup,
+    Voucher,
+    VoucherKind,
+)
 
 __all__ = [
     "CENT",
     "ZERO",
+    "DocumentDate",
     "InvalidVoucher",
     "Line",
     "LineCategory",

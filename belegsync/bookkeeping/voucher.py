@@ -18,6 +18,14 @@ from .money import ZERO, round_cents
 from .tax import TaxTreatment, derive_treatment
 
 
+class DocumentDate(StrEnum):
+    """Which of a voucher's dates is its date in the books (second product page)."""
+
+    INVOICE = "invoice"
+    PAYMENT = "payment"
+    ORDER = "order"
+
+
 class VoucherKind(StrEnum):
     INVOICE = "invoice"
     CREDIT_NOTE = "credit_note"
@@ -139,6 +147,19 @@ class Voucher:
             small_business=self.small_business,
             oss_registered=self.oss_registered,
         )
+
+    def booking_date(self, choice: str = DocumentDate.INVOICE) -> dt.date:
+        """The date the merchant chose for the books: invoice, payment or order date.
+
+        Falls back to the invoice date when the chosen one is unknown (an unpaid
+        invoice has no payment date).
+        """
+        if choice == DocumentDate.PAYMENT:
+            paid = self.payment_date or next((p.date for p in self.payments if p.date), None)
+            return paid or self.invoice_date
+        if choice == DocumentDate.ORDER:
+            return self.order_date or self.invoice_date
+        return self.invoice_date
 
     def tax_groups(self) -> tuple[TaxGroup, ...]:
         """Lines summed per tax rate, highest rate first."""

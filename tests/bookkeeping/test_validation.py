@@ -126,3 +126,14 @@ def test_ensure_valid_raises_with_the_problems():
     with pytest.raises(InvalidVoucher) as info:
         ensure_valid(make_voucher(invoice_date=dt.date(2026, 1, 1), total_net=Decimal(0)))
     assert info.value.problems[0].code == "total_mismatch"
+
+
+def test_the_booking_date_is_the_chosen_one_or_the_invoice_date():
+    from belegsync.bookkeeping import DocumentDate, Payment
+
+    unpaid = make_voucher(payments=(), order_date=dt.date(2026, 10, 30))
+    paid = make_voucher(payments=(Payment("paypal", Decimal("44.95"), dt.date(2026, 11, 5)),))
+    assert unpaid.booking_date(DocumentDate.PAYMENT) == unpaid.invoice_date
+    assert unpaid.booking_date(DocumentDate.ORDER) == dt.date(2026, 10, 30)
+    assert paid.booking_date("payment") == dt.date(2026, 11, 5)
+    assert paid.booking_date() == paid.invoice_date

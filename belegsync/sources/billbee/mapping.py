@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -210,12 +209,6 @@ class NotBookable(ValueError):
     """The order cannot become a voucher yet (no invoice, unsupported VAT mode …)."""
 
 
-@dataclass(frozen=True)
-class Options:
-    #: Which of the order's dates is the voucher date: invoice, payment or order date.
-    document_date: str = "invoice"
-
-
 def payment_method(type_id: Any) -> str:
     """The name a payment type id is mapped by; unknown ids keep their number."""
     try:
@@ -309,15 +302,10 @@ def _party(order: Mapping[str, Any]) -> Party:
     )
 
 
-def voucher_date(order: Mapping[str, Any], options: Options) -> dt.date:
-    """The voucher date the connection asks for; falls back to the invoice date."""
-    invoice = local_date(order.get("InvoiceDate"))
-    chosen = {
-        "invoice": invoice,
-        "payment": local_date(order.get("PayedAt")),
-        "order": local_date(order.get("CreatedAt")),
-    }.get(options.document_date)
-    date = chosen or invoice
+def invoice_date(order: Mapping[str, Any]) -> dt.date:
+    """The invoice's date. Which date is booked (invoice, payment or order date, the
+    connection's ``document_date``) is the target's choice, from the voucher's dates."""
+    date = local_date(order.get("InvoiceDate"))
     if date is None:
         raise NotBookable(
             f"Order {order.get('OrderNumber')} has invoice {invoice_number(order)} but no "
@@ -328,7 +316,6 @@ def voucher_date(order: Mapping[str, Any], options: Options) -> dt.date:
 
 def map_order(
     order: Mapping[str, Any],
-    options: Options = Options(),
     *,
     original: Mapping[str, Any] | None = None,
 ) -> Voucher:
@@ -412,7 +399,7 @@ def map_order(
     return Voucher(
         kind=VoucherKind.CREDIT_NOTE if credit else VoucherKind.INVOICE,
         number=number,
-        invoice_date=voucher_date(order, options),
+        invoice_date=invoice_date(order),
         lines=tuple(lines),
         total_net=sum((ln.net for ln in lines), ZERO),
         total_gross=total_gross,

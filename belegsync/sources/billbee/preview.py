@@ -19,7 +19,7 @@ from typing import Any
 from belegsync.bookkeeping import Voucher, validate
 from belegsync.connectors.errors import UnreadableFile
 
-from .mapping import NotBookable, Options, document_number, map_order
+from .mapping import NotBookable, document_number, map_order
 
 
 def load_orders(path: str | Path) -> list[dict[str, Any]]:
@@ -45,9 +45,8 @@ def load_orders(path: str | Path) -> list[dict[str, Any]]:
 
 
 def read_for_preview(
-    path: str | Path, options: Options | None = None
+    path: str | Path,
 ) -> Iterator[tuple[str, Voucher | list[str]]]:
-    options = options or Options()
     orders = load_orders(path)
     by_id = {
         o.get("BillBeeOrderId"): o for o in orders if isinstance(o, dict) and "BillBeeOrderId" in o
@@ -58,9 +57,7 @@ def read_for_preview(
             continue
         number = document_number(order)
         try:
-            voucher = map_order(
-                order, options, original=by_id.get(order.get("BillBeeParentOrderId"))
-            )
+            voucher = map_order(order, original=by_id.get(order.get("BillBeeParentOrderId")))
         except (NotBookable, ValueError, TypeError) as error:
             yield number, [str(error)]
             continue
@@ -74,7 +71,5 @@ def read_for_preview(
 def preview_file(
     path: str | Path, settings: Mapping[str, Any]
 ) -> Iterator[tuple[str, Voucher | list[str]]]:
-    """``belegsync preview --source billbee-json``: with the connection's voucher date choice."""
-    return read_for_preview(
-        path, Options(document_date=str(settings.get("document_date") or "invoice"))
-    )
+    """``belegsync preview --source billbee-json`` (the target applies the date choice)."""
+    return read_for_preview(path)

@@ -35,7 +35,6 @@ from .mapping import (
     BERLIN,
     ORDER_STATES,
     NotBookable,
-    Options,
     is_known_payment_type,
     local_date,
     map_order,
@@ -169,10 +168,6 @@ class BillbeeSource:
         value = self.settings.get("start_date")
         return dt.date.fromisoformat(str(value)) if value else None
 
-    @property
-    def options(self) -> Options:
-        return Options(document_date=str(self.settings.get("document_date") or "invoice"))
-
     # -- fetching ----------------------------------------------------------------
 
     def _window_start(self, cursor: Cursor) -> dt.datetime | None:
@@ -240,7 +235,7 @@ class BillbeeSource:
         voucher: Voucher
         try:
             original = self.original_of(order) if order.get("BillBeeParentOrderId") else None
-            voucher = map_order(order, self.options, original=original)
+            voucher = map_order(order, original=original)
         except NotBookable as reason:
             voucher = placeholder(order)
             reasons.append(str(reason))

@@ -43,7 +43,7 @@ from belegsync.connectors.errors import (
     ValidationRejected,
 )
 from belegsync.connectors.ratelimit import Limiter, NoLimit, Rate, TokenBucket
-from belegsync.connectors.settings import CREATE_CUSTOMERS
+from belegsync.connectors.settings import CREATE_CUSTOMERS, DOCUMENT_DATE
 
 from .client import CURRENT_BASE_URL, MAX_PAGE_SIZE, OLD_BASE_URL, LexofficeClient
 from .forms import LexofficeCredentialsForm, LexofficeSettingsForm
@@ -125,6 +125,7 @@ class LexofficeTarget:
         # Settings only this target reads carry its prefix (connectors/settings.py).
         self.base_url = base_url_of(settings.get("lexoffice_base_url"))
         self.per_customer = bool(settings.get(CREATE_CUSTOMERS, False))
+        self.document_date = str(settings.get(DOCUMENT_DATE) or "invoice")
         self.principle_setting = str(settings.get("lexoffice_distance_sales_principle") or "auto")
         self.overrides: dict[str, str] = dict(settings.get("lexoffice_category_overrides") or {})
         self.snapshot_seconds = float(settings.get("lexoffice_snapshot_seconds", SNAPSHOT_SECONDS))
@@ -181,6 +182,7 @@ class LexofficeTarget:
             distance_sales_principle=principle,
             contact_id=contact_id,
             category_overrides=self.overrides,
+            document_date=self.document_date,
         )
 
     def body(self, voucher: Voucher, *, create_contact: bool = True) -> dict[str, Any]:
@@ -205,7 +207,7 @@ class LexofficeTarget:
             with self._lock:
                 self._uncertain.discard(voucher.number)
         else:
-            snapshot = self._snapshot(voucher.invoice_date)
+            snapshot = self._snapshot(self._date(voucher))
             if snapshot.too_big:
                 found = self._lookup(voucher.number).get(key)
             else:
@@ -227,7 +229,7 @@ class LexofficeTarget:
             raise self._rejected(voucher, error) from error
         voucher_id = str(result["id"])
         with self._lock:
-            snapshot = self._snapshots.get(_week(voucher.invoice_date)[0])
+            snapshot = self._snapshots.get(_week(self._date(voucher))[0])
             if snapshot is not None:
                 snapshot.entries[self._key(voucher)] = voucher_id
         return RemoteRef(
@@ -338,9 +340,14 @@ class LexofficeTarget:
 
     # -- helpers -------------------------------------------------------------------
 
+    def _date(self, voucher: Voucher) -> dt.date:
+        """The voucherDate lexoffice holds: the booking date the connection chose."""
+        return voucher.booking_date(self.document_date)
+
     def _key(self, voucher: Voucher) -> Key:
+        # The date is the one sent as voucherDate, so the look-up matches what create wrote.
         kind = "salescreditnote" if voucher.is_credit_note else "salesinvoice"
-        return (voucher.number, kind, voucher.invoice_date)
+        return (voucher.number, kind, self._date(voucher))
 
     def _rejected(self, voucher: Voucher, error: ValidationRejected) -> ValidationRejected:
         error.message = (

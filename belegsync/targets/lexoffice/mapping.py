@@ -64,6 +64,9 @@ class MappingOptions:
     contact_id: str | None = None
     #: ``line category`` (domestic) or ``tax treatment`` → categoryId.
     category_overrides: Mapping[str, str] = field(default_factory=dict)
+    #: Which date is the voucherDate: "invoice", "payment" or "order" (the connection's
+    #: ``document_date``; the invoice date when the chosen one is unknown).
+    document_date: str = "invoice"
 
 
 def needs_principle(voucher: Voucher) -> bool:
@@ -184,7 +187,7 @@ def to_lexoffice(voucher: Voucher, options: MappingOptions) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": "salescreditnote" if voucher.is_credit_note else "salesinvoice",
         "voucherNumber": voucher.number,
-        "voucherDate": voucher.invoice_date,
+        "voucherDate": voucher.booking_date(options.document_date),
     }
     if voucher.delivery_date:
         body["shippingDate"] = voucher.delivery_date

@@ -148,16 +148,6 @@ def check_rates(voucher: Voucher) -> None:
             )
 
 
-def voucher_date(voucher: Voucher, choice: str) -> dt.date:
-    """The date the merchant chose as Belegdatum: invoice, payment or order date."""
-    if choice == "payment":
-        paid = voucher.payment_date or next((p.date for p in voucher.payments if p.date), None)
-        return paid or voucher.invoice_date
-    if choice == "order":
-        return voucher.order_date or voucher.invoice_date
-    return voucher.invoice_date
-
-
 def supplier_name(voucher: Voucher) -> str:
     party = voucher.party
     return party.display_name or party.customer_number or f"Kunde zu {voucher.number}"
@@ -202,7 +192,7 @@ def save_voucher_body(
     header: dict[str, Any] = {
         "objectName": "Voucher",
         "mapAll": True,
-        "voucherDate": date_text(voucher_date(voucher, date_choice)),
+        "voucherDate": date_text(voucher.booking_date(date_choice)),
         "deliveryDate": date_text(voucher.delivery_date or voucher.invoice_date),
         "supplier": (
             {"id": supplier_id, "objectName": "Contact"} if supplier_id is not None else None

@@ -11,7 +11,7 @@ import pytest
 
 from belegsync.bookkeeping import LineCategory, TaxTreatment, VoucherKind, validate
 from belegsync.fakes.billbee.seed import seed_orders
-from belegsync.sources.billbee.mapping import NotBookable, Options, map_order
+from belegsync.sources.billbee.mapping import NotBookable, map_order
 from tests.reference import REFERENCE as REFERENCE_DIR
 
 DATA = Path(__file__).parents[3] / "belegsync/fakes/billbee/data"
@@ -126,10 +126,11 @@ def test_it_keeps_line_discounts_and_order_surcharges(scenarios):
     assert [(f.description, f.gross) for f in fee] == [("Geschenkverpackung", Decimal("2.50"))]
 
 
-def test_it_takes_the_voucher_date_the_setting_asks_for(order):
-    assert map_order(order).invoice_date == dt.date(2024, 11, 29)
-    assert map_order(order, Options("payment")).invoice_date == dt.date(2024, 11, 28)
-    assert map_order(order, Options("order")).invoice_date == dt.date(2024, 11, 28)
+def test_it_carries_every_date_so_the_target_can_book_the_chosen_one(order):
+    voucher = map_order(order)
+    assert voucher.invoice_date == dt.date(2024, 11, 29)
+    assert voucher.booking_date("payment") == dt.date(2024, 11, 28)
+    assert voucher.booking_date("order") == dt.date(2024, 11, 28)
 
 
 def test_it_dates_by_the_german_calendar(order):

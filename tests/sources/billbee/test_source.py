@@ -177,11 +177,12 @@ def test_it_lets_documents_with_unmapped_payment_methods_wait(fake):
     assert open_["100000223400008"].skip_reason == ""
 
 
-def test_it_dates_vouchers_as_the_setting_says(fake):
+def test_it_keeps_the_invoice_date_whatever_date_is_booked(fake):
+    """The voucher date choice is applied by the target (lexoffice, sevDesk, DATEV)."""
     _, docs = fetch_all(source(fake, document_date="payment"))
-    assert docs[str(REFERENCE)].voucher.invoice_date == dt.date(2024, 11, 28)
-    _, docs = fetch_all(source(fake))
-    assert docs[str(REFERENCE)].voucher.invoice_date == dt.date(2024, 11, 29)
+    voucher = docs[str(REFERENCE)].voucher
+    assert voucher.invoice_date == dt.date(2024, 11, 29)
+    assert voucher.booking_date("payment") == dt.date(2024, 11, 28)
 
 
 def test_it_fetches_the_invoice_pdf_and_tags_the_order(fake):

@@ -313,3 +313,17 @@ def test_the_settings_form_parses_category_overrides():
         }
     )
     assert not bad.is_valid() and "postage" in str(bad.errors)
+
+
+def test_it_books_the_date_the_connection_chose_and_finds_the_voucher_by_it(fake):
+    """document_date=payment: voucherDate is the payment day, and the duplicate
+    look-up searches that day too, so a retry adopts instead of creating twice."""
+    voucher = make_voucher(
+        "RE-20", payments=(Payment("paypal", Decimal("44.95"), dt.date(2026, 11, 9)),)
+    )
+    target = target_for(fake, document_date="payment")
+    assert target.preview(voucher)["voucherDate"].startswith("2026-11-09")
+    ref = target.create(voucher)
+    again = target_for(fake, document_date="payment")
+    found = again.find(voucher)
+    assert found is not None and found.remote_id == ref.remote_id

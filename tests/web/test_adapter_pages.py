@@ -33,3 +33,13 @@ def test_the_upload_page_of_another_organisations_connection_is_not_found(client
     )
     client.force_login(bob)
     assert client.get(f"/afterbuy/connections/{connection.pk}/upload/").status_code == 404
+
+
+def test_the_dashboard_names_the_systems_as_merchants_know_them(client, alice, org):
+    Connection.objects.create(
+        organisation=org, name="c", source_kind="billbee", target_kind="sevdesk"
+    )
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    assert "Billbee → sevDesk" in page
+    assert "billbee → sevdesk" not in page

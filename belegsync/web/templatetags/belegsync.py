@@ -9,6 +9,7 @@ from django import template
 from django.utils import formats
 from django.utils.translation import get_language
 
+from belegsync.connectors import registry
 from belegsync.web.labels import (
     CATEGORY_LABELS,
     EVENT_LABELS,
@@ -81,3 +82,21 @@ def percent(rate: Any) -> str:
     value = Decimal(rate).normalize()
     places = max(0, -value.as_tuple().exponent)  # type: ignore[operator]
     return f"{formats.number_format(value, places, use_l10n=True)}\xa0%"
+
+
+@register.filter
+def source_name(kind: str) -> str:
+    """A source kind as merchants know it ("Billbee"), the kind itself if unknown."""
+    try:
+        return str(registry.source_class(kind).verbose_name)
+    except registry.UnknownKind:
+        return kind
+
+
+@register.filter
+def target_name(kind: str) -> str:
+    """A target kind as merchants know it ("sevDesk"), the kind itself if unknown."""
+    try:
+        return str(registry.target_class(kind).verbose_name)
+    except registry.UnknownKind:
+        return kind

@@ -12,7 +12,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/belegsync
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev,rq]'
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from django.conf import settings
 from django.db import connection as db
@@ -10,6 +12,18 @@ from belegsync.documents.models import Connection
 from belegsync.lib import crypto
 
 SECRET = "lx-api-key-9f8e7d6c5b4a-DO-NOT-LEAK"
+
+
+def read_in_another_process(path: str) -> bytes:
+    """The file's bytes, read by a child process.
+
+    Never open an SQLite file in a process that has it open through SQLite:
+    closing that descriptor drops every POSIX lock the process holds on the file
+    (fcntl semantics), so its SQLite connections (the live server's, say) go on
+    writing unlocked beside other processes, and the database is corrupted.
+    """
+    result = subprocess.run(["cat", path], capture_output=True, check=False)
+    return result.stdout
 
 
 @pytest.mark.django_db(transaction=True)
@@ -23,15 +37,9 @@ def test_the_database_file_holds_no_secret_in_clear_text(org):
     )
     assert Connection.objects.get().credentials["target"]["api_key"] == SECRET
     if db.vendor == "sqlite":
-        db.close()
         raw = b""
         for suffix in ("", "-wal"):
-            path = settings.DATABASES["default"]["TEST"]["NAME"] + suffix
-            try:
-                with open(path, "rb") as handle:
-                    raw += handle.read()
-            except FileNotFoundError:
-                pass
+            raw += read_in_another_process(settings.DATABASES["default"]["TEST"]["NAME"] + suffix)
         assert raw, "the test database file was not found"
     else:
         with db.cursor() as cursor:

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import set_language
 
-from .views import auth, connections, dashboard, documents, health
+from .views import auth, connections, dashboard, documents, health, report
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("documents/<int:pk>/", documents.document_detail, name="document"),
     path("documents/<int:pk>/pdf/", documents.document_pdf, name="document_pdf"),
     path("documents/<int:pk>/<str:action>/", documents.document_action, name="document_action"),
+    path("reports/month/", report.month, name="month_report"),
     path("connections/", connections.connection_list, name="connections"),
     path("connections/new/", connections.connection_edit, name="connection_new"),
     path("connections/<int:pk>/", connections.connection_edit, name="connection_edit"),

@@ -1,0 +1,101 @@
+"""Is a month complete? The month report a merchant and their tax advisor can trust.
+
+For one organisation (optionally one connection) and one calendar month by
+invoice date: how many documents are in each state with their gross sums, which
+are not yet in the bookkeeping and why, and which invoice numbers are missing
+between the month's first and last number. A month is complete when every
+document is done or manually imported and no number is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+
+from belegsync.lib.numbering import Gap, gaps
+
+from .models import Connection, Document, Organisation
+from .states import State
+
+BOOKED = (State.DONE, State.MANUAL)
+#: Documents listed by name when the month is not complete.
+LISTED = 200
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    number: str
+    kind: str
+    state: str
+    connection: str
+    reason: str
+
+
+@dataclass
+class MonthReport:
+    month: dt.date
+    connection: Connection | None
+    counts: dict[str, int] = field(default_factory=dict)
+    gross: dict[str, Decimal] = field(default_factory=dict)
+    outstanding: list[Outstanding] = field(default_factory=list)
+    outstanding_total: int = 0
+    gaps: list[Gap] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def booked(self) -> int:
+        return sum(self.counts.get(state, 0) for state in BOOKED)
+
+    @property
+    def rows(self) -> list[tuple[str, int, Decimal]]:
+        """(state, documents, gross) in the states' own order."""
+        return [(s, self.counts[s], self.gross[s]) for s in State.values if s in self.counts]
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.booked == self.total and not self.gaps
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following
+
+
+def month_report(
+    organisation: Organisation, month: dt.date, connection: Connection | None = None
+) -> MonthReport:
+    first, following = month_bounds(month)
+    documents = Document.objects.filter(
+        connection__organisation=organisation,
+        invoice_date__gte=first,
+        invoice_date__lt=following,
+    )
+    if connection is not None:
+        documents = documents.filter(connection=connection)
+    report = MonthReport(month=first, connection=connection)
+    for row in documents.values("state").annotate(n=Count("id"), gross=Sum("total_gross")):
+        report.counts[row["state"]] = row["n"]
+        report.gross[row["state"]] = row["gross"] or Decimal("0.00")
+    pending = documents.exclude(state__in=BOOKED).order_by("invoice_date", "source_number")
+    report.outstanding_total = pending.count()
+    report.outstanding = [
+        Outstanding(
+            number=d.source_number,
+            kind=d.kind,
+            state=d.state,
+            connection=d.connection.name,
+            reason=d.failure_message or d.skip_reason,
+        )
+        for d in pending.select_related("connection")[:LISTED]
+    ]
+    for kind in ("invoice", "credit_note"):
+        numbers = documents.filter(kind=kind).values_list("source_number", flat=True)
+        report.gaps += gaps(numbers.iterator())
+    return report

@@ -4,7 +4,8 @@ For one organisation (optionally one connection) and one calendar month by
 invoice date: how many documents are in each state with their gross sums, which
 are not yet in the bookkeeping and why, and which invoice numbers are missing
 between the month's first and last number. A month is complete when every
-document is done or manually imported and no number is missing.
+document is done, manually imported or skipped by the connection's filters, and
+no number is missing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from .models import Connection, Document, Organisation
 from .states import State
 
 BOOKED = (State.DONE, State.MANUAL)
+#: Kept out on purpose by the connection's filters (start date, shop, order state,
+#: no invoice yet): listed for a look, but they do not make a month incomplete.
+SKIPPED = (State.SKIPPED,)
 #: Documents listed by name when the month is not complete.
 LISTED = 200
 
@@ -58,8 +62,13 @@ class MonthReport:
         return [(s, self.counts[s], self.gross[s]) for s in State.values if s in self.counts]
 
     @property
+    def skipped(self) -> int:
+        return self.counts.get(State.SKIPPED, 0)
+
+    @property
     def complete(self) -> bool:
-        return self.total > 0 and self.booked == self.total and not self.gaps
+        """Every document booked or skipped by the filters, and no number missing."""
+        return self.total > 0 and self.booked + self.skipped == self.total and not self.gaps
 
 
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
@@ -83,7 +92,7 @@ def month_report(
     for row in documents.values("state").annotate(n=Count("id"), gross=Sum("total_gross")):
         report.counts[row["state"]] = row["n"]
         report.gross[row["state"]] = row["gross"] or Decimal("0.00")
-    pending = documents.exclude(state__in=BOOKED).order_by("invoice_date", "source_number")
+    pending = documents.exclude(state__in=BOOKED).order_by("state", "invoice_date", "source_number")
     report.outstanding_total = pending.count()
     report.outstanding = [
         Outstanding(
@@ -96,6 +105,8 @@ def month_report(
         for d in pending.select_related("connection")[:LISTED]
     ]
     for kind in ("invoice", "credit_note"):
-        numbers = documents.filter(kind=kind).values_list("source_number", flat=True)
-        report.gaps += gaps(numbers.iterator())
+        of_kind = documents.filter(kind=kind)
+        numbers = of_kind.exclude(state__in=SKIPPED).values_list("source_number", flat=True)
+        seen = of_kind.filter(state__in=SKIPPED).values_list("source_number", flat=True)
+        report.gaps += gaps(numbers.iterator(), also_seen=seen.iterator())
     return report

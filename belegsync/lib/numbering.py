@@ -29,19 +29,29 @@ class Gap:
         return self.first if self.count == 1 else f"{self.first} … {self.last} ({self.count})"
 
 
-def gaps(numbers: Iterable[str], *, at_most: int = 100) -> list[Gap]:
-    """Missing numbers within each sequence (same prefix, same digit count).
-
-    Numbers without a trailing number, and sequences of one number, say
-    nothing about gaps and are left out. At most ``at_most`` gaps are returned,
-    in sequence order.
-    """
+def _sequences(numbers: Iterable[str]) -> dict[tuple[str, int], set[int]]:
     sequences: dict[tuple[str, int], set[int]] = defaultdict(set)
     for number in numbers:
         match = _NUMBERED.match(number.strip())
         if match:
             prefix, digits = match.groups()
             sequences[(prefix, len(digits))].add(int(digits))
+    return sequences
+
+
+def gaps(numbers: Iterable[str], *, also_seen: Iterable[str] = (), at_most: int = 100) -> list[Gap]:
+    """Missing numbers within each sequence (same prefix, same digit count).
+
+    ``also_seen`` are numbers that exist but do not make a sequence of their
+    own (skipped orders numbered by order number): they fill gaps, and only the
+    sequences of ``numbers`` are reported. Numbers without a trailing number,
+    and sequences of one number, say nothing about gaps and are left out. At
+    most ``at_most`` gaps are returned, in sequence order.
+    """
+    sequences = _sequences(numbers)
+    for key, values in _sequences(also_seen).items():
+        if key in sequences:
+            sequences[key] |= values
     found: list[Gap] = []
     for (prefix, width), values in sorted(sequences.items()):
         ordered = sorted(values)

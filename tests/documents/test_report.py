@@ -58,3 +58,18 @@ def test_the_command_exits_1_when_the_month_is_not_complete(org, connection):
     out = io.StringIO()
     call_command("report", "--month", "2026-11", stdout=out)
     assert "complete: every document is in the bookkeeping" in out.getvalue()
+
+
+def test_skipped_documents_are_listed_but_do_not_make_the_month_incomplete(org, connection):
+    documents(
+        connection,
+        ("RE-1", State.DONE),
+        ("RE-2", State.SKIPPED),
+        ("RE-3", State.DONE),
+        ("B-00001", State.SKIPPED),
+        ("B-00009", State.SKIPPED),
+    )
+    report = month_report(org, NOVEMBER)
+    assert report.complete
+    assert report.gaps == [], "skipped numbers fill gaps and make no sequence of their own"
+    assert {o.number for o in report.outstanding} == {"RE-2", "B-00001", "B-00009"}

@@ -32,3 +32,9 @@ def test_the_gaps_are_exactly_the_missing_numbers(present):
     for gap in reported:
         first, last = int(gap.first[3:]), int(gap.last[3:])
         assert set(range(first, last + 1)) <= missing
+
+
+def test_numbers_seen_elsewhere_fill_gaps_but_make_no_sequence_of_their_own():
+    booked = ["RE-1", "RE-4"]
+    skipped = ["RE-2", "B-00000", "B-00007"]
+    assert gaps(booked, also_seen=skipped) == [Gap("RE-3", "RE-3", 1)]

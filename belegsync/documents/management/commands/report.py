@@ -52,7 +52,10 @@ class Command(BaseCommand):
         for gap in report.gaps:
             self.stdout.write(f"  missing number: {gap}")
         if report.complete:
-            self.stdout.write("complete: every document is in the bookkeeping, no number missing")
+            self.stdout.write(
+                "complete: every document is in the bookkeeping (or skipped by the filters), "
+                "no number missing"
+            )
             return
         self.stdout.write("NOT complete")
         raise SystemExit(1)

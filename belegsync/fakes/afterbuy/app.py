@@ -386,18 +386,15 @@ def _find(node: Element, name: str) -> str:
 class AfterbuyFake(FakeApp):
     system = "afterbuy"
 
-    @property
-    def rules(self) -> tuple[Rule, ...]:  # type: ignore[override]
-        """Fresh rules per instance: a werkzeug Rule binds to one Map only."""
-        return (
-            Rule(API_PATH, endpoint="api", methods=["GET", "POST"]),
-            Rule(LOGIN_PATH, endpoint="login", methods=["GET", "POST"]),
-            Rule(PDF_PATH, endpoint="pdf", methods=["GET"]),
-            Rule("/afterbuy/", endpoint="home", methods=["GET"]),
-            Rule("/__fake__/orders", endpoint="control_add_order", methods=["POST"]),
-            Rule("/__fake__/orders/<int:order_id>", endpoint="control_change", methods=["POST"]),
-            Rule("/__fake__/sessions/expire", endpoint="control_expire", methods=["POST"]),
-        )
+    rules = (
+        Rule(API_PATH, endpoint="api", methods=["GET", "POST"]),
+        Rule(LOGIN_PATH, endpoint="login", methods=["GET", "POST"]),
+        Rule(PDF_PATH, endpoint="pdf", methods=["GET"]),
+        Rule("/afterbuy/", endpoint="home", methods=["GET"]),
+        Rule("/__fake__/orders", endpoint="control_add_order", methods=["POST"]),
+        Rule("/__fake__/orders/<int:order_id>", endpoint="control_change", methods=["POST"]),
+        Rule("/__fake__/sessions/expire", endpoint="control_expire", methods=["POST"]),
+    )
 
     def __init__(
         self,

@@ -92,29 +92,24 @@ def tiny_pdf(text: str) -> bytes:
 class BillbeeFake(FakeApp):
     system = "billbee"
 
-    @property  # type: ignore[override]
-    def rules(self) -> tuple[Rule, ...]:
-        """Fresh rules per instance: a werkzeug Rule binds to one Map only."""
-        return (
-            Rule(f"{API}/orders", endpoint="orders", methods=["GET"]),
-            Rule(f"{API}/orders/<int:order_id>", endpoint="order", methods=["GET"]),
-            Rule(f"{API}/orders/findbyextref/<ext_ref>", endpoint="order_by_ref", methods=["GET"]),
-            Rule(f"{API}/orders/<int:order_id>/tags", endpoint="tags", methods=["POST", "PUT"]),
-            Rule(f"{API}/orders/<int:order_id>/orderstate", endpoint="state", methods=["PUT"]),
-            Rule(
-                f"{API}/orders/CreateInvoice/<int:order_id>", endpoint="invoice", methods=["POST"]
-            ),
-            Rule(f"{API}/shopaccounts", endpoint="shops", methods=["GET"]),
-            Rule(f"{API}/enums/orderstates", endpoint="enum_states", methods=["GET"]),
-            Rule(f"{API}/enums/paymenttypes", endpoint="enum_payments", methods=["GET"]),
-            Rule("/__fake__/orders", endpoint="control_add_order", methods=["POST"]),
-            Rule(
-                "/__fake__/orders/<int:order_id>/state",
-                endpoint="control_set_state",
-                methods=["POST"],
-            ),
-            Rule("/__fake__/files/<name>", endpoint="control_file", methods=["GET"]),
-        )
+    rules = (
+        Rule(f"{API}/orders", endpoint="orders", methods=["GET"]),
+        Rule(f"{API}/orders/<int:order_id>", endpoint="order", methods=["GET"]),
+        Rule(f"{API}/orders/findbyextref/<ext_ref>", endpoint="order_by_ref", methods=["GET"]),
+        Rule(f"{API}/orders/<int:order_id>/tags", endpoint="tags", methods=["POST", "PUT"]),
+        Rule(f"{API}/orders/<int:order_id>/orderstate", endpoint="state", methods=["PUT"]),
+        Rule(f"{API}/orders/CreateInvoice/<int:order_id>", endpoint="invoice", methods=["POST"]),
+        Rule(f"{API}/shopaccounts", endpoint="shops", methods=["GET"]),
+        Rule(f"{API}/enums/orderstates", endpoint="enum_states", methods=["GET"]),
+        Rule(f"{API}/enums/paymenttypes", endpoint="enum_payments", methods=["GET"]),
+        Rule("/__fake__/orders", endpoint="control_add_order", methods=["POST"]),
+        Rule(
+            "/__fake__/orders/<int:order_id>/state",
+            endpoint="control_set_state",
+            methods=["POST"],
+        ),
+        Rule("/__fake__/files/<name>", endpoint="control_file", methods=["GET"]),
+    )
 
     def __init__(
         self,

@@ -186,6 +186,10 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
 
 class SevdeskFake(FakeApp):
     system = "sevdesk"
+    rules = tuple(
+        Rule(f"{API}{path}", endpoint=endpoint, methods=[method])
+        for path, method, endpoint in ROUTES
+    )
 
     def __init__(
         self,
@@ -195,11 +199,6 @@ class SevdeskFake(FakeApp):
         small_business: bool = False,
         bookkeeping_version: str = "2.0",
     ) -> None:
-        # Fresh rules per instance: a werkzeug Rule binds to one Map only.
-        self.rules = tuple(
-            Rule(f"{API}{path}", endpoint=endpoint, methods=[method])
-            for path, method, endpoint in ROUTES
-        )
         super().__init__(rate_limit=rate_limit)
         self.api_token = api_token
         self.small_business = small_business

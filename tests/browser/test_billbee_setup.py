@@ -7,29 +7,19 @@ import datetime as dt
 import pytest
 
 from belegsync.documents.models import Connection
-from belegsync.fakes.billbee import BillbeeFake
 from belegsync.fakes.sevdesk import SevdeskFake
 from tests.browser_support import SCREENSHOTS
+from tests.doubles import BILLBEE_KEY, BILLBEE_PASSWORD, BILLBEE_USER, unthrottled_billbee
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-KEY, USER, PASSWORD = "bb-key", "shop@example.org", "bb-api-pw"
+KEY, USER, PASSWORD = BILLBEE_KEY, BILLBEE_USER, BILLBEE_PASSWORD
 TOKEN = "0123456789abcdef0123456789abcdef"
 
 
 @pytest.fixture
 def fakes(run_fake):
-    billbee = run_fake(
-        BillbeeFake(
-            api_key=KEY,
-            user=USER,
-            password=PASSWORD,
-            rate_limit=None,
-            endpoint_rate_limit=None,
-            bulk=0,
-            clock=lambda: dt.datetime(2026, 11, 26, tzinfo=dt.UTC),
-        )
-    )
+    billbee = run_fake(unthrottled_billbee(bulk=0, now=dt.datetime(2026, 11, 26, tzinfo=dt.UTC)))
     sevdesk_app = SevdeskFake(api_token=TOKEN)
     paypal = sevdesk_app.add_check_account("PayPal BB", "offline")
     sevdesk = run_fake(sevdesk_app)

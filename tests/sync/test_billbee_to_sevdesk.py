@@ -13,28 +13,18 @@ import pytest
 
 from belegsync.documents.models import Connection, Document
 from belegsync.documents.states import State
-from belegsync.fakes.billbee import BillbeeFake
 from belegsync.fakes.sevdesk import SevdeskFake
 from belegsync.sync.cycle import run_cycle
+from tests.doubles import BILLBEE_KEY, BILLBEE_PASSWORD, BILLBEE_USER, unthrottled_billbee
 
-KEY, USER, PASSWORD = "bb-key", "shop@example.org", "bb-api-pw"
+KEY, USER, PASSWORD = BILLBEE_KEY, BILLBEE_USER, BILLBEE_PASSWORD
 TOKEN = "0123456789abcdef0123456789abcdef"
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def billbee(run_fake):
-    return run_fake(
-        BillbeeFake(
-            api_key=KEY,
-            user=USER,
-            password=PASSWORD,
-            rate_limit=None,
-            endpoint_rate_limit=None,
-            bulk=3,
-            clock=lambda: NOW - dt.timedelta(hours=1),
-        )
-    )
+    return run_fake(unthrottled_billbee(bulk=3, now=NOW - dt.timedelta(hours=1)))
 
 
 @pytest.fixture

@@ -7,27 +7,17 @@ import datetime as dt
 import pytest
 
 from belegsync.documents.models import Connection, Document
-from belegsync.fakes.billbee import BillbeeFake
 from belegsync.sources.billbee.preview import read_for_preview
 from belegsync.sync.cycle import fetch
+from tests.doubles import BILLBEE_KEY, BILLBEE_PASSWORD, BILLBEE_USER, unthrottled_billbee
 
-KEY, USER, PASSWORD = "key-1", "shop@example.org", "api-pw"
+KEY, USER, PASSWORD = BILLBEE_KEY, BILLBEE_USER, BILLBEE_PASSWORD
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def fake(run_fake):
-    return run_fake(
-        BillbeeFake(
-            api_key=KEY,
-            user=USER,
-            password=PASSWORD,
-            rate_limit=None,
-            endpoint_rate_limit=None,
-            bulk=20,
-            clock=lambda: NOW - dt.timedelta(hours=1),
-        )
-    )
+    return run_fake(unthrottled_billbee(bulk=20, now=NOW - dt.timedelta(hours=1)))
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import pytest
 
 from belegsync.connectors.base import AdapterContext, Cursor
 from belegsync.connectors.errors import AuthError
-from belegsync.fakes.billbee import BillbeeFake
 from belegsync.sources.billbee import BillbeeSource
+from tests.doubles import BILLBEE_KEY, BILLBEE_PASSWORD, BILLBEE_USER, unthrottled_billbee
 
-KEY, USER, PASSWORD = "key-1", "shop@example.org", "api-pw"
+KEY, USER, PASSWORD = BILLBEE_KEY, BILLBEE_USER, BILLBEE_PASSWORD
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 REFERENCE, STORNO = 100000223344551, 100000223399001
 AMAZON = 100000000123457
@@ -20,17 +20,7 @@ AMAZON = 100000000123457
 
 @pytest.fixture
 def fake(run_fake):
-    return run_fake(
-        BillbeeFake(
-            api_key=KEY,
-            user=USER,
-            password=PASSWORD,
-            rate_limit=None,
-            endpoint_rate_limit=None,
-            bulk=300,
-            clock=lambda: NOW - dt.timedelta(hours=1),
-        )
-    )
+    return run_fake(unthrottled_billbee(bulk=300, now=NOW - dt.timedelta(hours=1)))
 
 
 def source(fake, remembered=None, **settings) -> BillbeeSource:

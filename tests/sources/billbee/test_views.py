@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from belegsync.documents.models import Connection
-from belegsync.fakes.billbee import BillbeeFake
+from tests.doubles import BILLBEE_KEY, BILLBEE_PASSWORD, BILLBEE_USER, unthrottled_billbee
 
-KEY, USER, PASSWORD = "key-1", "shop@example.org", "api-pw"
+KEY, USER, PASSWORD = BILLBEE_KEY, BILLBEE_USER, BILLBEE_PASSWORD
 TEMPLATES = Path(__file__).parents[3] / "belegsync/sources/billbee/templates"
 
 
@@ -26,17 +26,7 @@ def _templates(settings):
 
 @pytest.fixture
 def fake(run_fake):
-    return run_fake(
-        BillbeeFake(
-            api_key=KEY,
-            user=USER,
-            password=PASSWORD,
-            rate_limit=None,
-            endpoint_rate_limit=None,
-            bulk=0,
-            clock=lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-        )
-    )
+    return run_fake(unthrottled_billbee(bulk=0, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
 
 
 @pytest.fixture

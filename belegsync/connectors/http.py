@@ -16,7 +16,7 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -225,8 +225,3 @@ class ApiClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-def redact(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers safe to log: credentials replaced."""
-    secret = {"authorization", "x-billbee-api-key", "cookie", "set-cookie"}
-    return {k: ("***" if k.lower() in secret else v) for k, v in headers.items()}

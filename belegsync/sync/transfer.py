@@ -49,6 +49,7 @@ from belegsync.connectors.errors import (
     PermanentError,
     RetryableError,
 )
+from belegsync.connectors.settings import MARK_PAID, TRANSFER_PDF
 from belegsync.documents.models import Connection, Document, DocumentFile, Event
 from belegsync.documents.states import IllegalTransition, State, transition
 
@@ -222,7 +223,7 @@ def run_steps(document: Document, source: Source, target: Target, worker: str) -
     filename = f"{document.source_number}.pdf"
 
     def wanted_pdf() -> bytes | None:
-        return _pdf(document, source, sd) if settings.get("transfer_pdf", True) else None
+        return _pdf(document, source, sd) if settings.get(TRANSFER_PDF, True) else None
 
     ref = _ref(document)
     if ref is None:
@@ -241,7 +242,7 @@ def run_steps(document: Document, source: Source, target: Target, worker: str) -
             crash_point("attach_sent")
         _record(document, worker, "attach", {"attached": bool(pdf)})
     if "mark_paid" not in document.steps:
-        wanted = settings.get("mark_paid", False) and voucher.is_paid
+        wanted = settings.get(MARK_PAID, False) and voucher.is_paid
         if wanted:
             ref = target.mark_paid(ref, voucher)
             crash_point("mark_paid_sent")

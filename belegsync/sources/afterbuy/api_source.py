@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, Page, SourceDocument
 from belegsync.connectors.ratelimit import Rate
+from belegsync.connectors.settings import START_DATE
 
 from .api import (
     BERLIN,
@@ -201,7 +202,7 @@ class AfterbuyApiSource:
 
     @property
     def start_date(self) -> dt.date | None:
-        value = self.settings.get("start_date")
+        value = self.settings.get(START_DATE)
         return dt.date.fromisoformat(str(value)) if value else None
 
     @property

@@ -28,6 +28,12 @@ from belegsync.bookkeeping import Voucher
 from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, Page, SourceDocument
 from belegsync.connectors.errors import ConnectorError, NotFound, PermanentError
 from belegsync.connectors.ratelimit import Rate
+from belegsync.connectors.settings import (
+    BOOK_UNASSIGNED_AS_DEFAULT,
+    MARK_PAID,
+    PAYMENT_ACCOUNTS,
+    START_DATE,
+)
 
 from . import forms
 from .client import DEFAULT_BASE_URL, BillbeeClient, Shop
@@ -165,7 +171,7 @@ class BillbeeSource:
 
     @property
     def start_date(self) -> dt.date | None:
-        value = self.settings.get("start_date")
+        value = self.settings.get(START_DATE)
         return dt.date.fromisoformat(str(value)) if value else None
 
     # -- fetching ----------------------------------------------------------------
@@ -301,9 +307,9 @@ class BillbeeSource:
 
     def _payment_reasons(self, order: Mapping[str, Any], voucher: Voucher) -> list[str]:
         """A payment that is to be booked needs an account for its payment method."""
-        if not self.settings.get("mark_paid") or self.settings.get("book_unassigned_as_default"):
+        if not self.settings.get(MARK_PAID) or self.settings.get(BOOK_UNASSIGNED_AS_DEFAULT):
             return []
-        accounts = self.settings.get("payment_accounts") or {}
+        accounts = self.settings.get(PAYMENT_ACCOUNTS) or {}
         required = bool(self.settings.get("payment_accounts_required"))
         unknown_ids = {
             payment_method(p.get("PaymentType"))

@@ -34,6 +34,14 @@ from belegsync.connectors.errors import (
     ValidationRejected,
 )
 from belegsync.connectors.ratelimit import Rate
+from belegsync.connectors.settings import (
+    BOOK_UNASSIGNED_AS_DEFAULT,
+    CREATE_CUSTOMERS,
+    DEFAULT_PAYMENT_ACCOUNT,
+    DOCUMENT_DATE,
+    PAYMENT_ACCOUNTS,
+    PAYMENT_RECONCILIATION,
+)
 
 from . import mapping
 from .client import CODE_ALREADY_PAID, DEFAULT_BASE_URL, SevdeskClient, sevdesk_code
@@ -185,7 +193,7 @@ class SevdeskTarget:
             voucher,
             plan=self.plan,
             supplier_id=supplier_id,
-            date_choice=str(self.settings.get("document_date") or "invoice"),
+            date_choice=str(self.settings.get(DOCUMENT_DATE) or "invoice"),
             filename=filename,
         )
 
@@ -212,7 +220,7 @@ class SevdeskTarget:
     def _save(self, voucher: Voucher, filename: str | None) -> RemoteRef:
         body = self._body(voucher, filename=filename)
         self._check_combinations(voucher, body)
-        if self.settings.get("create_customers"):
+        if self.settings.get(CREATE_CUSTOMERS):
             body = self._body(voucher, self._customer(voucher), filename)
         try:
             result = self.client.save_voucher(body)
@@ -304,7 +312,7 @@ class SevdeskTarget:
         "Payment reconciliation in sevDesk" leaves the voucher open: the
         merchant matches the bank transaction in sevDesk.
         """
-        if self.settings.get("payment_reconciliation") == RECONCILE_IN_SEVDESK:
+        if self.settings.get(PAYMENT_RECONCILIATION) == RECONCILE_IN_SEVDESK:
             return ref
         if str(ref.facts.get("status")) == "1000" or not voucher.payments:
             return ref
@@ -340,9 +348,9 @@ class SevdeskTarget:
         )
 
     def _account_for(self, voucher: Voucher, method: str) -> int:
-        mapped = (self.settings.get("payment_accounts") or {}).get(method)
-        if not mapped and self.settings.get("book_unassigned_as_default"):
-            mapped = self.settings.get("default_payment_account") or self._base_account()
+        mapped = (self.settings.get(PAYMENT_ACCOUNTS) or {}).get(method)
+        if not mapped and self.settings.get(BOOK_UNASSIGNED_AS_DEFAULT):
+            mapped = self.settings.get(DEFAULT_PAYMENT_ACCOUNT) or self._base_account()
         if not mapped:
             raise ConfigError(
                 f"Voucher {voucher.number} was paid by '{method}', which is not assigned to "

@@ -39,6 +39,7 @@ from belegsync.connectors.settings import (
     CREATE_CUSTOMERS,
     DEFAULT_PAYMENT_ACCOUNT,
     DOCUMENT_DATE,
+    MARK_PAID,
     PAYMENT_ACCOUNTS,
     PAYMENT_RECONCILIATION,
 )
@@ -306,13 +307,23 @@ class SevdeskTarget:
             )
         return header, positions
 
+    def _reconcile_in_source(self) -> bool:
+        """The engine's switch decides; the form's wording only where it is not set.
+
+        Billbee's set-up steps write ``mark_paid`` alone, so a stale
+        ``payment_reconciliation`` of sevDesk's form must not overrule it.
+        """
+        if MARK_PAID in self.settings:
+            return bool(self.settings[MARK_PAID])
+        return self.settings.get(PAYMENT_RECONCILIATION) != RECONCILE_IN_SEVDESK
+
     def mark_paid(self, ref: RemoteRef, voucher: Voucher) -> RemoteRef:
         """Book the voucher's payments on the manual accounts mapped to their methods.
 
         "Payment reconciliation in sevDesk" leaves the voucher open: the
         merchant matches the bank transaction in sevDesk.
         """
-        if self.settings.get(PAYMENT_RECONCILIATION) == RECONCILE_IN_SEVDESK:
+        if not self._reconcile_in_source():
             return ref
         if str(ref.facts.get("status")) == "1000" or not voucher.payments:
             return ref

@@ -240,3 +240,9 @@ def test_its_settings_form_turns_the_choices_into_settings(fake, context):
     assert not bad.is_valid() and "account_paypal" in bad.errors
     credentials = SevdeskCredentialsForm({"api_token": f"Bearer {TOKEN}"})
     assert credentials.is_valid() and credentials.cleaned_data["api_token"] == TOKEN
+
+
+def test_the_engines_paid_switch_overrules_a_stale_reconciliation_choice(target, fake):
+    """Billbee's set-up writes mark_paid alone; sevDesk's older form choice must not win."""
+    transfer(target(payment_reconciliation="sevdesk", mark_paid=True), make_voucher())
+    assert only_voucher(fake.app)["status"] == 1000

@@ -224,4 +224,3 @@ class ApiClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.ratelimit import Rate, TokenBucket
+from belegsync.connectors.settings import PaymentAccounts, Policy
 from belegsync.fakes.base import serve_in_thread
 from belegsync.fakes.sevdesk import SevdeskFake
 from belegsync.targets.sevdesk import SevdeskTarget
@@ -48,7 +49,7 @@ def run(flow: str, count: int, rate: float) -> dict[str, float]:
     limiter = TokenBucket(Rate(per_second=rate, burst=max(1, int(rate))))
     context = AdapterContext(
         credentials={"api_token": TOKEN, "base_url": running.url + "/api/v1"},
-        settings={"payment_accounts": {"paypal": str(paypal)}},
+        policy=Policy(payment_accounts=PaymentAccounts(by_method={"paypal": str(paypal)})),
         limiter=limiter,
     )
     target = SevdeskTarget(context)

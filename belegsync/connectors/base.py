@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 from belegsync.bookkeeping import Voucher
 
 from .ratelimit import Limiter, NoLimit
+from .settings import Policy
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,13 @@ class AccountChoice:
 
 @dataclass(frozen=True)
 class AdapterContext:
-    """What an adapter is built from: one side's credentials, the settings, pacing."""
+    """What an adapter is built from: one side's credentials and settings, the policy, pacing."""
 
     connection_id: int = 0
     credentials: Mapping[str, Any] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
+    #: The engine's policy both sides follow (mark paid, document date, accounts …).
+    policy: Policy = field(default_factory=Policy)
     limiter: Limiter = field(default_factory=NoLimit)
     #: What belegsync stored of earlier documents of these source ids: their
     #: ``SourceDocument.meta`` by source id (e.g. order states seen before).

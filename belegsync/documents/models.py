@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from belegsync.bookkeeping import Voucher, VoucherKind, voucher_from_dict
+from belegsync.connectors.settings import Policy
 
 from .fields import EncryptedJSONField
 from .states import State
@@ -83,6 +84,11 @@ class Connection(models.Model):
     @property
     def is_active(self) -> bool:
         return self.enabled and not self.paused_reason and self.organisation.sync_enabled
+
+    @property
+    def policy(self) -> Policy:
+        """The engine's policy for this connection (what both sides share)."""
+        return Policy.from_flat(self.settings or {})
 
 
 class Document(models.Model):

@@ -32,6 +32,7 @@ def _context(connection: Connection, side: str) -> AdapterContext:
         connection_id=connection.pk,
         credentials=dict(connection.credentials.get(side, {})),
         settings=dict(connection.settings),
+        policy=connection.policy,
         limiter=limiter_for(connection, side),
         remembered=remembered_meta(connection.pk),
     )

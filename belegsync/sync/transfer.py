@@ -49,7 +49,6 @@ from belegsync.connectors.errors import (
     PermanentError,
     RetryableError,
 )
-from belegsync.connectors.settings import MARK_PAID, TRANSFER_PDF
 from belegsync.documents.models import Connection, Document, DocumentFile, Event
 from belegsync.documents.states import IllegalTransition, State, transition
 
@@ -219,11 +218,11 @@ def run_steps(document: Document, source: Source, target: Target, worker: str) -
     """Run the steps that have no stored result yet; return the remote binding."""
     voucher = document.as_voucher()
     sd = SourceDocument(voucher=voucher, source_id=document.source_id, meta=document.meta)
-    settings = document.connection.settings
+    policy = document.connection.policy
     filename = f"{document.source_number}.pdf"
 
     def wanted_pdf() -> bytes | None:
-        return _pdf(document, source, sd) if settings.get(TRANSFER_PDF, True) else None
+        return _pdf(document, source, sd) if policy.transfer_pdf else None
 
     ref = _ref(document)
     if ref is None:
@@ -242,7 +241,7 @@ def run_steps(document: Document, source: Source, target: Target, worker: str) -
             crash_point("attach_sent")
         _record(document, worker, "attach", {"attached": bool(pdf)})
     if "mark_paid" not in document.steps:
-        wanted = settings.get(MARK_PAID, False) and voucher.is_paid
+        wanted = policy.mark_paid and voucher.is_paid
         if wanted:
             ref = target.mark_paid(ref, voucher)
             crash_point("mark_paid_sent")

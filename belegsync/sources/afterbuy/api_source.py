@@ -35,7 +35,6 @@ from django.utils.translation import gettext_lazy as _
 
 from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, Page, SourceDocument
 from belegsync.connectors.ratelimit import Rate
-from belegsync.connectors.settings import START_DATE
 
 from .api import (
     BERLIN,
@@ -202,8 +201,7 @@ class AfterbuyApiSource:
 
     @property
     def start_date(self) -> dt.date | None:
-        value = self.settings.get(START_DATE)
-        return dt.date.fromisoformat(str(value)) if value else None
+        return self.context.policy.start_date
 
     @property
     def kinds(self) -> set[str]:

@@ -28,12 +28,6 @@ from belegsync.bookkeeping import Voucher
 from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, Page, SourceDocument
 from belegsync.connectors.errors import ConnectorError, NotFound, PermanentError
 from belegsync.connectors.ratelimit import Rate
-from belegsync.connectors.settings import (
-    BOOK_UNASSIGNED_AS_DEFAULT,
-    MARK_PAID,
-    PAYMENT_ACCOUNTS,
-    START_DATE,
-)
 
 from . import forms
 from .client import DEFAULT_BASE_URL, BillbeeClient, Shop
@@ -121,6 +115,7 @@ class BillbeeSource:
     ) -> None:
         self.context = context
         self.settings = context.settings
+        self.policy = context.policy
         self.client = client or self.make_client(context)
         self._orders: dict[int, dict[str, Any]] = {}
 
@@ -171,8 +166,7 @@ class BillbeeSource:
 
     @property
     def start_date(self) -> dt.date | None:
-        value = self.settings.get(START_DATE)
-        return dt.date.fromisoformat(str(value)) if value else None
+        return self.policy.start_date
 
     # -- fetching ----------------------------------------------------------------
 
@@ -307,9 +301,9 @@ class BillbeeSource:
 
     def _payment_reasons(self, order: Mapping[str, Any], voucher: Voucher) -> list[str]:
         """A payment that is to be booked needs an account for its payment method."""
-        if not self.settings.get(MARK_PAID) or self.settings.get(BOOK_UNASSIGNED_AS_DEFAULT):
+        if not self.policy.mark_paid or self.policy.payment_accounts.unassigned_to_default:
             return []
-        accounts = self.settings.get(PAYMENT_ACCOUNTS) or {}
+        accounts = self.policy.payment_accounts.by_method
         required = bool(self.settings.get("payment_accounts_required"))
         unknown_ids = {
             payment_method(p.get("PaymentType"))

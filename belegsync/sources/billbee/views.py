@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from belegsync.connectors import registry
 from belegsync.connectors.base import AccountChoice, AdapterContext
 from belegsync.connectors.errors import ConnectorError, RetryableError
-from belegsync.connectors.settings import PAYMENT_ACCOUNTS
+from belegsync.connectors.settings import PAYMENT_ACCOUNTS_KEY
 from belegsync.documents.models import Connection
 from belegsync.web import scoping
 from belegsync.web.forms import credentials_form, merged_credentials
@@ -58,6 +58,7 @@ def _context(connection: Connection, side: str = "source") -> AdapterContext:
         connection_id=connection.pk,
         credentials=dict((connection.credentials or {}).get(side, {})),
         settings=dict(connection.settings or {}),
+        policy=connection.policy,
     )
 
 
@@ -230,7 +231,7 @@ def seen_methods(connection: Connection) -> dict[str, int]:
 
 
 def _accounts(request: HttpRequest, connection: Connection) -> HttpResponse:
-    mapping: dict[str, str] = dict((connection.settings or {}).get(PAYMENT_ACCOUNTS) or {})
+    mapping: dict[str, str] = dict((connection.settings or {}).get(PAYMENT_ACCOUNTS_KEY) or {})
     counts = seen_methods(connection)
     methods = list(dict.fromkeys([*counts, *mapping, *COMMON_METHODS]))
     choices, choice_error = account_choices(connection)
@@ -240,7 +241,7 @@ def _accounts(request: HttpRequest, connection: Connection) -> HttpResponse:
     if data is not None and form.is_valid():
         _save_settings(
             connection,
-            {PAYMENT_ACCOUNTS: form.mapping(), "payment_accounts_required": choices is not None},
+            {PAYMENT_ACCOUNTS_KEY: form.mapping(), "payment_accounts_required": choices is not None},
         )
         messages.success(request, _("Accounts saved."))
         return _next(connection, "accounts")

@@ -43,7 +43,6 @@ from belegsync.connectors.errors import (
     ValidationRejected,
 )
 from belegsync.connectors.ratelimit import Limiter, NoLimit, Rate, TokenBucket
-from belegsync.connectors.settings import CREATE_CUSTOMERS, DOCUMENT_DATE
 
 from .client import CURRENT_BASE_URL, MAX_PAGE_SIZE, OLD_BASE_URL, LexofficeClient
 from .forms import LexofficeCredentialsForm, LexofficeSettingsForm
@@ -122,10 +121,9 @@ class LexofficeTarget:
     ) -> None:
         settings = context.settings
         self.api_key = str(context.credentials.get("api_key", ""))
-        # Settings only this target reads carry its prefix (connectors/settings.py).
         self.base_url = base_url_of(settings.get("lexoffice_base_url"))
-        self.per_customer = bool(settings.get(CREATE_CUSTOMERS, False))
-        self.document_date = str(settings.get(DOCUMENT_DATE) or "invoice")
+        self.per_customer = context.policy.customer_per_buyer
+        self.document_date = str(context.policy.document_date)
         self.principle_setting = str(settings.get("lexoffice_distance_sales_principle") or "auto")
         self.overrides: dict[str, str] = dict(settings.get("lexoffice_category_overrides") or {})
         self.snapshot_seconds = float(settings.get("lexoffice_snapshot_seconds", SNAPSHOT_SECONDS))

@@ -34,19 +34,10 @@ from belegsync.connectors.errors import (
     ValidationRejected,
 )
 from belegsync.connectors.ratelimit import Rate
-from belegsync.connectors.settings import (
-    BOOK_UNASSIGNED_AS_DEFAULT,
-    CREATE_CUSTOMERS,
-    DEFAULT_PAYMENT_ACCOUNT,
-    DOCUMENT_DATE,
-    MARK_PAID,
-    PAYMENT_ACCOUNTS,
-    PAYMENT_RECONCILIATION,
-)
 
 from . import mapping
 from .client import CODE_ALREADY_PAID, DEFAULT_BASE_URL, SevdeskClient, sevdesk_code
-from .forms import RECONCILE_IN_SEVDESK, SevdeskCredentialsForm, SevdeskSettingsForm
+from .forms import SevdeskCredentialsForm, SevdeskSettingsForm
 
 log = logging.getLogger("belegsync.targets.sevdesk")
 
@@ -90,6 +81,7 @@ class SevdeskTarget:
     def __init__(self, context: AdapterContext, **client_kwargs: Any) -> None:
         self.context = context
         self.settings = dict(context.settings)
+        self.policy = context.policy
         self.client = client_for(context.credentials, limiter=context.limiter, **client_kwargs)
         self.plan = mapping.AccountPlan.from_settings(self.settings)
         self.app_url = str(context.credentials.get("base_url") or DEFAULT_BASE_URL)
@@ -194,7 +186,7 @@ class SevdeskTarget:
             voucher,
             plan=self.plan,
             supplier_id=supplier_id,
-            date_choice=str(self.settings.get(DOCUMENT_DATE) or "invoice"),
+            date_choice=str(self.policy.document_date),
             filename=filename,
         )
 
@@ -221,7 +213,7 @@ class SevdeskTarget:
     def _save(self, voucher: Voucher, filename: str | None) -> RemoteRef:
         body = self._body(voucher, filename=filename)
         self._check_combinations(voucher, body)
-        if self.settings.get(CREATE_CUSTOMERS):
+        if self.policy.customer_per_buyer:
             body = self._body(voucher, self._customer(voucher), filename)
         try:
             result = self.client.save_voucher(body)
@@ -307,24 +299,14 @@ class SevdeskTarget:
             )
         return header, positions
 
-    def _reconcile_in_source(self) -> bool:
-        """The engine's switch decides; the form's wording only where it is not set.
-
-        Billbee's set-up steps write ``mark_paid`` alone, so a stale
-        ``payment_reconciliation`` of sevDesk's form must not overrule it.
-        """
-        if MARK_PAID in self.settings:
-            return bool(self.settings[MARK_PAID])
-        return self.settings.get(PAYMENT_RECONCILIATION) != RECONCILE_IN_SEVDESK
-
     def mark_paid(self, ref: RemoteRef, voucher: Voucher) -> RemoteRef:
         """Book the voucher's payments on the manual accounts mapped to their methods.
 
-        "Payment reconciliation in sevDesk" leaves the voucher open: the
-        merchant matches the bank transaction in sevDesk.
+        The engine calls this only when the policy says payments are
+        reconciled in the source (``Policy.mark_paid``); "payment
+        reconciliation in sevDesk" leaves the voucher open for the merchant to
+        match the bank transaction there.
         """
-        if not self._reconcile_in_source():
-            return ref
         if str(ref.facts.get("status")) == "1000" or not voucher.payments:
             return ref
         already = Decimal(str(ref.facts.get("paid_amount") or 0))
@@ -359,9 +341,9 @@ class SevdeskTarget:
         )
 
     def _account_for(self, voucher: Voucher, method: str) -> int:
-        mapped = (self.settings.get(PAYMENT_ACCOUNTS) or {}).get(method)
-        if not mapped and self.settings.get(BOOK_UNASSIGNED_AS_DEFAULT):
-            mapped = self.settings.get(DEFAULT_PAYMENT_ACCOUNT) or self._base_account()
+        mapped = self.policy.payment_accounts.account_for(method)
+        if mapped == "":
+            mapped = self._base_account()
         if not mapped:
             raise ConfigError(
                 f"Voucher {voucher.number} was paid by '{method}', which is not assigned to "

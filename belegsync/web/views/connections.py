@@ -98,6 +98,7 @@ def _check(cls: Any, connection: Connection, side: str, credentials: dict[str, A
         connection_id=connection.pk or 0,
         credentials=credentials,
         settings=dict(connection.settings or {}),
+        policy=connection.policy,
     )
     try:
         check(context)

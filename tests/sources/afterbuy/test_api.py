@@ -11,6 +11,7 @@ from django.utils import timezone
 from belegsync.bookkeeping import VoucherKind, validate, voucher_to_dict
 from belegsync.connectors.base import AdapterContext, Cursor, FetchResult
 from belegsync.connectors.errors import AuthError, ConfigError, RateLimited
+from belegsync.connectors.settings import Policy
 from belegsync.documents.models import Connection, Document
 from belegsync.fakes.afterbuy import AfterbuyFake, build
 from belegsync.sources.afterbuy.api import AfterbuyClient, parse_xml
@@ -43,6 +44,7 @@ def context(fake, credentials: dict | None = None, **settings) -> AdapterContext
             "afterbuy_web_url": fake.url,
             **settings,
         },
+        policy=Policy.from_flat(settings),
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from belegsync.connectors.base import AdapterContext, Cursor
 from belegsync.connectors.errors import AuthError
+from belegsync.connectors.settings import Policy
 from belegsync.sources.billbee import BillbeeSource
 from tests.doubles import BILLBEE_KEY, BILLBEE_PASSWORD, BILLBEE_USER, unthrottled_billbee
 
@@ -28,6 +29,7 @@ def source(fake, remembered=None, **settings) -> BillbeeSource:
         connection_id=1,
         credentials={"api_key": KEY, "user": USER, "password": PASSWORD},
         settings={"billbee_base_url": f"{fake.url}/api/v1/", **settings},
+        policy=Policy.from_flat(settings),
         remembered=remembered or (lambda ids: {}),
     )
     return BillbeeSource(context)

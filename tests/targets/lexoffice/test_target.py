@@ -17,6 +17,7 @@ from belegsync.connectors.errors import (
     ValidationRejected,
 )
 from belegsync.connectors.http import RetryPolicy
+from belegsync.connectors.settings import Policy
 from belegsync.fakes.base import serve_in_thread
 from belegsync.fakes.lexoffice import LexofficeFake, Profile
 from belegsync.targets.lexoffice import LexofficeTarget
@@ -57,6 +58,7 @@ def target_for(fake, key: str = KEY, **settings) -> LexofficeTarget:
     context = AdapterContext(
         credentials={"api_key": key},
         settings={"lexoffice_base_url": fake.url, **settings},
+        policy=Policy.from_flat(settings),
         limiter=Unpaced(),
     )
     client = LexofficeClient(

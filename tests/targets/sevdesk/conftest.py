@@ -6,6 +6,7 @@ import pytest
 
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.http import RetryPolicy
+from belegsync.connectors.settings import Policy
 from belegsync.fakes.base import RunningFake, serve_in_thread
 from belegsync.fakes.sevdesk import SevdeskFake, build
 
@@ -40,10 +41,12 @@ def account_id(app: SevdeskFake, name: str) -> str:
 @pytest.fixture
 def context(fake):
     def make(**settings: object) -> AdapterContext:
-        base = {"payment_accounts": {"paypal": account_id(fake.app, "PayPal BB")}}
+        base = {"mark_paid": True, "payment_accounts": {"paypal": account_id(fake.app, "PayPal BB")}}
+        merged = {**base, **settings}
         return AdapterContext(
             credentials={"api_token": TOKEN, "base_url": fake.url + "/api/v1"},
-            settings={**base, **settings},
+            settings=merged,
+            policy=Policy.from_flat(merged),
         )
 
     return make

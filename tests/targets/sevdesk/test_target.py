@@ -25,11 +25,11 @@ from .conftest import TOKEN, account_id
 PDF = b"%PDF-1.4 invoice"
 
 
-def transfer(target: SevdeskTarget, voucher, *, mark_paid: bool = True):
-    """What the engine does: find or create, attach, mark paid."""
+def transfer(target: SevdeskTarget, voucher):
+    """What the engine does: find or create, attach, mark paid when the policy says so."""
     ref = target.find(voucher) or target.create(voucher)
     ref = target.attach(ref, PDF, f"{voucher.number}.pdf")
-    return target.mark_paid(ref, voucher) if mark_paid else ref
+    return target.mark_paid(ref, voucher) if target.policy.mark_paid else ref
 
 
 def only_voucher(app):
@@ -72,7 +72,7 @@ def test_its_preview_is_exactly_the_body_it_sends(target, fake):
 
 
 def test_reconciliation_in_sevdesk_leaves_the_voucher_open(target, fake):
-    transfer(target(payment_reconciliation="sevdesk"), make_voucher())
+    transfer(target(payment_reconciliation="sevdesk", mark_paid=False), make_voucher())
     assert only_voucher(fake.app)["status"] == 100
     assert not fake.app.transactions
 

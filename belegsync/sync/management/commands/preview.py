@@ -21,6 +21,7 @@ from belegsync.bookkeeping import validate
 from belegsync.connectors import registry
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.errors import ConnectorError, UnreadableFile
+from belegsync.connectors.settings import Policy
 from belegsync.documents.models import Connection
 
 
@@ -61,7 +62,9 @@ class Command(BaseCommand):
                 raise CommandError(f"No connection named {opts['connection']!r}.") from None
         try:
             reader = registry.file_reader(opts["source"])
-            target = registry.make_target(opts["target"], AdapterContext(settings=settings))
+            target = registry.make_target(
+                opts["target"], AdapterContext(settings=settings, policy=Policy.from_flat(settings))
+            )
         except (registry.UnknownKind, ImportError) as exc:
             raise CommandError(str(exc)) from exc
         try:

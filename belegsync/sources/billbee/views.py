@@ -241,7 +241,10 @@ def _accounts(request: HttpRequest, connection: Connection) -> HttpResponse:
     if data is not None and form.is_valid():
         _save_settings(
             connection,
-            {PAYMENT_ACCOUNTS_KEY: form.mapping(), "payment_accounts_required": choices is not None},
+            {
+                PAYMENT_ACCOUNTS_KEY: form.mapping(),
+                "payment_accounts_required": choices is not None,
+            },
         )
         messages.success(request, _("Accounts saved."))
         return _next(connection, "accounts")

@@ -41,7 +41,10 @@ def account_id(app: SevdeskFake, name: str) -> str:
 @pytest.fixture
 def context(fake):
     def make(**settings: object) -> AdapterContext:
-        base = {"mark_paid": True, "payment_accounts": {"paypal": account_id(fake.app, "PayPal BB")}}
+        base = {
+            "mark_paid": True,
+            "payment_accounts": {"paypal": account_id(fake.app, "PayPal BB")},
+        }
         merged = {**base, **settings}
         return AdapterContext(
             credentials={"api_token": TOKEN, "base_url": fake.url + "/api/v1"},

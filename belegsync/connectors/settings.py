@@ -79,6 +79,11 @@ class Policy(BaseModel):
     #: collective customer with the buyer's name on the voucher.
     customer_per_buyer: bool = False
     payment_accounts: PaymentAccounts = Field(default_factory=PaymentAccounts)
+    #: The merchant is a small business (§ 19 UStG): no VAT is charged at all.
+    small_business: bool = False
+    #: An invoice dated more than this many days ahead is held as failed
+    #: (a typo in the year, a clock gone wrong) rather than booked.
+    future_days: int = Field(default=3, ge=0)
 
     @classmethod
     def from_flat(cls, settings: Mapping[str, Any]) -> Policy:
@@ -102,6 +107,8 @@ class Policy(BaseModel):
                 unassigned_to_default=bool(settings.get(BOOK_UNASSIGNED_AS_DEFAULT_KEY, False)),
                 default_account=str(settings.get(DEFAULT_PAYMENT_ACCOUNT_KEY) or ""),
             ),
+            small_business=bool(settings.get(SMALL_BUSINESS_KEY, False)),
+            future_days=settings.get(FUTURE_DAYS_KEY, 3),
         )
 
 
@@ -114,5 +121,7 @@ CREATE_CUSTOMERS_KEY = "create_customers"
 PAYMENT_ACCOUNTS_KEY = "payment_accounts"
 BOOK_UNASSIGNED_AS_DEFAULT_KEY = "book_unassigned_as_default"
 DEFAULT_PAYMENT_ACCOUNT_KEY = "default_payment_account"
+SMALL_BUSINESS_KEY = "small_business"
+FUTURE_DAYS_KEY = "future_days"
 #: sevDesk's form's wording of MARK_PAID ("source" / "sevdesk"); MARK_PAID decides.
 PAYMENT_RECONCILIATION_KEY = "payment_reconciliation"

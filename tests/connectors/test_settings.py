@@ -87,6 +87,14 @@ def test_a_policy_refuses_unknown_fields_and_bad_values():
         Policy.from_flat({"document_date": "delivery"})
     with pytest.raises(ValidationError):
         Policy.from_flat({"start_date": "1.1.2026"})
+    with pytest.raises(ValidationError):
+        Policy(future_days=-1)
+
+
+def test_small_business_and_future_days_default_to_a_regular_business_and_three_days():
+    assert Policy().small_business is False and Policy().future_days == 3
+    policy = Policy.from_flat({"small_business": True, "future_days": 0})
+    assert policy.small_business and policy.future_days == 0
 
 
 def test_a_policy_is_a_value():

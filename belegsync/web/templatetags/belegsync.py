@@ -10,7 +10,7 @@ from django.utils import formats
 from django.utils.translation import get_language
 
 from belegsync.connectors import registry
-from belegsync.web.labels import (
+from belegsync.documents.labels import (
     CATEGORY_LABELS,
     EVENT_LABELS,
     KIND_LABELS,

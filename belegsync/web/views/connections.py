@@ -18,7 +18,8 @@ from belegsync.connectors import registry
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.errors import ConnectorError, RetryableError
 from belegsync.documents.models import Connection
-from belegsync.sync import scheduler
+from belegsync.services import Actor
+from belegsync.services import connections as services
 from belegsync.web import scoping
 from belegsync.web.forms import ConnectionForm, credentials_form, merged_credentials
 
@@ -218,7 +219,7 @@ def _status(request: HttpRequest, connection: Connection) -> HttpResponse:
 def toggle_enabled(request: HttpRequest, pk: int) -> HttpResponse:
     connection = scoping.connection_or_404(request, pk)
     enabled = checked(request)
-    Connection.objects.filter(pk=connection.pk).update(enabled=enabled)
+    services.set_enabled(Actor.of(request.user), connection, enabled)
     if enabled:
         messages.success(request, _("Sync enabled for “%(name)s”.") % {"name": connection.name})
     else:
@@ -229,8 +230,7 @@ def toggle_enabled(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def sync_now(request: HttpRequest, pk: int) -> HttpResponse:
     connection = scoping.connection_or_404(request, pk)
-    scheduler.sync_now(connection)
-    if connection.is_active:
+    if services.sync_now(Actor.of(request.user), connection):
         messages.success(
             request,
             _("Sync of “%(name)s” requested; it starts shortly.") % {"name": connection.name},

@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from belegsync.documents.models import Organisation
+from belegsync.documents.labels import failure_reason_label
 from belegsync.documents.states import State
+from belegsync.services import Actor
+from belegsync.services import connections as services
 from belegsync.sync.heartbeat import ALIVE, alive
 from belegsync.sync.models import CycleRecord, WorkerHeartbeat
 from belegsync.web import scoping
-from belegsync.web.labels import failure_reason_label
 
 from .common import back, checked, is_htmx
 
@@ -107,8 +108,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def toggle_organisation_sync(request: HttpRequest) -> HttpResponse:
     organisation = scoping.organisation_of(request)
     enabled = checked(request)
-    Organisation.objects.filter(pk=organisation.pk).update(sync_enabled=enabled)
-    organisation.sync_enabled = enabled
+    services.set_organisation_sync(Actor.of(request.user), organisation, enabled)
     if enabled:
         messages.success(
             request,

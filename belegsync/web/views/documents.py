@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.db.models import QuerySet
@@ -13,27 +12,16 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from belegsync.connectors.errors import ConnectorError
-from belegsync.connectors.registry import UnknownKind
-from belegsync.documents import actions
+from belegsync.documents.labels import ACTION_LABELS, STATE_LABELS
 from belegsync.documents.models import Connection, Document, DocumentFile
-from belegsync.documents.states import MOVES, State
-from belegsync.sync.adapters import target_for
+from belegsync.documents.states import State
+from belegsync.services import Actor
+from belegsync.services import documents as services
 from belegsync.web import scoping
-from belegsync.web.labels import ACTION_LABELS, STATE_LABELS
 
 from .common import back
 
 PAGE_SIZE = 50
-#: Actions offered per state (the others would only be refused).
-ACTIONS_FOR_STATE: dict[str, tuple[str, ...]] = {
-    State.WAITING: ("reupload",),
-    State.PROCESSING: (),
-    State.FAILED: ("reset", "mark_manually_imported", "reupload"),
-    State.DONE: ("reset", "reupload"),
-    State.MANUAL: ("reset", "reupload"),
-    State.SKIPPED: ("reset", "reupload"),
-}
 
 
 @dataclass(frozen=True)
@@ -134,7 +122,9 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "next_after": next_after,
             "base_query": _query_without_after(request),
             "connections": scoping.connections(request).order_by("name"),
-            "actions": [(a, ACTION_LABELS[a]) for a in ACTIONS_FOR_STATE[filters.state]],
+            "actions": [
+                (a.value, ACTION_LABELS[a]) for a in services.ACTIONS_FOR_STATE[filters.state]
+            ],
         },
     )
 
@@ -154,7 +144,9 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tax_groups": voucher.tax_groups() if voucher else (),
             "has_file": DocumentFile.objects.filter(document=document).exists(),
             "events": document.events.select_related("user").order_by("at", "id"),
-            "actions": [(a, ACTION_LABELS[a]) for a in ACTIONS_FOR_STATE[document.state]],
+            "actions": [
+                (a.value, ACTION_LABELS[a]) for a in services.ACTIONS_FOR_STATE[document.state]
+            ],
         },
     )
 
@@ -176,91 +168,7 @@ def _safe_filename(name: str) -> str:
 # --- actions ---------------------------------------------------------------------------
 
 
-class RemoteCheckFailed(Exception):
-    """The target could not say whether it still has the voucher."""
-
-
-@dataclass
-class RemoteCheck:
-    """``remote_exists`` for re-upload: asks the document's target (one adapter per
-    connection) and remembers which documents it still holds, for the message."""
-
-    targets: dict[int, Any] = field(default_factory=dict)
-    still_there: set[int] = field(default_factory=set)
-
-    def __call__(self, document: Document) -> bool:
-        try:
-            target = self.targets.get(document.connection_id)
-            if target is None:
-                target = self.targets[document.connection_id] = target_for(document.connection)
-            exists = target.find(document.as_voucher()) is not None
-        except (ConnectorError, UnknownKind) as error:
-            raise RemoteCheckFailed(
-                _("%(number)s: could not ask the target: %(error)s")
-                % {"number": document.source_number, "error": error}
-            ) from error
-        if exists:
-            self.still_there.add(document.pk)
-        return exists
-
-
-def _refusal(action: str, outcome: actions.Outcome, check: RemoteCheck | None) -> str:
-    """The refusal in the merchant's language where we know its cause, else as reported."""
-    document = outcome.document
-    move = MOVES[action]
-    if document.state not in move.sources:
-        return _(
-            "%(number)s: “%(action)s” is not possible for a document that is %(state)s; "
-            "only for %(allowed)s."
-        ) % {
-            "number": document.source_number,
-            "action": ACTION_LABELS[action],
-            "state": STATE_LABELS[document.state],
-            "allowed": ", ".join(sorted(str(STATE_LABELS[s]) for s in move.sources)),
-        }
-    if check is not None and document.pk in check.still_there:
-        return _(
-            "%(number)s still exists in the bookkeeping system. Delete it there first, "
-            "then re-upload."
-        ) % {"number": document.source_number}
-    return outcome.message
-
-
-def _unreadable(document: Document) -> actions.Outcome:
-    return actions.Outcome(
-        document,
-        False,
-        _("%(number)s: the stored data cannot be read; import it again.")
-        % {"number": document.source_number},
-    )
-
-
-def run_action(
-    request: HttpRequest, action: str, documents: list[Document]
-) -> list[actions.Outcome]:
-    """Apply one of the merchant's actions to each document; one outcome per document."""
-    outcomes: list[actions.Outcome] = []
-    check = None
-    if action == "reupload":
-        check = RemoteCheck()
-        for document in documents:
-            try:
-                outcomes += actions.bulk(
-                    actions.reupload, [document], remote_exists=check, user=request.user
-                )
-            except RemoteCheckFailed as error:
-                outcomes.append(actions.Outcome(document, False, str(error)))
-            except (KeyError, ValueError, TypeError, ArithmeticError):
-                outcomes.append(_unreadable(document))
-    else:
-        outcomes = actions.bulk(actions.ACTIONS[action], documents, user=request.user)
-    return [
-        o if o.ok else actions.Outcome(o.document, False, _refusal(action, o, check))
-        for o in outcomes
-    ]
-
-
-def report(request: HttpRequest, action: str, outcomes: list[actions.Outcome]) -> None:
+def report(request: HttpRequest, action: str, outcomes: list[services.Outcome]) -> None:
     """One message for what worked (naming each document) and one per refusal."""
     done = [o.document.source_number for o in outcomes if o.ok]
     if done:
@@ -279,7 +187,7 @@ def document_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     document = scoping.document_or_404(request, pk)
     if action not in ACTION_LABELS:
         raise Http404("No such action.")
-    report(request, action, run_action(request, action, [document]))
+    report(request, action, services.act(Actor.of(request.user), action, [document]))
     return back(request, "document", document.pk)
 
 
@@ -289,16 +197,12 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     if action not in ACTION_LABELS:
         messages.error(request, _("Choose an action."))
         return back(request, "documents")
-    ids = list(dict.fromkeys(i for i in map(_int, request.POST.getlist("ids")) if i is not None))
+    ids = [i for i in map(_int, request.POST.getlist("ids")) if i is not None]
     if not ids:
         messages.warning(request, _("No document selected."))
         return back(request, "documents")
-    found = {
-        d.pk: d for d in scoping.documents(request).select_related("connection").filter(pk__in=ids)
-    }
-    # another organisation's ids are answered like unknown ones: not found
-    missing = [i for i in ids if i not in found]
-    report(request, action, run_action(request, action, [found[i] for i in ids if i in found]))
+    outcomes, missing = services.act_on_ids(Actor.of(request.user), action, ids)
+    report(request, action, outcomes)
     for pk in missing:
         messages.error(request, _("Document %(id)s not found.") % {"id": pk})
     return back(request, "documents")

@@ -1,0 +1,76 @@
+"""Who acts: a merchant's user (through their membership) or the system."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from belegsync.documents.models import Connection, Document, Membership, Organisation
+
+
+class NotAllowed(PermissionError):
+    """The actor may not do this (another organisation's data, or their role forbids it)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user on whose behalf a service acts, or ``None`` for the system / an operator.
+
+    ``name`` goes into the history (``Event.actor``). A user acts within their
+    organisation only; the system (the CLI on the server, the scheduler) may
+    act on every organisation.
+    """
+
+    user: Any = None
+    name: str = "system"
+
+    @classmethod
+    def of(cls, user: Any) -> Actor:
+        """The signed-in merchant ``user``."""
+        return cls(user=user, name=user.get_username() or "user")
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        return cls(user=None, name=name)
+
+    @property
+    def membership(self) -> Membership | None:
+        if self.user is None:
+            return None
+        membership: Membership | None = getattr(self.user, "membership", None)
+        return membership
+
+    @property
+    def organisation(self) -> Organisation | None:
+        """The organisation a user acts in; None for the system (acts on all)."""
+        membership = self.membership
+        if self.user is not None and membership is None:
+            raise NotAllowed("This user belongs to no organisation.")
+        return membership.organisation if membership is not None else None
+
+    # -- what this actor may see --------------------------------------------------------
+
+    def connections(self) -> QuerySet[Connection]:
+        organisation = self.organisation
+        found = Connection.objects.all()
+        return found if organisation is None else found.filter(organisation=organisation)
+
+    def documents(self) -> QuerySet[Document]:
+        organisation = self.organisation
+        found = Document.objects.all()
+        return (
+            found if organisation is None else found.filter(connection__organisation=organisation)
+        )
+
+    def require_connection(self, connection: Connection) -> None:
+        """Refuse another organisation's connection (the interfaces answer 'not found')."""
+        organisation = self.organisation
+        if organisation is not None and connection.organisation_id != organisation.pk:
+            raise NotAllowed("No such connection.")
+
+    def require_organisation(self, organisation: Organisation) -> None:
+        mine = self.organisation
+        if mine is not None and organisation.pk != mine.pk:
+            raise NotAllowed("No such organisation.")

@@ -1,0 +1,147 @@
+"""The merchant's actions on documents: reset, mark as manually imported, re-upload.
+
+One document or many: each is acted on in its own transaction and reported on
+its own, so a mixed selection is never all-or-nothing by accident; a refusal
+says why in the merchant's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from belegsync.connectors.errors import ConnectorError
+from belegsync.connectors.registry import UnknownKind
+from belegsync.documents import actions
+from belegsync.documents.actions import Outcome
+from belegsync.documents.labels import ACTION_LABELS, STATE_LABELS
+from belegsync.documents.models import Document
+from belegsync.documents.states import MOVES, State
+from belegsync.sync.adapters import target_for
+
+from .actor import Actor, NotAllowed
+
+__all__ = [
+    "ACTIONS_FOR_STATE",
+    "Action",
+    "NotAllowed",
+    "Outcome",
+    "RemoteCheckFailed",
+    "act",
+    "act_on_ids",
+]
+
+
+class Action(StrEnum):
+    RESET = "reset"
+    MARK_MANUALLY_IMPORTED = "mark_manually_imported"
+    REUPLOAD = "reupload"
+
+
+#: Actions offered per state (the others would only be refused).
+ACTIONS_FOR_STATE: dict[str, tuple[Action, ...]] = {
+    State.WAITING: (Action.REUPLOAD,),
+    State.PROCESSING: (),
+    State.FAILED: (Action.RESET, Action.MARK_MANUALLY_IMPORTED, Action.REUPLOAD),
+    State.DONE: (Action.RESET, Action.REUPLOAD),
+    State.MANUAL: (Action.RESET, Action.REUPLOAD),
+    State.SKIPPED: (Action.RESET, Action.REUPLOAD),
+}
+
+
+class RemoteCheckFailed(Exception):
+    """The target could not say whether it still has the voucher."""
+
+
+@dataclass
+class RemoteCheck:
+    """``remote_exists`` for re-upload: asks the document's target (one adapter per
+    connection) and remembers which documents it still holds, for the message."""
+
+    targets: dict[int, Any] = field(default_factory=dict)
+    still_there: set[int] = field(default_factory=set)
+
+    def __call__(self, document: Document) -> bool:
+        try:
+            target = self.targets.get(document.connection_id)
+            if target is None:
+                target = self.targets[document.connection_id] = target_for(document.connection)
+            exists = target.find(document.as_voucher()) is not None
+        except (ConnectorError, UnknownKind) as error:
+            raise RemoteCheckFailed(
+                _("%(number)s: could not ask the target: %(error)s")
+                % {"number": document.source_number, "error": error}
+            ) from error
+        if exists:
+            self.still_there.add(document.pk)
+        return exists
+
+
+def act(actor: Actor, action: Action | str, documents: Iterable[Document]) -> list[Outcome]:
+    """Apply one of the merchant's actions to each document; one outcome per document."""
+    action = Action(action)
+    chosen = list(documents)
+    for document in chosen:
+        actor.require_connection(document.connection)
+    outcomes: list[Outcome] = []
+    check = None
+    if action is Action.REUPLOAD:
+        check = RemoteCheck()
+        for document in chosen:
+            try:
+                outcomes += actions.bulk(
+                    actions.reupload, [document], remote_exists=check, user=actor.user
+                )
+            except RemoteCheckFailed as error:
+                outcomes.append(Outcome(document, False, str(error)))
+            except (KeyError, ValueError, TypeError, ArithmeticError):
+                outcomes.append(_unreadable(document))
+    else:
+        outcomes = actions.bulk(actions.ACTIONS[action.value], chosen, user=actor.user)
+    return [o if o.ok else Outcome(o.document, False, _refusal(action, o, check)) for o in outcomes]
+
+
+def act_on_ids(
+    actor: Actor, action: Action | str, ids: Iterable[int]
+) -> tuple[list[Outcome], list[int]]:
+    """:func:`act` on the actor's documents with these ids; also the ids not found."""
+    wanted = list(dict.fromkeys(ids))
+    found = {d.pk: d for d in actor.documents().select_related("connection").filter(pk__in=wanted)}
+    # another organisation's ids are answered like unknown ones: not found
+    missing = [pk for pk in wanted if pk not in found]
+    return act(actor, action, [found[pk] for pk in wanted if pk in found]), missing
+
+
+def _refusal(action: Action, outcome: Outcome, check: RemoteCheck | None) -> str:
+    """The refusal in the merchant's language where we know its cause, else as reported."""
+    document = outcome.document
+    move = MOVES[action.value]
+    if document.state not in move.sources:
+        return _(
+            "%(number)s: “%(action)s” is not possible for a document that is %(state)s; "
+            "only for %(allowed)s."
+        ) % {
+            "number": document.source_number,
+            "action": ACTION_LABELS[action.value],
+            "state": STATE_LABELS[document.state],
+            "allowed": ", ".join(sorted(str(STATE_LABELS[s]) for s in move.sources)),
+        }
+    if check is not None and document.pk in check.still_there:
+        return _(
+            "%(number)s still exists in the bookkeeping system. Delete it there first, "
+            "then re-upload."
+        ) % {"number": document.source_number}
+    return outcome.message
+
+
+def _unreadable(document: Document) -> Outcome:
+    return Outcome(
+        document,
+        False,
+        _("%(number)s: the stored data cannot be read; import it again.")
+        % {"number": document.source_number},
+    )

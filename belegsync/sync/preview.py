@@ -1,0 +1,44 @@
+"""The exact body a target's create call would receive; sends nothing, changes nothing.
+
+One rule for ``belegsync preview`` (a file) and the API's preview of a stored
+document: a voucher that does not validate, or that the target cannot map,
+shows its errors instead of a body, never both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from belegsync.bookkeeping import Voucher, validate
+from belegsync.connectors.base import Target
+from belegsync.connectors.errors import ConnectorError
+from belegsync.documents.models import Document
+
+from .adapters import target_for
+
+
+def entry(target: Target, number: str, result: Voucher | list[Any]) -> dict[str, Any]:
+    """``{"document", "request"}`` or ``{"document", "errors"}`` for one read voucher."""
+    if isinstance(result, list):
+        return {"document": number, "errors": [str(e) for e in result]}
+    problems = validate(result)
+    if problems:
+        return {"document": number, "errors": [str(p) for p in problems]}
+    try:
+        return {"document": number, "request": target.preview(result)}
+    except ConnectorError as error:
+        return {"document": number, "errors": [error.message]}
+
+
+def preview_document(document: Document) -> dict[str, Any]:
+    """The request the document's target would receive for its stored voucher now."""
+    try:
+        voucher = document.as_voucher()
+    except (KeyError, ValueError, TypeError, ArithmeticError):
+        return {
+            "document": document.source_number,
+            "errors": [_("The stored data cannot be read; import it again.")],
+        }
+    return entry(target_for(document.connection), document.source_number, voucher)

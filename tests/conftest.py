@@ -12,6 +12,9 @@ from belegsync.bookkeeping import Line, LineCategory, Party, Payment, Voucher, V
 from belegsync.fakes.base import FakeApp, RunningFake, serve_in_thread
 from belegsync.sources.memory import STORE
 from belegsync.targets.memory import MemoryTarget
+from tests import self_contained
+
+self_contained.install()
 
 #: The browser fixture ``page`` (Playwright with Debian's chromium).
 pytest_plugins = ["tests.browser_support"]

@@ -1,6 +1,6 @@
 """A local double of Afterbuy: the XML API (``GetSoldItems``, ``UpdateSoldItems``) and PDFs.
 
-Its reading of Afterbuy (reference/afterbuy/README.md, fake-checklist.md):
+Its reading of Afterbuy (tests/reference/afterbuy/README.md, fake-checklist.md):
 
 - one URL ``/afterbuy/ABInterface.aspx`` for every call, POST or GET with the XML
   body; the call is chosen by ``AfterbuyGlobal/CallName``;

@@ -1,6 +1,6 @@
 """A local double of Billbee's REST API v1, for what an importer of orders uses.
 
-Its reading of Billbee (reference/billbee/README.md, fake-checklist.md):
+Its reading of Billbee (tests/reference/billbee/README.md, fake-checklist.md):
 
 - every request needs HTTP Basic (user + API password) *and* ``X-Billbee-Api-Key``;
   wrong or missing → 401 with the envelope (body shape unverified);

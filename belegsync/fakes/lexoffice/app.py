@@ -1,6 +1,6 @@
 """A local lexoffice (Lexware Office) public API: the endpoints belegsync uses.
 
-Follows /work/shared/reference/lexoffice (README and fake-checklist, cited as
+Follows tests/reference/lexoffice (README and fake-checklist, cited as
 "checklist N"). Error bodies come in lexoffice's three shapes: gateway
 ``{"message": ...}`` (401/403/429/5xx), legacy ``{"IssueList": [...]}``
 (vouchers, files, contacts) and the regular body (voucherlist, profile, ...).

@@ -1,7 +1,7 @@
 """A local sevDesk (API v1, bookkeeping system "2.0") for tests, the bench and ``demo``.
 
 Every rule here is this double's own reading of the reference
-(``reference/sevdesk/README.md`` and ``fake-checklist.md``; numbers like "C23"
+(``tests/reference/sevdesk/README.md`` and ``fake-checklist.md``; numbers like "C23"
 below are the checklist items). Where the reference marks a behaviour
 "unverified", the choice is a switch on :class:`SevdeskFake` so a test can
 flip it once a real account shows otherwise.

@@ -1,7 +1,7 @@
 """The 125 column headings of the Buchungsstapel, format version 13, in DATEV's order.
 
 Copied from DATEV's sample file as quoted in the reference
-(../shared/reference/datev/examples/buchungsstapel-example.csv, line 2). DATEV reads
+(tests/reference/datev/examples/buchungsstapel-example.csv, line 2). DATEV reads
 columns by position; the headings are informational but must be exactly these.
 """
 

@@ -2,7 +2,7 @@
 
 What a tax advisor imports into DATEV Rechnungswesen: ``EXTF_*.csv``, Windows-1252,
 ``;``, CR LF, a 31-field header, the 125 column headings of format version 13,
-then one booking per line (reference: ../shared/reference/datev/README.md §1–§5).
+then one booking per line (reference: tests/reference/datev/README.md §1–§5).
 
 A voucher becomes one booking per tax rate on the debtor (gross amount, the
 revenue account as contra account, no tax key on DATEV's automatic accounts):

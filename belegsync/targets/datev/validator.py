@@ -1,6 +1,6 @@
 """Checks an EXTF Buchungsstapel file against DATEV's rules, line by line.
 
-Written from the reference (../shared/reference/datev/README.md §1–§3, §5, §7),
+Written from the reference (tests/reference/datev/README.md §1–§3, §5, §7),
 not from the writer: it parses the bytes on disk, so it catches what the writer
 gets wrong. Run on every export (:meth:`ExtfWriter.finish`) and in tests. The
 file is read line by line; a 100 000-booking file is never held in memory.

@@ -1,6 +1,6 @@
 """The lexoffice (Lexware Office) public API client: the only way belegsync reaches it.
 
-Reference: /work/shared/reference/lexoffice/README.md. lexoffice words errors
+Reference: tests/reference/lexoffice/README.md. lexoffice words errors
 three ways (README §4): gateway ``{"message": ...}``, the legacy
 ``{"IssueList": [...]}`` of vouchers/files/contacts and the regular body of
 the voucherlist. Validation is 406, not 400/422. 504 means "may have been

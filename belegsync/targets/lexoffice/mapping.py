@@ -1,6 +1,6 @@
 """Voucher → lexoffice bookkeeping voucher (``POST /v1/vouchers`` body). Pure, no I/O.
 
-Reference: /work/shared/reference/lexoffice/README.md §5.1.
+Reference: tests/reference/lexoffice/README.md §5.1.
 
 - ``taxType: gross``; one item per (category, tax rate), as lexoffice wants
   positions "grouped by tax rate" (README §5.1 rule 8). Goods and shipping at

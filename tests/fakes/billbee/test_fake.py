@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import httpx
 import pytest
@@ -13,8 +12,6 @@ from belegsync.fakes.billbee import BillbeeFake, build
 from tests.reference import REFERENCE as REFERENCE_DIR
 
 EXAMPLES = REFERENCE_DIR / "billbee" / "examples"
-if not EXAMPLES.exists():  # the reference copies inside the fake package
-    EXAMPLES = Path(__file__).parents[3] / "belegsync/fakes/billbee/data"
 
 KEY, USER, PASSWORD = "key-1", "shop@example.org", "api-pw"
 REFERENCE_ORDER = 100000223344551

@@ -1,5 +1,5 @@
-"""The lexoffice fake against the reference's examples (tests/fakes/lexoffice/examples,
-copied from the reference folder): it must accept what lexoffice accepts, refuse
+"""The lexoffice fake against the reference's examples (tests/reference/lexoffice/examples):
+it must accept what lexoffice accepts, refuse
 what it refuses, and answer in lexoffice's shapes."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,8 +14,9 @@ import pytest
 
 from belegsync.fakes.base import serve_in_thread
 from belegsync.fakes.lexoffice import LexofficeFake, Options, Profile, build
+from tests.reference import REFERENCE
 
-EXAMPLES = Path(__file__).parent / "examples"
+EXAMPLES = REFERENCE / "lexoffice" / "examples"
 KEY = "test-key"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

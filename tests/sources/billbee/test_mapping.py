@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,8 @@ from belegsync.fakes.billbee.seed import seed_orders
 from belegsync.sources.billbee.mapping import NotBookable, map_order
 from tests.reference import REFERENCE as REFERENCE_DIR
 
-DATA = Path(__file__).parents[3] / "belegsync/fakes/billbee/data"
-INVOICES = REFERENCE_DIR / "billbee" / "examples" / "get_invoices_page.json"
+DATA = REFERENCE_DIR / "billbee" / "examples"
+INVOICES = DATA / "get_invoices_page.json"
 
 
 def load(name: str) -> dict:

@@ -1,7 +1,7 @@
 """The EXTF writer against DATEV's documented layout.
 
 The golden file is the reference's hand-written example
-(../shared/reference/datev/examples/buchungsstapel-example.csv), not the writer's
+(tests/reference/datev/examples/buchungsstapel-example.csv), not the writer's
 own output: the vouchers below are the shop documents that example describes.
 """
 
@@ -33,8 +33,7 @@ from belegsync.targets.datev.validator import split_fields, validate_file
 from tests.conftest import make_voucher
 from tests.reference import REFERENCE as REFERENCE_DIR
 
-REFERENCE = REFERENCE_DIR / "datev" / "examples" / "buchungsstapel-example.csv"
-GOLDEN = Path(__file__).parent / "golden" / "buchungsstapel-example.csv"
+GOLDEN = REFERENCE_DIR / "datev" / "examples" / "buchungsstapel-example.csv"
 
 D = Decimal
 CREATED = dt.datetime(2026, 7, 1, 9, 30, 15, 123000, tzinfo=dt.UTC)
@@ -42,8 +41,7 @@ JUNE = (dt.date(2026, 6, 1), dt.date(2026, 6, 30))
 
 
 def golden_bytes() -> bytes:
-    # The reference lives outside the repository; a copy is kept next to the test.
-    return (REFERENCE if REFERENCE.exists() else GOLDEN).read_bytes()
+    return GOLDEN.read_bytes()
 
 
 def line(gross: str, net: str, rate: int, category: LineCategory = LineCategory.GOODS) -> Line:

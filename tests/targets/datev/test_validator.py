@@ -4,13 +4,13 @@ that the reference lists as a reason DATEV rejects a file (README §7)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from belegsync.targets.datev.validator import validate_bytes
+from tests.reference import REFERENCE
 
-GOLDEN = Path(__file__).parent / "golden" / "buchungsstapel-example.csv"
+GOLDEN = REFERENCE / "datev" / "examples" / "buchungsstapel-example.csv"
 
 
 def lines() -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -27,8 +26,9 @@ from belegsync.fakes.lexoffice import Profile, Strictness
 from belegsync.fakes.lexoffice.rules import check_voucher
 from belegsync.targets.lexoffice import mapping
 from belegsync.targets.lexoffice.mapping import MappingOptions, to_json, to_lexoffice
+from tests.reference import REFERENCE
 
-EXAMPLES = Path(__file__).parents[2] / "fakes" / "lexoffice" / "examples"
+EXAMPLES = REFERENCE / "lexoffice" / "examples"
 D = Decimal
 CONTACT = "be9475f4-ef80-442b-8ab9-3ab8b1a2aeb9"
 CONTACTS = {CONTACT: {"id": CONTACT, "roles": {"customer": {}}}}

@@ -12,8 +12,10 @@ Rounding rules (documented in docs/bookkeeping.md):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -36,11 +38,19 @@ TREATMENT_NAMES = {
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a voucher: where, a stable code, and what to do."""
+    """One thing wrong with a voucher: where, a stable code, and what to do.
+
+    ``message`` is English for logs and the command line; the merchant reads a
+    text chosen by ``code`` in their language (``belegsync.reasons``), filled
+    with ``params``: amounts and rates as ``Decimal``, dates as ``date``. A
+    parameter's name means the same in every code (``amount``, ``expected``,
+    ``rate``, ``country`` …).
+    """
 
     field: str
     code: str
     message: str
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict, hash=False)
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -88,7 +98,12 @@ def _check_header(v: Voucher) -> list[Problem]:
         problems.append(Problem("number", "missing_number", "The voucher has no number."))
     if not _CURRENCY.match(v.currency):
         problems.append(
-            Problem("currency", "bad_currency", f"'{v.currency}' is not an ISO currency code.")
+            Problem(
+                "currency",
+                "bad_currency",
+                f"'{v.currency}' is not an ISO currency code.",
+                {"currency": v.currency},
+            )
         )
     if not _COUNTRY.match(v.party.country):
         problems.append(
@@ -96,6 +111,7 @@ def _check_header(v: Voucher) -> list[Problem]:
                 "party.country",
                 "bad_country",
                 f"'{v.party.country}' is not a two-letter country code (DE, AT, CH …).",
+                {"country": v.party.country},
             )
         )
     if not v.lines:
@@ -115,12 +131,18 @@ def _check_header(v: Voucher) -> list[Problem]:
                 "negative_total",
                 f"The total {v.total_gross} is negative; "
                 "a negative amount must be issued as a credit note.",
+                {"amount": v.total_gross},
             )
         )
     for name, amount in (("total_net", v.total_net), ("total_gross", v.total_gross)):
         if _has_sub_cent(amount):
             problems.append(
-                Problem(name, "sub_cent", f"{amount} has more than two decimal places.")
+                Problem(
+                    name,
+                    "sub_cent",
+                    f"{amount} has more than two decimal places.",
+                    {"amount": amount},
+                )
             )
     for index, payment in enumerate(v.payments):
         if _has_sub_cent(payment.amount):
@@ -129,6 +151,7 @@ def _check_header(v: Voucher) -> list[Problem]:
                     f"payments[{index}].amount",
                     "sub_cent",
                     f"{payment.amount} has more than two decimal places.",
+                    {"amount": payment.amount},
                 )
             )
     return problems
@@ -146,13 +169,19 @@ def _check_line(v: Voucher, index: int, line: Line) -> list[Problem]:
                 "negative_quantity",
                 f"Quantity {line.quantity} is negative; only a discount may be negative. "
                 "Returns belong on a credit note.",
+                {"quantity": line.quantity},
             )
         )
     negative_expected = line.category is LineCategory.DISCOUNT
     for name, amount in (("net", line.net), ("gross", line.gross)):
         if _has_sub_cent(amount):
             problems.append(
-                Problem(f"{where}.{name}", "sub_cent", f"{amount} has more than two decimals.")
+                Problem(
+                    f"{where}.{name}",
+                    "sub_cent",
+                    f"{amount} has more than two decimals.",
+                    {"amount": amount},
+                )
             )
         if amount != 0 and (amount < 0) != negative_expected:
             expectation = "negative or zero" if negative_expected else "positive or zero"
@@ -161,6 +190,7 @@ def _check_line(v: Voucher, index: int, line: Line) -> list[Problem]:
                     f"{where}.{name}",
                     "wrong_sign",
                     f"{amount} must be {expectation} for a {line.category.value} line.",
+                    {"amount": amount, "category": line.category.value},
                 )
             )
     treatment = v.tax_treatment
@@ -171,6 +201,7 @@ def _check_line(v: Voucher, index: int, line: Line) -> list[Problem]:
                 "rate_not_allowed",
                 f"{format_rate(line.tax_rate)} % is not a valid rate for "
                 f"{TREATMENT_NAMES[treatment]} to {v.party.country}.",
+                {"rate": line.tax_rate, "treatment": treatment.value, "country": v.party.country},
             )
         )
     expected_gross = gross_from_net(line.net, line.tax_rate)
@@ -181,6 +212,12 @@ def _check_line(v: Voucher, index: int, line: Line) -> list[Problem]:
                 "line_tax_mismatch",
                 f"Gross {line.gross} does not match net {line.net} at "
                 f"{format_rate(line.tax_rate)} % (expected {expected_gross}).",
+                {
+                    "gross": line.gross,
+                    "net": line.net,
+                    "rate": line.tax_rate,
+                    "expected": expected_gross,
+                },
             )
         )
     return problems
@@ -196,6 +233,7 @@ def _check_totals(v: Voucher) -> list[Problem]:
                 "total_net",
                 "total_mismatch",
                 f"The net total {v.total_net} is not the sum of the lines ({lines_net}).",
+                {"total": v.total_net, "lines_total": lines_net},
             )
         )
     if lines_gross != v.total_gross:
@@ -204,6 +242,7 @@ def _check_totals(v: Voucher) -> list[Problem]:
                 "total_gross",
                 "total_mismatch",
                 f"The gross total {v.total_gross} is not the sum of the lines ({lines_gross}).",
+                {"total": v.total_gross, "lines_total": lines_gross},
             )
         )
     return problems
@@ -222,6 +261,7 @@ def _check_tax_groups(v: Voucher) -> list[Problem]:
                     "tax_group_mismatch",
                     f"Tax at {format_rate(group.rate)} % is {group.tax}, expected {expected} "
                     f"on net {group.net}.",
+                    {"rate": group.rate, "tax": group.tax, "expected": expected, "net": group.net},
                 )
             )
     return problems

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 from belegsync.bookkeeping import Voucher
 
 from .ratelimit import Limiter, NoLimit
+from .reasons import Reason
 from .settings import Policy
 
 
@@ -42,7 +43,7 @@ class SourceDocument:
     #: The source's own id of the order/invoice (e.g. Billbee order id).
     source_id: str
     #: Why the engine must not transfer it (start date, shop or state filter), if so.
-    skip_reason: str = ""
+    skip_reasons: tuple[Reason, ...] = ()
     #: Source-specific facts a later step needs (order state, shop id, PDF link).
     meta: Mapping[str, Any] = field(default_factory=dict)
 

@@ -3,13 +3,18 @@
 ``RetryableError``: the request may succeed later unchanged (network, timeout,
 429, 5xx). ``PermanentError``: it will not, until someone changes data or
 settings (validation, auth, permission, not found). The sync engine decides
-what to do by family; the merchant sees ``message``; support sees ``raw``.
+what to do by family; the merchant reads the text of ``code`` (with
+``params``, see :mod:`belegsync.reasons`) in their language; ``message`` is the
+same in English for logs; support sees ``raw``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+from .reasons import Reason
 
 
 class FailureReason(StrEnum):
@@ -40,9 +45,29 @@ class ConnectorError(Exception):
     status: int | None = None
     issues: list[RemoteIssue] = field(default_factory=list)
     reason: FailureReason = FailureReason.INTERNAL
+    #: The reason code the merchant reads (``belegsync.reasons``), and its parameters.
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
+
+    @property
+    def reasons(self) -> list[Reason]:
+        """What to store and show: the code, else the category's general words.
+
+        ``message`` (English) then stays with the event for support; no English
+        text reaches a German page.
+        """
+        if self.code:
+            return [Reason(self.code, dict(self.params))]
+        return [Reason(f"category.{self.reason.value}")]
+
+    def recode(self, code: str, **params: Any) -> ConnectorError:
+        """Say more precisely what happened (an adapter knows more than its client)."""
+        self.code = code
+        self.params = {**self.params, **params}
+        return self
 
     def __str__(self) -> str:
         return self.message

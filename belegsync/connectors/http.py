@@ -127,6 +127,8 @@ class ApiClient:
                 "Check the API key in the connection settings.",
                 raw=raw,
                 status=status,
+                code="remote.auth",
+                params={"system": self.system},
             )
         if status == 403:
             return PermissionDenied(
@@ -134,15 +136,25 @@ class ApiClient:
                 "The API key lacks a permission this connection needs.",
                 raw=raw,
                 status=status,
+                code="remote.permission",
+                params={"system": self.system},
             )
         if status == 404:
-            return NotFound(f"{self.system}: not found ({said}).", raw=raw, status=status)
+            return NotFound(
+                f"{self.system}: not found ({said}).",
+                raw=raw,
+                status=status,
+                code="remote.not_found",
+                params={"system": self.system},
+            )
         if status == 429:
             return RateLimited(
                 f"{self.system} is rate limiting requests.",
                 raw=raw,
                 status=status,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                code="remote.rate_limited",
+                params={"system": self.system},
             )
         if status >= 500:
             return ServerError(
@@ -150,9 +162,15 @@ class ApiClient:
                 raw=raw,
                 status=status,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                code="remote.server_error",
+                params={"system": self.system, "status": status},
             )
         return ValidationRejected(
-            f"{self.system} rejected the request: {said}", raw=raw, status=status
+            f"{self.system} rejected the request: {said}",
+            raw=raw,
+            status=status,
+            code="remote.rejected",
+            params={"system": self.system, "remote_message": said},
         )
 
     # -- sending -------------------------------------------------------------
@@ -191,13 +209,25 @@ class ApiClient:
             response = self.http.request(method, path, **kwargs)
         except httpx.ConnectError as exc:
             raise NetworkError(
-                f"{self.system} cannot be reached ({exc}).", raw=repr(exc), never_sent=True
+                f"{self.system} cannot be reached ({exc}).",
+                raw=repr(exc),
+                never_sent=True,
+                code="remote.unreachable",
+                params={"system": self.system},
             ) from exc
         except httpx.TimeoutException as exc:
-            raise NetworkError(f"{self.system} did not answer in time.", raw=repr(exc)) from exc
+            raise NetworkError(
+                f"{self.system} did not answer in time.",
+                raw=repr(exc),
+                code="remote.timeout",
+                params={"system": self.system},
+            ) from exc
         except httpx.TransportError as exc:
             raise NetworkError(
-                f"The connection to {self.system} broke ({exc}).", raw=repr(exc)
+                f"The connection to {self.system} broke ({exc}).",
+                raw=repr(exc),
+                code="remote.connection_broken",
+                params={"system": self.system},
             ) from exc
         if response.status_code >= 400:
             raise self.error_for(response)
@@ -214,6 +244,8 @@ class ApiClient:
                 f"{self.system} sent an answer that is not JSON.",
                 raw=response.text[:RAW_LIMIT],
                 status=response.status_code,
+                code="remote.bad_answer",
+                params={"system": self.system},
             ) from exc
 
     def close(self) -> None:

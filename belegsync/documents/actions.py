@@ -39,7 +39,7 @@ def _actor(user: Any) -> str:
 def _clear_failure() -> dict[str, Any]:
     return {
         "failure_reason": "",
-        "failure_message": "",
+        "failure_details": None,
         "raw_error": "",
         "attempts": 0,
         "retry_at": None,

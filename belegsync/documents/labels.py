@@ -47,21 +47,6 @@ KIND_LABELS: dict[str, Promise] = {
     "credit_note": _("Credit note"),
 }
 
-#: The history's standard entries (documents.states.MOVES labels), in the reader's language.
-EVENT_LABELS: dict[str, Promise] = {
-    "claimed": _("claimed"),
-    "lease expired, taken over": _("lease expired, taken over"),
-    "transferred": _("transferred"),
-    "failed": _("failed"),
-    "returned to the queue": _("returned to the queue"),
-    "skipped": _("skipped"),
-    "eligible again": _("eligible again"),
-    "data corrected, waiting again": _("data corrected, waiting again"),
-    "reset": _("reset"),
-    "marked as manually imported": _("marked as manually imported"),
-    "re-uploaded": _("re-uploaded"),
-}
-
 CATEGORY_LABELS: dict[str, Promise] = {
     "goods": _("goods"),
     "shipping": _("shipping"),

@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from belegsync.bookkeeping import Voucher, VoucherKind, voucher_from_dict
+from belegsync.connectors.reasons import Reason, from_json
 from belegsync.connectors.settings import Policy
+from belegsync.reasons import render_all, sentence
 
 from .fields import EncryptedJSONField
 from .states import State
@@ -67,7 +69,10 @@ class Connection(models.Model):
     next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
     #: Set when the target or source refused the credentials: no document fails one by one.
+    #: The English text for logs; what the merchant reads is ``pause_details``.
     paused_reason = models.TextField(blank=True)
+    #: Why it is paused, as reasons (code, parameters): ``belegsync.reasons`` renders them.
+    pause_details = models.JSONField(null=True, blank=True)
     #: Per-connection mutual exclusion of sync cycles, held by a conditional UPDATE.
     sync_owner = models.CharField(max_length=100, blank=True)
     sync_lease_until = models.DateTimeField(null=True, blank=True)
@@ -90,6 +95,10 @@ class Connection(models.Model):
         """The engine's policy for this connection (what both sides share)."""
         return Policy.from_flat(self.settings or {})
 
+    @property
+    def pause_reasons(self) -> list[Reason]:
+        return from_json(self.pause_details)
+
 
 class Document(models.Model):
     """A voucher of a connection on its way to the target."""
@@ -109,13 +118,17 @@ class Document(models.Model):
     pending_voucher = models.JSONField(null=True, blank=True)
     meta = models.JSONField(blank=True, default=dict)
     state = models.CharField(max_length=20, choices=State.choices, default=State.WAITING)
-    skip_reason = models.TextField(blank=True)
+    #: Why the connection's filters keep it out: reasons (code, parameters), or None.
+    skip_details = models.JSONField(null=True, blank=True)
     remote_id = models.CharField(max_length=100, blank=True)
     remote_url = models.URLField(max_length=500, blank=True)
     #: Results of the transfer steps done so far: a retry resumes at the first missing one.
     steps = models.JSONField(blank=True, default=dict)
+    #: The failure's category (connectors.errors.FailureReason): the failed list groups by it.
     failure_reason = models.CharField(max_length=20, blank=True)
-    failure_message = models.TextField(blank=True)
+    #: What failed, as reasons (code, parameters), rendered in the reader's language.
+    failure_details = models.JSONField(null=True, blank=True)
+    #: The remote system's answer as it came, for support.
     raw_error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     retry_at = models.DateTimeField(null=True, blank=True)
@@ -144,6 +157,24 @@ class Document(models.Model):
 
     def as_voucher(self) -> Voucher:
         return voucher_from_dict(self.voucher)
+
+    @property
+    def failures(self) -> list[Reason]:
+        return from_json(self.failure_details)
+
+    @property
+    def skips(self) -> list[Reason]:
+        return from_json(self.skip_details)
+
+    @property
+    def failure_message(self) -> str:
+        """The failure in the active language (pages, reports, the API's text fields)."""
+        return sentence(render_all(self.failures, self.currency))
+
+    @property
+    def skip_reason(self) -> str:
+        """Why it is skipped, in the active language."""
+        return sentence(render_all(self.skips, self.currency))
 
 
 class DocumentFile(models.Model):

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from belegsync.connectors.base import Cursor
 from belegsync.connectors.errors import AuthError, ConfigError, FailureReason
+from belegsync.connectors.reasons import Reason, as_json
 from belegsync.connectors.registry import UnknownKind
 from belegsync.documents.models import Connection, Document
 from belegsync.documents.states import IllegalTransition, State, transition
@@ -140,9 +141,20 @@ def transfer_waiting(
     return done, failed, retried
 
 
-def _pause(report: CycleReport, reason: str) -> CycleReport:
-    """Stop the connection with a reason shown on the dashboard, not one failure per document."""
-    Connection.objects.filter(pk=report.connection_id).update(paused_reason=reason)
+def _setup(error: Exception) -> list[Reason]:
+    """Why a connection cannot run yet: the adapter's own reason, else "not set up"."""
+    own = error.reasons if isinstance(error, ConfigError) else []
+    return own or [Reason("connection.incomplete")]
+
+
+def _pause(report: CycleReport, reason: str, reasons: list[Reason]) -> CycleReport:
+    """Stop the connection with a reason shown on the dashboard, not one failure per document.
+
+    ``reason`` is the English note for the log; the dashboard renders ``reasons``.
+    """
+    Connection.objects.filter(pk=report.connection_id).update(
+        paused_reason=reason, pause_details=as_json(reasons) or None
+    )
     log.warning("connection paused connection=%s", report.connection_id)
     report.note = reason
     return report
@@ -164,14 +176,14 @@ def run_cycle(connection_id: int, worker: str, *, fetch_first: bool = True) -> C
             if fetch_first:
                 report.fetched = fetch(connection, now, worker)
         except AuthError as error:
-            return _pause(report, error.message)
+            return _pause(report, error.message, error.reasons)
         except (UnknownKind, ConfigError) as error:
-            return _pause(report, f"The connection is not set up completely: {error}")
+            return _pause(report, f"not set up completely: {error}", _setup(error))
         requeue_unavailable(connection, now)
         try:
             report.transferred, report.failed, report.retried = transfer_waiting(connection, worker)
         except (UnknownKind, ConfigError) as error:
-            return _pause(report, f"The connection is not set up completely: {error}")
+            return _pause(report, f"not set up completely: {error}", _setup(error))
     finally:
         Connection.objects.filter(pk=connection_id).update(last_sync_at=timezone.now())
         _release(connection_id, worker)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from belegsync.bookkeeping import Problem, validate, voucher_to_dict
 from belegsync.connectors.base import SourceDocument
 from belegsync.connectors.errors import FailureReason
+from belegsync.connectors.reasons import Reason, as_json
 from belegsync.documents.models import Connection, Document, Event
 from belegsync.documents.states import State, transition
 
@@ -38,8 +39,19 @@ class IngestReport:
         self.numbers_failed += other.numbers_failed
 
 
-def describe_problems(problems: list[Problem]) -> str:
-    return "The voucher does not add up: " + "; ".join(str(p) for p in problems)
+def problem_reasons(problems: list[Problem]) -> list[dict[str, Any]]:
+    """The stored form of a voucher's problems (``Document.failure_details``)."""
+    return as_json(Reason.of(p) for p in problems)
+
+
+def _skips(sd: SourceDocument) -> list[dict[str, Any]] | None:
+    """The stored form of a source document's skip reasons; None when it qualifies."""
+    return as_json(sd.skip_reasons) or None
+
+
+def _codes(reasons: list[dict[str, Any]] | None) -> str:
+    """An event's message for logs and support: the codes, the text is rendered from them."""
+    return ", ".join(str(r["code"]) for r in reasons or [])
 
 
 def _columns(sd: SourceDocument) -> dict[str, Any]:
@@ -57,7 +69,7 @@ def _columns(sd: SourceDocument) -> dict[str, Any]:
 def _validation_failure(problems: list[Problem]) -> dict[str, Any]:
     return {
         "failure_reason": FailureReason.VALIDATION.value,
-        "failure_message": describe_problems(problems),
+        "failure_details": problem_reasons(problems),
         "raw_error": "",
     }
 
@@ -84,12 +96,12 @@ def _new_document(
     data: dict[str, Any],
     problems: list[Problem],
     now: Any,
-) -> tuple[Document, str, str]:
-    """A new document (unsaved), the outcome and the message of its import event."""
+) -> tuple[Document, str, list[dict[str, Any]]]:
+    """A new document (unsaved), the outcome and the reasons of its import event."""
     state, extra, outcome = State.WAITING, {}, "created"
     if problems:
         state, extra, outcome = State.FAILED, _validation_failure(problems), "failed"
-    elif sd.skip_reason:
+    elif sd.skip_reasons:
         state, outcome = State.SKIPPED, "skipped"
     document = Document(
         connection=connection,
@@ -97,24 +109,26 @@ def _new_document(
         source_number=sd.voucher.number,
         voucher=data,
         state=state,
-        skip_reason=sd.skip_reason,
+        skip_details=_skips(sd),
         created_at=now,
         updated_at=now,
         **_columns(sd),
         **extra,
     )
-    return document, outcome, extra.get("failure_message") or sd.skip_reason or "imported"
+    return document, outcome, extra.get("failure_details") or _skips(sd) or []
 
 
-def _import_event(document: Document, actor: str, message: str, detail: dict[str, Any]) -> Event:
+def _import_event(
+    document: Document, actor: str, reasons: list[dict[str, Any]], detail: dict[str, Any]
+) -> Event:
     return Event(
         document=document,
         at=document.created_at,
         actor=actor,
         action="import",
         to_state=document.state,
-        message=message,
-        detail=detail,
+        message=_codes(reasons) or "imported",
+        detail={**detail, "reasons": reasons} if reasons else detail,
     )
 
 
@@ -125,9 +139,9 @@ def _create(
     problems: list[Problem],
     actor: str,
 ) -> str:
-    document, outcome, message = _new_document(connection, sd, data, problems, timezone.now())
+    document, outcome, reasons = _new_document(connection, sd, data, problems, timezone.now())
     document.save()
-    _import_event(document, actor, message, {}).save()
+    _import_event(document, actor, reasons, {}).save()
     return outcome
 
 
@@ -138,7 +152,7 @@ def _update(
     problems: list[Problem],
     actor: str,
 ) -> str:
-    same = document.voucher == data and document.skip_reason == sd.skip_reason
+    same = document.voucher == data and (document.skip_details or None) == _skips(sd)
     if same:
         return "unchanged"
     if document.state in (State.PROCESSING, State.DONE, State.MANUAL):
@@ -153,7 +167,7 @@ def _update(
         )
         return "pending_reupload"
     Document.objects.filter(pk=document.pk).update(
-        voucher=data, skip_reason=sd.skip_reason, updated_at=timezone.now(), **_columns(sd)
+        voucher=data, skip_details=_skips(sd), updated_at=timezone.now(), **_columns(sd)
     )
     return _recheck(document, sd, problems, actor)
 
@@ -167,17 +181,29 @@ def _recheck(document: Document, sd: SourceDocument, problems: list[Problem], ac
             return "failed"
         if state == State.SKIPPED:
             transition(document, "unskip", actor=actor)
-        transition(document, "fail", actor=actor, **_validation_failure(problems))
+        failure = _validation_failure(problems)
+        transition(
+            document,
+            "fail",
+            actor=actor,
+            message=_codes(failure["failure_details"]),
+            detail={
+                "reason": FailureReason.VALIDATION.value,
+                "reasons": failure["failure_details"],
+            },
+            **failure,
+        )
         return "failed"
     if state == State.FAILED:
         if document.failure_reason != FailureReason.VALIDATION:
             return "updated"  # rejected by the target: the merchant decides (reset)
-        transition(document, "recheck", actor=actor, failure_reason="", failure_message="")
+        transition(document, "recheck", actor=actor, failure_reason="", failure_details=None)
         state = State.WAITING
-    if sd.skip_reason and state == State.WAITING:
-        transition(document, "skip", actor=actor, message=sd.skip_reason)
+    skips = _skips(sd)
+    if skips and state == State.WAITING:
+        transition(document, "skip", actor=actor, message=_codes(skips), detail={"reasons": skips})
         return "skipped"
-    if not sd.skip_reason and state == State.SKIPPED:
+    if not skips and state == State.SKIPPED:
         transition(document, "unskip", actor=actor)
     return "updated"
 
@@ -209,13 +235,15 @@ def store_batch(
         return []
     now = timezone.now()
     existing = {
-        (kind, number): (state, voucher, pending, skip)
+        (kind, number): (state, voucher, pending, skip or None)
         for kind, number, state, voucher, pending, skip in Document.objects.filter(
             connection=connection, source_number__in={sd.voucher.number for sd in batch}
-        ).values_list("kind", "source_number", "state", "voucher", "pending_voucher", "skip_reason")
+        ).values_list(
+            "kind", "source_number", "state", "voucher", "pending_voucher", "skip_details"
+        )
     }
     results: list[Stored | None] = []
-    fresh: list[tuple[int, Document, str, str]] = []
+    fresh: list[tuple[int, Document, str, list[dict[str, Any]]]] = []
     later: list[tuple[int, SourceDocument, str | None]] = []
     seen: set[tuple[str, str]] = set()
     for index, sd in enumerate(batch):
@@ -225,15 +253,15 @@ def store_batch(
         if known is None and key not in seen:
             seen.add(key)
             data = voucher_to_dict(sd.voucher)
-            document, outcome, message = _new_document(
+            document, outcome, reasons = _new_document(
                 connection, sd, data, validate(sd.voucher), now
             )
-            fresh.append((index, document, outcome, message))
+            fresh.append((index, document, outcome, reasons))
             continue
         if known is not None:
             state, stored, pending, skip = known
             data = voucher_to_dict(sd.voucher)
-            if skip == sd.skip_reason and data in (stored, pending):
+            if skip == _skips(sd) and data in (stored, pending):
                 results[index] = Stored(sd.voucher.number, "unchanged", state)
                 continue
         later.append((index, sd, known[0] if known else None))
@@ -241,8 +269,8 @@ def store_batch(
         with transaction.atomic():
             created = Document.objects.bulk_create([document for _, document, _, _ in fresh])
             Event.objects.bulk_create(
-                _import_event(document, actor, message, detail or {})
-                for document, (_, _, _, message) in zip(created, fresh, strict=True)
+                _import_event(document, actor, reasons, detail or {})
+                for document, (_, _, _, reasons) in zip(created, fresh, strict=True)
             )
     except IntegrityError:
         # another process stored one of these numbers meanwhile: take the careful path

@@ -49,6 +49,7 @@ from belegsync.connectors.errors import (
     PermanentError,
     RetryableError,
 )
+from belegsync.connectors.reasons import Reason, as_json
 from belegsync.documents.models import Connection, Document, DocumentFile, Event
 from belegsync.documents.states import IllegalTransition, State, transition
 
@@ -296,17 +297,18 @@ def transfer(document: Document, source: Source, target: Target, worker: str) ->
         except LeaseLost:
             raise
         except RetryableError as error:
-            return _retry_later(document, worker, error)
+            return _retry_later(document, worker, error, target.verbose_name)
         except AuthError as error:
             return _pause_connection(document, worker, error)
         except PermanentError as error:
-            return _fail(document, worker, error.reason, error.message, error.raw)
+            return _fail(document, worker, error.reason, error.reasons, error.message, error.raw)
         except Exception as error:
             log.exception("internal error document=%s worker=%s", document.pk, worker)
             return _fail(
                 document,
                 worker,
                 FailureReason.INTERNAL,
+                [Reason("internal_error", {"error": type(error).__name__})],
                 f"belegsync hit an internal error ({type(error).__name__}); "
                 "support has the details.",
                 repr(error),
@@ -323,13 +325,14 @@ def transfer(document: Document, source: Source, target: Target, worker: str) ->
             actor=worker,
             extra_filter={"lease_owner": worker},
             message=f"transferred: {ref.remote_id}",
+            detail={"remote_id": ref.remote_id},
             remote_id=ref.remote_id,
             remote_url=ref.url,
             lease_owner="",
             lease_until=None,
             retry_at=None,
             failure_reason="",
-            failure_message="",
+            failure_details=None,
             raw_error="",
         )
     except IllegalTransition:
@@ -345,7 +348,7 @@ def transfer(document: Document, source: Source, target: Target, worker: str) ->
     return done
 
 
-def _retry_later(document: Document, worker: str, error: RetryableError) -> Document:
+def _retry_later(document: Document, worker: str, error: RetryableError, system: str) -> Document:
     now = timezone.now()
     attempts = Document.objects.filter(pk=document.pk).values_list("attempts", flat=True).get()
     if attempts >= MAX_ATTEMPTS:
@@ -354,8 +357,22 @@ def _retry_later(document: Document, worker: str, error: RetryableError) -> Docu
             f"The target is unavailable ({error.message}); tried {attempts} times. "
             f"Will retry at {timezone.localtime(retry_at):%Y-%m-%d %H:%M}."
         )
+        unavailable = Reason(
+            "unavailable_retrying",
+            {
+                "system": error.params.get("system") or system,
+                "attempts": attempts,
+                "retry_at": retry_at,
+            },
+        )
         return _fail(
-            document, worker, FailureReason.UNAVAILABLE, message, error.raw, retry_at=retry_at
+            document,
+            worker,
+            FailureReason.UNAVAILABLE,
+            [unavailable],
+            message,
+            error.raw,
+            retry_at=retry_at,
         )
     delay = backoff(attempts)
     if error.retry_after:
@@ -366,7 +383,12 @@ def _retry_later(document: Document, worker: str, error: RetryableError) -> Docu
         actor=worker,
         extra_filter={"lease_owner": worker},
         message=f"{error.message} Will retry at {timezone.localtime(now + delay):%H:%M:%S}.",
-        detail={"raw": error.raw[:500], "status": error.status},
+        detail={
+            "raw": error.raw[:500],
+            "status": error.status,
+            "retry_at": (now + delay).isoformat(),
+            "reasons": as_json(error.reasons),
+        },
         retry_at=now + delay,
         lease_owner="",
         lease_until=None,
@@ -377,19 +399,25 @@ def _fail(
     document: Document,
     worker: str,
     reason: FailureReason,
+    reasons: list[Reason],
     message: str,
     raw: str,
     retry_at: dt.datetime | None = None,
 ) -> Document:
+    """Fail the document with its reasons (what the merchant reads) and the raw answer.
+
+    ``message`` is the English summary for the log and support.
+    """
+    details = as_json(reasons)
     return transition(
         document,
         "fail",
         actor=worker,
         extra_filter={"lease_owner": worker},
         message=message,
-        detail={"reason": reason.value},
+        detail={"reason": reason.value, "reasons": details},
         failure_reason=reason.value,
-        failure_message=message,
+        failure_details=details or None,
         raw_error=raw,
         retry_at=retry_at,
         lease_owner="",
@@ -399,7 +427,10 @@ def _fail(
 
 def _pause_connection(document: Document, worker: str, error: ConnectorError) -> Document:
     """Credentials refused: pause the whole connection; the document waits, it did not fail."""
-    Connection.objects.filter(pk=document.connection_id).update(paused_reason=error.message)
+    details = as_json(error.reasons)
+    Connection.objects.filter(pk=document.connection_id).update(
+        paused_reason=error.message, pause_details=details or None
+    )
     log.warning("connection paused connection=%s reason=auth", document.connection_id)
     return transition(
         document,
@@ -407,6 +438,7 @@ def _pause_connection(document: Document, worker: str, error: ConnectorError) ->
         actor=worker,
         extra_filter={"lease_owner": worker},
         message=f"Connection paused: {error.message}",
+        detail={"paused": True, "reasons": details},
         lease_owner="",
         lease_until=None,
     )

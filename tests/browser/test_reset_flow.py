@@ -25,8 +25,11 @@ def test_it_resets_a_failed_document_into_the_waiting_list(live_server, page, al
     page.screenshot(path=str(SCREENSHOTS / "belegsync-failed-list.png"), full_page=True)
 
     row.get_by_role("button", name="Reset").click()
+    dialog = page.locator("#confirm-dialog")
+    assert "nothing is booked twice" in dialog.inner_text()
+    dialog.get_by_role("button", name="Reset").click()
     page.wait_for_load_state()
-    assert "done for 1 document(s): RE-2026-0042" in page.locator("#messages").inner_text()
+    assert "done for 1 document: RE-2026-0042" in page.locator("#messages").inner_text()
     assert page.locator(f"#document-{document.pk}").count() == 0
 
     page.get_by_role("link", name="waiting", exact=True).click()
@@ -44,6 +47,13 @@ def test_it_switches_the_global_sync_off_with_htmx(live_server, page, alice, org
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server.url}/")
     page.get_by_role("button", name="Disable synchronisation").click()
+    dialog = page.locator("#confirm-dialog")
+    assert "No document is lost" in dialog.inner_text()
+    dialog.get_by_role("button", name="Cancel").click()
+    org.refresh_from_db()
+    assert org.sync_enabled is True  # cancelled: nothing happened
+    page.get_by_role("button", name="Disable synchronisation").click()
+    dialog.get_by_role("button", name="Disable synchronisation").click()
     page.get_by_role("button", name="Enable synchronisation").wait_for()
     assert "Synchronisation disabled" in page.locator("#messages").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "belegsync-dashboard.png"), full_page=True)

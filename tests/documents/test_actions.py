@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def test_reset_clears_the_failure_and_records_who(connection, alice):
     document = make_document(connection, State.FAILED)
     Document.objects.filter(pk=document.pk).update(
-        failure_reason="rejected", failure_message="no", attempts=3
+        failure_reason="rejected", failure_details=[{"code": "category.rejected"}], attempts=3
     )
     reset(document, alice)
     assert (document.state, document.failure_reason, document.attempts) == ("waiting", "", 0)

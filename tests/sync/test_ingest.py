@@ -7,6 +7,7 @@ import pytest
 
 from belegsync.bookkeeping import VoucherKind
 from belegsync.connectors.base import SourceDocument
+from belegsync.connectors.reasons import Reason
 from belegsync.documents.models import Document
 from belegsync.documents.states import State
 from belegsync.sync.ingest import store, store_all
@@ -15,9 +16,11 @@ from tests.conftest import make_voucher
 pytestmark = pytest.mark.django_db
 
 
-def sd(number="RE-1", skip="", **changes) -> SourceDocument:
+def sd(number="RE-1", skip: Reason | None = None, **changes) -> SourceDocument:
     return SourceDocument(
-        make_voucher(number, **changes), source_id=f"o-{number}", skip_reason=skip
+        make_voucher(number, **changes),
+        source_id=f"o-{number}",
+        skip_reasons=(skip,) if skip else (),
     )
 
 
@@ -34,7 +37,14 @@ def test_a_voucher_that_does_not_add_up_fails_with_the_reason(connection):
     document = Document.objects.get()
     assert document.state == State.FAILED
     assert document.failure_reason == "validation"
-    assert "not the sum of the lines" in document.failure_message
+    assert document.failures == [
+        Reason(
+            "total_mismatch",
+            {"total": "45.00", "lines_total": "44.95"},
+            field="total_gross",
+        )
+    ]
+    assert document.events.get().detail["reasons"] == document.failure_details
 
 
 def test_corrected_data_brings_a_failed_document_back_to_waiting(connection):
@@ -44,10 +54,14 @@ def test_corrected_data_brings_a_failed_document_back_to_waiting(connection):
 
 
 def test_skipped_documents_are_kept_and_become_eligible(connection):
-    assert store(connection, sd(skip="order state 'open' does not qualify")) == "skipped"
-    assert Document.objects.get().state == State.SKIPPED
+    shop = Reason("skip.shop_not_selected", {"shop": "Etsy"})
+    assert store(connection, sd(skip=shop)) == "skipped"
+    document = Document.objects.get()
+    assert (document.state, document.skips) == (State.SKIPPED, [shop])
+    assert store(connection, sd(skip=shop)) == "unchanged"
     store(connection, sd())
-    assert Document.objects.get().state == State.WAITING
+    document.refresh_from_db()
+    assert (document.state, document.skips) == (State.WAITING, [])
 
 
 def test_newer_data_for_a_done_document_waits_for_reupload(connection):

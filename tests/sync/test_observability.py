@@ -79,7 +79,7 @@ def test_the_dashboard_shows_backlog_last_cycle_failures_and_workers(client, ali
     beat("host:1")
     client.force_login(alice)
     page = client.get("/").content.decode()
-    assert '<td class="backlog">1</td>' in page
+    assert '<td class="backlog" data-label="Backlog">1</td>' in page
     assert "2 transferred, 0 failed in" in page
     assert "The remote system was not reachable" in page
     assert "Workers running" in page and ">1<" in page

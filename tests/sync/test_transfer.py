@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from belegsync.connectors.base import AdapterContext, SourceDocument
 from belegsync.connectors.errors import AuthError, ServerError, ValidationRejected
+from belegsync.connectors.reasons import Reason
 from belegsync.documents.models import Connection, Document
 from belegsync.documents.states import State
 from belegsync.sources.memory import STORE
@@ -105,7 +106,10 @@ def test_retries_are_bounded_then_the_document_fails_as_unavailable(connection):
     document = Document.objects.get()
     assert document.state == State.FAILED
     assert document.failure_reason == "unavailable"
-    assert "Will retry at" in document.failure_message
+    [reason] = document.failures
+    assert reason.code == "unavailable_retrying"
+    assert reason.params["attempts"] == pipeline.MAX_ATTEMPTS
+    assert dt.datetime.fromisoformat(reason.params["retry_at"]) == document.retry_at
     assert document.attempts == pipeline.MAX_ATTEMPTS
 
 
@@ -113,13 +117,30 @@ def test_retries_are_bounded_then_the_document_fails_as_unavailable(connection):
 def test_a_rejected_voucher_fails_with_the_reason_and_raw_error(connection):
     feed(connection, 1)
     account().fail_next["create"] = [
-        ValidationRejected("tax amount does not match the lines", raw='{"IssueList": []}')
+        ValidationRejected(
+            "tax amount does not match the lines",
+            raw='{"IssueList": []}',
+            code="remote.rejected",
+            params={"system": "lexoffice", "remote_message": "tax amount"},
+        )
     ]
     run_cycle(connection.pk, "w")
     document = Document.objects.get()
     assert (document.state, document.failure_reason) == (State.FAILED, "rejected")
-    assert document.failure_message == "tax amount does not match the lines"
+    assert document.failures == [
+        Reason("remote.rejected", {"system": "lexoffice", "remote_message": "tax amount"})
+    ]
     assert document.raw_error == '{"IssueList": []}'
+    # the English summary stays with the history for support
+    assert document.events.get(action="fail").message == "tax amount does not match the lines"
+
+
+@pytest.mark.django_db
+def test_an_error_without_a_code_of_its_own_fails_with_its_familys_words(connection):
+    feed(connection, 1)
+    account().fail_next["create"] = [ValidationRejected("tax amount does not match the lines")]
+    run_cycle(connection.pk, "w")
+    assert Document.objects.get().failures == [Reason("category.rejected")]
 
 
 @pytest.mark.django_db
@@ -129,6 +150,7 @@ def test_refused_credentials_pause_the_connection_instead_of_failing_documents(c
     run_cycle(connection.pk, "w")
     connection.refresh_from_db()
     assert "did not accept" in connection.paused_reason
+    assert connection.pause_reasons == [Reason("category.auth")]
     assert set(Document.objects.values_list("state", flat=True)) == {State.WAITING}
     assert pipeline.claim_next("w") is None  # paused: nothing is claimed
 
@@ -231,6 +253,7 @@ def test_a_connection_with_an_unknown_target_pauses_with_the_reason(connection):
     report = run_cycle(connection.pk, "w")
     connection.refresh_from_db()
     assert "not set up completely" in connection.paused_reason
+    assert connection.pause_reasons == [Reason("connection.incomplete")]
     assert "nonesuch" in report.note
     assert Document.objects.get().state == State.WAITING
 

@@ -31,6 +31,9 @@ def make_document(
 
 def failed(connection: Connection, number: str = "RE-1001", **fields: Any) -> Document:
     fields.setdefault("failure_reason", "rejected")
-    fields.setdefault("failure_message", "Der Kontakt fehlt.")
+    fields.setdefault(
+        "failure_details",
+        [{"code": "remote.rejected", "params": {"system": "lexoffice", "remote_message": "x"}}],
+    )
     fields.setdefault("raw_error", '{"IssueList": [{"i18nKey": "missing_entity"}]}')
     return make_document(connection, number, "failed", **fields)

@@ -37,10 +37,15 @@ def test_it_counts_documents_per_state_in_one_query(
 
 def test_it_shows_a_paused_connection_prominently(logged_in, connection):
     Connection.objects.filter(pk=connection.pk).update(
-        paused_reason="lexoffice refused the API key."
+        paused_reason="lexoffice refused the API key.",
+        pause_details=[{"code": "remote.auth", "params": {"system": "lexoffice"}}],
     )
     page = logged_in.get("/").content.decode()
-    assert "Connection paused: lexoffice refused the API key." in page
+    assert "Paused:</strong> lexoffice did not accept the credentials." in page
+    logged_in.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    page = logged_in.get("/").content.decode()
+    assert "Pausiert:</strong> lexoffice hat die Zugangsdaten nicht angenommen." in page
+    assert "refused the API key" not in page
 
 
 def test_it_switches_the_organisations_sync_off_and_on(logged_in, org):

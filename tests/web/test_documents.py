@@ -89,18 +89,25 @@ def test_it_shows_money_in_german_style_and_the_reason_in_words(logged_in, conne
         connection,
         "RE-1",
         total_gross=Decimal("1234.56"),
-        failure_reason="auth",
-        failure_message="Der API-Schlüssel wurde abgelehnt.",
+        failure_reason="validation",
+        failure_details=[
+            {
+                "code": "total_mismatch",
+                "field": "total_gross",
+                "params": {"total": "65.80", "lines_total": "65.79"},
+            }
+        ],
     )
     logged_in.post("/i18n/setlang/", {"language": "de", "next": "/"})
     page = logged_in.get("/documents/?state=failed").content.decode()
     assert "1.234,56\xa0€" in page
-    assert "Der API-Schlüssel wurde abgelehnt." in page
-    assert "Die Zugangsdaten wurden abgelehnt" in page
+    assert "Die Belegdaten gehen nicht auf" in page
+    assert "Der Bruttobetrag 65,80\xa0€ ist nicht die Summe der Positionen (65,79\xa0€)" in page
+    assert "total_gross" not in page and "65.80" not in page
     logged_in.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = logged_in.get("/documents/?state=failed").content.decode()
     assert "€1,234.56" in page
-    assert "The credentials were refused" in page
+    assert "The gross total €65.80 is not the sum of the line items (€65.79)" in page
 
 
 def test_it_resets_a_failed_document_and_records_who(logged_in, connection):
@@ -111,7 +118,7 @@ def test_it_resets_a_failed_document_and_records_who(logged_in, connection):
     assert document.failure_reason == ""
     event = Event.objects.get(document=document, action="reset")
     assert event.actor == "alice"
-    assert "done for 1 document(s): RE-1001" in response.content.decode()
+    assert "done for 1 document: RE-1001" in response.content.decode()
 
 
 def test_it_marks_a_failed_document_as_manually_imported(logged_in, connection):
@@ -191,7 +198,7 @@ def test_it_reports_a_mixed_bulk_selection_per_document(logged_in, connection):
     )
     page = response.content.decode()
     assert response.redirect_chain[-1][0] == "/documents/?state=failed"
-    assert "done for 2 document(s): RE-1, RE-2" in page
+    assert "done for 2 documents: RE-1, RE-2" in page
     assert "RE-3: “Mark as manually imported” is not possible for a document that is done" in page
     states = dict(Document.objects.values_list("source_number", "state"))
     assert states == {"RE-1": "manual", "RE-2": "manual", "RE-3": "done"}
@@ -206,7 +213,7 @@ def test_it_bulk_reuploads_asking_the_target_for_each(logged_in, connection):
     page = logged_in.post(
         "/documents/bulk/", {"action": "reupload", "ids": [gone.pk, still_there.pk]}, follow=True
     ).content.decode()
-    assert "done for 1 document(s): RE-1" in page
+    assert "done for 1 document: RE-1" in page
     assert "RE-2 still exists in the bookkeeping system" in page
     gone.refresh_from_db()
     still_there.refresh_from_db()
@@ -227,7 +234,7 @@ def test_it_shows_the_detail_with_lines_taxes_raw_error_and_history(logged_in, c
     assert "€44.95" in page
     assert "Erika Mustermann" in page
     assert "<details>" in page and "missing_entity" in page
-    assert "marked as manually imported" in page and "alice" in page
+    assert "Marked as manually imported" in page and "alice" in page
     assert "Download PDF" not in page
 
 

@@ -41,6 +41,7 @@ from belegsync.bookkeeping import (
     net_from_gross,
     round_cents,
 )
+from belegsync.connectors.reasons import Reason
 
 from .api import BERLIN, child, text
 from .columns import iso_country
@@ -51,7 +52,14 @@ _REFERS = re.compile(r"(?:Rechnung|Rechnungsnummer|invoice)\s*(?:Nr\.?|no\.?)?\s
 
 
 class UnreadableOrder(ValueError):
-    """A value of the order cannot be read; the message names the order and the field."""
+    """A value of the order cannot be read; the message names the order and the field.
+
+    ``reason`` is what the merchant reads (a code of ``belegsync.reasons``).
+    """
+
+    def __init__(self, message: str, code: str, **params: Any) -> None:
+        super().__init__(message)
+        self.reason = Reason(code, params)
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,7 @@ class MappedOrder:
     order_id: str
     modified: dt.datetime | None
     #: Why it must not be booked from Afterbuy as it is (invoice issued elsewhere).
-    skip_reasons: list[str] = field(default_factory=list)
+    skip_reasons: list[Reason] = field(default_factory=list)
     meta: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -73,7 +81,10 @@ def decimal(value: str, what: str, order: str) -> Decimal:
         return Decimal(cleaned) if cleaned else ZERO
     except InvalidOperation:
         raise UnreadableOrder(
-            f"Afterbuy order {order}: {what} '{value}' is not a number."
+            f"Afterbuy order {order}: {what} '{value}' is not a number.",
+            "afterbuy.not_a_number",
+            number=order,
+            value=value,
         ) from None
 
 
@@ -92,7 +103,12 @@ def moment(value: str, what: str, order: str) -> dt.datetime | None:
             return dt.datetime.strptime(value, pattern).replace(tzinfo=BERLIN)
         except ValueError:
             continue
-    raise UnreadableOrder(f"Afterbuy order {order}: {what} '{value}' is not a date (dd.mm.yyyy).")
+    raise UnreadableOrder(
+        f"Afterbuy order {order}: {what} '{value}' is not a date (dd.mm.yyyy).",
+        "afterbuy.not_a_date",
+        number=order,
+        value=value,
+    )
 
 
 def day(value: str, what: str, order: str) -> dt.date | None:
@@ -217,7 +233,11 @@ def map_order(order: Element, credit_query: bool = False) -> MappedOrder:
     method = text(payment, "PaymentMethod")
     invoice_date = day(text(payment, "InvoiceDate"), "InvoiceDate", label)
     if invoice_date is None:
-        raise UnreadableOrder(f"Afterbuy order {label} has no invoice date yet.")
+        raise UnreadableOrder(
+            f"Afterbuy order {label} has no invoice date yet.",
+            "afterbuy.no_invoice_date",
+            number=label,
+        )
     voucher = Voucher(
         kind=VoucherKind.CREDIT_NOTE if credit else VoucherKind.INVOICE,
         number=number,
@@ -243,10 +263,7 @@ def map_order(order: Element, credit_query: bool = False) -> MappedOrder:
         is_true(text(i, "IsAmazonInvoiced")) or is_true(text(i, "IsExternalInvoice"))
         for i in _items(order)
     ):
-        reasons.append(
-            "The invoice was issued outside Afterbuy (e.g. by Amazon); it is booked from "
-            "there, not from Afterbuy."
-        )
+        reasons.append(Reason("afterbuy.invoiced_elsewhere"))
     when = modified(order, label)
     meta = {
         "source": "afterbuy_api",

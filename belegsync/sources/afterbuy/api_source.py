@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, Page, SourceDocument
 from belegsync.connectors.ratelimit import Rate
+from belegsync.connectors.reasons import Reason
 
 from .api import (
     BERLIN,
@@ -250,24 +251,22 @@ class AfterbuyApiSource:
         except UnreadableOrder as problem:
             voucher = placeholder(order, credit)
             meta = {"source": "afterbuy_api", "order_id": order_id}
-            return SourceDocument(voucher, order_id, str(problem), meta), None
+            return SourceDocument(voucher, order_id, (problem.reason,), meta), None
         voucher = mapped.voucher
         reasons = list(mapped.skip_reasons)
         if self.start_date and voucher.invoice_date < self.start_date:
             reasons.append(
-                f"Dated {voucher.invoice_date:%d.%m.%Y}, before the start date "
-                f"{self.start_date:%d.%m.%Y}."
+                Reason(
+                    "skip.dated_before_start_date",
+                    {"invoice_date": voucher.invoice_date, "start_date": self.start_date},
+                )
             )
         if voucher.kind.value not in self.kinds:
-            reasons.append(
-                "Credit notes are not selected in the connection's settings."
-                if voucher.is_credit_note
-                else "Invoices are not selected in the connection's settings."
-            )
+            reasons.append(Reason("skip.kind_not_selected", {"kind": voucher.kind.value}))
         document = SourceDocument(
             voucher=voucher,
             source_id=mapped.order_id,
-            skip_reason=" ".join(reasons),
+            skip_reasons=tuple(reasons),
             meta=mapped.meta,
         )
         return document, mapped.modified

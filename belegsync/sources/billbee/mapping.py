@@ -43,6 +43,7 @@ from belegsync.bookkeeping import (
     net_from_gross,
     round_cents,
 )
+from belegsync.connectors.reasons import Reason
 
 #: Billbee is a German system; a date-time becomes the date it was in Germany.
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -206,7 +207,14 @@ DOCUMENT_DATES = ("invoice", "payment", "order")
 
 
 class NotBookable(ValueError):
-    """The order cannot become a voucher yet (no invoice, unsupported VAT mode …)."""
+    """The order cannot become a voucher yet (no invoice, unsupported VAT mode …).
+
+    ``reason`` is what the merchant reads (a code of ``belegsync.reasons``).
+    """
+
+    def __init__(self, message: str, code: str, **params: Any) -> None:
+        super().__init__(message)
+        self.reason = Reason(code, params)
 
 
 def payment_method(type_id: Any) -> str:
@@ -231,7 +239,9 @@ def decimal(value: Any, where: str) -> Decimal:
     try:
         return Decimal(str(value))
     except InvalidOperation:
-        raise NotBookable(f"{where} is not a number ({value!r}).") from None
+        raise NotBookable(
+            f"{where} is not a number ({value!r}).", "billbee.not_a_number", value=str(value)
+        ) from None
 
 
 def local_date(value: Any) -> dt.date | None:
@@ -309,7 +319,10 @@ def invoice_date(order: Mapping[str, Any]) -> dt.date:
     if date is None:
         raise NotBookable(
             f"Order {order.get('OrderNumber')} has invoice {invoice_number(order)} but no "
-            "invoice date in Billbee; open the order in Billbee and check the invoice."
+            "invoice date in Billbee; open the order in Billbee and check the invoice.",
+            "billbee.no_invoice_date",
+            number=str(order.get("OrderNumber") or ""),
+            refers_to=invoice_number(order),
         )
     return date
 
@@ -324,12 +337,16 @@ def map_order(
     if not number:
         raise NotBookable(
             f"Billbee has not issued an invoice for order {order.get('OrderNumber')} yet; "
-            "it is transferred once the invoice exists."
+            "it is transferred once the invoice exists.",
+            "billbee.no_invoice_yet",
+            number=str(order.get("OrderNumber") or ""),
         )
     if order.get("VatMode") == MARGIN_SCHEME:
         raise NotBookable(
             f"Order {order.get('OrderNumber')} is taxed under the margin scheme "
-            "(Differenzbesteuerung), which belegsync does not transfer; book it by hand."
+            "(Differenzbesteuerung), which belegsync does not transfer; book it by hand.",
+            "billbee.margin_scheme",
+            number=str(order.get("OrderNumber") or ""),
         )
     credit = is_credit_note(order)
     sign = Decimal(-1) if credit else Decimal(1)

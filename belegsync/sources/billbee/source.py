@@ -12,7 +12,7 @@ by number and storing the same data is a no-op.
 
 Every order in the window becomes a document; one that does not qualify (start
 date, shop, state, no invoice yet, unmapped payment method) carries the reason
-as ``skip_reason`` and is re-evaluated whenever Billbee reports it modified.
+as ``skip_reasons`` and is re-evaluated whenever Billbee reports it modified.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from belegsync.bookkeeping import Voucher
 from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, Page, SourceDocument
 from belegsync.connectors.errors import ConnectorError, NotFound, PermanentError
 from belegsync.connectors.ratelimit import Rate
+from belegsync.connectors.reasons import Reason
 
 from . import forms
 from .client import DEFAULT_BASE_URL, BillbeeClient, Shop
@@ -231,14 +232,14 @@ class BillbeeSource:
         states_seen = {state} | set(stored_states)
         if self.settings.get("state_rule") == "ever":
             states_seen |= history_states(order) | evidence_states(order)
-        reasons: list[str] = []
+        reasons: list[Reason] = []
         voucher: Voucher
         try:
             original = self.original_of(order) if order.get("BillBeeParentOrderId") else None
             voucher = map_order(order, original=original)
-        except NotBookable as reason:
+        except NotBookable as not_bookable:
             voucher = placeholder(order)
-            reasons.append(str(reason))
+            reasons.append(not_bookable.reason)
         reasons += self.filter_reasons(order, voucher, states_seen)
         seller = order.get("Seller") or {}
         meta = {
@@ -253,53 +254,50 @@ class BillbeeSource:
             "web_url": str(order.get("WebUrl") or ""),
         }
         return SourceDocument(
-            voucher=voucher, source_id=order_id, skip_reason=" ".join(reasons), meta=meta
+            voucher=voucher, source_id=order_id, skip_reasons=tuple(reasons), meta=meta
         )
 
     def filter_reasons(
         self, order: Mapping[str, Any], voucher: Voucher, states_seen: set[int]
-    ) -> list[str]:
+    ) -> list[Reason]:
         """Why this order is not (yet) transferred: start date, shop, state, payment method."""
         reasons = []
         created = local_date(order.get("CreatedAt"))
         if self.start_date and created and created < self.start_date:
             reasons.append(
-                f"Ordered on {created:%d.%m.%Y}, before the start date {self.start_date:%d.%m.%Y}."
+                Reason(
+                    "skip.before_start_date",
+                    {"order_date": created, "start_date": self.start_date},
+                )
             )
         shops = self._ints("shop_ids")
         seller = order.get("Seller") or {}
         shop_id = seller.get("BillbeeShopId")
         if shops and (shop_id is None or int(shop_id) not in shops):
-            reasons.append(
-                f"Shop {seller.get('BillbeeShopName') or shop_id} is not selected "
-                "in the connection's settings."
-            )
+            shop = str(seller.get("BillbeeShopName") or shop_id or "")
+            reasons.append(Reason("skip.shop_not_selected", {"shop": shop}))
         reasons += self._state_reasons(order, voucher, states_seen)
         reasons += self._payment_reasons(order, voucher)
         return reasons
 
     def _state_reasons(
         self, order: Mapping[str, Any], voucher: Voucher, states_seen: set[int]
-    ) -> list[str]:
+    ) -> list[Reason]:
         # A cancellation order is "Storniert" by nature: its credit note counts once issued.
         if voucher.is_credit_note:
             return []
         wanted = self.state_ids
         state = int(order.get("State") or 0)
-        names = ", ".join(ORDER_STATES.get(s, str(s)) for s in sorted(wanted)) or "none"
-        current = ORDER_STATES.get(state, str(state))
+        params = {"order_state": state, "order_states": [str(s) for s in sorted(wanted)]}
         if self.settings.get("state_rule") == "ever":
             if states_seen & wanted:
                 return []
-            return [
-                f"The order has not been in a selected state yet (now: {current}; "
-                f"selected: {names})."
-            ]
+            return [Reason("billbee.state_not_reached", params)]
         if state in wanted:
             return []
-        return [f"The order is in state {current}; only {names} are transferred."]
+        return [Reason("billbee.state_not_selected", params)]
 
-    def _payment_reasons(self, order: Mapping[str, Any], voucher: Voucher) -> list[str]:
+    def _payment_reasons(self, order: Mapping[str, Any], voucher: Voucher) -> list[Reason]:
         """A payment that is to be booked needs an account for its payment method."""
         if not self.policy.mark_paid or self.policy.payment_accounts.unassigned_to_default:
             return []
@@ -317,11 +315,7 @@ class BillbeeSource:
         )
         if not unmapped:
             return []
-        return [
-            f"Payment method {', '.join(dict.fromkeys(unmapped))} is not mapped to an account; "
-            "map it in the connection's settings (step 3: accounts) or choose to book "
-            "unassigned payments as standard payment."
-        ]
+        return [Reason("skip.payment_not_mapped", {"methods": list(dict.fromkeys(unmapped))})]
 
     # -- after fetching ------------------------------------------------------------
 

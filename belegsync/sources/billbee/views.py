@@ -172,8 +172,9 @@ def _apply_general(
             return False
         connection.credentials = {**(connection.credentials or {}), "source": credentials}
         connection.paused_reason = ""
+        connection.pause_details = None
         connection.name = name
-        connection.save(update_fields=["credentials", "paused_reason", "name"])
+        connection.save(update_fields=["credentials", "paused_reason", "pause_details", "name"])
     elif name != connection.name:
         connection.name = name
         connection.save(update_fields=["name"])

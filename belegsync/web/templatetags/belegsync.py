@@ -6,49 +6,81 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils import formats
-from django.utils.translation import get_language
 
 from belegsync.connectors import registry
 from belegsync.documents.labels import (
     CATEGORY_LABELS,
-    EVENT_LABELS,
     KIND_LABELS,
     STATE_LABELS,
     failure_reason_label,
 )
+from belegsync.lib import l10n
+from belegsync.reasons import render_all
+from belegsync.reasons.history import Entry, actor_label, entry
+from belegsync.reasons.render import render
+from belegsync.reasons.words import payment_method_label
 
 register = template.Library()
-
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
-
-
-def format_money(amount: Decimal | None, currency: str = "EUR", language: str | None = None) -> str:
-    """``1234.56`` → ``1.234,56 €`` in German, ``€1,234.56`` in English.
-
-    Amounts are stored with two decimals; ``number_format`` only formats them
-    (no rounding happens here beyond what the model field already holds).
-    """
-    if amount is None:
-        return ""
-    language = language or get_language() or "en"
-    number = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
-    symbol = SYMBOLS.get(currency, currency)
-    if language.startswith("de"):
-        return f"{number}\xa0{symbol}"
-    if symbol == currency:
-        return f"{symbol}\xa0{number}"
-    return f"{symbol}{number}"
 
 
 @register.filter
 def money(amount: Decimal | None, currency: str = "EUR") -> str:
-    return format_money(amount, currency or "EUR")
+    return l10n.format_money(amount, currency or "EUR")
+
+
+@register.filter
+def booked(amount: Decimal | None, document: Any) -> Decimal | None:
+    """An amount as the bookkeeping shows it: negative on a credit note.
+
+    Vouchers and documents store a credit note's amounts positive (its kind
+    says what they are); every list, detail and sum shows them negative.
+    """
+    if amount is None:
+        return None
+    kind = getattr(getattr(document, "kind", ""), "value", getattr(document, "kind", ""))
+    return -amount if kind == "credit_note" else amount
 
 
 @register.filter
 def reason(code: str) -> str:
+    """A failure's category in words (the heading above its reasons)."""
     return failure_reason_label(code)
+
+
+@register.filter
+def failure_texts(document: Any) -> list[str]:
+    return render_all(document.failures, document.currency)
+
+
+@register.filter
+def skip_texts(document: Any) -> list[str]:
+    return render_all(document.skips, document.currency)
+
+
+@register.filter
+def pause_texts(connection: Any) -> list[str]:
+    """Why a connection is paused; a pause recorded before reasons were codes as it was."""
+    texts = render_all(connection.pause_reasons)
+    return texts or ([connection.paused_reason] if connection.paused_reason else [])
+
+
+@register.simple_tag
+def history_entry(event: Any, connection: Any) -> dict[str, Any]:
+    """An event's headline and reasons in the reader's words, and who acted."""
+    found: Entry = entry(
+        event.action,
+        event.detail,
+        event.message,
+        event.to_state,
+        source=source_name(connection.source_kind),
+        target=target_name(connection.target_kind),
+    )
+    user = event.user.get_username() if event.user_id else ""
+    return {
+        "headline": render(found.headline),
+        "reasons": render_all(found.reasons),
+        "who": actor_label(event.actor, user),
+    }
 
 
 @register.filter
@@ -70,18 +102,21 @@ def category_label(code: str) -> str:
 
 
 @register.filter
-def event_message(message: str) -> str:
-    """A standard history entry in the reader's language; anything else as recorded."""
-    label = EVENT_LABELS.get(message)
-    return str(label) if label is not None else message
+def payment_method(method: str) -> str:
+    """A payment method by the name merchants read (``Amazon_Marketplace`` → Amazon Marketplace)."""
+    return payment_method_label(str(method or ""))
 
 
 @register.filter
 def percent(rate: Any) -> str:
     """A tax rate as ``19 %`` / ``7 %`` / ``5,5 %``, without trailing zeros."""
-    value = Decimal(rate).normalize()
-    places = max(0, -value.as_tuple().exponent)  # type: ignore[operator]
-    return f"{formats.number_format(value, places, use_l10n=True)}\xa0%"
+    return l10n.format_rate(rate)
+
+
+@register.filter
+def quantity(value: Any) -> str:
+    """A quantity without trailing zeros, with the language's decimal sign (``1,5``)."""
+    return l10n.format_number(value)
 
 
 @register.filter

@@ -200,6 +200,7 @@ def _save(
     if credentials_changed and not warnings:
         # new credentials the remote accepted: the pause they caused is over
         instance.paused_reason = ""
+        instance.pause_details = None
     with transaction.atomic():
         instance.save()
     for warning in warnings:

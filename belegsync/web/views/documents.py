@@ -9,7 +9,9 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from belegsync.documents import listing
@@ -23,6 +25,32 @@ from belegsync.web import scoping
 from .common import back
 
 PAGE_SIZE = 50
+
+#: What the page asks before an action runs, in its own dialog (none of them is undone
+#: by a click: a reset transfers again, a mark hides the error, a re-upload replaces data).
+CONFIRMS: dict[str, Promise] = {
+    "reset": gettext_lazy(
+        "Process this document again? belegsync first asks the bookkeeping system whether "
+        "it is there already, so nothing is booked twice."
+    ),
+    "mark_manually_imported": gettext_lazy(
+        "Mark it as manually imported? Do this only if you booked it yourself: belegsync "
+        "will not transfer it and shows no error for it any more."
+    ),
+    "reupload": gettext_lazy(
+        "Transfer it again with the newest data? Delete the voucher in the bookkeeping "
+        "system first; belegsync refuses to book it twice."
+    ),
+}
+BULK_CONFIRM = gettext_lazy("Apply “{action}” to {count} selected documents?")
+
+
+def offered(state: str) -> list[tuple[str, str, str]]:
+    """(action, label, confirmation) of the actions a document in ``state`` allows."""
+    return [
+        (a.value, str(ACTION_LABELS[a]), str(CONFIRMS[a.value]))
+        for a in services.ACTIONS_FOR_STATE[state]
+    ]
 
 
 @dataclass(frozen=True)
@@ -105,9 +133,8 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "next_after": next_after,
             "base_query": _query_without_after(request),
             "connections": scoping.connections(request).order_by("name"),
-            "actions": [
-                (a.value, ACTION_LABELS[a]) for a in services.ACTIONS_FOR_STATE[filters.state]
-            ],
+            "actions": offered(filters.state),
+            "bulk_confirm": BULK_CONFIRM,
         },
     )
 
@@ -127,9 +154,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tax_groups": voucher.tax_groups() if voucher else (),
             "has_file": DocumentFile.objects.filter(document=document).exists(),
             "events": document.events.select_related("user").order_by("at", "id"),
-            "actions": [
-                (a.value, ACTION_LABELS[a]) for a in services.ACTIONS_FOR_STATE[document.state]
-            ],
+            "actions": offered(document.state),
         },
     )
 
@@ -157,7 +182,11 @@ def report(request: HttpRequest, action: str, outcomes: list[services.Outcome]) 
     if done:
         messages.success(
             request,
-            _("%(action)s: done for %(count)d document(s): %(numbers)s")
+            ngettext(
+                "%(action)s: done for %(count)d document: %(numbers)s",
+                "%(action)s: done for %(count)d documents: %(numbers)s",
+                len(done),
+            )
             % {"action": ACTION_LABELS[action], "count": len(done), "numbers": ", ".join(done)},
         )
     for outcome in outcomes:

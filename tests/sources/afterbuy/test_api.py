@@ -11,6 +11,7 @@ from django.utils import timezone
 from belegsync.bookkeeping import VoucherKind, validate, voucher_to_dict
 from belegsync.connectors.base import AdapterContext, Cursor, FetchResult
 from belegsync.connectors.errors import AuthError, ConfigError, RateLimited
+from belegsync.connectors.reasons import Reason
 from belegsync.connectors.settings import Policy
 from belegsync.documents.models import Connection, Document
 from belegsync.fakes.afterbuy import AfterbuyFake, build
@@ -141,10 +142,11 @@ def test_start_date_and_kinds_are_respected_as_skip_reasons(fake) -> None:
     documents = [d for p in fetch_all(source, Cursor(), timezone.now()) for d in p.documents]
     for document in documents:
         early = document.voucher.invoice_date < dt.date(2024, 1, 20)
-        assert ("before the start date" in document.skip_reason) == early
-        assert ("Credit notes are not selected" in document.skip_reason) == (
-            document.voucher.is_credit_note
-        )
+        codes = [reason.code for reason in document.skip_reasons]
+        assert ("skip.dated_before_start_date" in codes) == early
+        assert (
+            Reason("skip.kind_not_selected", {"kind": "credit_note"}) in document.skip_reasons
+        ) == (document.voucher.is_credit_note)
 
 
 def test_it_skips_orders_invoiced_outside_afterbuy_and_waits_for_missing_invoices(fake) -> None:
@@ -155,7 +157,9 @@ def test_it_skips_orders_invoiced_outside_afterbuy_and_waits_for_missing_invoice
     documents = {
         d.source_id: d for p in fetch_all(source, Cursor(), timezone.now()) for d in p.documents
     }
-    assert "outside Afterbuy" in documents[str(amazon["OrderID"])].skip_reason
+    assert documents[str(amazon["OrderID"])].skip_reasons == (
+        Reason("afterbuy.invoiced_elsewhere"),
+    )
     assert str(pending["OrderID"]) not in documents
 
 

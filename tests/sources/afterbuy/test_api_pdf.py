@@ -49,7 +49,7 @@ def source(fake, password: str = RIGHT, user: str = "teeladen") -> AfterbuyApiSo
 
 def documents(src: AfterbuyApiSource) -> list[SourceDocument]:
     pages = src.fetch(Cursor(), timezone.now())
-    return [d for p in pages for d in p.documents if not d.skip_reason]
+    return [d for p in pages for d in p.documents if not d.skip_reasons]
 
 
 def test_it_downloads_invoice_pdfs_in_one_session(fake) -> None:

@@ -37,7 +37,7 @@ def _import(connection: Connection, path: Path, mode: str = MODE_VALID) -> Impor
 
 def _snapshot() -> list[tuple]:
     documents = Document.objects.order_by("id").values_list(
-        "source_number", "state", "voucher", "pending_voucher", "failure_message"
+        "source_number", "state", "voucher", "pending_voucher", "failure_details"
     )
     return [*documents, ("events", Event.objects.count())]
 
@@ -51,7 +51,7 @@ def test_it_imports_the_reference_sample_as_waiting_documents(afterbuy) -> None:
     # the sample's credit notes name no invoice they correct: failed, with that reason
     failed = Document.objects.get(source_number="24231")
     assert failed.state == State.FAILED and failed.kind == "credit_note"
-    assert "must name the invoice" in failed.failure_message
+    assert [r.code for r in failed.failures] == ["credit_note_without_invoice"]
     assert Event.objects.filter(document__connection=afterbuy, action="import").count() == 10
     assert record.path.read_bytes() == SAMPLE_UTF8.read_bytes()
     assert ImportRecord.load(record.id).created == 8

@@ -38,11 +38,13 @@ def test_it_shows_the_guide_in_german_and_english(client, alice, afterbuy) -> No
     english = client.get(reverse("afterbuy:upload"), HTTP_ACCEPT_LANGUAGE="en")
     assert english.status_code == 200
     assert (
-        b"Verkaufshandling" in english.content and b"Upload the downloaded file" in english.content
+        b"Verkaufshandling" in english.content
+        and b"Upload the CSV file you received here" in english.content
     )
     client.cookies["django_language"] = "de"
     german = client.get(reverse("afterbuy:upload"), HTTP_ACCEPT_LANGUAGE="de")
-    assert b"Die heruntergeladene Datei" in german.content
+    assert "Die erhaltene CSV-Datei kannst du hier hochladen" in german.content.decode()
+    assert "Sie " not in german.content.decode()
 
 
 def test_it_imports_an_upload_and_shows_the_summary(client, alice, afterbuy) -> None:

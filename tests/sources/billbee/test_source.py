@@ -9,6 +9,7 @@ import pytest
 
 from belegsync.connectors.base import AdapterContext, Cursor
 from belegsync.connectors.errors import AuthError
+from belegsync.connectors.reasons import Reason
 from belegsync.connectors.settings import Policy
 from belegsync.sources.billbee import BillbeeSource
 from tests.doubles import BILLBEE_KEY, BILLBEE_PASSWORD, BILLBEE_USER, unthrottled_billbee
@@ -87,11 +88,16 @@ def test_it_keeps_the_bookmark_when_the_window_changed_while_paging(fake):
     assert rest[-1].cursor == Cursor("2024-01-01T00:00:00+00:00")
 
 
+def codes(document) -> list[str]:
+    return [reason.code for reason in document.skip_reasons]
+
+
 def test_it_skips_orders_in_states_not_selected_and_says_which(fake):
     _, docs = fetch_all(source(fake, state_ids=["4"]))
-    assert docs[str(REFERENCE)].skip_reason == ""
-    reason = docs["100000223400006"].skip_reason  # state 3
-    assert "Zahlung erhalten" in reason and "Versendet" in reason
+    assert docs[str(REFERENCE)].skip_reasons == ()
+    assert docs["100000223400006"].skip_reasons == (  # state 3
+        Reason("billbee.state_not_selected", {"order_state": 3, "order_states": ["4"]}),
+    )
 
 
 def test_it_transfers_credit_notes_whatever_their_state(fake):
@@ -99,19 +105,24 @@ def test_it_transfers_credit_notes_whatever_their_state(fake):
     credit = docs[str(STORNO)]
     assert credit.voucher.is_credit_note
     assert credit.voucher.refers_to == "RE-2024-1187"
-    assert credit.skip_reason == ""
+    assert credit.skip_reasons == ()
 
 
 def test_it_skips_orders_of_shops_not_selected(fake):
     _, docs = fetch_all(source(fake, shop_ids=[str(AMAZON)], state_ids=["3", "4", "7"]))
-    assert docs["100000223400004"].skip_reason == ""
-    assert "teeladen-shopify is not selected" in docs[str(REFERENCE)].skip_reason
+    assert docs["100000223400004"].skip_reasons == ()
+    assert docs[str(REFERENCE)].skip_reasons == (
+        Reason("skip.shop_not_selected", {"shop": "teeladen-shopify"}),
+    )
 
 
 def test_it_skips_orders_before_the_start_date(fake):
     _, docs = fetch_all(source(fake, start_date="2024-11-29"))
-    assert "before the start date 29.11.2024" in docs[str(REFERENCE)].skip_reason
-    assert "start date" not in docs["100000223400003"].skip_reason
+    [early] = docs[str(REFERENCE)].skip_reasons
+    assert early.code == "skip.before_start_date"
+    assert early.params["start_date"] == dt.date(2024, 11, 29)
+    assert early.params["order_date"] < dt.date(2024, 11, 29)
+    assert "skip.before_start_date" not in codes(docs["100000223400003"])
 
 
 def test_it_starts_the_first_window_at_the_start_date(fake):
@@ -125,7 +136,7 @@ def test_it_keeps_orders_without_invoice_as_skipped_under_their_order_number(fak
     _, docs = fetch_all(source(fake, state_ids=["2"]))
     doc = docs["100000223400001"]
     assert doc.voucher.number == "#1101"
-    assert "not issued an invoice" in doc.skip_reason
+    assert doc.skip_reasons == (Reason("billbee.no_invoice_yet", {"number": "#1101"}),)
 
 
 def test_it_counts_a_state_the_order_passed_between_two_cycles_when_asked(fake):
@@ -133,10 +144,11 @@ def test_it_counts_a_state_the_order_passed_between_two_cycles_when_asked(fake):
     fake.app.set_order_state(100000223400001, 16)  # Im Fulfillment
     fake.app.throttle_per_order = False
     _, default = fetch_all(source(fake, state_ids=["13"]))
-    assert "Im Fulfillment" in default["100000223400001"].skip_reason
+    assert Reason("billbee.state_not_selected", {"order_state": 16, "order_states": ["13"]}) in (
+        default["100000223400001"].skip_reasons
+    )
     _, ever = fetch_all(source(fake, state_ids=["13"], state_rule="ever"))
-    assert "not issued an invoice" in ever["100000223400001"].skip_reason
-    assert "state" not in ever["100000223400001"].skip_reason
+    assert codes(ever["100000223400001"]) == ["billbee.no_invoice_yet"]
     assert 13 in ever["100000223400001"].meta["states_seen"]
 
 
@@ -144,29 +156,31 @@ def test_it_remembers_states_belegsync_saw_in_earlier_cycles(fake):
     meta = {"100000223400006": {"states_seen": [7]}}
     src = source(fake, remembered=lambda ids: meta, state_ids=["7"], state_rule="ever")
     _, docs = fetch_all(src)
-    assert docs["100000223400006"].skip_reason == ""
+    assert docs["100000223400006"].skip_reasons == ()
     assert docs["100000223400006"].meta["states_seen"] == [3, 7]
 
 
 def test_it_lets_documents_with_unmapped_payment_methods_wait(fake):
     settings = {"mark_paid": True, "state_ids": ["3", "4"]}
     _, docs = fetch_all(source(fake, **settings))
-    assert "Billbee payment type 145 is not mapped" in docs["100000223400008"].skip_reason
-    assert docs[str(REFERENCE)].skip_reason == ""  # known methods pass without a mapping
-    _, required = fetch_all(source(fake, payment_accounts_required=True, **settings))
-    assert "PayPal, Gutschein" in required[str(REFERENCE)].skip_reason or (
-        "Gutschein, PayPal" in required[str(REFERENCE)].skip_reason
+    assert docs["100000223400008"].skip_reasons == (
+        Reason("skip.payment_not_mapped", {"methods": ["Billbee payment type 145"]}),
     )
+    assert docs[str(REFERENCE)].skip_reasons == ()  # known methods pass without a mapping
+    _, required = fetch_all(source(fake, payment_accounts_required=True, **settings))
+    [unmapped] = required[str(REFERENCE)].skip_reasons
+    assert unmapped.code == "skip.payment_not_mapped"
+    assert sorted(unmapped.params["methods"]) == ["Gutschein", "PayPal"]
     mapped = {"PayPal": "acc-1", "Gutschein": "acc-2", "Billbee payment type 145": "acc-3"}
     _, ok = fetch_all(
         source(fake, payment_accounts_required=True, payment_accounts=mapped, **settings)
     )
-    assert ok[str(REFERENCE)].skip_reason == ""
-    assert ok["100000223400008"].skip_reason == ""
+    assert ok[str(REFERENCE)].skip_reasons == ()
+    assert ok["100000223400008"].skip_reasons == ()
     _, default = fetch_all(source(fake, book_unassigned_as_default=True, **settings))
-    assert default["100000223400008"].skip_reason == ""
+    assert default["100000223400008"].skip_reasons == ()
     _, open_ = fetch_all(source(fake, mark_paid=False, state_ids=["3"]))
-    assert open_["100000223400008"].skip_reason == ""
+    assert open_["100000223400008"].skip_reasons == ()
 
 
 def test_it_keeps_the_invoice_date_whatever_date_is_booked(fake):

@@ -170,6 +170,7 @@ def save(org: Organisation, demo: DemoConnection) -> Connection:
             "sync_interval": 60,
             "next_sync_at": None,
             "paused_reason": "",
+            "pause_details": None,
             "cursor": "",
         },
     )

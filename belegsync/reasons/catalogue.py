@@ -1,0 +1,425 @@
+"""Every reason code with its text: what happened and what to do, in the merchant's words.
+
+The English text is the msgid, the German one is in ``belegsync/locale``.
+Texts name fields as the merchant knows them ("gross total", never
+``total_gross``) and take their parameters by name (``%(amount)s``); how a
+parameter is shown (money, rate, date …) follows from its name, the same in
+every text (:data:`PARAM_KINDS`). ``%(field)s`` and ``%(line)s`` are filled
+from the reason's field (``lines[2].gross`` → "line 3: gross", 3).
+
+A test renders every code in German and English and fails on a placeholder
+without a kind, a code without a German text, or English left in German.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from belegsync.documents.labels import CATEGORY_LABELS, KIND_LABELS
+
+__all__ = ["CATEGORY_LABELS", "KIND_LABELS", "PARAM_KINDS", "TEXTS"]
+
+# --- how parameters are shown, by name ---------------------------------------------
+
+MONEY = "money"
+RATE = "rate"
+RATES = "rates"
+DATE = "date"
+DATETIME = "datetime"
+NUMBER = "number"
+TEXT = "text"
+TREATMENT = "treatment"
+CATEGORY = "category"
+PAYMENT_METHOD = "payment_method"
+PAYMENT_METHODS = "payment_methods"
+ORDER_STATE = "order_state"
+ORDER_STATES = "order_states"
+KIND = "kind"
+STATE = "state"
+STATES = "states"
+TEXTS_LIST = "texts"
+
+#: One meaning per parameter name, across all codes.
+PARAM_KINDS: dict[str, str] = {
+    # money, in the document's currency (or the reason's own ``currency``)
+    "amount": MONEY,
+    "expected": MONEY,
+    "total": MONEY,
+    "lines_total": MONEY,
+    "net": MONEY,
+    "gross": MONEY,
+    "tax": MONEY,
+    "paid": MONEY,
+    "open_amount": MONEY,
+    "limit_amount": MONEY,
+    # tax rates
+    "rate": RATE,
+    "rates": RATES,
+    # dates and moments
+    "date": DATE,
+    "start_date": DATE,
+    "order_date": DATE,
+    "invoice_date": DATE,
+    "latest_date": DATE,
+    "at": DATETIME,
+    "retry_at": DATETIME,
+    # numbers
+    "quantity": NUMBER,
+    "attempts": NUMBER,
+    "count": NUMBER,
+    "status": TEXT,
+    "days": NUMBER,
+    "size_mb": NUMBER,
+    "limit_mb": NUMBER,
+    # words from a list of our own
+    "treatment": TREATMENT,
+    "category": CATEGORY,
+    "method": PAYMENT_METHOD,
+    "methods": PAYMENT_METHODS,
+    "order_state": ORDER_STATE,
+    "order_states": ORDER_STATES,
+    "kind": KIND,
+    "state": STATE,
+    "states": STATES,
+    # shown as given: numbers of documents, names, remote ids, what a remote said
+    "number": TEXT,
+    "refers_to": TEXT,
+    "country": TEXT,
+    "currency": TEXT,
+    "system": TEXT,
+    "shop": TEXT,
+    "name": TEXT,
+    "remote_id": TEXT,
+    "remote_message": TEXT,
+    "error": TEXT,
+    "filename": TEXT,
+    "worker": TEXT,
+    "value": TEXT,
+    "account": TEXT,
+    "tag": TEXT,
+    "text": TEXT,
+    "field": TEXT,
+    "line": TEXT,
+    "messages": TEXTS_LIST,
+}
+
+# --- the codes -----------------------------------------------------------------
+
+#: The voucher's own data does not add up (bookkeeping.validation).
+VOUCHER_DATA: dict[str, Promise] = {
+    "missing_number": _(
+        "The document has no invoice number. Give the invoice a number in your shop "
+        "system; belegsync checks it again when it reads it next."
+    ),
+    "bad_currency": _(
+        "“%(currency)s” is not a currency belegsync knows (expected a code like EUR). "
+        "Correct the currency of the invoice in your shop system."
+    ),
+    "bad_country": _(
+        "“%(country)s” is not a country code (expected two letters like DE, AT, FR). "
+        "Correct the buyer's country in your shop system."
+    ),
+    "no_lines": _(
+        "The document has no line items. Check the invoice in your shop system; an "
+        "invoice without items cannot be booked."
+    ),
+    "credit_note_without_invoice": _(
+        "The credit note does not say which invoice it corrects. Link it to its invoice "
+        "in your shop system."
+    ),
+    "negative_total": _(
+        "The gross total %(amount)s is negative. A negative amount must be issued as a "
+        "credit note: create one in your shop system instead."
+    ),
+    "sub_cent": _(
+        "%(field)s: %(amount)s has more than two decimal places. Correct the amount in "
+        "your shop system to whole cents."
+    ),
+    "zero_quantity": _(
+        "%(field)s is zero. Remove the line or correct its quantity in your shop system."
+    ),
+    "negative_quantity": _(
+        "%(field)s is %(quantity)s, negative. Only a discount may be negative; goods that "
+        "came back belong on a credit note."
+    ),
+    "wrong_sign": _(
+        "%(field)s is %(amount)s, but a line of the kind “%(category)s” must have the "
+        "other sign. Correct the line in your shop system."
+    ),
+    "rate_not_allowed": _(
+        "%(field)s: %(rate)s is not a valid tax rate for %(treatment)s to %(country)s. "
+        "Correct the tax rate of the line in your shop system."
+    ),
+    "line_tax_mismatch": _(
+        "%(field)s: the gross amount %(gross)s does not match the net amount %(net)s at "
+        "%(rate)s (expected %(expected)s). Correct the line in your shop system."
+    ),
+    "total_mismatch": _(
+        "%(field)s %(total)s is not the sum of the line items (%(lines_total)s). Correct "
+        "the invoice in your shop system."
+    ),
+    "tax_group_mismatch": _(
+        "The tax at %(rate)s is %(tax)s, but %(expected)s on the net amount %(net)s. "
+        "Correct the tax of the invoice in your shop system."
+    ),
+}
+
+#: What the engine says about a transfer (sync.transfer, sync.ingest).
+ENGINE: dict[str, Promise] = {
+    "internal_error": _(
+        "belegsync hit an internal error (%(error)s). This is not your fault: support "
+        "has the details. Reset the document to try again."
+    ),
+    "unavailable_retrying": _(
+        "%(system)s could not be reached after %(attempts)s attempts. belegsync tries "
+        "again at %(retry_at)s on its own; nothing to do for now."
+    ),
+    "checked_before_sending": _(
+        "Checked before sending and not sent: nothing was created in the bookkeeping."
+    ),
+}
+
+#: Why a source document is kept out, or cannot be read yet (the sources).
+SOURCES: dict[str, Promise] = {
+    "skip.before_start_date": _(
+        "Ordered on %(order_date)s, before the start date %(start_date)s of this connection. "
+        "If it belongs in the bookkeeping, set an earlier start date in the connection's "
+        "settings."
+    ),
+    "skip.dated_before_start_date": _(
+        "Dated %(invoice_date)s, before the start date %(start_date)s of this connection. "
+        "If it belongs in the bookkeeping, set an earlier start date in the connection's "
+        "settings."
+    ),
+    "skip.shop_not_selected": _(
+        "The shop “%(shop)s” is not selected in the connection's settings. Select it there "
+        "if its orders belong in the bookkeeping."
+    ),
+    "skip.kind_not_selected": _(
+        "Documents of the kind “%(kind)s” are not selected in the connection's settings. "
+        "Select them there if they belong in the bookkeeping."
+    ),
+    "skip.payment_not_mapped": _(
+        "The payment method %(methods)s has no account yet. Assign one in the connection's "
+        "settings (step 3: accounts), or choose there to book unassigned payments as "
+        "standard payment."
+    ),
+    "billbee.state_not_selected": _(
+        "The order is in the state “%(order_state)s”; only orders in %(order_states)s are "
+        "transferred. It follows on its own once it reaches one of them, or select more "
+        "states in the connection's settings."
+    ),
+    "billbee.state_not_reached": _(
+        "The order has not been in a selected state yet (now: “%(order_state)s”; selected: "
+        "%(order_states)s). It follows on its own once it reaches one of them."
+    ),
+    "billbee.no_invoice_yet": _(
+        "Billbee has not issued an invoice for order %(number)s yet. It is transferred on its "
+        "own once the invoice exists."
+    ),
+    "billbee.no_invoice_date": _(
+        "Order %(number)s has the invoice %(refers_to)s but no invoice date in Billbee. Open "
+        "the order in Billbee and check the invoice."
+    ),
+    "billbee.margin_scheme": _(
+        "Order %(number)s is taxed under the margin scheme (Differenzbesteuerung), which "
+        "belegsync does not transfer. Book it by hand and mark it as manually imported."
+    ),
+    "billbee.not_a_number": _(
+        "Billbee sent “%(value)s” where an amount belongs. Check the prices of the order in "
+        "Billbee."
+    ),
+    "afterbuy.invoiced_elsewhere": _(
+        "The invoice was issued outside Afterbuy (for example by Amazon). It is booked from "
+        "there, not from Afterbuy."
+    ),
+    "afterbuy.not_a_number": _(
+        "In Afterbuy order %(number)s, “%(value)s” stands where an amount belongs. Correct the "
+        "order in Afterbuy."
+    ),
+    "afterbuy.not_a_date": _(
+        "In Afterbuy order %(number)s, “%(value)s” stands where a date belongs. Correct the "
+        "order in Afterbuy."
+    ),
+    "afterbuy.no_invoice_date": _(
+        "Afterbuy order %(number)s has no invoice date yet. It is transferred on its own once "
+        "the invoice is issued."
+    ),
+    "connection.incomplete": _(
+        "The connection is not set up completely. Open its settings and fill in what is "
+        "missing; then it runs again on its own."
+    ),
+}
+
+#: What a remote system answered (connectors.http, the clients).
+REMOTE: dict[str, Promise] = {
+    "remote.unreachable": _(
+        "%(system)s cannot be reached right now. belegsync tries again on its own; if it "
+        "lasts for hours, check whether %(system)s reports an outage."
+    ),
+    "remote.timeout": _(
+        "%(system)s did not answer in time. belegsync tries again on its own and first asks "
+        "%(system)s whether the document arrived, so nothing is booked twice."
+    ),
+    "remote.connection_broken": _(
+        "The connection to %(system)s broke off. belegsync tries again on its own and first "
+        "asks %(system)s whether the document arrived, so nothing is booked twice."
+    ),
+    "remote.rate_limited": _(
+        "%(system)s asked belegsync to send less often. belegsync waits and tries again on "
+        "its own; nothing to do for you."
+    ),
+    "remote.server_error": _(
+        "%(system)s answered with an error on its side (%(status)s). belegsync tries again "
+        "on its own; nothing to do for you."
+    ),
+    "remote.auth": _(
+        "%(system)s did not accept the credentials. Enter them again in the connection's "
+        "settings; until then the connection is paused and no document is lost."
+    ),
+    "remote.permission": _(
+        "%(system)s refused access: the credentials lack a permission this connection needs. "
+        "Check the rights of the API key or user in %(system)s."
+    ),
+    "remote.not_found": _(
+        "%(system)s does not know what belegsync asked for. If you deleted it there, reset "
+        "the document to transfer it again."
+    ),
+    "remote.rejected": _(
+        "%(system)s refused the document and said: “%(remote_message)s”. Correct what "
+        "%(system)s names, then reset the document."
+    ),
+    "remote.bad_answer": _(
+        "%(system)s sent an answer belegsync cannot read. Reset the document to try again; "
+        "if it happens again, support has the details."
+    ),
+}
+
+#: An error that has no code of its own: what its family says (connectors.errors).
+CATEGORIES: dict[str, Promise] = {
+    "category.validation": _(
+        "The document's data does not add up. Correct it in your shop system; belegsync "
+        "checks it again when it reads it next."
+    ),
+    "category.rejected": _(
+        "The bookkeeping system refused the document. The technical details say why; "
+        "correct that, then reset the document."
+    ),
+    "category.auth": _(
+        "The credentials were refused. Enter them again in the connection's settings; until "
+        "then the connection is paused and no document is lost."
+    ),
+    "category.permission": _(
+        "The credentials lack a permission this connection needs. Check the rights of the "
+        "API key or user."
+    ),
+    "category.config": _(
+        "A setting of the connection is missing or wrong. Check the connection's settings, "
+        "then reset the document."
+    ),
+    "category.unavailable": _(
+        "The remote system could not be reached. belegsync tries again on its own."
+    ),
+    "category.conflict": _(
+        "The copy in the bookkeeping system changed meanwhile or still exists. Check it "
+        "there, then reset the document."
+    ),
+    "category.internal": _(
+        "belegsync hit an internal error. This is not your fault: support has the details. "
+        "Reset the document to try again."
+    ),
+}
+
+#: History entries (Event): what happened to a document, in order.
+HISTORY: dict[str, Promise] = {
+    "history.import": _("Imported"),
+    "history.import_failed": _("Imported; the data does not add up"),
+    "history.import_skipped": _("Imported and skipped"),
+    "history.claim": _("Taken up for transfer"),
+    "history.takeover": _("Taken over after the previous attempt stopped"),
+    "history.created": _("Created in %(system)s: %(remote_id)s"),
+    "history.adopted": _("Found already in %(system)s and adopted: %(remote_id)s"),
+    "history.pdf_attached": _("PDF attached"),
+    "history.no_pdf": _("No PDF to attach"),
+    "history.marked_paid": _("Marked as paid"),
+    "history.left_open": _("Left open (not marked as paid)"),
+    "history.marked_transferred": _("Marked as transferred in %(system)s"),
+    "history.transferred": _("Transferred: %(remote_id)s"),
+    "history.transferred_plain": _("Transferred"),
+    "history.failed": _("Failed"),
+    "history.retry_later": _("Not reachable right now; next attempt at %(retry_at)s"),
+    "history.released": _("Returned to the queue"),
+    "history.paused": _("Connection paused: the credentials were refused"),
+    "history.skipped": _("Skipped"),
+    "history.unskipped": _("Eligible again"),
+    "history.rechecked": _("Data corrected, waiting again"),
+    "history.reset": _("Reset: waiting again"),
+    "history.marked_manual": _("Marked as manually imported"),
+    "history.reuploaded": _("Re-uploaded with the newest data"),
+    "history.reuploaded_same": _("Re-uploaded"),
+    "history.newer_data": _(
+        "The source has newer data for this document; re-upload it to send it."
+    ),
+    "history.other": _("Changed"),
+}
+
+#: Every code and its text.
+TEXTS: dict[str, Promise] = {
+    **VOUCHER_DATA,
+    **ENGINE,
+    **SOURCES,
+    **REMOTE,
+    **CATEGORIES,
+    **HISTORY,
+}
+
+
+# --- words of our own lists ----------------------------------------------------
+
+TREATMENT_LABELS: dict[str, Promise] = {
+    "domestic": _("a domestic sale"),
+    "eu_distance_sale": _("an EU distance sale"),
+    "intra_eu_supply": _("an intra-community supply"),
+    "export": _("an export"),
+    "small_business": _("a small business (§ 19 UStG)"),
+}
+
+#: The parts of a voucher, by bookkeeping's field path.
+FIELD_LABELS: dict[str, Promise] = {
+    "number": _("The invoice number"),
+    "currency": _("The currency"),
+    "invoice_date": _("The invoice date"),
+    "refers_to": _("The corrected invoice"),
+    "total_gross": _("The gross total"),
+    "total_net": _("The net total"),
+    "lines": _("The line items"),
+    "payments": _("The payments"),
+    "party": _("The buyer"),
+    "party.country": _("The buyer's country"),
+    "party.vat_id": _("The buyer's VAT ID"),
+    "party.name": _("The buyer's name"),
+    "voucher": _("The document"),
+}
+
+#: Parts of a line or payment: ``lines[2].gross`` → "Line 3: gross amount".
+LINE_FIELD_LABELS: dict[str, Promise] = {
+    "quantity": _("Line %(line)s: the quantity"),
+    "net": _("Line %(line)s: the net amount"),
+    "gross": _("Line %(line)s: the gross amount"),
+    "tax_rate": _("Line %(line)s: the tax rate"),
+    "description": _("Line %(line)s: the description"),
+    "": _("Line %(line)s"),
+}
+
+PAYMENT_FIELD_LABELS: dict[str, Promise] = {
+    "amount": _("Payment %(line)s: the amount"),
+    "method": _("Payment %(line)s: the payment method"),
+    "date": _("Payment %(line)s: the date"),
+    "": _("Payment %(line)s"),
+}
+
+TAX_FIELD_LABEL = _("The tax at %(rate)s")
+#: A text recorded before reasons were codes, which no pattern could read back: shown as is.
+LEGACY = "legacy"
+UNKNOWN_CODE = _("Something went wrong (code %(code)s). Support can tell you more.")

@@ -1,0 +1,96 @@
+"""Source values by the names merchants know: payment methods, order states, document states.
+
+A source stores its own identifiers (``Amazon_Marketplace``, Billbee's order
+state 4, "Billbee payment type 145") because settings are keyed by them; what
+a page shows is the name in the reader's language.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from belegsync.documents.labels import STATE_LABELS
+
+#: Billbee's order states (its API's numbers), as Billbee's own screens name them.
+BILLBEE_ORDER_STATES: dict[int, Promise] = {
+    1: gettext_lazy("Ordered"),
+    2: gettext_lazy("Confirmed"),
+    3: gettext_lazy("Payment received"),
+    4: gettext_lazy("Shipped"),
+    5: gettext_lazy("Complaint"),
+    6: gettext_lazy("Deleted"),
+    7: gettext_lazy("Completed"),
+    8: gettext_lazy("Cancelled"),
+    9: gettext_lazy("Archived"),
+    10: gettext_lazy("Rated"),
+    11: gettext_lazy("Dunning"),
+    12: gettext_lazy("Second dunning"),
+    13: gettext_lazy("Packed"),
+    14: gettext_lazy("Offered"),
+    15: gettext_lazy("Payment reminder"),
+    16: gettext_lazy("In fulfilment"),
+    17: gettext_lazy("Return"),
+}
+
+#: Payment methods whose identifier is not a name a merchant reads as such.
+PAYMENT_METHODS: dict[str, Promise] = {
+    "Banküberweisung": gettext_lazy("Bank transfer"),
+    "Nachnahme": gettext_lazy("Cash on delivery"),
+    "Barzahlung": gettext_lazy("Cash"),
+    "Gutschein": gettext_lazy("Voucher"),
+    "Sofortüberweisung": gettext_lazy("Sofort bank transfer"),
+    "MoneyOrder": gettext_lazy("Money order"),
+    "Check": gettext_lazy("Cheque"),
+    "Andere": gettext_lazy("Other"),
+    "Lastschrift": gettext_lazy("Direct debit"),
+    "Rechnung": gettext_lazy("Invoice (pay later)"),
+    "Kreditkarte": gettext_lazy("Credit card"),
+    "Vorkasse": gettext_lazy("Prepayment"),
+    "Testbestellung": gettext_lazy("Test order"),
+    "Kommissionsabrechnung": gettext_lazy("Commission statement"),
+    "Ratenkauf": gettext_lazy("Instalments"),
+    "KLARNA_Invoice": gettext_lazy("Klarna invoice"),
+    "KLARNA_PartPayment": gettext_lazy("Klarna instalments"),
+    "KLARNA": gettext_lazy("Klarna"),
+    "AmazonPayments": gettext_lazy("Amazon Pay"),
+    "Amazon_Payments_Advanced": gettext_lazy("Amazon Pay"),
+    "EC": gettext_lazy("Debit card (EC)"),
+}
+
+_BILLBEE_TYPE = re.compile(r"^Billbee payment type (\d+)$")
+
+
+def payment_method_label(method: str) -> str:
+    """``Amazon_Marketplace`` → "Amazon Marketplace"; an unknown Billbee type by its number."""
+    if not method:
+        return _("no payment method")
+    known = PAYMENT_METHODS.get(method)
+    if known is not None:
+        return str(known)
+    unknown = _BILLBEE_TYPE.match(method)
+    if unknown:
+        return _("Billbee payment type %(number)s") % {"number": unknown.group(1)}
+    if method == "Billbee payment type (none)":
+        return _("no payment method")
+    return method.replace("_", " ")
+
+
+def order_state_label(value: Any) -> str:
+    """A Billbee order state by its number (or a name already given) in the reader's words."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return str(value)
+    label = BILLBEE_ORDER_STATES.get(number)
+    return str(label) if label is not None else _("state %(number)s") % {"number": number}
+
+
+def state_label(value: str) -> str:
+    """A document state (waiting, failed …) in the reader's words."""
+    label = STATE_LABELS.get(value)
+    return str(label) if label is not None else value

@@ -6,6 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/belegsync
+# where `make run` / `make demo` listen (make run PORT=8123); the demo's test doubles
+# take DOUBLES_PORT and the next three (0: free ports)
+PORT ?= 8000
+DOUBLES_PORT ?= 0
 
 .PHONY: run demo test test-sqlite test-postgres lint bench clean
 
@@ -16,11 +20,11 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/belegsync run
+	$(BIN)/belegsync run --port $(PORT)
 
 # the demo keeps its own data directory: its user's password is public
 demo: $(STAMP)
-	BELEGSYNC_DATA_DIR=$${BELEGSYNC_DATA_DIR:-$(CURDIR)/demo-data} $(BIN)/belegsync demo
+	BELEGSYNC_DATA_DIR=$${BELEGSYNC_DATA_DIR:-$(CURDIR)/demo-data} $(BIN)/belegsync demo --port $(PORT) --doubles-port $(DOUBLES_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

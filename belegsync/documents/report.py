@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Case, Count, DecimalField, F, Sum, When
 
 from belegsync.lib.numbering import Gap, gaps
 
@@ -71,6 +71,20 @@ class MonthReport:
         return self.total > 0 and self.booked + self.skipped == self.total and not self.gaps
 
 
+def booked_gross() -> Case:
+    """A document's gross as the bookkeeping shows it: a credit note's is negative."""
+    return Case(
+        When(kind="credit_note", then=-F("total_gross")),
+        default=F("total_gross"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def cents(amount: object) -> Decimal:
+    """A sum as exact cents (SQLite returns sums of decimals with float noise)."""
+    return Decimal(str(amount or 0)).quantize(Decimal("0.01"))
+
+
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     first = month.replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
@@ -89,9 +103,9 @@ def month_report(
     if connection is not None:
         documents = documents.filter(connection=connection)
     report = MonthReport(month=first, connection=connection)
-    for row in documents.values("state").annotate(n=Count("id"), gross=Sum("total_gross")):
+    for row in documents.values("state").annotate(n=Count("id"), gross=Sum(booked_gross())):
         report.counts[row["state"]] = row["n"]
-        report.gross[row["state"]] = row["gross"] or Decimal("0.00")
+        report.gross[row["state"]] = cents(row["gross"])
     pending = documents.exclude(state__in=BOOKED).order_by("state", "invoice_date", "source_number")
     report.outstanding_total = pending.count()
     report.outstanding = [

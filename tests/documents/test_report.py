@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 
+from belegsync.bookkeeping import VoucherKind
 from belegsync.documents.models import Document
 from belegsync.documents.report import month_report
 from belegsync.documents.states import State
 from tests.documents.test_states import make_document
+from tests.web.helpers import make_document as make_stored
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +76,39 @@ def test_skipped_documents_are_listed_but_do_not_make_the_month_incomplete(org, 
     assert report.complete
     assert report.gaps == [], "skipped numbers fill gaps and make no sequence of their own"
     assert {o.number for o in report.outstanding} == {"RE-2", "B-00001", "B-00009"}
+
+
+def test_credit_notes_count_negative_in_the_sums_and_the_command_speaks_german(org, connection):
+    """GIVEN an invoice of 44,95 € and a credit note of 20,00 € in November
+    WHEN the month is reported (web and command line, German)
+    THEN the sum is 24,95 €, the credit note -20,00 €, amounts as the bookkeeping shows them."""
+    make_stored(connection, "RE-1", State.DONE)
+    make_stored(
+        connection,
+        "GS-1",
+        State.DONE,
+        kind="credit_note",
+        total_gross=Decimal("20.00"),
+        voucher_fields={"kind": VoucherKind.CREDIT_NOTE, "refers_to": "RE-1"},
+    )
+    report = month_report(org, NOVEMBER)
+    assert report.gross["done"] == Decimal("24.95")
+    out = io.StringIO()
+    call_command("report", "--month", "2026-11", "--language", "de", stdout=out)
+    text = out.getvalue()
+    assert "24,95\xa0€" in text and "fertig" in text and "2 Belege" in text
+    assert "24.95" not in text and "000000" not in text
+
+
+def test_credit_notes_are_negative_in_lists_and_detail(client, alice, connection):
+    note = make_stored(
+        connection,
+        "GS-7",
+        State.DONE,
+        kind="credit_note",
+        voucher_fields={"kind": VoucherKind.CREDIT_NOTE, "refers_to": "RE-1"},
+    )
+    client.force_login(alice)
+    assert "-€44.95" in client.get("/documents/?state=done").content.decode()
+    detail = client.get(f"/documents/{note.pk}/").content.decode()
+    assert "-€44.95" in detail and "-€37.77" in detail

@@ -24,6 +24,12 @@ def logged_in(client, alice):
     return client
 
 
+def link(response, rel: str) -> str:
+    """The pager's link with ``rel`` as the browser would follow it."""
+    before = response.content.decode().split(f'rel="{rel}"')[0]
+    return "/documents/" + before.rsplit('href="', 1)[-1].split('"')[0].replace("&amp;", "&")
+
+
 def numbers_on(response) -> list[str]:
     return [d.source_number for d in response.context["documents"]]
 
@@ -35,7 +41,11 @@ def test_it_lists_only_the_documents_of_the_asked_state(logged_in, connection):
     assert numbers_on(logged_in.get("/documents/?state=failed")) == ["RE-1"]
     assert numbers_on(logged_in.get("/documents/?state=waiting")) == ["RE-2"]
     assert numbers_on(logged_in.get("/documents/?state=done")) == ["RE-3"]
-    assert numbers_on(logged_in.get("/documents/?state=nonsense")) == ["RE-2"]
+    # no state (or an unknown one): every state, so one number is found wherever it is
+    assert numbers_on(logged_in.get("/documents/?state=nonsense")) == ["RE-3", "RE-2", "RE-1"]
+    everywhere = logged_in.get("/documents/?number=RE-3")
+    assert numbers_on(everywhere) == ["RE-3"]
+    assert "Documents 1–1 of 1" in everywhere.content.decode()
 
 
 def test_it_searches_by_number_and_filters_by_date_and_connection(logged_in, connection, org):
@@ -70,18 +80,25 @@ def test_it_pages_by_keyset_without_gaps_or_repeats(
     )
     seen: list[int] = []
     url = "/documents/?state=waiting"
-    pages = 0
+    pages = []
     while url:
-        with django_assert_max_num_queries(8) as queries:
+        with django_assert_max_num_queries(9) as queries:
             response = logged_in.get(url)
-        assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+        # one COUNT for the total, bounded by the filters; never one for the rows before
+        counts = [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+        assert len(counts) == 1
         assert not any(" OFFSET " in q["sql"].upper() for q in queries.captured_queries)
         seen += [d.pk for d in response.context["documents"]]
-        after = response.context["next_after"]
-        url = f"/documents/?state=waiting&after={after}" if after else ""
-        pages += 1
+        where = response.context["pages"]
+        pages.append((where.first, where.last, where.total))
+        url = link(response, "next") if response.context["next_after"] else ""
     assert seen == expected
-    assert pages == 3
+    assert pages == [(1, 50, 107), (51, 100, 107), (101, 107, 107)]
+    # "previous" on the last page leads back to the second one
+    last = logged_in.get(f"/documents/?state=waiting&after={expected[99]}&p=3")
+    second = logged_in.get(link(last, "prev"))
+    assert [d.pk for d in second.context["documents"]] == expected[50:100]
+    assert (second.context["pages"].first, second.context["pages"].last) == (51, 100)
 
 
 def test_it_shows_money_in_german_style_and_the_reason_in_words(logged_in, connection):

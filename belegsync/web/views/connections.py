@@ -237,9 +237,26 @@ def sync_now(request: HttpRequest, pk: int) -> HttpResponse:
             _("Sync of “%(name)s” requested; it starts shortly.") % {"name": connection.name},
         )
     else:
-        messages.warning(
-            request,
-            _("“%(name)s” will sync as soon as it is enabled and not paused.")
-            % {"name": connection.name},
-        )
+        messages.warning(request, _why_not_now(connection))
     return _status(request, connection)
+
+
+def _why_not_now(connection: Connection) -> str:
+    """Why a requested sync waits: name the switch that is off, not just any switch."""
+    names = {"name": connection.name}
+    if not connection.organisation.sync_enabled:
+        return (
+            _(
+                "“%(name)s” syncs as soon as the synchronisation is enabled again: it is "
+                "disabled for all connections (on the dashboard)."
+            )
+            % names
+        )
+    if not connection.enabled:
+        return _("“%(name)s” syncs as soon as you enable its sync.") % names
+    if connection.paused_reason:
+        return (
+            _("“%(name)s” is paused; it syncs as soon as you fix what paused it (see above).")
+            % names
+        )
+    return _("Sync of “%(name)s” requested; it starts shortly.") % names

@@ -88,9 +88,10 @@ def _int(value: str) -> int | None:
 
 
 def read_filters(request: HttpRequest) -> Filters:
-    state = request.GET.get("state", State.WAITING)
+    """The list's filters; no (or an unknown) state means every state."""
+    state = request.GET.get("state", "")
     if state not in State.values:
-        state = State.WAITING
+        state = ""
     connection = None
     connection_id = _int(request.GET.get("connection", ""))
     if connection_id is not None:
@@ -117,23 +118,58 @@ def page(documents: QuerySet[Document], after: int | None) -> tuple[list[Documen
 def _query_without_after(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("after", None)
+    query.pop("p", None)
     return query.urlencode()
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Where this page is in the list: its rows' numbers, the total, the page before."""
+
+    total: int
+    first: int
+    last: int
+    number: int
+    previous_after: int | None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def pages(
+    documents: QuerySet[Document], rows: list[Document], after: int | None, number: int
+) -> Pages:
+    """The page's place. Its number travels in the link (``p``) beside the keyset, so
+    "51–100 of 1.234" costs no count of the rows before it; the total is one COUNT
+    bounded by the filters."""
+    number = max(1, number) if after is not None else 1
+    total = documents.count()
+    first = (number - 1) * PAGE_SIZE + 1 if rows else 0
+    previous = None
+    if rows and number > 2:
+        previous = listing.previous_after(documents, rows[0].pk, PAGE_SIZE)
+    return Pages(total, first, first + len(rows) - 1 if rows else 0, number, previous)
 
 
 def document_list(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request)
-    rows, next_after = page(filtered(request, filters), filters.after)
+    documents = filtered(request, filters)
+    rows, next_after = page(documents, filters.after)
+    where = pages(documents, rows, filters.after, _int(request.GET.get("p", "")) or 1)
     return render(
         request,
         "web/document_list.html",
         {
             "filters": filters,
-            "state_label": STATE_LABELS[filters.state],
+            "state_label": STATE_LABELS[filters.state] if filters.state else "",
+            "states": [(code, STATE_LABELS[code]) for code in State.values],
             "documents": rows,
+            "pages": where,
             "next_after": next_after,
             "base_query": _query_without_after(request),
             "connections": scoping.connections(request).order_by("name"),
-            "actions": offered(filters.state),
+            "actions": offered(filters.state) if filters.state else [],
             "bulk_confirm": BULK_CONFIRM,
         },
     )

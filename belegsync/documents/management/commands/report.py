@@ -8,12 +8,23 @@ between the month's first and last.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
 
+from belegsync.documents.labels import STATE_LABELS
 from belegsync.documents.models import Connection, Organisation
-from belegsync.documents.report import month_report
+from belegsync.documents.report import MonthReport, month_report
+from belegsync.lib import l10n
+
+
+def default_language() -> str:
+    """German where the shell speaks German (``LANG=de_DE.UTF-8``), else English."""
+    wanted = os.environ.get("LC_ALL") or os.environ.get("LANG") or ""
+    return "de" if wanted.lower().startswith("de") else "en"
 
 
 def parse_month(value: str) -> dt.date:
@@ -30,8 +41,18 @@ class Command(BaseCommand):
         parser.add_argument("--month", required=True, help="YYYY-MM, by invoice date")
         parser.add_argument("--organisation", help="slug (needed when there are several)")
         parser.add_argument("--connection", help="only this connection (by name)")
+        parser.add_argument(
+            "--language",
+            choices=["de", "en"],
+            default=None,
+            help="language of the report (default: from LANG)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        with translation.override(opts["language"] or default_language()):
+            self._report(opts)
+
+    def _report(self, opts: dict[str, Any]) -> None:
         month = parse_month(opts["month"])
         organisation = self._organisation(opts["organisation"])
         connection = None
@@ -42,23 +63,43 @@ class Command(BaseCommand):
             if connection is None:
                 raise CommandError(f"No connection named {opts['connection']!r}.")
         report = month_report(organisation, month, connection)
-        self.stdout.write(f"{organisation.name}, {month:%Y-%m}: {report.total} documents")
+        self._write(organisation, month, report)
+        if not report.complete:
+            raise SystemExit(1)
+
+    def _write(self, organisation: Organisation, month: dt.date, report: MonthReport) -> None:
+        """The report in the active language, amounts as the bookkeeping shows them."""
+        self.stdout.write(
+            _("%(organisation)s, %(month)s: %(count)s documents")
+            % {"organisation": organisation.name, "month": f"{month:%m/%Y}", "count": report.total}
+        )
         for state, count, gross in report.rows:
-            self.stdout.write(f"  {state:<12} {count:>7}  {gross:>14} gross")
+            label = str(STATE_LABELS.get(state, state))
+            self.stdout.write(f"  {label:<20} {count:>7}  {l10n.format_money(gross):>16}")
         for item in report.outstanding:
-            self.stdout.write(f"  not booked: {item.number} ({item.state}) {item.reason}")
-        if report.outstanding_total > len(report.outstanding):
-            self.stdout.write(f"  … {report.outstanding_total - len(report.outstanding)} more")
+            self.stdout.write(
+                "  "
+                + _("not booked: %(number)s (%(state)s) %(reason)s")
+                % {
+                    "number": item.number,
+                    "state": STATE_LABELS.get(item.state, item.state),
+                    "reason": item.reason,
+                }
+            )
+        more = report.outstanding_total - len(report.outstanding)
+        if more > 0:
+            self.stdout.write("  " + _("… %(count)s more") % {"count": more})
         for gap in report.gaps:
-            self.stdout.write(f"  missing number: {gap}")
+            self.stdout.write("  " + _("missing number: %(gap)s") % {"gap": gap})
         if report.complete:
             self.stdout.write(
-                "complete: every document is in the bookkeeping (or skipped by the filters), "
-                "no number missing"
+                _(
+                    "complete: every document is in the bookkeeping (or skipped by the "
+                    "filters), no number missing"
+                )
             )
-            return
-        self.stdout.write("NOT complete")
-        raise SystemExit(1)
+        else:
+            self.stdout.write(_("NOT complete"))
 
     @staticmethod
     def _organisation(slug: str | None) -> Organisation:

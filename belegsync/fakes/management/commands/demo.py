@@ -49,18 +49,26 @@ class DemoConnection:
     settings: dict[str, Any]
 
 
-def start(module: str, argv: list[str]) -> str:
-    """Start a fake in this process (daemon thread, free port); return its URL."""
+#: Each double's place after ``--doubles-port BASE`` (BASE, BASE + 1 …); 0 = free ports.
+DOUBLE_OFFSETS = {"lexoffice": 0, "sevdesk": 1, "billbee": 2, "afterbuy": 3}
+
+
+def double_port(base: int, system: str) -> int:
+    return base + DOUBLE_OFFSETS[system] if base else 0
+
+
+def start(module: str, argv: list[str], port: int = 0) -> str:
+    """Start a fake in this process (daemon thread; ``port`` 0: a free one); return its URL."""
     app = import_module(f"belegsync.fakes.{module}").build(argv)
-    return serve_in_thread(app).url
+    return serve_in_thread(app, port=port).url
 
 
-def lexoffice() -> tuple[dict[str, Any], dict[str, Any]]:
-    url = start("lexoffice", ["--api-key", "demo-lexoffice-key"])
+def lexoffice(port: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
+    url = start("lexoffice", ["--api-key", "demo-lexoffice-key"], port)
     return {"api_key": "demo-lexoffice-key"}, {"lexoffice_base_url": url}
 
 
-def sevdesk() -> tuple[dict[str, Any], dict[str, Any]]:
+def sevdesk(port: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
     from belegsync.fakes.sevdesk import SevdeskFake
 
     fake = SevdeskFake(api_token=DEMO_SEVDESK_TOKEN)
@@ -68,15 +76,15 @@ def sevdesk() -> tuple[dict[str, Any], dict[str, Any]]:
         method: str(fake.add_check_account(f"{method} (manuell)", "offline"))
         for method in ("PayPal", "Banküberweisung", "Lastschrift", "KLARNA_Invoice")
     }
-    url = serve_in_thread(fake).url
+    url = serve_in_thread(fake, port=port).url
     credentials = {"api_token": DEMO_SEVDESK_TOKEN, "base_url": f"{url}/api/v1"}
     return credentials, {"payment_accounts": accounts, "book_unassigned_as_default": True}
 
 
-def connections() -> list[DemoConnection]:
+def connections(doubles_port: int = 0) -> list[DemoConnection]:
     """The demo's connections: each source the product pages name, to each target."""
-    lex_credentials, lex_settings = lexoffice()
-    sev_credentials, sev_settings = sevdesk()
+    lex_credentials, lex_settings = lexoffice(double_port(doubles_port, "lexoffice"))
+    sev_credentials, sev_settings = sevdesk(double_port(doubles_port, "sevdesk"))
     billbee = start(
         "billbee",
         [
@@ -89,6 +97,7 @@ def connections() -> list[DemoConnection]:
             "--orders",
             "25",
         ],
+        double_port(doubles_port, "billbee"),
     )
     afterbuy = start(
         "afterbuy",
@@ -104,6 +113,7 @@ def connections() -> list[DemoConnection]:
             "--orders",
             "25",
         ],
+        double_port(doubles_port, "afterbuy"),
     )
     return [
         DemoConnection(
@@ -184,12 +194,19 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="set up, then exit")
+        parser.add_argument(
+            "--doubles-port",
+            type=int,
+            default=0,
+            help="first port of the test doubles: lexoffice, sevDesk, Billbee, Afterbuy on "
+            "this one and the next three (default: free ports)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         with transaction.atomic():
             org = demo_organisation()
-            saved = [save(org, demo) for demo in connections()]
+            saved = [save(org, demo) for demo in connections(opts["doubles_port"])]
             report = store_all(
                 saved[0],
                 [SourceDocument(v, source_id=v.number) for v in sample_vouchers()],

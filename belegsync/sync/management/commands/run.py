@@ -37,7 +37,9 @@ def ensure_first_user(stdout: Any) -> None:
         Membership.objects.create(user=user, organisation=org)
     stdout.write(
         f"\n  First start: created user 'admin' with password  {password}\n"
-        "  It is shown only now. Log in and change it (or run `belegsync changepassword admin`).\n"
+        "  It is shown only now. Log in and change it: click the user name 'admin' at the\n"
+        "  top right of any page (or open /account/password/),\n"
+        "  or run `belegsync changepassword admin`.\n"
     )
 
 

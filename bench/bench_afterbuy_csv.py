@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,7 +44,8 @@ def main() -> None:
     from django.core.management import call_command
 
     from belegsync.documents.models import Connection, Document, Organisation
-    from belegsync.sources.afterbuy.importer import run_import, save_upload_from_path
+    from belegsync.services import Actor
+    from belegsync.services import imports as services
     from tests.sources.afterbuy.generator import generate
 
     call_command("migrate", verbosity=0)
@@ -63,14 +65,19 @@ def main() -> None:
     connection = Connection.objects.create(
         organisation=org, name="bench", source_kind="afterbuy_csv", target_kind="memory"
     )
-    t0 = time.perf_counter()
-    record = run_import(save_upload_from_path(connection, path))
-    imported = time.perf_counter() - t0
-    assert record.status == "done", record.file_error
-    assert record.created == len(written) == Document.objects.count(), record
+    actor = Actor.system("bench")
+
+    def run() -> Any:
+        return services.import_now(actor, services.start_import_from_path(actor, connection, path))
 
     t0 = time.perf_counter()
-    again = run_import(save_upload_from_path(connection, path))
+    record = run()
+    imported = time.perf_counter() - t0
+    assert record.state == "done", record.file_error
+    assert record.count("created") == len(written) == Document.objects.count(), record
+
+    t0 = time.perf_counter()
+    again = run()
     second = time.perf_counter() - t0
 
     print(
@@ -80,12 +87,12 @@ def main() -> None:
     print(f"bare csv.reader: {rows / bare:,.0f} rows/s ({bare:.2f} s)")
     print(
         f"import:          {rows / imported:,.0f} rows/s ({imported:.2f} s), "
-        f"{record.created} new, {record.failed} failed"
+        f"{record.count('created')} new, {record.count('failed')} failed"
     )
     print(f"ratio:           {bare / imported:.1%} of the bare read speed (target >= 25 %)")
     print(
         f"same file again: {rows / second:,.0f} rows/s ({second:.2f} s), "
-        f"{again.unchanged} unchanged"
+        f"{again.count('unchanged')} unchanged"
     )
     print(
         f"peak RSS:        {peak_rss_mb():.0f} MB (before the import {rss_before:.0f} MB; "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from belegsync.bookkeeping import Voucher
@@ -46,6 +47,36 @@ class SourceDocument:
     skip_reasons: tuple[Reason, ...] = ()
     #: Source-specific facts a later step needs (order state, shop id, PDF link).
     meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A part of a source file that did not become a document, and why.
+
+    ``problems`` are the merchant's explanation per problem: where (``line``,
+    ``column``, ``value``) and what to do, in the UI's languages (``de``, ``en``).
+    """
+
+    line: int
+    number: str
+    problems: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class FileReading:
+    """A source file being read: what was detected, and its rows in file order.
+
+    Iterating ``rows`` may raise ``errors.UnreadableFile`` when the file breaks
+    part-way (cut off, another encoding from line N on).
+    """
+
+    #: Detected facts shown with the result, e.g. {"encoding": "UTF-8", "delimiter": ";"}.
+    details: Mapping[str, str]
+    rows: Iterator[SourceDocument | RejectedRow]
+
+
+#: ``progress(bytes_read, bytes_total)``, called now and then while a file is read.
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -114,6 +145,26 @@ class Source(Protocol):
     def pdf(self, document: SourceDocument) -> bytes | None: ...
 
     def mark_transferred(self, document: SourceDocument) -> None: ...
+
+
+@runtime_checkable
+class FileSource(Source, Protocol):
+    """A source whose documents arrive as files the merchant uploads (a Rechnungsliste).
+
+    An upload becomes an import job; the engine reads the file through
+    :meth:`read_file` and stores its documents like any fetched ones, so from
+    then on they are documents of the connection like all others (PDF, mark
+    transferred: the :class:`Source` methods).
+    """
+
+    #: What the files are, for the upload page ("Afterbuy Rechnungsliste (CSV)").
+    file_label: ClassVar[str]
+    #: The name ``belegsync import FORMAT FILE`` knows them by ("afterbuy-csv").
+    file_format: ClassVar[str]
+
+    def read_file(self, path: Path, progress: Progress | None = None) -> FileReading:
+        """Open ``path``; raise ``errors.UnreadableFile`` when it cannot be read at all."""
+        ...
 
 
 @runtime_checkable

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from .reasons import Reason
 
@@ -133,4 +133,27 @@ class ConfigError(PermanentError):
 
 
 class UnreadableFile(ValueError):
-    """A source file (CSV upload, preview input) cannot be read as a whole."""
+    """A source file (CSV upload, preview input) cannot be read as a whole.
+
+    ``code`` says what kind of problem it is; ``MISSING_COLUMNS`` means the
+    merchant can fix it by saying which of the file's columns hold the missing
+    values (``missing``, ``headers``) rather than by exporting again.
+    """
+
+    MISSING_COLUMNS: ClassVar[str] = "missing_columns"
+    code: str = "unreadable"
+    missing: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()
+
+    def message(self, language: str = "en") -> str:
+        return str(self)
+
+    def as_dict(self) -> dict[str, Any]:
+        """What an import job keeps of the problem, in both of the UI's languages."""
+        return {
+            "code": self.code,
+            "de": self.message("de"),
+            "en": self.message("en"),
+            "missing": list(self.missing),
+            "headers": list(self.headers),
+        }

@@ -10,6 +10,7 @@ transferred waits for the merchant's re-upload instead of changing the books.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -21,6 +22,18 @@ from belegsync.connectors.errors import FailureReason
 from belegsync.connectors.reasons import Reason, as_json
 from belegsync.documents.models import Connection, Document, Event
 from belegsync.documents.states import State, transition
+
+
+class Outcome(StrEnum):
+    """What storing one source document did."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    #: Newer data for a document already transferred, kept for the merchant's re-upload.
+    PENDING_REUPLOAD = "pending_reupload"
 
 
 @dataclass
@@ -74,7 +87,7 @@ def _validation_failure(problems: list[Problem]) -> dict[str, Any]:
     }
 
 
-def store(connection: Connection, sd: SourceDocument, actor: str = "system") -> str:
+def store(connection: Connection, sd: SourceDocument, actor: str = "system") -> Outcome:
     """Store one source document; returns what happened (created, updated, …)."""
     voucher = sd.voucher
     data = voucher_to_dict(voucher)
@@ -96,13 +109,13 @@ def _new_document(
     data: dict[str, Any],
     problems: list[Problem],
     now: Any,
-) -> tuple[Document, str, list[dict[str, Any]]]:
+) -> tuple[Document, Outcome, list[dict[str, Any]]]:
     """A new document (unsaved), the outcome and the reasons of its import event."""
-    state, extra, outcome = State.WAITING, {}, "created"
+    state, extra, outcome = State.WAITING, {}, Outcome.CREATED
     if problems:
-        state, extra, outcome = State.FAILED, _validation_failure(problems), "failed"
+        state, extra, outcome = State.FAILED, _validation_failure(problems), Outcome.FAILED
     elif sd.skip_reasons:
-        state, outcome = State.SKIPPED, "skipped"
+        state, outcome = State.SKIPPED, Outcome.SKIPPED
     document = Document(
         connection=connection,
         kind=sd.voucher.kind.value,
@@ -138,7 +151,7 @@ def _create(
     data: dict[str, Any],
     problems: list[Problem],
     actor: str,
-) -> str:
+) -> Outcome:
     document, outcome, reasons = _new_document(connection, sd, data, problems, timezone.now())
     document.save()
     _import_event(document, actor, reasons, {}).save()
@@ -151,13 +164,13 @@ def _update(
     data: dict[str, Any],
     problems: list[Problem],
     actor: str,
-) -> str:
+) -> Outcome:
     same = document.voucher == data and (document.skip_details or None) == _skips(sd)
     if same:
-        return "unchanged"
+        return Outcome.UNCHANGED
     if document.state in (State.PROCESSING, State.DONE, State.MANUAL):
         if document.voucher == data or document.pending_voucher == data:
-            return "unchanged"
+            return Outcome.UNCHANGED
         Document.objects.filter(pk=document.pk).update(pending_voucher=data)
         Event.objects.create(
             document=document,
@@ -165,20 +178,22 @@ def _update(
             action="newer_data",
             message="The source has newer data for this voucher; re-upload to send it.",
         )
-        return "pending_reupload"
+        return Outcome.PENDING_REUPLOAD
     Document.objects.filter(pk=document.pk).update(
         voucher=data, skip_details=_skips(sd), updated_at=timezone.now(), **_columns(sd)
     )
     return _recheck(document, sd, problems, actor)
 
 
-def _recheck(document: Document, sd: SourceDocument, problems: list[Problem], actor: str) -> str:
+def _recheck(
+    document: Document, sd: SourceDocument, problems: list[Problem], actor: str
+) -> Outcome:
     """Move an updated document to the state its new data calls for."""
     state = document.state
     if problems:
         if state == State.FAILED:
             Document.objects.filter(pk=document.pk).update(**_validation_failure(problems))
-            return "failed"
+            return Outcome.FAILED
         if state == State.SKIPPED:
             transition(document, "unskip", actor=actor)
         failure = _validation_failure(problems)
@@ -193,19 +208,25 @@ def _recheck(document: Document, sd: SourceDocument, problems: list[Problem], ac
             },
             **failure,
         )
-        return "failed"
+        return Outcome.FAILED
     if state == State.FAILED:
         if document.failure_reason != FailureReason.VALIDATION:
-            return "updated"  # rejected by the target: the merchant decides (reset)
+            return Outcome.UPDATED  # rejected by the target: the merchant decides (reset)
         transition(document, "recheck", actor=actor, failure_reason="", failure_details=None)
         state = State.WAITING
     skips = _skips(sd)
-    if skips and state == State.WAITING:
+    # a document the target already holds is finished, never skipped: the month
+    # report would call a month complete that has a half-transferred voucher in it
+    if skips and state == State.WAITING and not _reached_target(document):
         transition(document, "skip", actor=actor, message=_codes(skips), detail={"reasons": skips})
-        return "skipped"
+        return Outcome.SKIPPED
     if not skips and state == State.SKIPPED:
         transition(document, "unskip", actor=actor)
-    return "updated"
+    return Outcome.UPDATED
+
+
+def _reached_target(document: Document) -> bool:
+    return bool(document.remote_id or (document.steps or {}).get("remote"))
 
 
 @dataclass(frozen=True)
@@ -213,7 +234,7 @@ class Stored:
     """What became of one source document in a batch."""
 
     number: str
-    outcome: str
+    outcome: Outcome
     #: The state the document had before, None for a new one.
     previous_state: str | None
 
@@ -262,7 +283,7 @@ def store_batch(
             state, stored, pending, skip = known
             data = voucher_to_dict(sd.voucher)
             if skip == _skips(sd) and data in (stored, pending):
-                results[index] = Stored(sd.voucher.number, "unchanged", state)
+                results[index] = Stored(sd.voucher.number, Outcome.UNCHANGED, state)
                 continue
         later.append((index, sd, known[0] if known else None))
     try:
@@ -289,6 +310,6 @@ def store_all(
     report = IngestReport()
     for stored in store_batch(connection, documents, actor):
         setattr(report, stored.outcome, getattr(report, stored.outcome) + 1)
-        if stored.outcome == "failed":
+        if stored.outcome == Outcome.FAILED:
             report.numbers_failed.append(stored.number)
     return report

@@ -9,6 +9,7 @@ import threading
 from django_tasks import task
 
 from .cycle import run_cycle
+from .imports import run as run_import
 
 
 def worker_name() -> str:
@@ -32,3 +33,12 @@ def sync_connection(connection_id: int) -> dict[str, object]:
 
 def enqueue_sync(connection_id: int) -> None:
     sync_connection.enqueue(connection_id)
+
+
+@task()
+def import_file(job_id: int) -> dict[str, object]:
+    """Read an uploaded file into its connection (:mod:`belegsync.sync.imports`)."""
+    job = run_import(job_id, worker_name())
+    if job is None:
+        return {"ran": False}
+    return {"ran": True, "state": job.state, "counts": job.counts}

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import set_language
 
-from .views import auth, connections, dashboard, documents, health, report
+from .views import auth, connections, dashboard, documents, health, imports, report
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -28,6 +28,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("connections/<int:pk>/", connections.connection_edit, name="connection_edit"),
     path("connections/<int:pk>/enabled/", connections.toggle_enabled, name="connection_enabled"),
     path("connections/<int:pk>/sync-now/", connections.sync_now, name="connection_sync_now"),
+    path("connections/<int:pk>/import/", imports.upload, name="connection_import"),
+    path("imports/new/", imports.upload, name="import_new"),
+    path("imports/<int:pk>/", imports.job_page, name="import_job"),
+    path("imports/<int:pk>/progress/", imports.progress, name="import_progress"),
+    path("imports/<int:pk>/transfer-now/", imports.transfer_now, name="import_transfer_now"),
     path("afterbuy/", include("belegsync.sources.afterbuy.urls")),
     path("billbee/", include("belegsync.sources.billbee.urls")),
     path("lexoffice/", include("belegsync.targets.lexoffice.urls")),

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
     ("source_kind", "label", "path"),
     [
         ("billbee", "Set up in three steps", "/billbee/connections/{pk}/settings/"),
-        ("afterbuy_csv", "Upload a Rechnungsliste (CSV)", "/afterbuy/connections/{pk}/upload/"),
+        ("afterbuy_csv", "Upload a file", "/connections/{pk}/import/"),
+        ("afterbuy_api", "Upload a file", "/connections/{pk}/import/"),
     ],
 )
 def test_it_links_the_adapters_pages(client, alice, org, source_kind, label, path):
@@ -32,7 +33,7 @@ def test_the_upload_page_of_another_organisations_connection_is_not_found(client
         organisation=org, name="c", source_kind="afterbuy_csv", target_kind="memory"
     )
     client.force_login(bob)
-    assert client.get(f"/afterbuy/connections/{connection.pk}/upload/").status_code == 404
+    assert client.get(f"/connections/{connection.pk}/import/").status_code == 404
 
 
 def test_the_dashboard_names_the_systems_as_merchants_know_them(client, alice, org):

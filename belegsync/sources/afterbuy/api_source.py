@@ -33,7 +33,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, Page, SourceDocument
+from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, SourceDocument
 from belegsync.connectors.ratelimit import Rate
 from belegsync.connectors.reasons import Reason
 
@@ -47,6 +47,7 @@ from .api import (
     text,
 )
 from .api_mapping import UnreadableOrder, map_order, placeholder
+from .csv_source import RechnungslisteUploads
 from .pdf import DEFAULT_WEB_URL, AfterbuyWebClient
 
 log = logging.getLogger("belegsync.sources.afterbuy")
@@ -138,12 +139,9 @@ def api_credentials(credentials: Any) -> ApiCredentials:
     )
 
 
-class AfterbuyApiSource:
+class AfterbuyApiSource(RechnungslisteUploads):
     identifier: ClassVar[str] = "afterbuy_api"
     verbose_name: ClassVar[str] = _("Afterbuy (XML API, with invoice PDFs)")
-    pages: ClassVar[tuple[Page, ...]] = (
-        Page(_("Upload a Rechnungsliste (CSV)"), "afterbuy:connection_upload"),
-    )
     #: No documented limit (README §4, unverified); it recommends ≥ 1 s between calls.
     rate: ClassVar[Rate] = Rate(per_second=1, burst=1)
     credentials_form: ClassVar[type] = ApiCredentialsForm
@@ -152,7 +150,7 @@ class AfterbuyApiSource:
     def __init__(self, context: AdapterContext, *, client: AfterbuyClient | None = None) -> None:
         self.context = context
         self.settings = context.settings
-        self.client = client or self.make_client(context)
+        self._client = client
         self._web: AfterbuyWebClient | None = None
 
     # -- construction and credentials ---------------------------------------------------
@@ -193,8 +191,16 @@ class AfterbuyApiSource:
         finally:
             source.close()
 
+    @property
+    def client(self) -> AfterbuyClient:
+        """Made on first use: reading an uploaded Rechnungsliste needs no API access."""
+        if self._client is None:
+            self._client = self.make_client(self.context)
+        return self._client
+
     def close(self) -> None:
-        self.client.close()
+        if self._client is not None:
+            self._client.close()
         if self._web is not None:
             self._web.close()
 

@@ -1,28 +1,71 @@
-"""The Afterbuy CSV source: documents arrive by upload, not by fetching.
+"""The Afterbuy CSV source: documents arrive as an uploaded Rechnungsliste.
 
-Registered as ``afterbuy_csv`` in :mod:`belegsync.connectors.registry`. The sync
-engine calls :meth:`fetch` like for any source; it yields nothing because a
-merchant's upload (web page or ``belegsync import afterbuy-csv``) stores the
-documents directly through :mod:`.importer`.
+Registered as ``afterbuy_csv``. It is a :class:`~belegsync.connectors.base.FileSource`:
+the engine reads each upload through :meth:`read_file` (the import job) and
+stores the invoices like fetched ones; :meth:`fetch` yields nothing, since
+there is nothing to poll.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 from typing import ClassVar
 
 from django.utils.translation import gettext_lazy as _
 
-from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, Page, SourceDocument
+from belegsync.connectors.base import (
+    AdapterContext,
+    Cursor,
+    FetchResult,
+    FileReading,
+    Progress,
+    RejectedRow,
+    SourceDocument,
+)
+
+from .csv import RechnungslisteReader
 
 
-class AfterbuyCsvSource:
+class RechnungslisteUploads:
+    """What makes an Afterbuy source take uploaded Rechnungslisten (CSV and API source)."""
+
+    file_label: ClassVar[str] = _("Afterbuy Rechnungsliste (CSV file)")
+    #: The name ``belegsync import`` knows these files by.
+    file_format: ClassVar[str] = "afterbuy-csv"
+    #: The upload page's guide: how to get the file out of Afterbuy.
+    upload_guide: ClassVar[str] = "afterbuy/_upload_guide.html"
+    #: Where the merchant assigns the file's columns when some are not recognised.
+    mapping_url_name: ClassVar[str] = "afterbuy:import_mapping"
+    context: AdapterContext
+
+    def read_file(self, path: Path, progress: Progress | None = None) -> FileReading:
+        reader = RechnungslisteReader(path, self.context.settings.get("csv_mapping"))
+        details = {
+            "encoding": reader.layout.encoding_label,
+            "delimiter": reader.layout.delimiter_label,
+        }
+        return FileReading(details=details, rows=_rows(reader, progress))
+
+
+def _rows(
+    reader: RechnungslisteReader, progress: Progress | None
+) -> Iterator[SourceDocument | RejectedRow]:
+    for invoice in reader.invoices(progress):
+        if invoice.document is not None:
+            yield invoice.document
+        else:
+            yield RejectedRow(
+                line=invoice.line,
+                number=invoice.number,
+                problems=tuple(p.as_dict() for p in invoice.problems),
+            )
+
+
+class AfterbuyCsvSource(RechnungslisteUploads):
     identifier: ClassVar[str] = "afterbuy_csv"
     verbose_name: ClassVar[str] = _("Afterbuy (CSV upload of the invoice list)")
-    pages: ClassVar[tuple[Page, ...]] = (
-        Page(_("Upload a Rechnungsliste (CSV)"), "afterbuy:connection_upload"),
-    )
 
     def __init__(self, context: AdapterContext) -> None:
         self.context = context

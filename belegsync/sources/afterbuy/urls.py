@@ -1,4 +1,4 @@
-"""Web pages of the afterbuy integration (settings, uploads), included under /afterbuy/."""
+"""Afterbuy's own pages, included under /afterbuy/."""
 
 from __future__ import annotations
 
@@ -8,9 +8,5 @@ from . import views
 
 app_name = "afterbuy"
 urlpatterns: list[URLPattern] = [
-    path("upload/", views.upload, name="upload"),
-    path("connections/<int:pk>/upload/", views.upload, name="connection_upload"),
-    path("imports/<str:import_id>/", views.status, name="import"),
-    path("imports/<str:import_id>/progress/", views.progress, name="import_progress"),
-    path("imports/<str:import_id>/mapping/", views.mapping, name="import_mapping"),
+    path("imports/<int:pk>/mapping/", views.mapping, name="import_mapping"),
 ]

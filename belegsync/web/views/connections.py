@@ -20,6 +20,7 @@ from belegsync.connectors.errors import ConnectorError, RetryableError
 from belegsync.documents.models import Connection
 from belegsync.services import Actor
 from belegsync.services import connections as services
+from belegsync.services.imports import takes_files
 from belegsync.web import scoping
 from belegsync.web.forms import ConnectionForm, credentials_form, merged_credentials
 
@@ -140,6 +141,8 @@ def adapter_pages(connection: Connection) -> list[tuple[str, str]]:
     if connection.pk is None:
         return []
     pages = []
+    if takes_files(connection):
+        pages.append((_("Upload a file"), reverse("connection_import", args=[connection.pk])))
     for find, kind in (
         (registry.source_class, connection.source_kind),
         (registry.target_class, connection.target_kind),

@@ -15,11 +15,12 @@ from belegsync.connectors.reasons import Reason
 from belegsync.connectors.settings import Policy
 from belegsync.documents.models import Connection, Document
 from belegsync.fakes.afterbuy import AfterbuyFake, build
+from belegsync.services import Actor
+from belegsync.services import imports as import_services
 from belegsync.sources.afterbuy.api import AfterbuyClient, parse_xml
 from belegsync.sources.afterbuy.api_mapping import map_order
 from belegsync.sources.afterbuy.api_source import OVERLAP, AfterbuyApiSource
 from belegsync.sources.afterbuy.csv import RechnungslisteReader
-from belegsync.sources.afterbuy.importer import run_import, save_upload_from_path
 from belegsync.sync.ingest import store_all
 from tests.reference import REFERENCE as REFERENCE_DIR
 
@@ -207,7 +208,8 @@ def test_a_csv_imported_invoice_seen_by_the_api_stays_one_document(fake, org, tm
     )
     path = tmp_path / "rechnungsliste.csv"
     generate(path, 300, layout="items")
-    run_import(save_upload_from_path(connection, path))
+    job = import_services.start_import_from_path(Actor.system(), connection, path)
+    assert import_services.import_now(Actor.system(), job).state == "done"
     imported = Document.objects.filter(connection=connection).count()
     assert imported > 250
     source = AfterbuyApiSource(context(fake))

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -9,19 +8,14 @@ from django.core.management.base import CommandError
 
 from belegsync.documents.models import Connection, Document, Event
 from belegsync.documents.states import State
-from belegsync.sources.afterbuy.importer import (
-    MODE_NOTHING,
-    MODE_VALID,
-    ImportRecord,
-    UploadTooLarge,
-    run_import,
-    save_upload_from_path,
-)
+from belegsync.services import Actor
+from belegsync.services import imports as services
+from belegsync.sync.models import ImportJob
 
 from .corpus import EXPECTED, SAMPLE_CP1252, SAMPLE_UTF8, broken_files
 from .generator import generate
 
-Command = import_module("belegsync.sources.afterbuy.management.commands.import").Command
+MODE_VALID, MODE_NOTHING = ImportJob.Mode.VALID, ImportJob.Mode.NOTHING
 
 
 @pytest.fixture
@@ -31,8 +25,14 @@ def afterbuy(org):
     )
 
 
-def _import(connection: Connection, path: Path, mode: str = MODE_VALID) -> ImportRecord:
-    return run_import(save_upload_from_path(connection, path, mode=mode))
+def _import(connection: Connection, path: Path, mode: str = MODE_VALID) -> ImportJob:
+    actor = Actor.system("cli")
+    job = services.start_import_from_path(actor, connection, path, mode=mode)
+    return services.import_now(actor, job)
+
+
+def counts(job: ImportJob, *outcomes: str) -> tuple[int, ...]:
+    return tuple(job.count(o) for o in outcomes)
 
 
 def _snapshot() -> list[tuple]:
@@ -44,8 +44,8 @@ def _snapshot() -> list[tuple]:
 
 def test_it_imports_the_reference_sample_as_waiting_documents(afterbuy) -> None:
     record = _import(afterbuy, SAMPLE_UTF8)
-    assert record.status == "done" and record.encoding == "UTF-8"
-    assert (record.created, record.failed, record.rejected) == (8, 2, 0)
+    assert record.state == "done" and record.details["encoding"] == "UTF-8"
+    assert counts(record, "created", "failed", "rejected") == (8, 2, 0)
     waiting = Document.objects.filter(connection=afterbuy, state=State.WAITING)
     assert waiting.count() == 8
     # the sample's credit notes name no invoice they correct: failed, with that reason
@@ -53,15 +53,16 @@ def test_it_imports_the_reference_sample_as_waiting_documents(afterbuy) -> None:
     assert failed.state == State.FAILED and failed.kind == "credit_note"
     assert [r.code for r in failed.failures] == ["credit_note_without_invoice"]
     assert Event.objects.filter(document__connection=afterbuy, action="import").count() == 10
-    assert record.path.read_bytes() == SAMPLE_UTF8.read_bytes()
-    assert ImportRecord.load(record.id).created == 8
+    with record.file.open("rb") as kept:
+        assert kept.read() == SAMPLE_UTF8.read_bytes()
+    assert ImportJob.objects.get(pk=record.pk).count("created") == 8
 
 
 def test_it_changes_nothing_when_the_same_file_comes_twice(afterbuy) -> None:
     _import(afterbuy, SAMPLE_UTF8)
     before = _snapshot()
     record = _import(afterbuy, SAMPLE_CP1252)  # same content, other encoding
-    assert (record.created, record.updated, record.unchanged) == (0, 0, 10)
+    assert counts(record, "created", "updated", "unchanged") == (0, 0, 10)
     assert _snapshot() == before
 
 
@@ -69,7 +70,8 @@ def test_it_reports_done_documents_as_already_transferred(afterbuy) -> None:
     _import(afterbuy, SAMPLE_UTF8)
     Document.objects.filter(source_number="24187").update(state=State.DONE)
     record = _import(afterbuy, SAMPLE_UTF8)
-    assert record.already_transferred == 1 and record.numbers["already_transferred"] == ["24187"]
+    assert record.count("already_transferred") == 1
+    assert record.numbers["already_transferred"] == ["24187"]
     assert Document.objects.get(source_number="24187").state == State.DONE
 
 
@@ -85,10 +87,10 @@ def test_it_updates_waiting_and_failed_and_keeps_newer_data_of_done_for_reupload
     )
     changed.write_bytes(text.encode("utf-8"))
     record = _import(afterbuy, changed)
-    assert record.updated == 1 and record.numbers["updated"] == ["24187"]
+    assert record.count("updated") == 1 and record.numbers["updated"] == ["24187"]
     # Köhler's credit note: updated, still failing (it names no invoice)
     assert record.numbers["failed"] == ["24231"]
-    assert (record.already_transferred, record.pending_reupload) == (1, 1)
+    assert counts(record, "already_transferred", "pending_reupload") == (1, 1)
     assert Document.objects.get(source_number="24187").voucher["party"]["name"] == "Jana Köhler-Neu"
     done = Document.objects.get(source_number="24188")
     assert done.voucher["party"]["name"] == "Matthias Brandt"
@@ -99,7 +101,7 @@ def test_it_imports_valid_rows_and_lists_the_bad_ones(afterbuy, tmp_path: Path) 
     path = tmp_path / "bad.csv"
     path.write_bytes(broken_files()["bad_number"])
     record = _import(afterbuy, path, MODE_VALID)
-    assert record.rejected == 1 and record.created == 7
+    assert counts(record, "rejected", "created") == (1, 7)
     assert not Document.objects.filter(source_number="24189").exists()
     assert record.problems[0]["line"] == 4 and record.problems[0]["column"] == "Bereits bezahlt"
     assert "Zeile 4" in record.problems[0]["de"]
@@ -109,7 +111,7 @@ def test_it_imports_nothing_in_mode_nothing_when_a_row_is_bad(afterbuy, tmp_path
     path = tmp_path / "bad.csv"
     path.write_bytes(broken_files()["bad_number"])
     record = _import(afterbuy, path, MODE_NOTHING)
-    assert record.rejected == 1 and record.created == 0
+    assert counts(record, "rejected", "created") == (1, 0)
     assert Document.objects.count() == 0
 
 
@@ -145,29 +147,29 @@ def test_it_asks_for_a_mapping_and_uses_it_once_saved(afterbuy, tmp_path: Path) 
     path = tmp_path / "missing.csv"
     path.write_bytes(broken_files()["missing_column"])
     record = _import(afterbuy, path)
-    assert record.status == "needs_mapping" and record.file_error["missing"] == ["total_gross"]
+    assert record.state == "needs_mapping" and record.file_error["missing"] == ["total_gross"]
     assert Document.objects.count() == 0
     afterbuy.settings = {"csv_mapping": {"total_gross": "Summe"}}
     afterbuy.save()
-    record = run_import(record)
-    assert record.status == "done" and record.created == 8
+    services.import_again(Actor.system(), record)
+    record = services.import_now(Actor.system(), record)
+    assert record.state == "done" and record.count("created") == 8
 
 
 def test_it_refuses_a_file_over_the_limit(afterbuy, tmp_path: Path, settings) -> None:
-    settings.AFTERBUY_CSV_MAX_BYTES = 1000
-    uploads = Path(settings.DATA_DIR) / "uploads"
-    before = set(uploads.glob("*")) if uploads.exists() else set()
-    with pytest.raises(UploadTooLarge) as caught:
-        save_upload_from_path(afterbuy, SAMPLE_UTF8)
-    assert "MB" in caught.value.message_de and "MB" in caught.value.message_en
-    assert set(uploads.glob("*")) == before
+    settings.BELEGSYNC_IMPORT_MAX_BYTES = 1000
+    uploads = Path(settings.DATA_DIR) / "files" / "imports"
+    before = set(uploads.rglob("*")) if uploads.exists() else set()
+    with pytest.raises(services.UploadRefused, match="MB"):
+        services.start_import_from_path(Actor.system(), afterbuy, SAMPLE_UTF8)
+    assert set(uploads.rglob("*")) == before and not ImportJob.objects.exists()
 
 
 def test_it_imports_a_generated_file_in_batches(afterbuy, tmp_path: Path) -> None:
     path = tmp_path / "gen.csv"
     written = generate(path, 1200, seed=11)
     record = _import(afterbuy, path)
-    assert record.created == len(written) and record.failed == 0
+    assert counts(record, "created", "failed") == (len(written), 0)
     credit_notes = sum(w.credit_note for w in written)
     assert Document.objects.filter(kind="credit_note").count() == credit_notes
     assert Event.objects.count() == len(written)
@@ -179,11 +181,11 @@ def test_the_command_prints_the_summary_and_fails_when_nothing_could_be_imported
     from io import StringIO
 
     out = StringIO()
-    call_command(Command(), "afterbuy-csv", str(SAMPLE_UTF8), connection=afterbuy.name, stdout=out)
-    assert "new:       8" in out.getvalue()
+    call_command("import", "afterbuy-csv", str(SAMPLE_UTF8), connection=afterbuy.name, stdout=out)
+    assert "created:" in out.getvalue() and " 8  (new)" in out.getvalue()
     broken = tmp_path / "junk.csv"
     broken.write_bytes(bytes(range(256)) * 10)
     out = StringIO()
     with pytest.raises(CommandError):
-        call_command(Command(), "afterbuy-csv", str(broken), connection=afterbuy.name, stdout=out)
+        call_command("import", "afterbuy-csv", str(broken), connection=afterbuy.name, stdout=out)
     assert "not a readable CSV" in out.getvalue()

@@ -1,0 +1,322 @@
+"""Read an uploaded file through its connection's source and store what it holds.
+
+The one way files come in (DESIGN §6, STYLE "one way in"): an upload is an
+:class:`~belegsync.sync.models.ImportJob`; a task reads it through the
+connection's :class:`~belegsync.connectors.base.FileSource` and stores each
+document with :func:`belegsync.sync.ingest.store_batch`, like a fetched one.
+
+Two passes over the file:
+
+1. **check**: read it all, store nothing. A file that breaks anywhere (cut
+   off, another encoding from line N on, a column missing) imports nothing
+   and says why; in mode ``nothing`` a single bad row stops it too.
+2. **store**: in batches, each in one transaction together with the job's
+   counts and the number of rows done. Progress shows between batches, and a
+   worker killed in the middle leaves a consistent job: the next one resumes
+   after the last stored batch (``rows_done``), so every row is counted once.
+
+A finished import that changed anything makes its connection due at once:
+what was uploaded is transferred now, not at the next interval.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from belegsync.connectors.base import FileSource, RejectedRow, SourceDocument
+from belegsync.connectors.errors import ConnectorError, UnreadableFile
+from belegsync.connectors.registry import UnknownKind
+from belegsync.documents.states import State
+
+from . import scheduler
+from .adapters import source_for
+from .ingest import Outcome, Stored, store_batch
+from .models import ImportJob, ImportOutcome
+
+log = logging.getLogger("belegsync.sync.imports")
+
+BATCH = 500
+#: Write the checking pass's progress at most this often (seconds).
+PROGRESS_EVERY = 0.5
+_TRANSFERRED = frozenset({State.PROCESSING, State.DONE, State.MANUAL})
+
+
+class LeaseLost(Exception):
+    """Another worker took the job over (this one was too slow): stop without writing."""
+
+
+def import_lease() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "BELEGSYNC_IMPORT_LEASE_SECONDS", 300))
+
+
+def claim(job_id: int, worker: str) -> ImportJob | None:
+    """Take the job if it is waiting, or running with a lease that ran out; else None."""
+    now = timezone.now()
+    free = Q(state=ImportJob.State.PENDING) | Q(state=ImportJob.State.RUNNING, lease_until__lt=now)
+    taken = ImportJob.objects.filter(Q(pk=job_id) & free).update(
+        state=ImportJob.State.RUNNING,
+        worker=worker[:150],
+        lease_until=now + import_lease(),
+        attempts=F("attempts") + 1,
+    )
+    if not taken:
+        return None
+    job = ImportJob.objects.select_related("connection__organisation").get(pk=job_id)
+    if job.started_at is None:
+        job.started_at = now
+        ImportJob.objects.filter(pk=job.pk).update(started_at=now)
+    return job
+
+
+def run(job_id: int, worker: str) -> ImportJob | None:
+    """Import the job's file; None when another worker has it or it is finished."""
+    job = claim(job_id, worker)
+    if job is None:
+        return None
+    try:
+        return _run(job)
+    except LeaseLost:
+        log.warning("import job %s was taken over; worker %s stops", job.pk, worker)
+        return None
+
+
+def _run(job: ImportJob) -> ImportJob:
+    try:
+        source = source_for(job.connection)
+    except (ConnectorError, UnknownKind) as error:
+        return _unreadable(job, SourceNotReady(str(getattr(error, "message", error))))
+    if not isinstance(source, FileSource):
+        return _unreadable(job, NotAFileSource(job.connection.source_kind))
+    try:
+        with local_copy(job) as path:
+            if job.phase < 2 and not _check(job, source, path):
+                return _finish(job)
+            _store(job, source, path)
+    except UnreadableFile as error:
+        return _unreadable(job, error)
+    return _finish(job)
+
+
+class SourceNotReady(UnreadableFile):
+    code = "source_not_ready"
+
+
+class NotAFileSource(UnreadableFile):
+    code = "not_a_file_source"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"The connection's source ({kind}) takes no uploaded files.")
+
+
+@contextlib.contextmanager
+def local_copy(job: ImportJob) -> Iterator[Path]:
+    """The stored upload as a local path (a temporary copy where storage is remote)."""
+    try:
+        yield Path(job.file.path)
+        return
+    except NotImplementedError:
+        pass
+    with tempfile.NamedTemporaryFile(suffix=".upload") as copy:
+        with job.file.open("rb") as stored:
+            shutil.copyfileobj(stored, copy)
+        copy.flush()
+        yield Path(copy.name)
+
+
+# --- pass 1: check -------------------------------------------------------------------
+
+
+def _check(job: ImportJob, source: FileSource, path: Path) -> bool:
+    """Read the whole file; False when nothing is to be stored (mode 'nothing', bad rows)."""
+    _reset(job, phase=1)
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = timezone.now().timestamp()
+        if now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            _renew(job, bytes_done=done)
+
+    reading = source.read_file(path, progress)
+    job.details = dict(reading.details)
+    ImportJob.objects.filter(pk=job.pk).update(details=job.details)
+    bad = False
+    for row in reading.rows:
+        if isinstance(row, RejectedRow) and job.mode == ImportJob.Mode.NOTHING:
+            _reject(job, row)
+            bad = True
+    if bad:
+        ImportJob.objects.filter(pk=job.pk).update(
+            counts=job.counts, problems=job.problems, problems_total=job.problems_total
+        )
+        return False
+    job.phase, job.bytes_done = 2, 0
+    _renew(job, phase=2, bytes_done=0)
+    return True
+
+
+# --- pass 2: store ---------------------------------------------------------------------
+
+
+def _store(job: ImportJob, source: FileSource, path: Path) -> None:
+    position = [0]
+
+    def progress(done: int, total: int) -> None:
+        position[0] = done
+
+    reading = source.read_file(path, progress)
+    documents: list[SourceDocument] = []
+    rejected: list[RejectedRow] = []
+    index = 0
+    for index, row in enumerate(reading.rows, start=1):
+        if index <= job.rows_done:
+            continue  # stored by an earlier attempt, counted then
+        if isinstance(row, RejectedRow):
+            rejected.append(row)
+        else:
+            documents.append(row)
+        if len(documents) + len(rejected) >= BATCH:
+            _commit(job, documents, rejected, index, position[0])
+            documents, rejected = [], []
+    if documents or rejected or index > job.rows_done:
+        _commit(job, documents, rejected, index, position[0])
+
+
+def _commit(
+    job: ImportJob,
+    documents: list[SourceDocument],
+    rejected: list[RejectedRow],
+    rows_done: int,
+    bytes_done: int,
+) -> None:
+    """Store one batch and the job's counts for it in one transaction, fenced by the lease."""
+    with transaction.atomic():
+        stored = store_batch(job.connection, documents, actor=job.actor, detail={"import": job.pk})
+        for result in stored:
+            _count_stored(job, result)
+        for row in rejected:
+            _reject(job, row)
+        job.rows_done, job.bytes_done = rows_done, bytes_done
+        _renew(
+            job,
+            rows_done=rows_done,
+            bytes_done=bytes_done,
+            counts=job.counts,
+            numbers=job.numbers,
+            problems=job.problems,
+            problems_total=job.problems_total,
+        )
+
+
+def _count_stored(job: ImportJob, stored: Stored) -> None:
+    if stored.previous_state in _TRANSFERRED:
+        _count(job, ImportOutcome.ALREADY_TRANSFERRED, stored.number)
+        if stored.outcome == Outcome.PENDING_REUPLOAD:
+            _count(job, ImportOutcome.PENDING_REUPLOAD, stored.number)
+        return
+    _count(job, ImportOutcome(str(stored.outcome)), stored.number)
+
+
+def _count(job: ImportJob, outcome: ImportOutcome, number: str) -> None:
+    key = str(outcome)
+    job.counts[key] = job.count(outcome) + 1
+    kept = job.numbers.setdefault(key, [])
+    if len(kept) < ImportJob.NUMBERS_KEPT:
+        kept.append(number)
+
+
+def _reject(job: ImportJob, row: RejectedRow) -> None:
+    _count(job, ImportOutcome.REJECTED, row.number or f"#{row.line}")
+    for problem in row.problems:
+        job.problems_total += 1
+        if len(job.problems) < ImportJob.PROBLEMS_KEPT:
+            job.problems.append(dict(problem))
+
+
+# --- the job's record ------------------------------------------------------------------
+
+
+def _renew(job: ImportJob, **fields: object) -> None:
+    """Write ``fields`` and extend the lease, only while this worker still holds the job."""
+    written = ImportJob.objects.filter(
+        pk=job.pk, state=ImportJob.State.RUNNING, worker=job.worker
+    ).update(lease_until=timezone.now() + import_lease(), **fields)
+    if not written:
+        raise LeaseLost(job.pk)
+
+
+def _reset(job: ImportJob, phase: int) -> None:
+    job.phase, job.bytes_done, job.rows_done = phase, 0, 0
+    job.counts, job.numbers, job.problems, job.problems_total = {}, {}, [], 0
+    job.file_error = None
+    _renew(
+        job,
+        phase=phase,
+        bytes_done=0,
+        rows_done=0,
+        counts={},
+        numbers={},
+        problems=[],
+        problems_total=0,
+        file_error=None,
+    )
+
+
+def _unreadable(job: ImportJob, error: UnreadableFile) -> ImportJob:
+    job.counts, job.numbers = {}, {}
+    job.file_error = error.as_dict()
+    needs_mapping = error.code == UnreadableFile.MISSING_COLUMNS
+    job.state = ImportJob.State.NEEDS_MAPPING if needs_mapping else ImportJob.State.FAILED
+    return _close(job)
+
+
+def _finish(job: ImportJob) -> ImportJob:
+    job.state = ImportJob.State.DONE
+    job = _close(job)
+    if not job.nothing_imported:
+        # what was uploaded goes out now, not at the next interval
+        scheduler.sync_now(job.connection)
+    return job
+
+
+def _close(job: ImportJob) -> ImportJob:
+    job.finished_at = timezone.now()
+    fields = {
+        "state": job.state,
+        "finished_at": job.finished_at,
+        "counts": job.counts,
+        "numbers": job.numbers,
+        "file_error": job.file_error,
+        "bytes_done": job.size,
+        "lease_until": None,
+    }
+    written = ImportJob.objects.filter(
+        pk=job.pk, state=ImportJob.State.RUNNING, worker=job.worker
+    ).update(**fields)
+    if not written:
+        raise LeaseLost(job.pk)
+    job.bytes_done = job.size
+    return job
+
+
+def restart(job: ImportJob) -> None:
+    """Read the job again from the start (e.g. after its columns were assigned)."""
+    ImportJob.objects.filter(pk=job.pk).exclude(state=ImportJob.State.RUNNING).update(
+        state=ImportJob.State.PENDING,
+        phase=0,
+        rows_done=0,
+        bytes_done=0,
+        file_error=None,
+        finished_at=None,
+    )

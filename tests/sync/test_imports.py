@@ -1,0 +1,138 @@
+"""One way in for files: an import job read through the source, stored by ingest.
+
+Guarantees: an upload is transferred without waiting for the interval; a job
+killed in the middle resumes where its last batch was stored and counts every
+row once; a job another worker took over is not written by the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from belegsync.documents.models import Connection, Document, Event
+from belegsync.documents.states import State
+from belegsync.services import Actor
+from belegsync.services import imports as services
+from belegsync.sync import imports
+from belegsync.sync.cycle import run_cycle
+from belegsync.sync.models import ImportJob
+from belegsync.sync.scheduler import tick
+from belegsync.targets.memory import MemoryTarget
+from tests.sources.afterbuy.corpus import SAMPLE_UTF8
+
+
+@pytest.fixture
+def afterbuy(org):
+    return Connection.objects.create(
+        organisation=org,
+        name="Afterbuy → Books",
+        source_kind="afterbuy_csv",
+        target_kind="memory",
+        credentials={"target": {"account": "books"}},
+        settings={"transfer_pdf": False},
+    )
+
+
+def _job(connection: Connection, path=SAMPLE_UTF8) -> ImportJob:
+    return services.start_import_from_path(Actor.system("cli"), connection, path)
+
+
+@pytest.mark.django_db
+def test_an_upload_is_transferred_without_waiting_for_the_interval(afterbuy):
+    """GIVEN a connection that synced a minute ago (next sync in an hour)
+    WHEN a Rechnungsliste is imported
+    THEN the connection is due at once, and the next tick's cycle books the invoices."""
+    now = timezone.now()
+    Connection.objects.filter(pk=afterbuy.pk).update(
+        last_sync_at=now - dt.timedelta(minutes=1), next_sync_at=now + dt.timedelta(hours=1)
+    )
+    job = services.import_now(Actor.system("cli"), _job(afterbuy))
+    assert job.count("created") == 8
+    afterbuy.refresh_from_db()
+    assert afterbuy.next_sync_at <= timezone.now()
+    enqueued: list[int] = []
+    assert tick(enqueued.append) == [afterbuy.pk]
+    report = run_cycle(afterbuy.pk, "worker-1")
+    assert report.transferred == 8
+    booked = {v["number"] for v in MemoryTarget.accounts["books"].vouchers.values()}
+    assert booked == set(job.numbers["created"])
+
+
+@pytest.mark.django_db
+def test_an_import_that_changed_nothing_does_not_bring_the_sync_forward(afterbuy):
+    services.import_now(Actor.system(), _job(afterbuy))
+    later = timezone.now() + dt.timedelta(hours=1)
+    Connection.objects.filter(pk=afterbuy.pk).update(next_sync_at=later)
+    again = services.import_now(Actor.system(), _job(afterbuy))
+    assert again.count("unchanged") == 10 and again.nothing_imported
+    afterbuy.refresh_from_db()
+    assert afterbuy.next_sync_at == later
+
+
+class Killed(BaseException):
+    """The worker dies (not an error the import could handle)."""
+
+
+@pytest.mark.django_db
+def test_a_killed_import_resumes_after_its_last_stored_batch(afterbuy, monkeypatch):
+    """GIVEN batches of 3 and a worker that dies while storing the second batch
+    WHEN another worker takes the job over after the lease
+    THEN every invoice is stored once, with one import event, and counted once."""
+    monkeypatch.setattr(imports, "BATCH", 3)
+    calls = {"n": 0}
+    real = imports.store_batch
+
+    def dying(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise Killed
+        return real(*args, **kwargs)
+
+    job = _job(afterbuy)
+    monkeypatch.setattr(imports, "store_batch", dying)
+    with pytest.raises(Killed):
+        imports.run(job.pk, "worker-1")
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.RUNNING and job.rows_done == 3
+    assert Document.objects.filter(connection=afterbuy).count() == 3
+    # not before the lease ran out
+    assert imports.run(job.pk, "worker-2") is None
+    ImportJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - dt.timedelta(1))
+    monkeypatch.setattr(imports, "store_batch", real)
+    done = imports.run(job.pk, "worker-2")
+    assert done is not None and done.state == ImportJob.State.DONE and done.attempts == 2
+    assert (done.count("created"), done.count("failed"), done.count("unchanged")) == (8, 2, 0)
+    assert Document.objects.filter(connection=afterbuy).count() == 10
+    assert Event.objects.filter(action="import").count() == 10
+
+
+@pytest.mark.django_db
+def test_a_worker_whose_job_was_taken_over_writes_nothing_more(afterbuy, monkeypatch):
+    job = _job(afterbuy)
+    real = imports.store_batch
+
+    def taken_over(connection, batch, **kwargs):
+        # meanwhile another worker claimed the job
+        ImportJob.objects.filter(pk=job.pk).update(worker="worker-2")
+        return real(connection, batch, **kwargs)
+
+    monkeypatch.setattr(imports, "store_batch", taken_over)
+    assert imports.run(job.pk, "worker-1") is None
+    # the batch's transaction rolled back with the refused job update
+    assert Document.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_finished_job_is_not_run_again(afterbuy):
+    job = services.import_now(Actor.system(), _job(afterbuy))
+    assert imports.run(job.pk, "worker-2") is None
+    assert Document.objects.filter(state=State.WAITING).count() == 8
+
+
+@pytest.mark.django_db
+def test_a_connection_without_a_file_source_refuses_uploads(connection):
+    with pytest.raises(services.UploadRefused):
+        services.start_import(Actor.system(), connection, [b"x"], "x.csv")

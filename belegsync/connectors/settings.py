@@ -20,18 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from belegsync.bookkeeping import DocumentDate
 
-class DocumentDate(StrEnum):
-    """Which of the voucher's dates the target books it on."""
-
-    INVOICE = "invoice"
-    PAYMENT = "payment"
-    ORDER = "order"
+__all__ = ["DocumentDate", "PaymentAccounts", "Policy"]
 
 
 class PaymentAccounts(BaseModel):

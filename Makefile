@@ -30,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy belegsync/bookkeeping belegsync/connectors
+	$(BIN)/lint-imports
 
 test-sqlite: $(STAMP)
 	scripts/ensure-chromium

@@ -77,6 +77,14 @@ class Connection(models.Model):
     sync_owner = models.CharField(max_length=100, blank=True)
     sync_lease_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    #: A connection syncs only once its set-up is complete: what its adapters still
+    #: need, in the merchant's words (``services.connections.refresh_setup``).
+    setup_complete = models.BooleanField(default=True)
+    setup_missing = models.JSONField(blank=True, default=list)
+    #: When the remote last accepted each side's credentials: {"source": iso time, …}.
+    credentials_checked = models.JSONField(blank=True, default=dict)
+    #: The adapters' set-up steps saved at least once ("billbee:general", …).
+    steps_done = models.JSONField(blank=True, default=list)
 
     class Meta:
         constraints = [
@@ -88,7 +96,12 @@ class Connection(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.enabled and not self.paused_reason and self.organisation.sync_enabled
+        return (
+            self.enabled
+            and self.setup_complete
+            and not self.paused_reason
+            and self.organisation.sync_enabled
+        )
 
     @property
     def policy(self) -> Policy:
@@ -225,6 +238,31 @@ class Event(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["document", "at"], name="event_doc_at")]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnly("Events are history: they are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnly("Events are history: they are never deleted.")
+
+
+class ConnectionEvent(models.Model):
+    """Append-only history of a connection: set-up complete, paused, resumed, checked."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.CharField(max_length=150)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(max_length=40)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["connection", "at"], name="connevent_conn_at")]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

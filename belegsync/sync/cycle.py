@@ -170,7 +170,7 @@ def run_cycle(connection_id: int, worker: str, *, fetch_first: bool = True) -> C
     try:
         connection = Connection.objects.select_related("organisation").get(pk=connection_id)
         if not connection.is_active:
-            report.ran, report.note = False, "sync disabled or paused"
+            report.ran, report.note = False, "sync disabled, paused or not set up"
             return report
         try:
             if fetch_first:

@@ -25,6 +25,7 @@ def due_connections(now: dt.datetime) -> list[tuple[int, int, dt.datetime | None
             Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now),
             enabled=True,
             paused_reason="",
+            setup_complete=True,
             organisation__sync_enabled=True,
         ).values_list("pk", "sync_interval", "next_sync_at")
     )

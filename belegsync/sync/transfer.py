@@ -107,6 +107,7 @@ def claimable(now: dt.datetime) -> Q:
     active = Q(
         connection__enabled=True,
         connection__paused_reason="",
+        connection__setup_complete=True,
         connection__organisation__sync_enabled=True,
     )
     return (waiting | abandoned) & active

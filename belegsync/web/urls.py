@@ -28,6 +28,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("connections/<int:pk>/", connections.connection_edit, name="connection_edit"),
     path("connections/<int:pk>/enabled/", connections.toggle_enabled, name="connection_enabled"),
     path("connections/<int:pk>/sync-now/", connections.sync_now, name="connection_sync_now"),
+    path("connections/<int:pk>/check/", connections.check_again, name="connection_check"),
     path("connections/<int:pk>/import/", imports.upload, name="connection_import"),
     path("imports/new/", imports.upload, name="import_new"),
     path("imports/<int:pk>/", imports.job_page, name="import_job"),

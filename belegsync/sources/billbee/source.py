@@ -97,6 +97,10 @@ def evidence_states(order: Mapping[str, Any]) -> set[int]:
     return found
 
 
+GENERAL_STEP = "billbee:general"
+PAYMENT_STEP = "billbee:payment"
+
+
 class BillbeeSource:
     identifier: ClassVar[str] = "billbee"
     verbose_name: ClassVar[str] = "Billbee"
@@ -106,6 +110,11 @@ class BillbeeSource:
     settings_form: ClassVar[type] = forms.SettingsForm
     pages: ClassVar[tuple[Page, ...]] = (
         Page(_("Set up in three steps"), "billbee:settings_start"),
+    )
+    #: Saved at least once before the connection syncs (its page's steps 1 and 2).
+    setup_steps: ClassVar[tuple[tuple[str, Any], ...]] = (
+        (GENERAL_STEP, _("General")),
+        (PAYMENT_STEP, _("Payment & customers")),
     )
 
     def __init__(

@@ -30,12 +30,14 @@ from belegsync.connectors.base import AccountChoice, AdapterContext
 from belegsync.connectors.errors import ConnectorError, RetryableError
 from belegsync.connectors.settings import PAYMENT_ACCOUNTS_KEY
 from belegsync.documents.models import Connection
+from belegsync.services import Actor
+from belegsync.services import connections as setup
 from belegsync.web import scoping
 from belegsync.web.forms import credentials_form, merged_credentials
 
 from . import forms
 from .mapping import COUPON_METHOD
-from .source import BillbeeSource
+from .source import GENERAL_STEP, PAYMENT_STEP, BillbeeSource
 
 STEPS = (
     ("general", _("General")),
@@ -154,11 +156,15 @@ def _apply_general(
 ) -> bool:
     credentials = _json_safe(merged_credentials(saved, cred_form.cleaned_data))
     values = dict(form.cleaned_data)
-    if credentials != saved:
+    accepted = False
+    if credentials:
+        # checked on every save, not only when changed: a key that works again
+        # (re-activated in Billbee) ends the pause it caused
         probe = Connection(pk=connection.pk, settings={**connection.settings, **_json_safe(values)})
         probe.credentials = {"source": credentials}
         try:
             BillbeeSource.check_credentials(_context(probe))
+            accepted = True
         except RetryableError as error:
             messages.warning(
                 request,
@@ -170,15 +176,16 @@ def _apply_general(
                 None, _("Billbee refused the credentials: %(error)s") % {"error": error.message}
             )
             return False
+    if credentials != saved or name != connection.name:
         connection.credentials = {**(connection.credentials or {}), "source": credentials}
-        connection.paused_reason = ""
-        connection.pause_details = None
         connection.name = name
-        connection.save(update_fields=["credentials", "paused_reason", "pause_details", "name"])
-    elif name != connection.name:
-        connection.name = name
-        connection.save(update_fields=["name"])
+        connection.save(update_fields=["credentials", "name"])
+    actor = Actor.of(request.user)
+    if accepted:
+        setup.credentials_accepted(actor, connection, "source")
+        setup.resume_if_paused(actor, connection)
     _save_settings(connection, values)
+    setup.step_done(actor, connection, GENERAL_STEP)
     return True
 
 
@@ -187,6 +194,7 @@ def _payment(request: HttpRequest, connection: Connection) -> HttpResponse:
     form = forms.PaymentForm(data, initial=dict(connection.settings or {}))
     if data is not None and form.is_valid():
         _save_settings(connection, form.cleaned_data)
+        setup.step_done(Actor.of(request.user), connection, PAYMENT_STEP)
         messages.success(request, _("Payment settings saved."))
         return _next(connection, "payment")
     return _render(request, connection, "payment", form=form)
@@ -247,6 +255,7 @@ def _accounts(request: HttpRequest, connection: Connection) -> HttpResponse:
                 "payment_accounts_required": choices is not None,
             },
         )
+        setup.refresh_setup(Actor.of(request.user), connection)
         messages.success(request, _("Accounts saved."))
         return _next(connection, "accounts")
     rows = [

@@ -77,6 +77,9 @@ class SevdeskTarget:
     rate: ClassVar[Rate] = Rate(per_second=5, burst=5)
     credentials_form: ClassVar[type[SevdeskCredentialsForm]] = SevdeskCredentialsForm
     settings_form: ClassVar[type[SevdeskSettingsForm]] = SevdeskSettingsForm
+    #: Payments are booked on a (manual) account per payment method: a connection that
+    #: sends vouchers as paid needs that mapping before it syncs.
+    books_payments_on_accounts: ClassVar[bool] = True
 
     def __init__(self, context: AdapterContext, **client_kwargs: Any) -> None:
         self.context = context

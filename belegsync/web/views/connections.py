@@ -132,6 +132,7 @@ def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
         "sides": sides,
         "connection": connection,
         "pages": adapter_pages(connection),
+        "history": list(connection.events.order_by("-at", "-id")[:20]) if connection.pk else [],
     }
     return render(request, template, context)
 
@@ -184,6 +185,7 @@ def _save(
     instance: Connection = form.save(commit=False)
     instance.settings = settings_values
     warnings = []
+    accepted = []
     for side, entry in sides.items():
         if entry["credentials"] is None:
             continue
@@ -198,17 +200,27 @@ def _save(
             return False
         if warning:
             warnings.append(warning)
-    credentials_changed = credentials != saved_credentials
+        elif callable(getattr(entry["cls"], "check_credentials", None)):
+            accepted.append(side)
     instance.credentials = credentials
-    if credentials_changed and not warnings:
-        # new credentials the remote accepted: the pause they caused is over
-        instance.paused_reason = ""
-        instance.pause_details = None
     with transaction.atomic():
         instance.save()
+    actor = Actor.of(request.user)
+    for side in accepted:
+        services.credentials_accepted(actor, instance, side)
+    if accepted and not warnings:
+        # the remote accepts the credentials (new ones, or the old key working again):
+        # the pause they caused is over
+        services.resume_if_paused(actor, instance)
+    missing = services.refresh_setup(actor, instance)
     for warning in warnings:
         messages.warning(request, warning)
     messages.success(request, _("Connection “%(name)s” saved.") % {"name": instance.name})
+    if missing:
+        messages.info(
+            request,
+            _("It does not sync yet; still to do: %(missing)s") % {"missing": " ".join(missing)},
+        )
     return True
 
 
@@ -262,4 +274,18 @@ def _why_not_now(connection: Connection) -> str:
             _("“%(name)s” is paused; it syncs as soon as you fix what paused it (see above).")
             % names
         )
+    if not connection.setup_complete:
+        return _("“%(name)s” syncs once its set-up is complete (see the connection).") % names
     return _("Sync of “%(name)s” requested; it starts shortly.") % names
+
+
+@require_POST
+def check_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask the remotes whether they accept the saved credentials; resume a paused connection."""
+    connection = scoping.connection_or_404(request, pk)
+    problems = services.check_again(Actor.of(request.user), connection)
+    for problem in problems:
+        messages.error(request, problem)
+    if not problems:
+        messages.success(request, _("The credentials were accepted."))
+    return back(request, "connection_edit", connection.pk)

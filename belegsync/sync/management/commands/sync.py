@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         ids = opts["connection"] or list(
-            Connection.objects.filter(enabled=True, paused_reason="")
+            Connection.objects.filter(enabled=True, paused_reason="", setup_complete=True)
             .order_by("pk")
             .values_list("pk", flat=True)
         )

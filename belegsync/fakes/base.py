@@ -10,7 +10,11 @@ alike:
   requests, answer 429 / 500 / 503, time out, drop the connection or are slow;
 - a control API under ``/__fake__/`` (state, faults, stats, credentials) for
   tests that run the fake in another process;
-- :func:`serve_in_thread` for tests, :func:`serve_forever` for the CLI.
+- :func:`serve_in_thread` for tests, :func:`serve_forever` for the CLI;
+- every refusal in the system's own error shape and content type (no route,
+  wrong method, a bad value, even a bug in the fake: never an HTML page);
+- :data:`OBSERVERS`: callables that see every exchange (tests record what
+  clients send and check it against the official specs).
 
 Fakes import nothing from ``sources`` or ``targets``: they are evidence, not an
 echo of the client.
@@ -30,7 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
@@ -84,6 +88,33 @@ class SlidingWindow:
             return False
         hits.append(now)
         return True
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request to a fake and its answer, as the wire carried them."""
+
+    system: str
+    method: str
+    path: str
+    query: str
+    request_headers: dict[str, str]
+    request_body: bytes
+    status: int
+    response_headers: dict[str, str]
+    response_body: bytes
+
+    @property
+    def request_content_type(self) -> str:
+        return self.request_headers.get("Content-Type", "")
+
+    @property
+    def response_content_type(self) -> str:
+        return self.response_headers.get("Content-Type", "")
+
+
+#: Called with every :class:`Exchange` of every fake in this process (tests only).
+OBSERVERS: list[Callable[[Exchange], None]] = []
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -149,21 +180,49 @@ class FakeApp:
         except NotFound:
             return self.finish(request, self.not_found_response(request))
         except HTTPException as exc:
-            return self.finish(request, exc.get_response())  # type: ignore[arg-type]
+            return self.finish(request, self._http_error(request, exc))
         if endpoint.startswith("control_"):
             return getattr(self, endpoint)(request, **args)  # type: ignore[no-any-return]
-        response = self.before(request)
-        if response is None:
-            handler = getattr(self, f"on_{endpoint}")
-            try:
+        try:
+            response = self.before(request)
+            if response is None:
                 with self.lock:
-                    response = handler(request, **args)
-            except HTTPException as exc:
-                response = exc.get_response()  # type: ignore[assignment]
+                    response = getattr(self, f"on_{endpoint}")(request, **args)
+        except Dropped:
+            raise
+        except HTTPException as exc:
+            response = self._http_error(request, exc)
+        except Exception:
+            # A bug of the fake: say so in the log and in the stats, answer like the system.
+            log.exception("%s fake failed on %s %s", self.system, request.method, request.path)
+            with self.lock:
+                self.stats["crashes"] += 1
+            response = self.crash_response(request)
         return self.finish(request, response)
 
+    def error_response(self, request: Request, status: int, message: str) -> Response:
+        """A refusal in this system's own error shape (subclasses say which)."""
+        return json_response({"message": message}, status)
+
     def not_found_response(self, request: Request) -> Response:
-        return json_response({"message": f"No route {request.method} {request.path}"}, 404)
+        return self.error_response(request, 404, f"No route {request.method} {request.path}")
+
+    def method_not_allowed_response(self, request: Request, allowed: list[str]) -> Response:
+        message = f"The requested resource does not support http method '{request.method}'."
+        response = self.error_response(request, 405, message)
+        response.headers["Allow"] = ", ".join(sorted(allowed))
+        return response
+
+    def crash_response(self, request: Request) -> Response:
+        """What a bug in the fake answers: the system's 500, never a traceback."""
+        return self.server_error_response(500)
+
+    def _http_error(self, request: Request, exc: HTTPException) -> Response:
+        if type(exc).__module__ != "werkzeug.exceptions":
+            return exc.get_response()  # the fake's own error
+        if isinstance(exc, MethodNotAllowed):
+            return self.method_not_allowed_response(request, list(exc.valid_methods or ()))
+        return self.error_response(request, exc.code or 400, exc.description or exc.name)
 
     def before(self, request: Request) -> Response | None:
         account = self.authenticate(request)
@@ -199,7 +258,24 @@ class FakeApp:
         with self.lock:
             self.stats[str(response.status_code)] += 1
             self.requests.append((request.method, request.path, response.status_code))
+        if OBSERVERS:
+            self.observe(request, response)
         return response
+
+    def observe(self, request: Request, response: Response) -> None:
+        exchange = Exchange(
+            system=self.system,
+            method=request.method,
+            path=request.path,
+            query=request.query_string.decode("latin-1"),
+            request_headers=dict(request.headers),
+            request_body=request.get_data(cache=True),
+            status=response.status_code,
+            response_headers=dict(response.headers),
+            response_body=response.get_data(),
+        )
+        for observer in list(OBSERVERS):
+            observer(exchange)
 
     # -- control API -----------------------------------------------------------
 

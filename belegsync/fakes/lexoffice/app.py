@@ -74,8 +74,10 @@ def timestamp(moment: dt.datetime) -> str:
     return f"{local:%Y-%m-%dT%H:%M:%S}.{local.microsecond // 1000:03d}{offset[:3]}:{offset[3:]}"
 
 
-def midnight(day: str) -> str:
+def midnight(day: str | None) -> str | None:
     """A voucher date as GET renders it: local midnight (checklist 32)."""
+    if day is None:
+        return None  # a voucher still to be checked has no date yet
     return timestamp(dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), tzinfo=BERLIN))
 
 
@@ -108,9 +110,17 @@ class TokenBucketWindow:
 class Options:
     """How this fake answers where the reference is unverified (configurable, checklist)."""
 
+    #: Status of a created voucher or contact: 201 per the status table (§4.1), 200 seen.
     create_status: int = 201
     upload_status: int = 202
     retry_after_header: bool = False
+    #: A known route with the wrong method: 405, or the gateway's 403 (checklist 6).
+    wrong_method_status: int = 405
+    #: Date filters of the voucherlist: ``yyyy-MM-dd`` only (the docs), or also a
+    #: timestamp whose date part is used ("lenient"; what some client libraries send).
+    lenient_filter_dates: bool = False
+    #: ``size`` above 250: refused with 400, or clamped to 250 (checklist 49).
+    clamp_page_size: bool = False
     #: Render whole amounts as ``119`` instead of ``119.0`` (as the docs' sample does).
     compact_amounts: bool = True
     e_invoice: bool = False
@@ -122,6 +132,7 @@ ROUTES = (
     Rule("/v1/vouchers", endpoint="vouchers", methods=["GET", "POST"]),
     Rule("/v1/vouchers/<voucher_id>", endpoint="voucher", methods=["GET", "PUT"]),
     Rule("/v1/vouchers/<voucher_id>/files", endpoint="voucher_files", methods=["POST"]),
+    Rule("/v1/files", endpoint="files", methods=["POST"]),
     Rule("/v1/files/<file_id>", endpoint="file", methods=["GET"]),
     Rule("/v1/voucherlist", endpoint="voucherlist", methods=["GET"]),
     Rule("/v1/contacts", endpoint="contacts", methods=["GET", "POST"]),
@@ -244,6 +255,29 @@ class LexofficeFake(FakeApp):
 
     def not_found_response(self, request: Request) -> Response:
         return json_response({"message": "Not Found"}, status=404)
+
+    def error_response(self, request: Request, status: int, message: str) -> Response:
+        """The gateway's ``{"message"}`` for 401/403/429/5xx, else the endpoint's own form."""
+        if status in (401, 403, 429) or status >= 500:
+            return json_response({"message": None if status == 500 else message}, status)
+        if _legacy_errors(request.path):
+            kind = "bad_request_error" if status < 406 else "validation_failure"
+            return legacy_error(status, [checks.issue(kind, None, kind)])
+        return self._regular_error(request, status, _REASONS.get(status, "Error"), message)
+
+    def method_not_allowed_response(self, request: Request, allowed: list[str]) -> Response:
+        if self.options.wrong_method_status == 403:
+            token = (request.headers.get("Authorization") or "").split(" ")[-1]
+            message = (
+                f"'{token}' not a valid key=value pair (missing equal-sign) "
+                f"in Authorization header: 'Bearer {token}'."
+            )
+            return json_response({"message": message}, 403)
+        response = self._regular_error(
+            request, 405, "Method Not Allowed", f"Request method '{request.method}' not supported"
+        )
+        response.headers["Allow"] = ", ".join(sorted(allowed))
+        return response
 
     def finish(self, request: Request, response: Response) -> Response:
         if (
@@ -501,23 +535,76 @@ class LexofficeFake(FakeApp):
                 return json_response(
                     {"id": file_id, "voucherId": voucher_id}, status=self.options.upload_status
                 )
+        file_id = self._store_file(voucher, filename, content)
+        return json_response(
+            {"id": file_id, "voucherId": voucher_id}, status=self.options.upload_status
+        )
+
+    def on_files(self, request: Request) -> Response:
+        """``POST /v1/files`` with ``type=voucher``: a new voucher "to check" (README §5.3).
+
+        lexoffice creates it in status ``blank`` and its OCR makes it ``unchecked``; this
+        double has no OCR and stores it ``unchecked`` at once, without number or items.
+        """
+        if request.mimetype != "multipart/form-data":
+            return json_response({"message": "Unsupported Media Type"}, status=415)
+        if request.form.get("type") != "voucher":
+            return legacy_error(
+                400, [checks.issue("bad_request_error", "type", "bad_request_error")]
+            )
+        upload = request.files.get("file")
+        if upload is None:
+            return json_response({"message": None}, status=500)  # documented: [DOCS] status table
+        content = upload.read()
+        filename = upload.filename or ""
+        problem = _file_problem(filename, content, e_invoice=self.options.e_invoice)
+        if problem:
+            return legacy_error(406, [checks.issue(problem, "file")])
+        now = self._now()
+        voucher = {
+            "id": self._new_id(),
+            "type": "purchaseinvoice",  # what OCR makes of it is unknown; the double's pick
+            "voucherStatus": "unchecked",
+            "voucherNumber": "",
+            "voucherDate": None,
+            "shippingDate": None,
+            "dueDate": None,
+            "totalGrossAmount": Decimal(0),
+            "totalTaxAmount": Decimal(0),
+            "taxType": "gross",
+            "useCollectiveContact": False,
+            "contactId": None,
+            "contactName": None,
+            "remark": None,
+            "voucherItems": [],
+            "files": [],
+            "version": 0,
+            "createdDate": timestamp(now),
+            "updatedDate": timestamp(now),
+            "_created": now,
+            "_updated": now,
+            "_payments": [],
+        }
+        self.vouchers[voucher["id"]] = voucher
+        file_id = self._store_file(voucher, filename, content)
+        return json_response({"id": file_id, "voucherId": voucher["id"]}, status=202)
+
+    def _store_file(self, voucher: dict[str, Any], filename: str, content: bytes) -> str:
         file_id = self._new_id()
         self.files[file_id] = {
             "id": file_id,
-            "voucherId": voucher_id,
+            "voucherId": voucher["id"],
             "filename": filename,
             "content": content,
             "contentType": _content_type(filename),
-            "checksum": checksum,
+            "checksum": hashlib.sha256(content).hexdigest(),
             "size": len(content),
         }
         voucher["files"].append(file_id)
         voucher["version"] += 1
         voucher["_updated"] = self._now()
         voucher["updatedDate"] = timestamp(voucher["_updated"])
-        return json_response(
-            {"id": file_id, "voucherId": voucher_id}, status=self.options.upload_status
-        )
+        return file_id
 
     def on_file(self, request: Request, file_id: str) -> Response:
         stored = self.files.get(file_id)
@@ -559,15 +646,13 @@ class LexofficeFake(FakeApp):
             return self._regular_error(
                 request, 400, "Bad Request", "Status overdue cannot be combined with other statuses"
             )
-        try:
-            page = int(args.get("page", 0))
-            size = int(args.get("size", 25))
-        except ValueError:
-            return self._regular_error(request, 400, "Bad Request", "Invalid paging parameter")
-        if size > MAX_PAGE_SIZE or size < 1 or page < 0:
-            return self._regular_error(
-                request, 400, "Bad Request", f"size must be between 1 and {MAX_PAGE_SIZE}"
-            )
+        paging = self._paging(args)
+        if isinstance(paging, str):
+            return self._regular_error(request, 400, "Bad Request", paging)
+        page, size = paging
+        bounds = _date_bounds(args, lenient=self.options.lenient_filter_dates)
+        if isinstance(bounds, str):
+            return self._regular_error(request, 400, "Bad Request", bounds)
         if (page + 1) * size > SEARCH_WINDOW:
             return self._regular_error(
                 request, 400, "Bad Request", "Maximum search window size exceeded"
@@ -581,9 +666,11 @@ class LexofficeFake(FakeApp):
             for v in self.vouchers.values()
             if v["type"] in types
             and (_status(v, today) in statuses or v["voucherStatus"] in statuses)
-            and _matches_filters(v, args)
+            and _matches_filters(v, args, bounds)
         ]
-        matches.sort(key=lambda v: (v[sort_field], v["_created"]), reverse=direction == "DESC")
+        matches.sort(
+            key=lambda v: (v[sort_field] or "", v["_created"]), reverse=direction == "DESC"
+        )
         sort_info = [
             {
                 "property": sort_field.lstrip("_").lower(),
@@ -595,6 +682,18 @@ class LexofficeFake(FakeApp):
         ]
         items = [self._list_item(v, today) for v in matches]
         return json_response(_page(items, page, size, sort_info))
+
+    def _paging(self, args: Any) -> tuple[int, int] | str:
+        """``page`` (0-based) and ``size`` of a paged list, or what is wrong with them."""
+        page, size = args.get("page", "0"), args.get("size", "25")
+        if not _INTEGER.match(page) or not _INTEGER.match(size):
+            return f"page and size must be whole numbers (page={page!r}, size={size!r})"
+        page_number, size_number = int(page), int(size)
+        if size_number > MAX_PAGE_SIZE and self.options.clamp_page_size:
+            size_number = MAX_PAGE_SIZE
+        if page_number < 0 or not 1 <= size_number <= MAX_PAGE_SIZE:
+            return f"page must be 0 or more, size between 1 and {MAX_PAGE_SIZE}"
+        return page_number, size_number
 
     def _list_item(self, v: dict[str, Any], today: dt.date) -> dict[str, Any]:
         open_amount = Decimal(0) if v["_payments"] else v["totalGrossAmount"]
@@ -634,7 +733,7 @@ class LexofficeFake(FakeApp):
             contact["roles"]["customer"]["number"] = next(self._customer_numbers)
         contact.update(version=1, createdDate=now, updatedDate=now, archived=False)
         self.contacts[contact["id"]] = contact
-        return self._action_result("contacts", contact, 200)
+        return self._action_result("contacts", contact, self.options.create_status)
 
     def _search_contacts(self, request: Request) -> Response:
         args = request.args
@@ -679,8 +778,12 @@ class LexofficeFake(FakeApp):
             ):
                 continue
             found.append(contact)
-        size = min(int(args.get("size", 25)), MAX_PAGE_SIZE)
-        return json_response(_page(found, int(args.get("page", 0)), size, []))
+        paging = self._paging(args)
+        if isinstance(paging, str):
+            issue = checks.issue("bad_request_error", paging, "bad_request_error")
+            return legacy_error(400, [issue])
+        page, size = paging
+        return json_response(_page(found, page, size, []))
 
     def on_contact(self, request: Request, contact_id: str) -> Response:
         contact = self.contacts.get(contact_id)
@@ -790,7 +893,10 @@ def _choice(value: str, known: tuple[str, ...]) -> set[str] | None:
 
 def _status(v: dict[str, Any], today: dt.date) -> str:
     status: str = v["voucherStatus"]
-    due = dt.date.fromisoformat(v.get("dueDate") or v["voucherDate"])
+    due_day = v.get("dueDate") or v["voucherDate"]
+    if due_day is None:
+        return status
+    due = dt.date.fromisoformat(due_day)
     if status in ("open", "sepadebit") and due < today:
         return "overdue"
     return status
@@ -804,21 +910,50 @@ def _sort(value: str) -> tuple[str | None, str]:
     return SORT_FIELDS.get(name.strip().lower()), direction
 
 
-def _matches_filters(v: dict[str, Any], args: Any) -> bool:
+_INTEGER = re.compile(r"^-?\d{1,9}$")
+_DATE_FILTERS = ("voucherDate", "createdDate", "updatedDate")
+#: A timestamp as some client libraries send it: ``2025-06-01T00:00:00`` (offset optional).
+_TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+_REASONS = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable"}
+
+
+def _legacy_errors(path: str) -> bool:
+    """Vouchers, files and contacts answer in the legacy IssueList form (README §4.3)."""
+    return path.startswith(("/v1/vouchers", "/v1/files", "/v1/contacts"))
+
+
+def _date_bounds(args: Any, *, lenient: bool) -> dict[str, dt.date] | str:
+    """The voucherlist's date filters (``yyyy-MM-dd``, whole days), or what is wrong."""
+    bounds: dict[str, dt.date] = {}
+    for name in (f"{p}{s}" for p in _DATE_FILTERS for s in ("From", "To")):
+        value = args.get(name)
+        if not value:
+            continue
+        timestamp_match = _TIMESTAMP.match(value) if lenient else None
+        day = timestamp_match.group(1) if timestamp_match else value
+        if not checks.is_date(day):
+            return f"{name} must be a date yyyy-MM-dd, not {value!r}"
+        bounds[name] = dt.date.fromisoformat(day)
+    return bounds
+
+
+def _matches_filters(v: dict[str, Any], args: Any, bounds: dict[str, dt.date]) -> bool:
     if "voucherNumber" in args and _escaped(v["voucherNumber"]) != args["voucherNumber"]:
         return False
     if "contactId" in args and v.get("contactId") != args["contactId"]:
         return False
     if args.get("archived") == "true":
         return False
-    day = dt.date.fromisoformat(v["voucherDate"])
+    day = dt.date.fromisoformat(v["voucherDate"]) if v["voucherDate"] else None
     created = v["_created"].astimezone(BERLIN).date()
     updated = v["_updated"].astimezone(BERLIN).date()
     for prefix, value in (("voucherDate", day), ("createdDate", created), ("updatedDate", updated)):
-        low, high = args.get(f"{prefix}From"), args.get(f"{prefix}To")
-        if low and value < dt.date.fromisoformat(low):
+        low, high = bounds.get(f"{prefix}From"), bounds.get(f"{prefix}To")
+        if (low or high) and value is None:
             return False
-        if high and value > dt.date.fromisoformat(high):
+        if low and value and value < low:
+            return False
+        if high and value and value > high:
             return False
     return True
 

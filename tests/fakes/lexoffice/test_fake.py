@@ -350,3 +350,119 @@ def test_it_validates_sums_to_the_cent_with_configurable_tolerance(run_fake):
         httpx.post(f"{run_fake(lenient).url}/v1/vouchers", json=off, headers=headers).status_code
         == 201
     )
+
+
+REGULAR_ERROR = {"timestamp", "status", "error", "path", "traceId", "message"}
+
+
+def assert_json_error(response: httpx.Response, status: int) -> Any:
+    assert response.status_code == status
+    assert response.headers["Content-Type"].startswith("application/json")
+    return response.json()
+
+
+def test_it_refuses_a_voucherlist_date_with_a_time_in_its_regular_error_form(fake, http):
+    """GIVEN what a client library sends for a date filter (a timestamp without offset)
+    THEN the double answers 400 in the regular error form, not an HTML page: the docs
+    give the filters as yyyy-MM-dd."""
+    response = http.get(
+        "/v1/voucherlist",
+        params={
+            "voucherType": "any",
+            "voucherStatus": "any",
+            "voucherDateFrom": "2025-06-01T00:00:00",
+        },
+    )
+    body = assert_json_error(response, 400)
+    assert set(body) == REGULAR_ERROR and "voucherDateFrom" in body["message"]
+
+
+def test_the_lenient_reading_takes_the_date_part_of_a_timestamp_filter(run_fake):
+    fake = run_fake(LexofficeFake(rate_per_second=0, options=Options(lenient_filter_dates=True)))
+    with httpx.Client(base_url=fake.url, headers={"Authorization": f"Bearer {KEY}"}) as http:
+        http.post("/v1/vouchers", json=example("01-create-salesinvoice-gross.request.json"))
+        day = example("01-create-salesinvoice-gross.request.json")["voucherDate"]
+        found = http.get(
+            "/v1/voucherlist",
+            params={
+                "voucherType": "any",
+                "voucherStatus": "any",
+                "voucherDateFrom": f"{day}T00:00:00",
+            },
+        )
+        later = http.get(
+            "/v1/voucherlist",
+            params={
+                "voucherType": "any",
+                "voucherStatus": "any",
+                "voucherDateFrom": "2099-01-01T00:00:00+01:00",
+            },
+        )
+    assert found.json()["totalElements"] == 1 and later.json()["totalElements"] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/contacts", {"size": "abc"}),
+        ("/v1/contacts", {"page": "-1"}),
+        ("/v1/contacts", {"size": "251"}),
+        ("/v1/voucherlist", {"voucherType": "any", "voucherStatus": "any", "page": "-1"}),
+        ("/v1/voucherlist", {"voucherType": "any", "voucherStatus": "any", "size": "abc"}),
+    ],
+)
+def test_it_refuses_bad_paging_alike_on_both_lists_in_each_lists_own_form(fake, http, path, params):
+    body = assert_json_error(http.get(path, params=params), 400)
+    if path == "/v1/contacts":
+        assert body["IssueList"][0]["i18nKey"] == "bad_request_error"
+    else:
+        assert set(body) == REGULAR_ERROR
+
+
+def test_the_clamping_reading_caps_an_oversized_page(run_fake):
+    fake = run_fake(LexofficeFake(rate_per_second=0, options=Options(clamp_page_size=True)))
+    response = httpx.get(
+        f"{fake.url}/v1/contacts",
+        params={"size": "900"},
+        headers={"Authorization": f"Bearer {KEY}"},
+    )
+    assert response.status_code == 200 and response.json()["size"] == 250
+
+
+def test_it_uploads_a_file_to_a_new_voucher_to_check_through_the_generic_files_endpoint(fake, http):
+    response = http.post("/v1/files", files={"file": ("beleg.pdf", PDF)}, data={"type": "voucher"})
+    assert response.status_code == 202
+    body = response.json()
+    assert shape(body) == shape(example("02-upload-voucher-file.response.json"))
+    voucher = http.get(f"/v1/vouchers/{body['voucherId']}").json()
+    assert voucher["voucherStatus"] == "unchecked" and voucher["files"] == [body["id"]]
+    assert http.get(f"/v1/files/{body['id']}", headers={"Accept": "*/*"}).content == PDF
+    listed = http.get(
+        "/v1/voucherlist", params={"voucherType": "any", "voucherStatus": "unchecked"}
+    )
+    assert [v["id"] for v in listed.json()["content"]] == [body["voucherId"]]
+    without_type = http.post("/v1/files", files={"file": ("beleg.pdf", PDF)})
+    assert assert_json_error(without_type, 400)["IssueList"][0]["source"] == "type"
+
+
+def test_it_answers_201_to_a_created_contact(fake, http):
+    response = http.post(
+        "/v1/contacts",
+        json={"version": 0, "roles": {"customer": {}}, "person": {"lastName": "Muster"}},
+    )
+    assert response.status_code == 201
+    assert set(response.json()) == {"id", "resourceUri", "createdDate", "updatedDate", "version"}
+
+
+def test_it_answers_a_wrong_method_in_json_never_html(fake, http):
+    body = assert_json_error(http.delete("/v1/vouchers/x"), 405)
+    assert set(body) == REGULAR_ERROR
+    assert assert_json_error(http.put("/v1/voucherlist"), 405)["status"] == 405
+
+
+def test_the_gateway_reading_answers_a_wrong_method_with_its_403(run_fake):
+    fake = run_fake(LexofficeFake(rate_per_second=0, options=Options(wrong_method_status=403)))
+    response = httpx.delete(f"{fake.url}/v1/vouchers/x", headers={"Authorization": f"Bearer {KEY}"})
+    assert (
+        response.status_code == 403 and "not a valid key=value pair" in response.json()["message"]
+    )

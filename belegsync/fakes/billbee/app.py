@@ -19,6 +19,9 @@ Its reading of Billbee (tests/reference/billbee/README.md, fake-checklist.md):
   (``TypeId`` 15, wording unverified).
 
 Orders are ordered by ``BillBeeOrderId`` ascending (real order unverified).
+Array filters are read in both forms clients send: repeated keys (``shopId=1&shopId=2``,
+the swagger's ``collectionFormat: multi``) and indexed keys (``shopId[0]=1``, what the
+official PHP SDK's ``http_build_query`` sends; ASP.NET binds both).
 """
 
 from __future__ import annotations
@@ -29,16 +32,18 @@ import collections
 import copy
 import datetime as dt
 import math
+import re
 import time
 from collections.abc import Callable
 from typing import Any
 
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from belegsync.fakes.base import FakeApp, SlidingWindow, json_response
 
-from .seed import PAYMENT_TYPES, SHOPS, STATES, iso, seed_orders
+from .seed import MERCHANT_VAT_ID, PAYMENT_TYPES, SHOPS, STATES, iso, seed_orders
 
 MAX_PAGE_SIZE = 250
 API = "/api/v1"
@@ -50,6 +55,65 @@ ERROR_TEXT = {
     5: "Bestellung ist storniert",
     11: "Ungültige Daten",
 }
+
+
+class BadParameter(HTTPException):
+    """A query parameter whose value Billbee cannot bind: 400, ErrorCode 11 InvalidData."""
+
+    code = 400
+
+    def __init__(self, name: str, value: str | None) -> None:
+        super().__init__(f"Der Wert '{value}' ist für den Parameter '{name}' ungültig.")
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
+        return json_response(envelope(None, 11, self.description), status=400)
+
+
+def multi(args: Any, name: str) -> list[str]:
+    """An array parameter: ``name=a&name=b``, ``name[]=a`` or ``name[0]=a&name[1]=b``."""
+    indexed = re.compile(rf"^{re.escape(name)}\[(\d*)\]$")
+    values = list(args.getlist(name))
+    keyed = sorted(
+        ((int(m.group(1) or 0), key) for key in args if (m := indexed.match(key))),
+        key=lambda pair: pair[0],
+    )
+    for _, key in keyed:
+        values.extend(args.getlist(key))
+    return [v for v in values if v != ""]
+
+
+def integer(args: Any, name: str, default: int) -> int:
+    value = args.get(name)
+    if value in (None, ""):
+        return default
+    if not re.fullmatch(r"-?\d{1,18}", value):
+        raise BadParameter(name, value)
+    return int(value)
+
+
+def integers(args: Any, name: str) -> set[int]:
+    values = multi(args, name)
+    for value in values:
+        if not re.fullmatch(r"-?\d{1,18}", value):
+            raise BadParameter(name, value)
+    return {int(v) for v in values}
+
+
+def moment(args: Any, name: str) -> dt.datetime | None:
+    value = args.get(name)
+    if not value:
+        return None
+    try:
+        return parse_moment(value)
+    except ValueError:
+        raise BadParameter(name, value) from None
+
+
+def flag(args: Any, name: str) -> bool:
+    value = args.get(name, "false").lower()
+    if value not in ("true", "false"):
+        raise BadParameter(name, args.get(name))
+    return value == "true"
 
 
 def envelope(data: Any, code: int = 0, message: str | None = None) -> dict[str, Any]:
@@ -94,6 +158,7 @@ class BillbeeFake(FakeApp):
 
     rules = (
         Rule(f"{API}/orders", endpoint="orders", methods=["GET"]),
+        Rule(f"{API}/orders/invoices", endpoint="invoices", methods=["GET"]),
         Rule(f"{API}/orders/<int:order_id>", endpoint="order", methods=["GET"]),
         Rule(f"{API}/orders/findbyextref/<ext_ref>", endpoint="order_by_ref", methods=["GET"]),
         Rule(f"{API}/orders/<int:order_id>/tags", endpoint="tags", methods=["POST", "PUT"]),
@@ -142,6 +207,7 @@ class BillbeeFake(FakeApp):
         self.next_invoice_number = 5000
         self.pdfs: dict[str, bytes] = {}
         self.invoice_calls: dict[int, float] = {}
+        self.invoice_list_calls: dict[tuple[int, str], float] = {}
         self.order_calls: dict[int, collections.deque[float]] = collections.defaultdict(
             collections.deque
         )
@@ -216,6 +282,10 @@ class BillbeeFake(FakeApp):
     def error(self, status: int, code: int, message: str | None = None) -> Response:
         return self.envelope_response(None, status, code, message or ERROR_TEXT.get(code, ""))
 
+    def error_response(self, request: Request, status: int, message: str) -> Response:
+        """ASP.NET's own refusals (no route, wrong method): ``Message`` plus the envelope."""
+        return json_response({"Message": message, **envelope(None, 0, message)}, status=status)
+
     def authenticate(self, request: Request) -> Response | str:
         auth = request.authorization
         key = request.headers.get("X-Billbee-Api-Key", "")
@@ -258,11 +328,8 @@ class BillbeeFake(FakeApp):
     # -- orders ----------------------------------------------------------------
 
     def _paged(self, request: Request, rows: list[Any]) -> Response:
-        try:
-            page = max(1, int(request.args.get("page", 1)))
-            size = min(MAX_PAGE_SIZE, max(1, int(request.args.get("pageSize", 50))))
-        except ValueError:
-            return self.error(400, 11, "page und pageSize müssen Zahlen sein")
+        page = max(1, integer(request.args, "page", 1))
+        size = min(MAX_PAGE_SIZE, max(1, integer(request.args, "pageSize", 50)))
         total = len(rows)
         chunk = rows[(page - 1) * size : page * size]
         return self.envelope_response(
@@ -277,19 +344,12 @@ class BillbeeFake(FakeApp):
 
     def on_orders(self, request: Request) -> Response:
         args = request.args
-        try:
-            bounds = {
-                name: parse_moment(args[name])
-                for name in ("minOrderDate", "maxOrderDate", "modifiedAtMin", "modifiedAtMax")
-                if args.get(name)
-            }
-            shops = {int(v) for v in args.getlist("shopId")}
-            states = {int(v) for v in args.getlist("orderStateId")}
-            min_id = int(args.get("minimumBillBeeOrderId") or 0)
-        except ValueError as exc:
-            return self.error(400, 11, f"Ungültiger Parameter: {exc}")
-        tags = {t.lower() for t in args.getlist("tag")}
-        exclude = args.get("excludeTags", "false").lower() == "true"
+        names = ("minOrderDate", "maxOrderDate", "modifiedAtMin", "modifiedAtMax")
+        bounds = {name: value for name in names if (value := moment(args, name))}
+        shops, states = integers(args, "shopId"), integers(args, "orderStateId")
+        min_id = integer(args, "minimumBillBeeOrderId", 0)
+        tags = {t.lower() for t in multi(args, "tag")}
+        exclude = flag(args, "excludeTags")
 
         def wanted(order: dict[str, Any]) -> bool:
             created = parse_moment(order["CreatedAt"])
@@ -302,18 +362,45 @@ class BillbeeFake(FakeApp):
                 return False  # swagger: "last modification newer than"
             if "modifiedAtMax" in bounds and modified > bounds["modifiedAtMax"]:
                 return False  # swagger: "older or equal to"
-            if shops and order["Seller"]["BillbeeShopId"] not in shops:
-                return False
-            if states and order["State"] not in states:
-                return False
             if order["BillBeeOrderId"] < min_id:
                 return False
-            if tags:
-                has = tags <= {t.lower() for t in order["Tags"]}
-                return not has if exclude else has
-            return True
+            return _in_shops_states_tags(order, shops, states, tags, exclude)
 
         rows = [self.orders[k] for k in sorted(self.orders) if wanted(self.orders[k])]
+        return self._paged(request, rows)
+
+    def on_invoices(self, request: Request) -> Response:
+        """``GET /orders/invoices``: issued invoices and credit notes (README §5.3)."""
+        args = request.args
+        names = ("minInvoiceDate", "maxInvoiceDate", "minPayDate", "maxPayDate")
+        bounds = {name: value for name in names if (value := moment(args, name))}
+        shops, states = integers(args, "shopId"), integers(args, "orderStateId")
+        tags = {t.lower() for t in multi(args, "tag")}
+        exclude, positions = flag(args, "excludeTags"), flag(args, "includePositions")
+        if self.throttle_per_order:
+            key = (integer(args, "page", 1), args.get("minInvoiceDate", ""))
+            now, last = time.monotonic(), self.invoice_list_calls.get(key)
+            if last is not None and now - last < 60:
+                self.stats["rate_limited"] += 1
+                return self.rate_limited_response(int(60 - (now - last)) + 1)
+            self.invoice_list_calls[key] = now
+
+        def wanted(order: dict[str, Any]) -> bool:
+            if not order.get("InvoiceNumber") or not order.get("InvoiceDate"):
+                return False
+            for name, at in (("Invoice", order["InvoiceDate"]), ("Pay", order.get("PayedAt"))):
+                low, high = bounds.get(f"min{name}Date"), bounds.get(f"max{name}Date")
+                if (low or high) and not at:
+                    return False
+                if (low and parse_moment(at) < low) or (high and parse_moment(at) > high):
+                    return False
+            return _in_shops_states_tags(order, shops, states, tags, exclude)
+
+        rows = [
+            invoice_of(order, self.invoice_number(order), with_positions=positions)
+            for order in (self.orders[k] for k in sorted(self.orders))
+            if wanted(order)
+        ]
         return self._paged(request, rows)
 
     def _find(self, order_id: int) -> dict[str, Any] | None:
@@ -362,11 +449,11 @@ class BillbeeFake(FakeApp):
     def on_state(self, request: Request, order_id: int) -> Response:
         if self._find(order_id) is None:
             return self.error(404, 2)
-        body = request.get_json(silent=True) or {}
-        try:
-            self.set_order_state(order_id, int(body.get("NewStateId")))
-        except (TypeError, ValueError):
+        body = request.get_json(silent=True)
+        state = body.get("NewStateId") if isinstance(body, dict) else None
+        if isinstance(state, bool) or not isinstance(state, int) or state not in STATES:
             return self.error(400, 11, "NewStateId fehlt oder ist unbekannt")
+        self.set_order_state(order_id, state)
         return self.envelope_response({})
 
     def invoice_number(self, order: dict[str, Any]) -> str:
@@ -397,7 +484,7 @@ class BillbeeFake(FakeApp):
             self._touch(order)
         number = self.invoice_number(order)
         pdf = self.pdfs.setdefault(number, tiny_pdf(f"Rechnung {number} {order['OrderNumber']}"))
-        with_pdf = request.args.get("includeInvoicePdf", "false").lower() == "true"
+        with_pdf = flag(request.args, "includeInvoicePdf")
         total = float(order["TotalCost"])
         return self.envelope_response(
             {
@@ -454,6 +541,125 @@ class BillbeeFake(FakeApp):
         except (TypeError, ValueError) as exc:
             return json_response({"message": str(exc)}, 400)
         return json_response({"State": order["State"], "LastModifiedAt": order["LastModifiedAt"]})
+
+
+def _in_shops_states_tags(
+    order: dict[str, Any], shops: set[int], states: set[int], tags: set[str], exclude: bool
+) -> bool:
+    if shops and order["Seller"]["BillbeeShopId"] not in shops:
+        return False
+    if states and order["State"] not in states:
+        return False
+    if tags:
+        has = tags <= {t.lower() for t in order["Tags"]}
+        return not has if exclude else has
+    return True
+
+
+def _local(moment_text: str | None) -> str | None:
+    """The invoice list's dates carry no offset (reference example ``get_invoices_page``)."""
+    if not moment_text:
+        return None
+    return parse_moment(moment_text).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def _four(value: float) -> float:
+    return round(value, 4)
+
+
+def invoice_of(order: dict[str, Any], number: str, *, with_positions: bool) -> dict[str, Any]:
+    """An ``InvoiceApiModel`` of an order with an invoice: net/gross/VAT per position,
+    shipping as an ``AdditionalFees`` entry at the goods' highest rate, coupons left
+    out (a coupon is a means of payment, README §8)."""
+    rates = {0: 0.0, 1: float(order["TaxRate1"] or 0), 2: float(order["TaxRate2"] or 0)}
+    items = [i for i in order["OrderItems"] if not i.get("IsCoupon")]
+    positions = []
+    for index, item in enumerate(items, start=1):
+        quantity = float(item["Quantity"]) or 1.0
+        gross, vat = float(item["TotalPrice"]), float(item["TaxAmount"])
+        positions.append(
+            {
+                "Position": index,
+                "Amount": float(item["Quantity"]),
+                "NetValue": _four(abs((gross - vat) / quantity)),
+                "TotalNetValue": _four(gross - vat),
+                "GrossValue": _four(abs(gross / quantity)),
+                "TotalGrossValue": _four(gross),
+                "VatRate": rates.get(item["TaxIndex"], 0.0),
+                "ArticleBillbeeId": item["Product"]["BillbeeId"],
+                "Sku": item["Product"]["SKU"],
+                "Title": item["Product"]["Title"],
+                "BillbeeId": item["BillbeeId"],
+                "TotalVatAmount": _four(vat),
+                "RebatePercent": float(item.get("Discount") or 0),
+            }
+        )
+    fees = []
+    shipping = float(order.get("ShippingCost") or 0)
+    if shipping:
+        rate = max((p["VatRate"] for p in positions), default=0.0)
+        net = shipping / (1 + rate / 100)
+        fees.append(
+            {
+                "Type": "ShipCost",
+                "Gross": shipping,
+                "Net": _four(net),
+                "VatAmount": _four(shipping - net),
+                "VatRate": rate,
+            }
+        )
+    address = order.get("InvoiceAddress") or {}
+    shipping_address = order.get("ShippingAddress") or address
+    credit = str(order["OrderNumber"]).endswith("-GS") or bool(order.get("IsCancelationFor"))
+    customer_number = str(order.get("CustomerNumber") or "")
+    country = shipping_address.get("CountryISO2") or ""
+    source = order.get("DeliverySourceCountryCode") or "DE"
+    return {
+        "BillbeeId": order["BillBeeOrderId"],
+        "InvoiceNumber": number,
+        "Type": "creditnote" if credit else "invoice",
+        "Title": "",
+        "Salutation": None,
+        "LastName": address.get("LastName"),
+        "FirstName": address.get("FirstName"),
+        "Company": address.get("Company"),
+        "CustomerNumber": int(customer_number) if customer_number.isdigit() else None,
+        "DebtorNumber": int(customer_number) if customer_number.isdigit() else None,
+        "InvoiceDate": _local(order["InvoiceDate"]),
+        "TotalNet": round(
+            sum(p["TotalNetValue"] for p in positions) + sum(f["Net"] for f in fees), 2
+        ),
+        "TotalGross": round(
+            sum(p["TotalGrossValue"] for p in positions) + sum(f["Gross"] for f in fees), 2
+        ),
+        "Currency": order["Currency"],
+        "PaymentTypeId": order.get("PaymentMethod"),
+        "OrderNumber": order["OrderNumber"],
+        "TransactionId": order.get("PaymentTransactionId"),
+        "Email": address.get("Email"),
+        "ShopName": order["Seller"]["BillbeeShopName"],
+        "Positions": positions if with_positions else [],
+        "PayDate": _local(order.get("PayedAt")),
+        "VatMode": order["VatMode"],
+        "VatFlags": {
+            "ThirdPartyCountry": order["VatMode"] == 3,
+            "SrcCountryIsEqualToDstCountry": country == source,
+            "CustomerHasVatId": bool(order.get("VatId") or order.get("CustomerVatId")),
+            "EuDeliveryThresholdExceeded": False,
+            "OssEnabled": True,
+            "SellerIsRegisteredInDstCountry": False,
+            "OrderDistributionCountryIsEmpty": False,
+            "UserProfileCountryIsEmpty": False,
+            "SetIglWhenVatIdIsAvailableEnabled": True,
+            "RatesFrom": "destination_country",
+            "VatIdFrom": "destination_country",
+            "IsDistanceSale": order["VatMode"] == 0 and bool(country) and country != source,
+        },
+        "ShippingCountry": country,
+        "AdditionalFees": fees,
+        "MerchantVatId": order.get("MerchantVatId") or MERCHANT_VAT_ID,
+        "CustomerVatId": order.get("CustomerVatId") or order.get("VatId"),
+    }
 
 
 def build(argv: list[str]) -> BillbeeFake:

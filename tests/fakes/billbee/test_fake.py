@@ -48,11 +48,7 @@ def test_it_requires_api_key_and_basic_auth(fake):
 
 def test_it_serves_the_reference_order_as_the_example_shows(fake):
     body = client(fake).get(f"orders/{REFERENCE_ORDER}").json()
-    expected = (
-        example("get_order_by_id.json") if (EXAMPLES / "get_order_by_id.json").exists() else None
-    )
-    if expected is not None:
-        assert body == expected
+    assert body == example("get_order_by_id.json")
     assert body["Data"]["TotalCost"] == 81.5
     assert body["Data"]["InvoiceNumber"] == 1187
 
@@ -175,3 +171,90 @@ def test_it_builds_from_command_line_options():
     assert len(app.orders) == 2 + 9 + 5
     with pytest.raises(SystemExit):
         build(["--api-key", "k"])
+
+
+def shop_and_state(fake) -> tuple[int, int, int]:
+    order = fake.app.order(REFERENCE_ORDER)
+    matching = [
+        o
+        for o in fake.app.orders.values()
+        if o["Seller"]["BillbeeShopId"] == order["Seller"]["BillbeeShopId"]
+        and o["State"] == order["State"]
+    ]
+    return order["Seller"]["BillbeeShopId"], order["State"], len(matching)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "shopId={shop}&orderStateId={state}",
+        "shopId[0]={shop}&orderStateId[0]={state}",
+        "shopId%5B0%5D={shop}&orderStateId%5B0%5D={state}",
+        "shopId[]={shop}&orderStateId[]={state}",
+    ],
+)
+def test_it_filters_by_array_parameters_in_every_form_clients_send(fake, form):
+    """GIVEN the indexed form Billbee's own PHP SDK sends (shopId[0]=…)
+    THEN the filter applies as with repeated keys instead of returning every order."""
+    shop, state, expected = shop_and_state(fake)
+    assert 0 < expected < len(fake.app.orders)
+    query = form.format(shop=shop, state=state)
+    body = client(fake).get(f"orders?{query}&pageSize=250").json()
+    assert body["Paging"]["TotalRows"] == expected
+    assert all(o["State"] == state for o in body["Data"])
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("pageSize=abc", "pageSize"),
+        ("shopId[0]=x", "shopId"),
+        ("minOrderDate=gestern", "minOrderDate"),
+    ],
+)
+def test_it_refuses_a_bad_parameter_value_in_its_envelope_without_python_text(fake, query, name):
+    response = client(fake).get(f"orders?{query}")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["ErrorCode"] == 11 and name in body["ErrorMessage"]
+    assert "invalid literal" not in response.text and "int()" not in response.text
+
+
+def test_it_answers_a_wrong_method_in_json(fake):
+    response = client(fake).delete("orders")
+    assert response.status_code == 405
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert "does not support http method 'DELETE'" in response.json()["Message"]
+
+
+def test_it_lists_invoices_and_credit_notes_like_the_reference_example(fake):
+    expected = example("get_invoices_page.json")
+    body = (
+        client(fake)
+        .get(
+            "orders/invoices",
+            params={
+                "includePositions": "true",
+                "minInvoiceDate": "2024-11-29T00:00:00",
+                "maxInvoiceDate": "2024-12-03T23:59:59",
+            },
+        )
+        .json()
+    )
+    by_number = {i["InvoiceNumber"]: i for i in body["Data"]}
+    for want in expected["Data"]:
+        got = by_number[want["InvoiceNumber"]]
+        for key in ("BillbeeId", "Type", "TotalNet", "TotalGross", "InvoiceDate", "OrderNumber"):
+            assert got[key] == want[key], key
+        assert got["Positions"] == want["Positions"]
+        assert got["AdditionalFees"] == want["AdditionalFees"]
+        assert set(got) == set(want)
+
+
+def test_the_invoice_list_leaves_positions_out_unless_asked_and_is_throttled(fake):
+    fake.app.throttle_per_order = True
+    http = client(fake)
+    first = http.get("orders/invoices", params={"pageSize": "5"})
+    assert first.status_code == 200 and all(i["Positions"] == [] for i in first.json()["Data"])
+    again = http.get("orders/invoices", params={"pageSize": "5"})
+    assert again.status_code == 429 and int(again.headers["Retry-After"]) > 1

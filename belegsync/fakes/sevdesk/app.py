@@ -320,6 +320,9 @@ class SevdeskFake(FakeApp):
     def not_found_response(self, request: Request) -> Response:
         return json_response(error_body(404, f"No route {request.path}"), status=404)
 
+    def error_response(self, request: Request, status: int, message: str) -> Response:
+        return json_response(error_body(status, message), status=status)
+
     def finish(self, request: Request, response: Response) -> Response:
         if (
             request.method != "GET"
@@ -530,7 +533,7 @@ class SevdeskFake(FakeApp):
         self.recompute(voucher)
         return self.ok(
             {
-                "voucher": self.render_voucher(voucher),
+                "voucher": self.render_voucher(voucher, saved=True),
                 "voucherPos": [self.render_position(p) for p in self.voucher_positions(vid)],
                 "vatdrop": "not relevant",
             },
@@ -976,6 +979,7 @@ class SevdeskFake(FakeApp):
         aid = self._next("ContactAddress")
         self.addresses[aid] = {
             "id": aid,
+            "create": now_iso(),
             "contact": cid,
             "street": data.get("street"),
             "zip": data.get("zip"),
@@ -1008,6 +1012,7 @@ class SevdeskFake(FakeApp):
         wid = self._next("CommunicationWay")
         self.ways[wid] = {
             "id": wid,
+            "create": now_iso(),
             "contact": cid,
             "type": data["type"],
             "value": str(data["value"]),
@@ -1018,21 +1023,34 @@ class SevdeskFake(FakeApp):
 
     # -- rendering (all scalars strings, A5) --------------------------------------------
 
-    def render_voucher(self, v: dict[str, Any]) -> dict[str, Any]:
+    def render_voucher(self, v: dict[str, Any], *, saved: bool = False) -> dict[str, Any]:
+        """The fields and order of the recorded answers; unset links are left out, as
+        there (``supplier``, ``document``), and ``propertyCreationOrigin`` only comes
+        with the answer to ``saveVoucher`` [RS write_voucher_save_create.json,
+        write_voucher_reset_to_open.json]."""
         sums = {k: money(v[k]) for k in ("sumNet", "sumTax", "sumGross")}
+        links = {
+            name: ref(v[key], kind)
+            for name, key, kind in (
+                ("supplier", "supplier", "Contact"),
+                ("document", "document", "Document"),
+            )
+            if v[key] is not None
+        }
         return {
             "id": str(v["id"]),
             "objectName": "Voucher",
             "additionalInformation": None,
+            **({"propertyCreationOrigin": None} if saved else {}),
             "create": v["create"],
             "update": v.get("update", v["create"]),
             "sevClient": SEV_CLIENT,
             "createUser": CREATE_USER,
             "voucherDate": v["voucherDate"].isoformat(),
-            "supplier": ref(v["supplier"], "Contact"),
+            **({"supplier": links["supplier"]} if "supplier" in links else {}),
             "supplierName": v["supplierName"],
             "description": v["description"],
-            "document": ref(v["document"], "Document"),
+            **({"document": links["document"]} if "document" in links else {}),
             "resultDisdar": None,
             "payDate": v["payDate"].isoformat() if v["payDate"] else None,
             "status": str(v["status"]),
@@ -1047,8 +1065,24 @@ class SevdeskFake(FakeApp):
             "creditDebit": v["creditDebit"],
             "hidden": "0",
             "voucherType": v["voucherType"],
+            "recurringIntervall": None,
+            "recurringInterval": None,
+            "recurringStartDate": None,
+            "recurringNextVoucher": None,
+            "recurringLastVoucher": None,
+            "recurringEndDate": None,
             "enshrined": v["enshrined"],
+            "sendType": None,
+            "inSource": None,
+            "iban": None,
+            "accountingSpecialCase": None,
             "paymentDeadline": v["paymentDeadline"],
+            "tip": "0",
+            "mileageRate": "0",
+            "selectedForPaymentFile": "0",
+            "supplierNameAtSave": None,
+            "taxmaroStockAccount": None,
+            "vatNumber": None,
             "deliveryDate": v["deliveryDate"].isoformat(),
             "deliveryDateUntil": None,
             "sumDiscountNet": "0",
@@ -1056,6 +1090,8 @@ class SevdeskFake(FakeApp):
             "sumNetForeignCurrency": "0",
             "sumTaxForeignCurrency": "0",
             "sumGrossForeignCurrency": "0",
+            "sumDiscountNetForeignCurrency": "0",
+            "sumDiscountGrossForeignCurrency": "0",
             "taxRule": ref(v["taxRule"], "TaxRule"),
         }
 
@@ -1073,12 +1109,28 @@ class SevdeskFake(FakeApp):
             "sum": None,
             "net": flag(p["net"]),
             "isAsset": flag(p["isAsset"]),
+            "assetMemoValue": "0",
             **sums,
             "sumNetAccounting": sums["sumNet"],
             "sumTaxAccounting": sums["sumTax"],
             "sumGrossAccounting": sums["sumGross"],
             "comment": p["comment"],
+            "isGwg": "0",
+            "cateringTaxRate": None,
+            "cateringTip": None,
+            "specialAccountingField1": None,
+            "specialAccountingField2": None,
+            "specialAccountingField3": None,
+            "specialAccountingField4": None,
+            "specialAccountingField5": None,
             "accountDatev": ref(p["accountDatev"], "AccountDatev"),
+            "isPercentage": "1",
+            "discountedValue": "0",
+            "sumNetForeignCurrency": "0",
+            "sumTaxForeignCurrency": "0",
+            "sumGrossForeignCurrency": "0",
+            "sumDiscountForeignCurrency": "0",
+            "createNextPart": None,
         }
 
     def render_check_account(self, a: dict[str, Any]) -> dict[str, Any]:
@@ -1093,15 +1145,20 @@ class SevdeskFake(FakeApp):
             "type": a["type"],
             "importType": "CSV" if a["type"] == "online" else None,
             "currency": "EUR",
+            "checkAccId": None,
+            "pin": None,
             "defaultAccount": flag(a["defaultAccount"]),
             "status": a["status"],
+            "translationCode": None,
             "bankServer": None,
-            "balance": "0",
+            "balance": "0" if a["type"] == "online" else None,
             "accountingNumber": a["accountingNumber"],
             "iban": None,
             "bic": None,
             "baseAccount": flag(a["baseAccount"]),
             "priority": "0",
+            "countryCode": None,
+            "autoMapTransaction": "1",
             "autoSyncTransactions": "0",
             "lastSync": None,
         }
@@ -1143,11 +1200,21 @@ class SevdeskFake(FakeApp):
             "name2": None,
             "birthday": None,
             "vatNumber": c["vatNumber"],
+            "bankAccount": None,
+            "bankNumber": None,
+            "mandateReference": None,
+            "defaultCashbackTime": None,
+            "defaultCashbackPercent": None,
+            "defaultTimeToPay": None,
+            "taxNumber": None,
+            "taxOffice": None,
             "exemptVat": "0",
             "taxType": None,
+            "defaultDiscountAmount": None,
             "defaultDiscountPercentage": "1",
             "buyerReference": "-",
             "governmentAgency": "0",
+            "defaultShowVat": "1",
         }
 
     def render_address(self, a: dict[str, Any]) -> dict[str, Any]:
@@ -1155,6 +1222,8 @@ class SevdeskFake(FakeApp):
             "id": str(a["id"]),
             "objectName": "ContactAddress",
             "additionalInformation": None,
+            "create": a["create"],
+            "update": a["create"],
             "contact": self.render_contact(self.contacts[a["contact"]]),
             "street": a["street"],
             "zip": a["zip"],
@@ -1170,6 +1239,8 @@ class SevdeskFake(FakeApp):
             "id": str(w["id"]),
             "objectName": "CommunicationWay",
             "additionalInformation": None,
+            "create": w["create"],
+            "update": w["create"],
             "contact": ref(w["contact"], "Contact"),
             "type": w["type"],
             "value": w["value"],

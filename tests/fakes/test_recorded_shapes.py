@@ -299,4 +299,18 @@ def test_the_afterbuy_double_answers_with_the_elements_of_the_example(run_fake, 
     fake = run_fake(build_afterbuy([*AFTERBUY_TOKENS, "--orders", "20"]))
     answered = xml_shape(afterbuy_call(fake, request_body))
     recorded = xml_shape(example("afterbuy", name).read_bytes())
-    assert differences(recorded, answered) == []
+    found = differences(recorded, answered)
+    beyond_example = {f for f in found if f.rsplit(".", 1)[-1].split(":")[0] in CLIENT_ELEMENTS}
+    assert {f for f in found if f not in beyond_example} == set()
+    assert all(f.endswith(": not recorded") for f in beyond_example)
+
+
+#: Elements the synthesised example leaves out that public clients read from the real API
+#: (a Go client's GetSoldItems response types; a PHP SDK's OrderOriginalCurrency).
+CLIENT_ELEMENTS = {
+    "ContainseBayPlusTransaction",
+    "VorgangsInfo",
+    "OrderOriginalCurrency",
+    "ItemOriginalCurrency",
+    "Tags",
+}

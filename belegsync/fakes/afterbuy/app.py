@@ -3,14 +3,16 @@
 Its reading of Afterbuy (tests/reference/afterbuy/README.md, fake-checklist.md):
 
 - one URL ``/afterbuy/ABInterface.aspx`` for every call, POST or GET with the XML
-  body; the call is chosen by ``AfterbuyGlobal/CallName``;
+  body; the call is chosen by ``AfterbuyGlobal/CallName``. ``<Request>`` is the root
+  or the child of an outer element (a public Go client wraps it so and works
+  against the real API);
 - every answer is HTTP 200 with ``<Afterbuy><CallStatus/><CallName/><VersionID>8``
   and ``<Result>``; errors are ``Result/ErrorList/Error`` in ``ErrorLanguage``
   (DE/EN). An unparsable request is error 2 with ``CallName NotFound``; no filter
   or an unknown one is error 30; more than 150 orders in ``UpdateSoldItems`` 75.
   **Invented** (the reference has no code): 4 wrong credentials, 6 unknown
   ``CallName``, 98 too many calls per second, 99 call limit used up, 77 unknown
-  ``OrderID`` in ``UpdateSoldItems``;
+  ``OrderID`` in ``UpdateSoldItems``, 97 an injected server failure (HTTP 5xx);
 - credentials: ``PartnerToken`` + ``AccountToken``, or the legacy quadruple
   ``PartnerID``/``PartnerPassword``/``UserID``/``UserPassword``;
 - ``GetSoldItems``: filters ``OrderID``, ``RangeID`` (inclusive), ``InvoiceNumber``,
@@ -98,6 +100,11 @@ ERRORS: dict[int, tuple[str, str, str]] = {
         "Zu viele Anfragen.",
         "Bitte senden Sie weniger Anfragen pro Sekunde.",
         "Too many requests per second.",
+    ),
+    97: (
+        "Interner Fehler.",
+        "Bei der Verarbeitung ist ein Fehler aufgetreten. Bitte später erneut versuchen.",
+        "Internal error.",
     ),
     99: (
         "Aufruflimit erreicht.",
@@ -299,56 +306,81 @@ def error_response(call: str, code: int, language: str = "DE") -> Response:
     return envelope(call, "Error", x.text())
 
 
+PAYMENT_FUNCTIONS = {"PAYPAL": "PAYPAL", "TRANSFER": "TRANSFER", "INVOICE": "INVOICE"}
+
+
 def write_order(x: Xml, order: dict[str, Any]) -> None:
+    """One ``Order`` with every element of the reference example (GetSoldItems_response.xml),
+    plus the original-currency blocks, ``VorgangsInfo`` and item ``Tags`` that public clients
+    read; values the seed has no notion of are empty, as Afterbuy writes "not set"."""
+    paid = order["PaymentDate"] is not None
     x.open("Order")
     x.el("InvoiceNumber", order["InvoiceNumber"])
     x.el("OrderID", order["OrderID"])
-    x.el("OrderDate", moment(order["OrderDate"]))
+    x.el("EbayAccount", "", free=True)
+    x.el("AmazonAccount", "")
     x.el("FeedbackDate", moment(order["FeedbackDate"]))
     x.el("UserComment", order["UserComment"], free=True)
-    x.el("InvoiceMemo", order["InvoiceMemo"], free=True)
+    x.el("AdditionalInfo", "", free=True)
+    x.el("TrackingLink", "", free=True)
     x.el("Memo", "", free=True)
+    x.el("InvoiceMemo", order["InvoiceMemo"], free=True)
+    x.el("FeedbackLink", f"https://www.afterbuy.de/fb.aspx?ui={order['OrderID']}")
+    x.el("OrderDate", moment(order["OrderDate"]))
     x.el("OrderIDAlt", "")
     x.open("PaymentInfo")
     x.el("PaymentID", order["PaymentID"])
     x.el("PaymentMethod", order["PaymentMethod"], free=True)
+    x.el("PaymentFunction", PAYMENT_FUNCTIONS.get(order["PaymentID"], "OTHERS"), free=True)
     x.el("PaymentTransactionID", order["PaymentTransactionID"], free=True)
+    x.el("PaymentStatus", "Completed" if paid else "", free=True)
     x.el("PaymentDate", moment(order["PaymentDate"]))
     x.el("AlreadyPaid", money(order["AlreadyPaid"]))
     x.el("FullAmount", money(order["FullAmount"]))
+    x.el("PaymentInstruction", "")
     x.el("InvoiceDate", day(order["InvoiceDate"]))
+    x.el("EFTID", "")
     x.close("PaymentInfo")
+    x.el("IsCheckoutConfirmedByCustomer", 1)
+    x.el("ContainseBayPlusTransaction", "False")
+    billing = order["Billing"]
     x.open("BuyerInfo")
     x.open("BillingAddress")
-    billing = order["Billing"]
     for name in ("AfterbuyUserID", "AfterbuyUserIDAlt"):
         x.el(name, billing[name])
-    for name in ("FirstName", "LastName", "Company", "Street", "Street2"):
+    x.el("UserIDPlattform", billing["Mail"])
+    x.el("FirstName", billing["FirstName"], free=True)
+    x.el("LastName", billing["LastName"], free=True)
+    x.el("Title", "", free=True)
+    for name in ("Company", "Street", "Street2"):
         x.el(name, billing[name], free=True)
     x.el("PostalCode", billing["PostalCode"])
     x.el("City", billing["City"], free=True)
+    x.el("StateOrProvince", "")
     x.el("Country", billing["Country"])
     x.el("CountryISO", billing["CountryISO"])
+    x.el("Phone", "")
+    x.el("Fax", "")
     x.el("Mail", billing["Mail"])
     x.el("IsMerchant", int(billing["IsMerchant"]))
     x.el("TaxIDNumber", billing["TaxIDNumber"], free=True)
     x.close("BillingAddress")
+    shipping = order.get("Shipping") or billing  # the seed ships to the billing address
+    x.open("ShippingAddress")
+    for name in ("FirstName", "LastName", "Company", "Street", "Street2"):
+        x.el(name, shipping[name], free=True)
+    x.el("PostalCode", shipping["PostalCode"])
+    x.el("City", shipping["City"], free=True)
+    x.el("StateOrProvince", "")
+    x.el("Phone", "")
+    x.el("Country", shipping["Country"])
+    x.el("CountryISO", shipping["CountryISO"])
+    x.el("TaxIDNumber", shipping["TaxIDNumber"], free=True)
+    x.close("ShippingAddress")
     x.close("BuyerInfo")
     x.open("SoldItems")
     for item in order["Items"]:
-        x.open("SoldItem")
-        x.el("ItemDetailsDone", -1)
-        x.el("ItemID", item["ItemID"])
-        x.el("IsAmazonInvoiced", "True" if item["IsAmazonInvoiced"] else "False")
-        x.el("IsExternalInvoice", "False")
-        x.el("ItemTitle", item["ItemTitle"], free=True)
-        x.el("ItemQuantity", item["ItemQuantity"])
-        x.el("ItemPrice", money(item["ItemPrice"]))
-        x.el("TaxRate", money(item["TaxRate"]))
-        x.el("ItemModDate", moment(order["ModDate"]))
-        x.el("ItemXmlDate", moment(order["XmlDate"]))
-        x.el("ItemPlatformName", item["ItemPlatformName"], free=True)
-        x.close("SoldItem")
+        write_item(x, order, item)
     x.el("ItemsInOrder", len(order["Items"]))
     x.close("SoldItems")
     x.open("ShippingInfo")
@@ -358,8 +390,61 @@ def write_order(x: Xml, order: dict[str, Any]) -> None:
     x.el("ShippingTotalCost", money(order["ShippingCost"]))
     x.el("ShippingTaxRate", money(order["ShippingTaxRate"]))
     x.el("DeliveryDate", day(order["DeliveryDate"]))
+    x.el("DeliveryService", order["ShippingMethod"].split(" ")[0])
     x.close("ShippingInfo")
+    x.open("VorgangsInfo")
+    for number in (1, 2, 3):
+        x.el(f"VorgangsInfo{number}", "", free=True)
+    x.close("VorgangsInfo")
+    x.open("OrderOriginalCurrency")
+    x.el("EbayShippingAmount", money(Decimal(0)))
+    x.el("ShippingAmount", money(order["ShippingCost"]))
+    x.el("PaymentSurcharge", money(Decimal(0)))
+    x.el("PaymentSurchargePerCent", money(Decimal(0)))
+    x.el("InvoiceAmount", money(order["FullAmount"]))
+    x.el("InvoiceAmountCode", order.get("Currency", "EUR"))
+    x.el("ExchangeRate", "1")
+    x.el("PayedAmount", money(order["AlreadyPaid"]))
+    x.close("OrderOriginalCurrency")
     x.close("Order")
+
+
+def write_item(x: Xml, order: dict[str, Any], item: dict[str, Any]) -> None:
+    x.open("SoldItem")
+    x.el("ItemDetailsDone", -1)
+    x.el("ItemID", item["ItemID"])
+    x.el("Anr", "")
+    x.el("AlternativeItemNumber1", "", free=True)
+    x.el("IsAmazonInvoiced", "True" if item["IsAmazonInvoiced"] else "False")
+    x.el("IsExternalInvoice", "False")
+    x.el("ItemTitle", item["ItemTitle"], free=True)
+    x.el("ItemQuantity", item["ItemQuantity"])
+    x.el("ItemPrice", money(item["ItemPrice"]))
+    x.open("ItemOriginalCurrency")
+    x.el("ItemPrice", money(item["ItemPrice"]))
+    x.el("ItemPriceCode", order.get("Currency", "EUR"))
+    x.el("ItemShipping", money(Decimal(0)))
+    x.close("ItemOriginalCurrency")
+    x.el("ItemEndDate", moment(order["OrderDate"]))
+    x.el("TaxRate", money(item["TaxRate"]))
+    x.el("TaxCollectedBy", 0)
+    x.el("ItemWeight", "")
+    x.el("ItemXmlDate", moment(order["XmlDate"]))
+    x.el("ItemModDate", moment(order["ModDate"]))
+    x.el("ItemPlatformName", item["ItemPlatformName"], free=True)
+    x.open("ShopProductDetails")
+    x.el("ProductID", item["ItemID"])
+    x.el("Name", item["ItemTitle"], free=True)
+    x.el("EAN", "", free=True)
+    x.el("Anr", "")
+    x.el("UnitOfQuantity", "Stk")
+    x.el("BasepriceFactor", "1")
+    x.close("ShopProductDetails")
+    x.open("Tags")
+    for tag in order["Tags"]:
+        x.el("Tag", tag, free=True)
+    x.close("Tags")
+    x.close("SoldItem")
 
 
 def login_page(error: str = "", return_url: str = "") -> Response:
@@ -491,8 +576,18 @@ class AfterbuyFake(FakeApp):
         return error_response("NotFound", 98)
 
     def server_error_response(self, status: int) -> Response:
-        html = "<html><body><h1>Server Error in '/' Application.</h1></body></html>"
-        return Response(html, status=status, content_type="text/html")
+        """An injected server failure: the status, and the envelope with invented code 97."""
+        response = error_response("NotFound", 97)
+        response.status_code = status
+        return response
+
+    def error_response(self, request: Request, status: int, message: str) -> Response:
+        """Anything outside the API's one URL and methods: the XML envelope, never a page."""
+        if request.path == API_PATH or not request.path.startswith((LOGIN_PATH, PDF_PATH)):
+            response = error_response("NotFound", 2 if status < 500 else 97)
+            response.status_code = status
+            return response
+        return Response(escape(message), status=status, content_type="text/plain; charset=utf-8")
 
     def _account(self, glob: Element) -> str | None:
         tokens = (_find(glob, "PartnerToken"), _find(glob, "AccountToken"))
@@ -511,6 +606,8 @@ class AfterbuyFake(FakeApp):
             root = SafeXML.fromstring(request.get_data())
         except (SafeXML.ParseError, DefusedXmlException, ValueError):
             return error_response("NotFound", 2)
+        wrapped = root.find("Request") if root.tag != "Request" else None
+        root = wrapped if wrapped is not None else root
         glob = root.find("AfterbuyGlobal") if root.tag == "Request" else None
         if glob is None:
             return error_response("NotFound", 2)

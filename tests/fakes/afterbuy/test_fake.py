@@ -171,3 +171,36 @@ def test_it_seeds_the_generators_invoices(fake):
         order = app.orders[invoice.order_id]
         assert order["InvoiceNumber"] == invoice.number
         assert order["FullAmount"] == invoice.total
+
+
+def test_it_finds_the_request_inside_an_outer_element_as_a_go_client_sends_it(fake):
+    """GIVEN <SoldItemsBody><Request>…</Request></SoldItemsBody> (a public Go client's body)
+    THEN the call is answered, not refused with CallName NotFound."""
+    inner = reference_request().replace(b"01.11.2024", b"01.01.2024").replace(b">512341<", b">0<")
+    inner = inner.split(b"?>", 1)[1] if inner.startswith(b"<?xml") else inner
+    root = call(fake, b"<SoldItemsBody>" + inner + b"</SoldItemsBody>")
+    assert root.findtext("CallStatus") == "Success" and root.findtext("CallName") == "GetSoldItems"
+    order = root.find("Result/Orders/Order")
+    assert order.find("BuyerInfo/ShippingAddress/CountryISO") is not None
+    assert order.findtext("PaymentInfo/PaymentFunction")
+    assert order.findtext("OrderOriginalCurrency/InvoiceAmount") == order.findtext(
+        "PaymentInfo/FullAmount"
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("PUT", "/afterbuy/ABInterface.aspx"), ("GET", "/nope")]
+)
+def test_it_answers_a_wrong_method_or_path_with_its_xml_envelope(fake, method, path):
+    response = httpx.request(method, f"{fake.url}{path}")
+    assert response.headers["Content-Type"].startswith("text/xml")
+    root = SafeXML.fromstring(response.content)
+    assert root.findtext("CallStatus") == "Error" and root.tag == "Afterbuy"
+
+
+def test_an_injected_server_failure_keeps_the_xml_envelope(fake):
+    fake.app.configure_faults(next=["500"])
+    response = httpx.post(f"{fake.url}/afterbuy/ABInterface.aspx", content=reference_request())
+    assert response.status_code == 500
+    assert response.headers["Content-Type"].startswith("text/xml")
+    assert errors(SafeXML.fromstring(response.content)) == ["97"]

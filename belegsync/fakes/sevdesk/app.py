@@ -126,6 +126,14 @@ def parse_bool(value: object) -> bool:
     return bool(value)
 
 
+def unix_time(value: str, field: str) -> dt.datetime:
+    """A list filter's timestamp: the spec's ``startDate``/``endDate`` are unix seconds; a
+    ``dd.mm.yyyy`` there is refused rather than silently ignored."""
+    if not re.fullmatch(r"-?\d{1,12}", value):
+        raise ApiError(400, f"{field} must be a unix timestamp (seconds), got {value!r}")
+    return dt.datetime.fromtimestamp(int(value), BERLIN)
+
+
 def parse_date(value: object, field: str) -> dt.datetime:
     """``dd.mm.yyyy``, unix timestamp or ISO-8601; Berlin time (A9)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -696,6 +704,10 @@ class SevdeskFake(FakeApp):
             items = [v for v in items if v["creditDebit"] == args["creditDebit"]]
         if "contact[id]" in args:
             items = [v for v in items if str(v["supplier"]) == args["contact[id]"]]
+        for name, keep in (("startDate", lambda d, b: d >= b), ("endDate", lambda d, b: d <= b)):
+            if name in args:
+                bound = unix_time(args[name], name)
+                items = [v for v in items if keep(v["voucherDate"], bound)]
         return self.page(request, [self.render_voucher(v) for v in items])
 
     def on_get_voucher(self, request: Request, vid: int) -> Response:

@@ -328,3 +328,20 @@ def test_it_rate_limits_with_retry_after(run_fake):
     ]
     limited = [r for r in statuses if r.status_code == 429]
     assert limited and limited[0].headers["Retry-After"] == "1"
+
+
+def test_it_filters_vouchers_by_unix_timestamps_and_refuses_other_dates(fake, api):
+    """GIVEN startDate as the spec has it (unix seconds) THEN it filters on voucherDate;
+    GIVEN startDate=01.05.2026 THEN a 400 in sevDesk's error form, not every voucher."""
+    assert save(api, voucher_body()).status_code == 201
+    day = fake.app.vouchers[next(iter(fake.app.vouchers))]["voucherDate"]
+    before, after = int(day.timestamp()) - 86400, int(day.timestamp()) + 86400
+    assert len(api.get("/Voucher", params={"startDate": before}).json()["objects"]) == 1
+    assert api.get("/Voucher", params={"startDate": after}).json()["objects"] == []
+    assert api.get("/Voucher", params={"endDate": before}).json()["objects"] == []
+    message = assert_error(api.get("/Voucher", params={"startDate": "01.05.2026"}), 400)
+    assert "unix timestamp" in message
+
+
+def test_it_answers_a_wrong_method_in_its_error_form(fake, api):
+    assert "does not support http method 'PATCH'" in assert_error(api.patch("/Voucher"), 405)

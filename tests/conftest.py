@@ -16,8 +16,9 @@ from tests import self_contained
 
 self_contained.install()
 
-#: The browser fixture ``page`` (Playwright with Debian's chromium).
-pytest_plugins = ["tests.browser_support"]
+#: The browser fixture ``page`` (Playwright with Debian's chromium); every exchange with a
+#: double held to its contract (tests/contract/plugin.py).
+pytest_plugins = ["tests.browser_support", "tests.contract.plugin"]
 
 
 def make_voucher(number: str = "RE-1001", **overrides: object) -> Voucher:

@@ -103,6 +103,8 @@ class Exchange:
     status: int
     response_headers: dict[str, str]
     response_body: bytes
+    #: The answer is the fake's :meth:`FakeApp.crash_response` to a bug of its own.
+    crashed: bool = False
 
     @property
     def request_content_type(self) -> str:
@@ -113,6 +115,7 @@ class Exchange:
         return self.response_headers.get("Content-Type", "")
 
 
+CRASHED = "belegsync.fake.crashed"
 #: Called with every :class:`Exchange` of every fake in this process (tests only).
 OBSERVERS: list[Callable[[Exchange], None]] = []
 
@@ -195,6 +198,7 @@ class FakeApp:
         except Exception:
             # A bug of the fake: say so in the log and in the stats, answer like the system.
             log.exception("%s fake failed on %s %s", self.system, request.method, request.path)
+            request.environ[CRASHED] = True
             with self.lock:
                 self.stats["crashes"] += 1
             response = self.crash_response(request)
@@ -273,6 +277,7 @@ class FakeApp:
             status=response.status_code,
             response_headers=dict(response.headers),
             response_body=response.get_data(),
+            crashed=bool(request.environ.get(CRASHED)),
         )
         for observer in list(OBSERVERS):
             observer(exchange)

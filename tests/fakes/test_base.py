@@ -67,6 +67,7 @@ def test_the_control_api_sets_faults_from_another_process(run_fake):
     assert stats["fault_500"] == 1 and stats["500"] == 1
 
 
+@pytest.mark.fake_crashes
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [("GET", "/bug", 500), ("DELETE", "/ping", 405), ("POST", "/strict", 415), ("GET", "/no", 404)],
@@ -82,6 +83,7 @@ def test_every_refusal_is_the_systems_json_never_an_html_page(run_fake, method, 
     assert set(response.json()) == {"message"}
 
 
+@pytest.mark.fake_crashes
 def test_a_bug_in_a_fake_is_counted_so_tests_can_fail_on_it(run_fake):
     fake = run_fake(Echo())
     httpx.get(f"{fake.url}/bug")

@@ -39,6 +39,8 @@ from .ratelimit import Limiter, NoLimit
 log = logging.getLogger("belegsync.http")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+#: Who is calling, for the remote's logs and support (sevDesk asks for a meaningful one).
+USER_AGENT = "belegsync"
 RAW_LIMIT = 2000
 
 
@@ -100,7 +102,7 @@ class ApiClient:
             base_url=base_url,
             timeout=self.timeout,
             transport=transport,
-            headers=self.auth_headers(),
+            headers={"User-Agent": USER_AGENT, **self.auth_headers()},
             auth=self.auth(),
         )
 

@@ -126,3 +126,10 @@ def test_every_erratum_has_a_name_evidence_and_changes_the_spec(system):
     for erratum in errata:
         assert "[" in erratum.evidence and len(erratum.evidence) > 60, erratum.name
         assert patched(system, without=frozenset({erratum.name})) != full, erratum.name
+
+
+def test_belegsyncs_clients_say_who_they_are_so_their_requests_are_checked():
+    from belegsync.connectors.http import ApiClient
+
+    client = ApiClient("http://127.0.0.1:9")
+    assert client.http.headers["User-Agent"].startswith("belegsync")

@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -42,6 +42,9 @@ from werkzeug.wrappers import Request, Response
 log = logging.getLogger("belegsync.fakes")
 
 FAULT_KINDS = ("429", "500", "503", "timeout", "drop", "slow")
+#: Where a reference says "unverified", a double answers by one of two readings: the one
+#: it was built on ("documented", the default) or the other one of each ("alternative").
+READINGS = ("documented", "alternative")
 
 
 class Dropped(Exception):
@@ -162,6 +165,19 @@ class FakeApp:
     def state(self) -> dict[str, Any]:
         """Everything the fake holds, for tests and ``/__fake__/state``."""
         return {}
+
+    #: The behaviours the reference marks unverified: switch → what each reading does.
+    unverified: ClassVar[dict[str, str]] = {}
+
+    def set_reading(self, reading: str) -> None:
+        """Answer every unverified behaviour by ``reading`` (see :data:`READINGS`)."""
+        if reading not in READINGS:
+            raise ValueError(f"unknown reading {reading!r}; choose from {READINGS}")
+        self.reading = reading
+        self.apply_reading(alternative=reading == "alternative")
+
+    def apply_reading(self, *, alternative: bool) -> None:
+        """Set this system's switches (subclasses with unverified behaviours)."""
 
     def reset_state(self) -> None:
         pass

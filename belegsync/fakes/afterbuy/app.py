@@ -470,6 +470,14 @@ def _find(node: Element, name: str) -> str:
 
 class AfterbuyFake(FakeApp):
     system = "afterbuy"
+    unverified = {
+        "require_filter": "GetSoldItems without a filter: error 30 | all orders",
+        "ascending_direction": "OrderDirection 0 ascending, 1 descending | the reverse",
+    }
+
+    def apply_reading(self, *, alternative: bool) -> None:
+        self.require_filter = not alternative
+        self.ascending_direction = "1" if alternative else "0"
 
     rules = (
         Rule(API_PATH, endpoint="api", methods=["GET", "POST"]),
@@ -504,6 +512,8 @@ class AfterbuyFake(FakeApp):
         self.call_limit = call_limit
         self.bulk, self.seed = orders, seed
         self.require_filter = require_filter
+        #: The ``OrderDirection`` value that sorts ascending (mapping unverified).
+        self.ascending_direction = "0"
         self.session_seconds = session_seconds
         self.clock = clock or (lambda: dt.datetime.now(BERLIN))
         self.reset_state()
@@ -644,7 +654,8 @@ class AfterbuyFake(FakeApp):
             raise RequestProblem(30) from None
         size = min(MAX_SOLD_ITEMS, max(1, wanted))
         hidden_ok = _find(root, "ReturnHiddenItems") == "1"
-        descending = _find(root, "OrderDirection") == "1"
+        direction = _find(root, "OrderDirection") or "0"
+        descending = direction in ("0", "1") and direction != self.ascending_direction
         matching = [
             o
             for key, o in sorted(self.orders.items(), reverse=descending)

@@ -155,6 +155,16 @@ def tiny_pdf(text: str) -> bytes:
 
 class BillbeeFake(FakeApp):
     system = "billbee"
+    unverified = {
+        "omit_optional_keys": "envelope with ErrorMessage, ErrorDescription | without (PHP)",
+        "not_found_status": "unknown order: 404 + ErrorCode 2 | 200 + ErrorCode 2",
+        "newest_first": "orders by BillBeeOrderId ascending | descending",
+    }
+
+    def apply_reading(self, *, alternative: bool) -> None:
+        self.omit_optional_keys = alternative
+        self.not_found_status = 200 if alternative else 404
+        self.newest_first = alternative
 
     rules = (
         Rule(f"{API}/orders", endpoint="orders", methods=["GET"]),
@@ -196,6 +206,8 @@ class BillbeeFake(FakeApp):
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.endpoint_window = SlidingWindow(endpoint_rate_limit) if endpoint_rate_limit else None
         self.throttle_per_order = True
+        self.not_found_status = 404
+        self.newest_first = False
         self.reset_state()
 
     # -- state -----------------------------------------------------------------
@@ -366,7 +378,8 @@ class BillbeeFake(FakeApp):
                 return False
             return _in_shops_states_tags(order, shops, states, tags, exclude)
 
-        rows = [self.orders[k] for k in sorted(self.orders) if wanted(self.orders[k])]
+        ordered = sorted(self.orders, reverse=self.newest_first)
+        rows = [self.orders[k] for k in ordered if wanted(self.orders[k])]
         return self._paged(request, rows)
 
     def on_invoices(self, request: Request) -> Response:
@@ -418,19 +431,19 @@ class BillbeeFake(FakeApp):
             calls.append(now)
         order = self._find(order_id)
         if order is None:
-            return self.error(404, 2)
+            return self.error(self.not_found_status, 2)
         return self.envelope_response(order)
 
     def on_order_by_ref(self, request: Request, ext_ref: str) -> Response:
         for order in self.orders.values():
             if ext_ref in (order["OrderNumber"], order["Id"]):
                 return self.envelope_response(order)
-        return self.error(404, 2)
+        return self.error(self.not_found_status, 2)
 
     def on_tags(self, request: Request, order_id: int) -> Response:
         order = self._find(order_id)
         if order is None:
-            return self.error(404, 2)
+            return self.error(self.not_found_status, 2)
         body = request.get_json(silent=True)
         tags = body.get("Tags") if isinstance(body, dict) else None
         if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
@@ -448,7 +461,7 @@ class BillbeeFake(FakeApp):
 
     def on_state(self, request: Request, order_id: int) -> Response:
         if self._find(order_id) is None:
-            return self.error(404, 2)
+            return self.error(self.not_found_status, 2)
         body = request.get_json(silent=True)
         state = body.get("NewStateId") if isinstance(body, dict) else None
         if isinstance(state, bool) or not isinstance(state, int) or state not in STATES:
@@ -464,7 +477,7 @@ class BillbeeFake(FakeApp):
     def on_invoice(self, request: Request, order_id: int) -> Response:
         order = self._find(order_id)
         if order is None:
-            return self.error(404, 2)
+            return self.error(self.not_found_status, 2)
         now = time.monotonic()
         last = self.invoice_calls.get(order_id)
         if self.throttle_per_order and last is not None and now - last < 300:

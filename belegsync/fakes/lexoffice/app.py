@@ -149,6 +149,25 @@ class LexofficeFake(FakeApp):
     system = "lexoffice"
 
     rules = ROUTES
+    unverified = {
+        "create_status": "created voucher/contact: 201 (status table) | 200",
+        "upload_status": "voucher file upload: 202 (as /v1/files) | 201",
+        "retry_after_header": "429 without Retry-After | with Retry-After: 1",
+        "compact_amounts": "whole amounts as 119 (docs sample) | as 119.0",
+        "wrong_method_status": "wrong method: 405 | the gateway's 403",
+        "lenient_filter_dates": "voucherlist dates yyyy-MM-dd only | timestamps too",
+        "clamp_page_size": "size above 250: 400 | clamped to 250",
+    }
+
+    def apply_reading(self, *, alternative: bool) -> None:
+        options = self.options
+        options.create_status = 200 if alternative else 201
+        options.upload_status = 201 if alternative else 202
+        options.retry_after_header = alternative
+        options.compact_amounts = not alternative
+        options.wrong_method_status = 403 if alternative else 405
+        options.lenient_filter_dates = alternative
+        options.clamp_page_size = alternative
 
     def __init__(
         self,

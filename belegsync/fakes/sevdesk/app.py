@@ -194,6 +194,17 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
 
 class SevdeskFake(FakeApp):
     system = "sevdesk"
+    unverified = {
+        "not_found_status": "unknown id: 404 code 151 (measured) | 400 (the spec)",
+        "strict_supplier": "voucher without supplier/supplierName refused | accepted",
+        "strict_sign": "payment against the voucher's sign refused | accepted",
+    }
+
+    def apply_reading(self, *, alternative: bool) -> None:
+        self.not_found_status = 400 if alternative else 404
+        self.strict_supplier = not alternative
+        self.strict_sign = not alternative
+
     rules = tuple(
         Rule(f"{API}{path}", endpoint=endpoint, methods=[method])
         for path, method, endpoint in ROUTES

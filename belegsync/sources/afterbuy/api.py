@@ -117,7 +117,10 @@ def platform_filter(value: str) -> Filter:
     return Filter("Plattform", (("FilterValue", value),))
 
 
-def range_filter(low: int, high: int = 999_999_999) -> Filter:
+RANGE_END = 999_999_999
+
+
+def range_filter(low: int, high: int = RANGE_END) -> Filter:
     return Filter("RangeID", (("ValueFrom", str(low)), ("ValueTo", str(high))))
 
 
@@ -314,19 +317,29 @@ class AfterbuyClient(ApiClient):
     def iter_sold_items(
         self, filters: Sequence[Filter], *, max_items: int = MAX_SOLD_ITEMS, start_id: int = 0
     ) -> Iterator[SoldItemsPage]:
-        """All pages: continue with ``RangeID`` from ``LastOrderID + 1`` (README §5.2)."""
-        low = start_id
+        """All pages: continue with ``RangeID`` past the page's last order (README §5.2).
+
+        Which ``OrderDirection`` sorts ascending is unverified, so the page says it: with
+        ascending ids the next range starts after ``LastOrderID``, with descending ones
+        it ends before it. Either way no order is skipped or read twice.
+        """
+        low, high = start_id, RANGE_END
         while True:
-            page = self.sold_items([*filters, range_filter(low)], max_items=max_items)
+            page = self.sold_items([*filters, range_filter(low, high)], max_items=max_items)
             yield page
             if not page.has_more:
                 return
-            if page.last_order_id is None or page.last_order_id < low:
+            last = page.last_order_id
+            if last is None or not low <= last <= high:
                 raise PermanentError(
                     "Afterbuy said more orders follow but named no last OrderID to continue "
                     "from; the fetch stops here and is repeated next time.",
                 )
-            low = page.last_order_id + 1
+            ids = [int(t) for o in page.orders if (t := text(o, "OrderID")).isdigit()]
+            if len(ids) > 1 and ids[0] > ids[-1]:
+                high = last - 1  # newest first
+            else:
+                low = last + 1
 
     def update_sold_items(self, orders: Sequence[Element]) -> None:
         """``UpdateSoldItems`` with at most 150 orders (README §6: more is error 75)."""

@@ -15,6 +15,7 @@ from belegsync.connectors.reasons import Reason
 from belegsync.connectors.settings import Policy
 from belegsync.documents.models import Connection, Document
 from belegsync.fakes.afterbuy import AfterbuyFake, build
+from belegsync.fakes.base import READINGS
 from belegsync.services import Actor
 from belegsync.services import imports as import_services
 from belegsync.sources.afterbuy.api import AfterbuyClient, parse_xml
@@ -32,9 +33,12 @@ FAKE_ARGS = ["--partner-token", PARTNER, "--account-token", ACCOUNT]
 FAKE_ARGS += ["--user", "teeladen", "--password", "richtig"]
 
 
-@pytest.fixture
-def fake(run_fake):
-    return run_fake(build([*FAKE_ARGS, "--orders", "300"]))
+@pytest.fixture(params=READINGS)
+def fake(run_fake, request):
+    """Each test runs against both readings of what the reference leaves unverified."""
+    app = build([*FAKE_ARGS, "--orders", "300"])
+    app.set_reading(request.param)
+    return run_fake(app)
 
 
 def context(fake, credentials: dict | None = None, **settings) -> AdapterContext:

@@ -11,6 +11,7 @@ from belegsync.connectors.base import AdapterContext, Cursor
 from belegsync.connectors.errors import AuthError
 from belegsync.connectors.reasons import Reason
 from belegsync.connectors.settings import Policy
+from belegsync.fakes.base import READINGS
 from belegsync.sources.billbee import BillbeeSource
 from tests.doubles import BILLBEE_KEY, BILLBEE_PASSWORD, BILLBEE_USER, unthrottled_billbee
 
@@ -20,9 +21,12 @@ REFERENCE, STORNO = 100000223344551, 100000223399001
 AMAZON = 100000000123457
 
 
-@pytest.fixture
-def fake(run_fake):
-    return run_fake(unthrottled_billbee(bulk=300, now=NOW - dt.timedelta(hours=1)))
+@pytest.fixture(params=READINGS)
+def fake(run_fake, request):
+    """Each test runs against both readings of what the reference leaves unverified."""
+    app = unthrottled_billbee(bulk=300, now=NOW - dt.timedelta(hours=1))
+    app.set_reading(request.param)
+    return run_fake(app)
 
 
 def source(fake, remembered=None, **settings) -> BillbeeSource:

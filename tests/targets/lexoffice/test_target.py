@@ -18,7 +18,7 @@ from belegsync.connectors.errors import (
 )
 from belegsync.connectors.http import RetryPolicy
 from belegsync.connectors.settings import Policy
-from belegsync.fakes.base import serve_in_thread
+from belegsync.fakes.base import READINGS, serve_in_thread
 from belegsync.fakes.lexoffice import LexofficeFake, Profile
 from belegsync.targets.lexoffice import LexofficeTarget
 from belegsync.targets.lexoffice.client import LexofficeClient
@@ -45,8 +45,10 @@ def server():
     running.stop()
 
 
-@pytest.fixture
-def fake(server):
+@pytest.fixture(params=READINGS)
+def fake(server, request):
+    """Each test runs against both readings of what the reference leaves unverified."""
+    server.app.set_reading(request.param)
     server.app.reset_state()
     server.app.profile = Profile("DESTINATION")
     server.app.faults.queued.clear()

@@ -7,7 +7,7 @@ import pytest
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.http import RetryPolicy
 from belegsync.connectors.settings import Policy
-from belegsync.fakes.base import RunningFake, serve_in_thread
+from belegsync.fakes.base import READINGS, RunningFake, serve_in_thread
 from belegsync.fakes.sevdesk import SevdeskFake, build
 
 TOKEN = "0123456789abcdef0123456789abcdef"
@@ -20,11 +20,13 @@ def _server() -> Iterator[RunningFake]:
     running.stop()
 
 
-@pytest.fixture
-def fake(_server: RunningFake) -> RunningFake:
-    """One server per module (start/stop is slow), fresh state per test."""
+@pytest.fixture(params=READINGS)
+def fake(_server: RunningFake, request: pytest.FixtureRequest) -> RunningFake:
+    """One server per module (start/stop is slow), fresh state per test; each test runs
+    against both readings of what the reference leaves unverified."""
     app = _server.app
     assert isinstance(app, SevdeskFake)
+    app.set_reading(request.param)
     app.api_token = TOKEN
     app.small_business = False
     app.bookkeeping_version = "2.0"

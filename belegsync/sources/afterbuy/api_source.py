@@ -162,20 +162,6 @@ class AfterbuyApiSource(RechnungslisteUploads):
         url = str(context.settings.get("afterbuy_api_url") or DEFAULT_API_URL)
         return AfterbuyClient(credentials, url, limiter=context.limiter)
 
-    def web(self) -> AfterbuyWebClient | None:
-        """The logged-in web session, made once and reused for every PDF of this run."""
-        user = str(self.context.credentials.get("web_user") or "")
-        if not user:
-            return None
-        if self._web is None:
-            self._web = AfterbuyWebClient(
-                str(self.settings.get("afterbuy_web_url") or DEFAULT_WEB_URL),
-                user=user,
-                password=str(self.context.credentials.get("web_password") or ""),
-                limiter=self.context.limiter,
-            )
-        return self._web
-
     @classmethod
     def check_credentials(cls, context: AdapterContext) -> None:
         """Ask Afterbuy for one order (and log in when a web login is given); raise if refused."""
@@ -278,19 +264,6 @@ class AfterbuyApiSource(RechnungslisteUploads):
         return document, mapped.modified
 
     # -- after fetching ------------------------------------------------------------------
-
-    def pdf(self, document: SourceDocument) -> bytes | None:
-        """The invoice PDF through the merchant's Afterbuy login; None without a login."""
-        web = self.web()
-        if web is None:
-            return None
-        voucher = document.voucher
-        order_id = str(
-            document.meta.get("order_id")
-            or voucher.source_refs.get("afterbuy_order_id")
-            or document.source_id
-        )
-        return web.invoice_pdf(order_id, voucher.number)
 
     def mark_transferred(self, document: SourceDocument) -> None:
         """Tag the order in Afterbuy (``UpdateSoldItems``) when a tag is set; else nothing.

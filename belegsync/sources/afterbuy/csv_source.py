@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from belegsync.connectors.base import (
@@ -26,10 +27,13 @@ from belegsync.connectors.base import (
 )
 
 from .csv import RechnungslisteReader
+from .pdf import DEFAULT_WEB_URL, AfterbuyWebClient
 
 
 class RechnungslisteUploads:
-    """What makes an Afterbuy source take uploaded Rechnungslisten (CSV and API source)."""
+    """What both Afterbuy sources share: uploaded Rechnungslisten, and the invoice PDFs
+    downloaded with the merchant's Afterbuy login (the API has none; README §9) — the
+    same client, the same failure reasons and the same double for both."""
 
     file_label: ClassVar[str] = _("Afterbuy Rechnungsliste (CSV file)")
     #: The name ``belegsync import`` knows these files by.
@@ -39,6 +43,34 @@ class RechnungslisteUploads:
     #: Where the merchant assigns the file's columns when some are not recognised.
     mapping_url_name: ClassVar[str] = "afterbuy:import_mapping"
     context: AdapterContext
+    _web: AfterbuyWebClient | None = None
+
+    def web(self) -> AfterbuyWebClient | None:
+        """The logged-in web session, made once and reused for every PDF of this run."""
+        user = str(self.context.credentials.get("web_user") or "")
+        if not user:
+            return None
+        if self._web is None:
+            self._web = AfterbuyWebClient(
+                str(self.context.settings.get("afterbuy_web_url") or DEFAULT_WEB_URL),
+                user=user,
+                password=str(self.context.credentials.get("web_password") or ""),
+                limiter=self.context.limiter,
+            )
+        return self._web
+
+    def pdf(self, document: SourceDocument) -> bytes | None:
+        """The invoice PDF through the merchant's Afterbuy login; None without a login."""
+        web = self.web()
+        if web is None:
+            return None
+        voucher = document.voucher
+        order_id = str(
+            document.meta.get("order_id")
+            or voucher.source_refs.get("afterbuy_order_id")
+            or document.source_id
+        )
+        return web.invoice_pdf(order_id, voucher.number)
 
     def read_file(self, path: Path, progress: Progress | None = None) -> FileReading:
         reader = RechnungslisteReader(path, self.context.settings.get("csv_mapping"))
@@ -63,20 +95,40 @@ def _rows(
             )
 
 
+class CsvCredentialsForm(forms.Form):  # type: ignore[misc]
+    web_user = forms.CharField(
+        label=_("Afterbuy login: user name"),
+        required=False,
+        help_text=_("Needed to download the invoice PDFs (the API has none)."),
+    )
+    web_password = forms.CharField(label=_("Afterbuy login: password"), required=False)
+
+
 class AfterbuyCsvSource(RechnungslisteUploads):
     identifier: ClassVar[str] = "afterbuy_csv"
     verbose_name: ClassVar[str] = _("Afterbuy (CSV upload of the invoice list)")
+    #: Optional: with the Afterbuy login, each uploaded invoice gets its PDF.
+    credentials_form: ClassVar[type] = CsvCredentialsForm
 
     def __init__(self, context: AdapterContext) -> None:
         self.context = context
+        self._web = None
+
+    @classmethod
+    def check_credentials(cls, context: AdapterContext) -> None:
+        """Log in when a login is given (raise AuthError when Afterbuy refuses it)."""
+        source = cls(context)
+        web = source.web()
+        if web is None:
+            return
+        try:
+            web.login()
+        finally:
+            web.close()
 
     def fetch(self, cursor: Cursor, now: dt.datetime) -> Iterator[FetchResult]:
         """Nothing to fetch: the documents of this source come by upload."""
         return iter(())
-
-    def pdf(self, document: SourceDocument) -> bytes | None:
-        """No PDF yet: the Rechnungsliste has none; the download comes with a later issue."""
-        return None
 
     def mark_transferred(self, document: SourceDocument) -> None:
         """Nothing to mark: a CSV upload has no way back into Afterbuy.

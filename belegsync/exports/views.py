@@ -226,6 +226,10 @@ class DatevConfigForm(forms.ModelForm):  # type: ignore[type-arg]
             "payment_accounts",
             "lock_bookings",
         ]
+        labels = {
+            "revenue_accounts": gettext_lazy("Revenue accounts (overrides, as JSON)"),
+            "payment_accounts": gettext_lazy("Accounts per payment method (as JSON)"),
+        }
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}

@@ -118,6 +118,15 @@ def render_all(reasons: Iterable[Reason], currency: str = "EUR") -> list[str]:
     return [render(reason, currency) for reason in reasons]
 
 
+def describe_error(error: Any) -> str:
+    """A connector error in the reader's words (its reasons), never its English message.
+
+    Anything else that stops an adapter (an unknown kind) reads as "not set up".
+    """
+    reasons = getattr(error, "reasons", None) or [Reason("connection.incomplete")]
+    return sentence(render_all(reasons))
+
+
 def sentence(texts: Iterable[str]) -> str:
     """Several rendered reasons as one paragraph (lists, the CLI, the month report)."""
     return " ".join(texts)

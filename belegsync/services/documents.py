@@ -21,6 +21,7 @@ from belegsync.documents.actions import Outcome
 from belegsync.documents.labels import ACTION_LABELS, STATE_LABELS
 from belegsync.documents.models import Document
 from belegsync.documents.states import MOVES, State
+from belegsync.reasons import describe_error
 from belegsync.sync.adapters import target_for
 
 from .actor import Actor, NotAllowed
@@ -74,7 +75,7 @@ class RemoteCheck:
         except (ConnectorError, UnknownKind) as error:
             raise RemoteCheckFailed(
                 _("%(number)s: could not ask the target: %(error)s")
-                % {"number": document.source_number, "error": error}
+                % {"number": document.source_number, "error": describe_error(error)}
             ) from error
         if exists:
             self.still_there.add(document.pk)

@@ -75,7 +75,10 @@ def credentials_form(
             field.help_text = f"{SAVED_HELP}{extra}"
         # whatever the adapter chose, a credential is typed in and never echoed back,
         # not even after a validation error
-        if isinstance(field.widget, (forms.TextInput, forms.PasswordInput, forms.Textarea)):
+        if isinstance(field.widget, forms.EmailInput):
+            # a login e-mail is no secret: shown, so the merchant sees which account it is
+            field.initial = saved.get(name, "")
+        elif isinstance(field.widget, (forms.TextInput, forms.PasswordInput, forms.Textarea)):
             field.widget = forms.PasswordInput(
                 render_value=False, attrs={**field.widget.attrs, "autocomplete": "off"}
             )

@@ -190,13 +190,22 @@ def test_it_refuses_a_reupload_while_the_target_still_has_the_voucher(logged_in,
 def test_it_says_when_the_target_could_not_be_asked(logged_in, connection):
     document = failed(connection)
     MemoryTarget.accounts["alice-books"] = Account(
-        fail_next={"find": [ConnectorError("lexoffice answered 503")]}
+        fail_next={
+            "find": [
+                ConnectorError(
+                    "lexoffice answered 503",
+                    code="remote.server_error",
+                    params={"system": "lexoffice", "status": 503},
+                )
+            ]
+        }
     )
     response = logged_in.post(f"/documents/{document.pk}/reupload/", follow=True)
     document.refresh_from_db()
     assert document.state == "failed"
-    assert "RE-1001: could not ask the target: lexoffice answered 503" in (
-        response.content.decode()
+    assert (
+        "RE-1001: could not ask the target: lexoffice answered with an error on its side (503)"
+        in (response.content.decode())
     )
 
 

@@ -40,7 +40,7 @@ class CredentialsForm(forms.Form):
         label=_("Billbee API key"),
         help_text=_("The X-Billbee-Api-Key Billbee support issued for belegsync."),
     )
-    user = forms.CharField(
+    user = forms.EmailField(
         label=_("Billbee user"), help_text=_("The e-mail address you log in to Billbee with.")
     )
     password = forms.CharField(

@@ -24,12 +24,14 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from belegsync.connectors import registry
 from belegsync.connectors.base import AccountChoice, AdapterContext
 from belegsync.connectors.errors import ConnectorError, RetryableError
 from belegsync.connectors.settings import PAYMENT_ACCOUNTS_KEY
 from belegsync.documents.models import Connection
+from belegsync.reasons import describe_error
 from belegsync.services import Actor
 from belegsync.services import connections as setup
 from belegsync.web import scoping
@@ -40,9 +42,9 @@ from .mapping import COUPON_METHOD
 from .source import GENERAL_STEP, PAYMENT_STEP, BillbeeSource
 
 STEPS = (
-    ("general", _("General")),
-    ("payment", _("Payment & customers")),
-    ("accounts", _("Accounts")),
+    ("general", gettext_lazy("General")),
+    ("payment", gettext_lazy("Payment & customers")),
+    ("accounts", gettext_lazy("Accounts")),
 )
 #: Offered on the accounts step even before a document showed them.
 COMMON_METHODS = ("PayPal", "Banküberweisung", "Kreditkarte", "Amazon_Marketplace", COUPON_METHOD)
@@ -173,7 +175,8 @@ def _apply_general(
             )
         except ConnectorError as error:
             cred_form.add_error(
-                None, _("Billbee refused the credentials: %(error)s") % {"error": error.message}
+                None,
+                _("Billbee refused the credentials: %(error)s") % {"error": describe_error(error)},
             )
             return False
     if credentials != saved or name != connection.name:
@@ -217,7 +220,7 @@ def account_choices(connection: Connection) -> tuple[list[tuple[str, str]] | Non
             found = list(method(cls(context)))
     except ConnectorError as error:
         return None, _("The accounts could not be read from the target: %(error)s") % {
-            "error": error.message
+            "error": describe_error(error)
         }
     return [(a.id, a.name) for a in found], ""
 

@@ -9,19 +9,19 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .mapping import OVERRIDE_KEYS
 
 _LINE = re.compile(r"^\s*([a-z_]+)\s*[=:]\s*(\S+)\s*$")
 
-MARK_PAID_HELP = (
-    "lexoffice's public API cannot set a voucher to 'paid': payments are assigned in "
+MARK_PAID_HELP = _(
+    "lexoffice's public API cannot set a voucher to “paid”: payments are assigned in "
     "lexoffice (bank matching or manual payment). When this is on, belegsync sends a "
     "transaction assignment hint with the payment's transaction id so that lexoffice assigns "
-    "the payment automatically when it arrives. That endpoint is only open to partner (OAuth) "
+    "the payment automatically when it arrives. That works only for partner (OAuth) "
     "connections; with a private API key each paid voucher fails at this step with a clear "
-    "message, so leave this off for API-key connections. / Die öffentliche lexoffice-API kann "
-    "Belege nicht als bezahlt markieren; siehe docs/connectors/lexoffice.md."
+    "message, so leave this off for API-key connections."
 )
 
 
@@ -45,18 +45,25 @@ class CategoryOverridesField(forms.CharField):  # type: ignore[misc]
                 continue
             match = _LINE.match(line)
             if not match:
-                raise ValidationError(f"Line {number}: write key=categoryId, e.g. goods=8f86….")
+                raise ValidationError(
+                    _("Line %(number)s: write key=categoryId, e.g. goods=8f86….")
+                    % {"number": number}
+                )
             key, category_id = match.groups()
             if key not in OVERRIDE_KEYS:
                 raise ValidationError(
-                    f"Line {number}: '{key}' is not known; use one of {', '.join(OVERRIDE_KEYS)}."
+                    _("Line %(number)s: “%(key)s” is not known; use one of %(keys)s.")
+                    % {"number": number, "key": key, "keys": ", ".join(OVERRIDE_KEYS)}
                 )
             try:
                 uuid.UUID(category_id)
             except ValueError:
                 raise ValidationError(
-                    f"Line {number}: '{category_id}' is not a lexoffice category id (a UUID "
-                    "from GET /v1/posting-categories)."
+                    _(
+                        "Line %(number)s: “%(value)s” is not a lexoffice category ID (a UUID "
+                        "from GET /v1/posting-categories)."
+                    )
+                    % {"number": number, "value": category_id}
                 ) from None
             result[key] = category_id
         return result
@@ -64,44 +71,50 @@ class CategoryOverridesField(forms.CharField):  # type: ignore[misc]
 
 class LexofficeCredentialsForm(forms.Form):  # type: ignore[misc]
     api_key = forms.CharField(
-        label="API key",
+        label=_("API key"),
         widget=forms.PasswordInput(render_value=False),
-        help_text="Create it at https://app.lexware.de/addons/public-api. Stored encrypted, "
-        "never shown again. Checked against lexoffice's profile when you save.",
+        help_text=_(
+            "Create it at https://app.lexware.de/addons/public-api. Stored encrypted, never "
+            "shown again. Checked against your lexoffice profile when you save."
+        ),
     )
 
 
 class LexofficeSettingsForm(forms.Form):  # type: ignore[misc]
     lexoffice_base_url = forms.ChoiceField(
-        label="API address",
+        label=_("API address"),
         choices=[
-            ("current", "https://api.lexware.io (Lexware Office, current)"),
-            ("old", "https://api.lexoffice.io (old address, switched off end of 2025)"),
+            ("current", _("https://api.lexware.io (Lexware Office, current)")),
+            ("old", _("https://api.lexoffice.io (old address, switched off end of 2025)")),
         ],
         initial="current",
     )
     create_customers = forms.BooleanField(
-        label="One lexoffice contact per customer",
+        label=_("One lexoffice contact per customer"),
         required=False,
-        help_text="Off: the collective customer (Sammelkunde) with the buyer's name on the "
-        "voucher. Intra-community supplies always get their own contact (lexoffice needs the "
-        "buyer's VAT id).",
+        help_text=_(
+            "Off: the collective customer (Sammelkunde) with the buyer's name on the voucher. "
+            "Intra-community supplies always get their own contact (lexoffice needs the "
+            "buyer's VAT ID)."
+        ),
     )
     lexoffice_distance_sales_principle = forms.ChoiceField(
-        label="EU distance sales",
+        label=_("EU distance sales"),
         choices=[
-            ("auto", "As in my lexoffice profile"),
-            ("DESTINATION", "Destination country's rate (Bestimmungslandprinzip)"),
-            ("ORIGIN", "German rate (Ursprungslandprinzip)"),
+            ("auto", _("As in my lexoffice profile")),
+            ("DESTINATION", _("Destination country's rate (Bestimmungslandprinzip)")),
+            ("ORIGIN", _("German rate (Ursprungslandprinzip)")),
         ],
         initial="auto",
     )
     mark_paid = forms.BooleanField(
-        label="Mark voucher as paid after creation", required=False, help_text=MARK_PAID_HELP
+        label=_("Mark voucher as paid after creation"), required=False, help_text=MARK_PAID_HELP
     )
     lexoffice_category_overrides = CategoryOverridesField(
-        label="Posting category overrides",
+        label=_("Posting category overrides"),
         required=False,
-        help_text="One per line: goods=…, shipping=…, fee=…, discount=… (domestic sales) or "
-        "eu_distance_sale=…, intra_eu_supply=…, export=…, small_business=…",
+        help_text=_(
+            "One per line: goods=…, shipping=…, fee=…, discount=… (domestic sales) or "
+            "eu_distance_sale=…, intra_eu_supply=…, export=…, small_business=…"
+        ),
     )

@@ -18,6 +18,7 @@ from belegsync.connectors import registry
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.errors import ConnectorError, RetryableError
 from belegsync.documents.models import Connection
+from belegsync.reasons import describe_error
 from belegsync.services import Actor
 from belegsync.services import connections as services
 from belegsync.services.imports import takes_files
@@ -107,7 +108,7 @@ def _check(cls: Any, connection: Connection, side: str, credentials: dict[str, A
     except RetryableError as error:
         return _("%(system)s could not be asked right now (%(error)s); saved unchecked.") % {
             "system": cls.verbose_name,
-            "error": error.message,
+            "error": describe_error(error),
         }
     return ""
 
@@ -195,7 +196,7 @@ def _save(
             entry["credentials"].add_error(
                 None,
                 _("%(system)s refused the credentials: %(error)s")
-                % {"system": entry["cls"].verbose_name, "error": error.message},
+                % {"system": entry["cls"].verbose_name, "error": describe_error(error)},
             )
             return False
         if warning:

@@ -1,0 +1,166 @@
+"""An organisation with every kind of page to show, and what a German page must not contain.
+
+Shared by the German text check (tests/web/test_german.py) and the layout check in the
+browser (tests/browser/test_layout.py).
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from belegsync.documents.models import Connection, Event
+from tests.web.helpers import failed, make_document
+
+#: The common English leaks: words a German page never needs (whole words, case-sensitive).
+LEAKS = re.compile(
+    r"\b(the|and|of|to|with|your|you|is|are|not|none|never|failed|waiting|done|skipped|"
+    r"processing|imported|Settings|Save|Cancel|Delete|Reset|Download|Connection|"
+    r"Connections|Document|Documents|Invoice|Payment|Account|General|Search|Select|Next|"
+    r"Previous|Page|State|Date|Number|Amount|Gross|Net|Yes|No|Back|Log out|Log in|"
+    r"semicolon|comma|payment type|Credit note|credit note|Export history)\b"
+)
+#: Raw values that must never reach a page: ISO moments, English decimals, identifiers.
+RAW = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d|(?<![\d.,])\d{1,3}(?:,\d{3})*\.\d\d(?![\d.])|"
+    r"Amazon_Marketplace|total_gross|total_net|lines\[\d+\]|Billbee payment type|\bvm:\d+"
+)
+FORMAL = re.compile(
+    r"\b(Ihr|Ihre|Ihren|Ihrem|Ihrer|Ihres|Ihnen)\b|\b\w+en Sie\b|\bSie (können|müssen)\b"
+)
+#: Attributes a reader sees or hears.
+SPOKEN = ("title", "placeholder", "aria-label", "data-confirm", "alt", "value")
+#: Names, not words: they are the same in every language.
+NAMES = re.compile(
+    r"belegsync|lexoffice|Lexware Office|sevDesk|Billbee|Afterbuy|DATEV|PayPal|"
+    r"alice|Erika Mustermann|T-Shirt|EXTF|CSV|PDF|ZIP|API|SKR0\d|UTF-8|Windows-1252"
+)
+
+
+class Visible(HTMLParser):
+    """The text a reader sees (and the attributes read out), without code and the EN button."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag in ("script", "style", "pre", "code") or attributes.get("lang") == "en":
+            self._skip.append(tag)
+        if self._skip:
+            return
+        for name in SPOKEN:
+            value = attributes.get(name)
+            if value and not (name == "value" and tag != "button"):
+                self.parts.append(value)
+
+    def handle_endtag(self, tag):
+        if self._skip and self._skip[-1] == tag:
+            self._skip.pop()
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = Visible()
+    parser.feed(html)
+    return NAMES.sub(" ", " ".join(" ".join(parser.parts).split()))
+
+
+@pytest.fixture
+def shop(org, alice, connection):
+    """Alice's shop with a connection of every kind and documents in every state."""
+    kinds = [("billbee", "sevdesk"), ("afterbuy_csv", "lexoffice"), ("afterbuy_api", "lexoffice")]
+    Connection.objects.filter(pk=connection.pk).update(name="Shop → Buchhaltung")
+    connection.refresh_from_db()
+    made = [connection]
+    for source, target in kinds:
+        made.append(
+            Connection.objects.create(
+                organisation=org,
+                name=f"{source} nach {target}",
+                source_kind=source,
+                target_kind=target,
+            )
+        )
+    bad = failed(
+        connection,
+        "RE-1",
+        failure_reason="validation",
+        failure_details=[
+            {
+                "code": "total_mismatch",
+                "field": "total_gross",
+                "params": {"total": "65.80", "lines_total": "65.79"},
+            },
+        ],
+    )
+    skipped = make_document(
+        connection,
+        "RE-2",
+        "skipped",
+        skip_details=[
+            {"code": "skip.payment_not_mapped", "params": {"methods": ["Amazon_Marketplace"]}},
+        ],
+    )
+    done = make_document(
+        connection, "RE-3", "done", remote_id="v-1", remote_url="https://app.lexoffice.de/v/1"
+    )
+    for action, detail in (
+        ("claim", {}),
+        ("step_remote", {"remote_id": "v-1"}),
+        ("step_attach", {"attached": True}),
+        ("step_mark_paid", {"paid": False}),
+        ("step_mark_transferred", {}),
+        ("complete", {"remote_id": "v-1"}),
+    ):
+        Event.objects.create(document=done, actor="vm:24945", action=action, detail=detail)
+    for number, state in enumerate(("waiting", "manual", "processing"), start=4):
+        make_document(connection, f"RE-{number}", state)
+    from belegsync.exports.models import ExportJob
+
+    job = ExportJob.objects.create(
+        organisation=org,
+        user=alice,
+        format="csv-excel",
+        option="tag",
+        tag="CSV",
+        state="done",
+        exported_count=1,
+    )
+    return {"connections": made, "failed": bad, "skipped": skipped, "done": done, "job": job}
+
+
+def pages(shop) -> list[str]:
+    connections = shop["connections"]
+    urls = [
+        "/",
+        "/documents/",
+        "/reports/month/?month=2026-11",
+        "/connections/",
+        "/connections/new/",
+        "/account/password/",
+        "/nonesuch/",
+        "/exports/",
+        "/exports/jobs/",
+        "/exports/datev/",
+        "/afterbuy/upload/",
+    ]
+    urls += [f"/documents/?state={s}" for s in ("waiting", "failed", "done", "manual", "skipped")]
+    urls += [f"/documents/{shop[k].pk}/" for k in ("failed", "skipped", "done")]
+    urls += [f"/connections/{c.pk}/" for c in connections]
+    billbee = next(c for c in connections if c.source_kind == "billbee")
+    urls += [
+        f"/billbee/connections/{billbee.pk}/settings/{step}/"
+        for step in ("general", "payment", "accounts")
+    ]
+    csv = next(c for c in connections if c.source_kind == "afterbuy_csv")
+    urls += [f"/afterbuy/connections/{csv.pk}/upload/"]
+    urls += [f"/exports/new/?ids={shop['done'].pk}", f"/exports/jobs/{shop['job'].pk}/"]
+    return urls

@@ -152,8 +152,8 @@ VOUCHER_DATA: dict[str, Promise] = {
         "Correct the tax rate of the line in your shop system."
     ),
     "line_tax_mismatch": _(
-        "%(field)s: the gross amount %(gross)s does not match the net amount %(net)s at "
-        "%(rate)s (expected %(expected)s). Correct the line in your shop system."
+        "%(field)s %(gross)s does not match the net amount %(net)s at %(rate)s (expected "
+        "%(expected)s). Correct the line in your shop system."
     ),
     "total_mismatch": _(
         "%(field)s %(total)s is not the sum of the line items (%(lines_total)s). Correct "

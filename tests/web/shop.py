@@ -6,10 +6,12 @@ browser (tests/browser/test_layout.py).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html.parser import HTMLParser
 
 import pytest
+from django.utils import timezone
 
 from belegsync.documents.models import Connection, Event
 from tests.web.helpers import failed, make_document
@@ -73,18 +75,40 @@ def visible_text(html: str) -> str:
     return NAMES.sub(" ", " ".join(" ".join(parser.parts).split()))
 
 
+#: A failure's reasons as the engine stores them, one per category the fixture uses.
+DETAILS = {
+    "validation": {
+        "code": "line_tax_mismatch",
+        "field": "lines[0].gross",
+        "params": {"gross": "40.00", "net": "33.50", "rate": "19", "expected": "39.87"},
+    },
+    "rejected": {
+        "code": "remote.rejected",
+        "params": {"system": "lexoffice", "remote_message": "Kontakt nicht gefunden"},
+    },
+    "unavailable": {
+        "code": "unavailable_retrying",
+        "params": {"system": "lexoffice", "attempts": 6, "retry_at": "2026-12-02T07:30:00+00:00"},
+    },
+}
+
+
 @pytest.fixture
 def shop(org, alice, connection):
     """Alice's shop with a connection of every kind and documents in every state."""
-    kinds = [("billbee", "sevdesk"), ("afterbuy_csv", "lexoffice"), ("afterbuy_api", "lexoffice")]
+    kinds = [
+        ("Billbee → sevDesk", "billbee", "sevdesk"),
+        ("Afterbuy-CSV → lexoffice", "afterbuy_csv", "lexoffice"),
+        ("Afterbuy → lexoffice", "afterbuy_api", "lexoffice"),
+    ]
     Connection.objects.filter(pk=connection.pk).update(name="Shop → Buchhaltung")
     connection.refresh_from_db()
     made = [connection]
-    for source, target in kinds:
+    for name, source, target in kinds:
         made.append(
             Connection.objects.create(
                 organisation=org,
-                name=f"{source} nach {target}",
+                name=name,
                 source_kind=source,
                 target_kind=target,
             )
@@ -123,6 +147,29 @@ def shop(org, alice, connection):
         Event.objects.create(document=done, actor="vm:24945", action=action, detail=detail)
     for number, state in enumerate(("waiting", "manual", "processing"), start=4):
         make_document(connection, f"RE-{number}", state)
+    # the last weeks, for the dashboard's pictures: a few documents a day, some failing
+    today = timezone.localdate()
+    states = ("done", "done", "done", "waiting", "failed", "skipped")
+    for day in range(1, 15):
+        for index in range(day % 4 + 1):
+            state = states[(day + index) % len(states)]
+            reason = ("validation", "rejected", "unavailable")[day % 3]
+            recent = make_document(
+                connection,
+                f"RE-9{day:02d}{index}",
+                state,
+                invoice_date=today - dt.timedelta(days=day),
+                failure_reason=reason if state == "failed" else "",
+                failure_details=[DETAILS[reason]] if state == "failed" else None,
+            )
+            if state == "failed":
+                Event.objects.create(
+                    document=recent,
+                    actor="w:1",
+                    action="fail",
+                    at=timezone.now() - dt.timedelta(days=day),
+                    detail={"reason": reason},
+                )
     from belegsync.exports.models import ExportJob
 
     job = ExportJob.objects.create(

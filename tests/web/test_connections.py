@@ -43,10 +43,10 @@ def test_it_offers_only_merchant_kinds_unless_debug(logged_in, settings):
     settings.DEBUG = False
     page = logged_in.get("/connections/new/?target_kind=checked").content.decode()
     assert "Checked books" in page and "Plain shop" in page
-    assert "In-memory test target" not in page
+    assert "Demo and test target (in memory)" not in page
     settings.DEBUG = True
     page = logged_in.get("/connections/new/").content.decode()
-    assert "In-memory test target" in page
+    assert "Demo and test target (in memory)" in page
 
 
 def test_it_renders_the_adapters_credentials_and_settings_fields(logged_in):

@@ -562,7 +562,9 @@ def _parse_invoice(layout: Layout, number: str, rows: list[tuple[int, list[str]]
         payment_date=payment_date,
         refers_to=cells.raw("refers_to"),
         order_number=order_id,
-        shop=platform,
+        # Afterbuy writes "Gutschrift" into the platform column of a credit note: that
+        # marks its kind, it is no shop (the shop filter would offer it as one)
+        shop="" if normalise(platform) == "gutschrift" else platform,
         source_refs={"afterbuy_order_id": order_id} if order_id else {},
     )
     meta = {"source": "afterbuy_csv", "line": line, "order_id": order_id, "platform": platform}

@@ -12,6 +12,8 @@ import threading
 from collections.abc import Iterator
 from typing import ClassVar
 
+from django.utils.translation import gettext_lazy
+
 from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, SourceDocument
 
 PAGE_SIZE = 100
@@ -40,7 +42,7 @@ STORE = MemoryStore()
 
 class MemorySource:
     identifier: ClassVar[str] = "memory"
-    verbose_name: ClassVar[str] = "In-memory test source"
+    verbose_name: ClassVar[str] = gettext_lazy("Demo and test source (in memory)")  # type: ignore[assignment]
 
     def __init__(self, context: AdapterContext) -> None:
         self.context = context

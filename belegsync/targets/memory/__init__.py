@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext_lazy
+
 from belegsync.bookkeeping import Voucher, voucher_to_dict
 from belegsync.connectors.base import AdapterContext, RemoteRef
 from belegsync.connectors.errors import ConnectorError
@@ -32,7 +34,7 @@ class Account:
 
 class MemoryTarget:
     identifier: ClassVar[str] = "memory"
-    verbose_name: ClassVar[str] = "In-memory test target"
+    verbose_name: ClassVar[str] = gettext_lazy("Demo and test target (in memory)")  # type: ignore[assignment]
     accounts: ClassVar[dict[str, Account]] = {}
     lock: ClassVar[threading.Lock] = threading.Lock()
     _ids: ClassVar[itertools.count[int]] = itertools.count(1)

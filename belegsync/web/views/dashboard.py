@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from belegsync.documents.labels import failure_reason_label
+from belegsync.documents.models import Event
 from belegsync.documents.states import State
 from belegsync.services import Actor
 from belegsync.services import connections as services
 from belegsync.sync.heartbeat import ALIVE, alive
 from belegsync.sync.models import CycleRecord, WorkerHeartbeat
-from belegsync.web import scoping
+from belegsync.web import charts, scoping
 
 from .common import back, checked, is_htmx
 
@@ -100,6 +101,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "connections": connections,
             "failures": failures_by_reason(groups),
             "workers_alive": connections[0].workers_alive if connections else alive(),
+            "per_day": charts.documents_per_day(scoping.documents(request), timezone.localdate()),
+            "failures_per_day": charts.failures_per_day(
+                Event.objects.filter(document__connection__organisation=organisation),
+                timezone.localdate(),
+            ),
         },
     )
 

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from belegsync.documents.report import month_report
-from belegsync.web import scoping
+from belegsync.documents.report import month_bounds, month_report
+from belegsync.web import charts, scoping
 
 
 def _month(value: str) -> dt.date:
@@ -25,6 +25,12 @@ def month(request: HttpRequest) -> HttpResponse:
     if request.GET.get("connection", "").isdigit():
         connection = scoping.connection_or_404(request, int(request.GET["connection"]))
     report = month_report(scoping.organisation_of(request), chosen, connection)
+    first, following = month_bounds(chosen)
+    of_month = scoping.documents(request).filter(
+        invoice_date__gte=first, invoice_date__lt=following
+    )
+    if connection is not None:
+        of_month = of_month.filter(connection=connection)
     return render(
         request,
         "web/month_report.html",
@@ -32,5 +38,7 @@ def month(request: HttpRequest) -> HttpResponse:
             "report": report,
             "month_value": f"{chosen:%Y-%m}",
             "connections": scoping.connections(request).order_by("name"),
+            "per_rate": charts.gross_per_rate(of_month) if report.total else [],
+            "per_state": charts.gross_per_state(report.rows),
         },
     )

@@ -41,6 +41,8 @@ def test_it_reads_the_reference_samples_without_a_mapping(sample: Path, label: s
     assert credit.kind is VoucherKind.CREDIT_NOTE
     assert credit.total_gross == Decimal("59.90")  # positive: the kind carries the sign
     assert all(line.gross > 0 for line in credit.lines)
+    # "gutschrift" in the platform column marks the kind; it is no shop
+    assert credit.shop == "" and vouchers["24190"].shop == "Shop"
     for number, voucher in vouchers.items():
         if voucher.kind is VoucherKind.INVOICE:
             assert validate(voucher) == [], number

@@ -1,0 +1,206 @@
+"""Pictures the pages draw on the server: bars as inline SVG, no script, no CDN.
+
+A chart is plain data (rectangles with their coordinates as strings, so no
+locale turns ``12.5`` into ``12,5`` inside an SVG attribute, a legend, and the
+numbers as a table) that a template writes out. Colours come from CSS classes
+(``.series-failed`` …), so charts follow the light and the dark theme and
+print; every chart carries its numbers for screen readers and print.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from belegsync.documents.labels import FAILURE_REASONS, STATE_LABELS
+from belegsync.documents.models import Document, Event
+from belegsync.documents.states import State
+from belegsync.lib import l10n
+
+WIDTH = 600
+HEIGHT = 160
+BOTTOM = 18  # room for the day labels
+TOP = 4
+
+
+def _n(value: float) -> str:
+    return f"{value:.2f}"
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: str
+    y: str
+    width: str
+    height: str
+    series: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    x: str
+    label: str
+
+
+@dataclass
+class StackedBars:
+    """Counts per day (columns) and series (stacked segments), scaled into the SVG's box."""
+
+    title: str
+    bars: list[Bar] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    rows: list[tuple[str, list[int]]] = field(default_factory=list)
+    maximum: int = 0
+    width: int = WIDTH
+    height: int = HEIGHT
+    baseline: str = _n(HEIGHT - BOTTOM)
+    label_y: str = _n(HEIGHT - 4)
+
+    @property
+    def empty(self) -> bool:
+        return self.maximum == 0
+
+
+def stacked_by_day(
+    title: str,
+    days: Sequence[dt.date],
+    counts: Mapping[tuple[dt.date, str], int],
+    series: Sequence[tuple[str, str]],
+) -> StackedBars:
+    """One column per day, one stacked segment per series (code, label) that has a count."""
+    chart = StackedBars(title=title)
+    used = {code for (_day, code), n in counts.items() if n}
+    chart.legend = [(code, label) for code, label in series if code in used]
+    totals = [sum(counts.get((day, code), 0) for code, _ in series) for day in days]
+    chart.maximum = max(totals, default=0)
+    chart.rows = [
+        (l10n.format_date(day), [counts.get((day, code), 0) for code, _ in chart.legend])
+        for day in days
+        if any(counts.get((day, code), 0) for code, _ in chart.legend)
+    ]
+    if not days or chart.maximum == 0:
+        return chart
+    slot = WIDTH / len(days)
+    usable = HEIGHT - BOTTOM - TOP
+    for index, day in enumerate(days):
+        x = index * slot + slot * 0.15
+        top = float(HEIGHT - BOTTOM)
+        for code, label in series:
+            value = counts.get((day, code), 0)
+            if not value:
+                continue
+            height = usable * value / chart.maximum
+            top -= height
+            chart.bars.append(
+                Bar(
+                    _n(x),
+                    _n(top),
+                    _n(slot * 0.7),
+                    _n(height),
+                    code,
+                    f"{l10n.format_date(day)}: {label} {value}",
+                )
+            )
+        if index % 7 == 0 or (index == len(days) - 1 and index % 7 > 3):
+            chart.ticks.append(Tick(_n(x + slot * 0.35), l10n.format_date(day)[:6]))
+    return chart
+
+
+@dataclass(frozen=True)
+class Row:
+    """One horizontal bar: its label, amount in words, length in % and its series (colour)."""
+
+    label: str
+    text: str
+    length: str
+    series: str
+    negative: bool
+
+
+def shares(items: Sequence[tuple[str, Decimal, str]], currency: str = "EUR") -> list[Row]:
+    """Bars for (label, amount, series), each as long as its share of the largest amount."""
+    largest = max((abs(value) for _, value, _ in items), default=Decimal(0))
+    return [
+        Row(
+            label,
+            l10n.format_money(value, currency),
+            _n(float(abs(value) / largest * 100) if largest else 0.0),
+            series,
+            value < 0,
+        )
+        for label, value, series in items
+    ]
+
+
+# --- the charts of the pages ----------------------------------------------------------
+
+DAYS = 30
+
+
+def last_days(today: dt.date, days: int = DAYS) -> list[dt.date]:
+    return [today - dt.timedelta(days=days - 1 - i) for i in range(days)]
+
+
+def documents_per_day(documents: QuerySet[Document], today: dt.date) -> StackedBars:
+    """The last 30 days by invoice date, each day's documents stacked by state."""
+    days = last_days(today)
+    rows = (
+        documents.filter(invoice_date__gte=days[0], invoice_date__lte=today)
+        .order_by()
+        .values_list("invoice_date", "state")
+        .annotate(n=Count("id"))
+    )
+    counts = {(day, state): n for day, state, n in rows}
+    series = [(state, str(STATE_LABELS[state])) for state in State.values]
+    return stacked_by_day(_("Documents per day by state"), days, counts, series)
+
+
+def failures_per_day(events: QuerySet[Event], today: dt.date) -> StackedBars:
+    """Failures of the last 30 days by the day they happened, stacked by reason."""
+    days = last_days(today)
+    start = timezone.make_aware(dt.datetime.combine(days[0], dt.time()))
+    rows = (
+        events.filter(action="fail", at__gte=start)
+        .annotate(day=TruncDate("at"))
+        .order_by()
+        .values_list("day", "detail__reason")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[tuple[dt.date, str], int] = {}
+    for day, reason, n in rows:
+        key = (day, str(reason or "internal"))
+        counts[key] = counts.get(key, 0) + n
+    series = [(code, str(label)) for code, label in FAILURE_REASONS.items()]
+    return stacked_by_day(_("Failures per day by reason"), days, counts, series)
+
+
+def gross_per_rate(documents: QuerySet[Document]) -> list[Row]:
+    """The gross of the month's line items per tax rate, credit notes negative."""
+    sums: dict[Decimal, Decimal] = {}
+    for kind, voucher in documents.values_list("kind", "voucher").iterator(chunk_size=500):
+        sign = -1 if kind == "credit_note" else 1
+        for line in (voucher or {}).get("lines") or []:
+            try:
+                rate, gross = Decimal(str(line["tax_rate"])), Decimal(str(line["gross"]))
+            except (KeyError, ArithmeticError, ValueError):
+                continue
+            sums[rate] = sums.get(rate, Decimal(0)) + sign * gross
+    return shares(
+        [
+            (l10n.format_rate(rate), total, "rate")
+            for rate, total in sorted(sums.items(), reverse=True)
+        ]
+    )
+
+
+def gross_per_state(rows: Sequence[tuple[str, int, Decimal]]) -> list[Row]:
+    return shares([(str(STATE_LABELS.get(s, s)), gross, s) for s, _n, gross in rows])

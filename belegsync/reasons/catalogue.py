@@ -246,6 +246,15 @@ SOURCES: dict[str, Promise] = {
         "Afterbuy order %(number)s has no invoice date yet. It is transferred on its own once "
         "the invoice is issued."
     ),
+    "afterbuy.login_missing": _(
+        "The Afterbuy login (user name and password) for downloading the invoice PDFs is "
+        "missing. Enter it in the connection's settings."
+    ),
+    "afterbuy.login_refused": _(
+        "Afterbuy did not accept the login of the user “%(name)s” for downloading the invoice "
+        "PDFs. Check the Afterbuy user name and password in the connection's settings; until "
+        "then the connection is paused and no document is lost."
+    ),
     "connection.incomplete": _(
         "The connection is not set up completely. Open its settings and fill in what is "
         "missing; then it runs again on its own."

@@ -197,7 +197,6 @@ def pages(shop) -> list[str]:
         "/exports/",
         "/exports/jobs/",
         "/exports/datev/",
-        "/afterbuy/upload/",
     ]
     urls += [f"/documents/?state={s}" for s in ("waiting", "failed", "done", "manual", "skipped")]
     urls += [f"/documents/{shop[k].pk}/" for k in ("failed", "skipped", "done")]
@@ -208,6 +207,7 @@ def pages(shop) -> list[str]:
         for step in ("general", "payment", "accounts")
     ]
     csv = next(c for c in connections if c.source_kind == "afterbuy_csv")
-    urls += [f"/afterbuy/connections/{csv.pk}/upload/"]
+    urls += ["/imports/new/"]
+    urls += [f"/connections/{csv.pk}/import/"]
     urls += [f"/exports/new/?ids={shop['done'].pk}", f"/exports/jobs/{shop['job'].pk}/"]
     return urls

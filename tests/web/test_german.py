@@ -88,11 +88,14 @@ NOT_PAGES = {
     "document_action",
     "connection_enabled",
     "connection_sync_now",
+    "connection_check",
     "exports:download",
-    "afterbuy:import",
-    "afterbuy:import_progress",
     "afterbuy:import_mapping",
     "billbee:settings_start",
+    # the steps of a running import (its job page, progress fragment and "transfer now")
+    "import_job",
+    "import_progress",
+    "import_transfer_now",
     "lexoffice:settings",
     "sevdesk:settings",
 }
@@ -111,8 +114,8 @@ COVERED = {
     "exports:jobs",
     "exports:job",
     "exports:datev_settings",
-    "afterbuy:upload",
-    "afterbuy:connection_upload",
+    "import_new",
+    "connection_import",
     "billbee:settings",
 }
 

@@ -255,7 +255,8 @@ def map_order(order: Element, credit_query: bool = False) -> MappedOrder:
         ),
         refers_to=refers_to(order) if credit else "",
         order_number=order_id,
-        shop=platforms[0] if platforms else "",
+        # the platform "Gutschrift" marks a credit note; it is no shop (as in the CSV)
+        shop=next((p for p in platforms if p.lower() != CREDIT_PLATFORM), ""),
         source_refs={"afterbuy_order_id": order_id} if order_id else {},
     )
     reasons = []

@@ -52,7 +52,8 @@ class AfterbuyWebClient(ApiClient):
         if not (user and password):
             raise AuthError(
                 "The Afterbuy login (user name and password) for downloading invoice PDFs is "
-                "missing; enter it in the connection settings."
+                "missing; enter it in the connection settings.",
+                code="afterbuy.login_missing",
             )
         self._user, self._password = user, password
         self.max_bytes = max_bytes
@@ -78,6 +79,8 @@ class AfterbuyWebClient(ApiClient):
                 "settings; the connection is paused until then.",
                 raw=response.text[:RAW_LIMIT],
                 status=response.status_code,
+                code="afterbuy.login_refused",
+                params={"name": self._user},
             )
         self.logged_in = True
         self.logins += 1

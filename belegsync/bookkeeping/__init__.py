@@ -4,6 +4,7 @@ Every source turns what it reads into a :class:`Voucher`; every target turns a
 :class:`Voucher` into its own request. See docs/architecture.md.
 """
 
+from .amounts import Position, PriceBasis, TaxGroup, allocate, rate_tax, split_by_rates
 from .money import (
     CENT,
     ZERO,
@@ -22,7 +23,6 @@ from .voucher import (
     LineCategory,
     Party,
     Payment,
-    TaxGroup,
     Voucher,
     VoucherKind,
 )
@@ -36,18 +36,23 @@ __all__ = [
     "LineCategory",
     "Party",
     "Payment",
+    "Position",
+    "PriceBasis",
     "Problem",
     "TaxGroup",
     "TaxTreatment",
     "Voucher",
     "VoucherKind",
+    "allocate",
     "allowed_rates",
     "derive_treatment",
     "ensure_valid",
     "format_rate",
     "gross_from_net",
     "net_from_gross",
+    "rate_tax",
     "round_cents",
+    "split_by_rates",
     "tax_of_net",
     "validate",
     "voucher_from_dict",

@@ -4,7 +4,9 @@ This is the form a voucher is stored in (``Document.voucher``) and shown in
 ``belegsync preview``; amounts stay strings so no float ever touches them. The
 form is canonical (cents with two places, rates without trailing zeros), so two
 sources that read the same voucher store the same data, and a re-read is
-recognised as unchanged.
+recognised as unchanged. Fields added later (``prices``, ``stated_tax``) are
+written only when they differ from their default, so a voucher stored before
+them still reads back as the same dict.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from .amounts import PriceBasis
 from .money import format_rate, round_cents
 from .voucher import Line, LineCategory, Party, Payment, Voucher, VoucherKind
 
@@ -39,6 +42,17 @@ def _parse_date(value: str | None) -> dt.date | None:
 
 
 def voucher_to_dict(v: Voucher) -> dict[str, Any]:
+    data = _base_dict(v)
+    if v.prices is not PriceBasis.GROSS:
+        data["prices"] = v.prices.value
+    if v.stated_tax:
+        data["stated_tax"] = {
+            _number(rate): _money(tax) for rate, tax in sorted(v.stated_tax.items(), reverse=True)
+        }
+    return data
+
+
+def _base_dict(v: Voucher) -> dict[str, Any]:
     return {
         "schema": SCHEMA_VERSION,
         "kind": v.kind.value,
@@ -131,4 +145,8 @@ def voucher_from_dict(data: dict[str, Any]) -> Voucher:
             for p in data.get("payments", [])
         ),
         source_refs=dict(data.get("source_refs", {})),
+        prices=PriceBasis(data.get("prices", PriceBasis.GROSS)),
+        stated_tax={
+            Decimal(rate): Decimal(tax) for rate, tax in (data.get("stated_tax") or {}).items()
+        },
     )

@@ -9,12 +9,13 @@ amounts on either kind. Targets turn this into their own convention (lexoffice
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from .money import ZERO, round_cents
+from .amounts import Position, PriceBasis, TaxGroup, positions, tax_groups
+from .money import ZERO
 from .tax import TaxTreatment, derive_treatment
 
 
@@ -59,7 +60,9 @@ class Party:
 
 @dataclass(frozen=True)
 class Line:
-    """One position. ``net`` and ``gross`` are line totals (quantity included)."""
+    """One position. ``net`` and ``gross`` are line totals (quantity included), as
+    precise as the source gives them (sub-cent amounts stay: only a rate's total
+    is rounded, see ``amounts.py``)."""
 
     description: str
     quantity: Decimal
@@ -83,26 +86,13 @@ class Payment:
 
 
 @dataclass(frozen=True)
-class TaxGroup:
-    """Sum of the lines of one tax rate."""
-
-    rate: Decimal
-    net: Decimal
-    gross: Decimal
-    lines: int
-
-    @property
-    def tax(self) -> Decimal:
-        return self.gross - self.net
-
-
-@dataclass(frozen=True)
 class Voucher:
     kind: VoucherKind
     number: str
     invoice_date: dt.date
     lines: tuple[Line, ...]
-    #: Totals as the source states them; validation checks them against the lines.
+    #: Totals as the source states them; validation checks them against the rates'
+    #: totals (``tax_groups``), which are what every target books.
     total_net: Decimal
     total_gross: Decimal
     currency: str = "EUR"
@@ -121,6 +111,12 @@ class Voucher:
     oss_registered: bool = False
     #: Where the voucher came from: ids in the source system, for support and links.
     source_refs: Mapping[str, str] = field(default_factory=dict)
+    #: Whether the shop priced the lines gross (B2C, the default) or net (B2B); decides
+    #: how each rate's tax is figured (``amounts.py``).
+    prices: PriceBasis = PriceBasis.GROSS
+    #: Tax per rate as the source's invoice states it (rate → amount), when it does;
+    #: it must equal belegsync's figure for that rate.
+    stated_tax: Mapping[Decimal, Decimal] = field(default_factory=dict)
 
     @property
     def total_tax(self) -> Decimal:
@@ -162,16 +158,10 @@ class Voucher:
         return self.invoice_date
 
     def tax_groups(self) -> tuple[TaxGroup, ...]:
-        """Lines summed per tax rate, highest rate first."""
-        groups: dict[Decimal, list[Line]] = {}
-        for line in self.lines:
-            groups.setdefault(line.tax_rate, []).append(line)
-        return tuple(
-            TaxGroup(
-                rate=rate,
-                net=round_cents(sum((ln.net for ln in lines), ZERO)),
-                gross=round_cents(sum((ln.gross for ln in lines), ZERO)),
-                lines=len(lines),
-            )
-            for rate, lines in sorted(groups.items(), reverse=True)
-        )
+        """Per tax rate, highest first: the rate's total and the tax stated on it."""
+        return tax_groups(self.lines, self.prices)
+
+    def positions(self, key_of: Callable[[Line], Hashable]) -> list[Position]:
+        """The lines summed per (rate, ``key_of(line)``) whose amounts add up per rate
+        to exactly :meth:`tax_groups` (what a target books; see ``amounts.positions``)."""
+        return positions(self.lines, self.prices, key_of)

@@ -1,0 +1,171 @@
+"""Tax per rate, as a German invoice states it, and positions that keep it.
+
+§ 14 Abs. 4 Nr. 7 and 8 UStG: an invoice states, per tax rate, the
+consideration (Entgelt) and the tax on it. The tax is a figure of the rate's
+total, not a sum of per-line roundings (UStAE 14.5 Abs. 19: one rounding per
+rate on the invoice):
+
+- a shop that prices gross (B2C): ``tax_r = round(gross_r × r / (100 + r))``,
+  ``net_r = gross_r − tax_r``;
+- a shop that prices net (B2B): ``tax_r = round(net_r × r / 100)``,
+  ``gross_r = net_r + tax_r``.
+
+Lines keep the amounts the source gave (even sub-cent ones, 8 × 8.925 € are
+71.40 €); they describe the invoice, and only the rate's total is rounded.
+
+A target receives *positions*: the lines of one rate summed per what the target
+books them on (a lexoffice category, a sevDesk or DATEV account). The rate's
+tax is split over its positions by :func:`allocate`, so the positions of a rate
+always add up to exactly the rate's net, tax and gross, and each position's tax
+is within a cent of its own ``amount × rate`` (what a target that checks
+positions may recompute).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, TypeVar
+
+from .money import CENT, HUNDRED, ZERO, round_cents
+
+if TYPE_CHECKING:
+    from .voucher import Line
+
+K = TypeVar("K", bound=Hashable)
+
+
+class PriceBasis(StrEnum):
+    """Which amount of a line the shop priced; the other one follows by the rule."""
+
+    GROSS = "gross"
+    NET = "net"
+
+
+@dataclass(frozen=True)
+class TaxGroup:
+    """One tax rate of a voucher: its total and the tax the invoice states on it."""
+
+    rate: Decimal
+    net: Decimal
+    gross: Decimal
+    lines: int
+
+    @property
+    def tax(self) -> Decimal:
+        return self.gross - self.net
+
+
+@dataclass(frozen=True)
+class Position:
+    """What a target books: lines of one rate on one category or account, in cents."""
+
+    rate: Decimal
+    key: Hashable
+    net: Decimal
+    gross: Decimal
+    lines: int
+
+    @property
+    def tax(self) -> Decimal:
+        return self.gross - self.net
+
+
+def rate_tax(amount: Decimal, rate: Decimal, basis: PriceBasis) -> Decimal:
+    """The tax of a rate's total ``amount`` (gross or net, by ``basis``), rounded once."""
+    base = HUNDRED + rate if basis is PriceBasis.GROSS else HUNDRED
+    return round_cents(amount * rate / base)
+
+
+def priced(line: Line, basis: PriceBasis) -> Decimal:
+    return line.gross if basis is PriceBasis.GROSS else line.net
+
+
+def group_of(rate: Decimal, priced_total: Decimal, lines: int, basis: PriceBasis) -> TaxGroup:
+    """A rate's group from the total of its priced amounts (rounded to cents here)."""
+    total = round_cents(priced_total)
+    tax = rate_tax(total, rate, basis)
+    if basis is PriceBasis.GROSS:
+        return TaxGroup(rate=rate, net=total - tax, gross=total, lines=lines)
+    return TaxGroup(rate=rate, net=total, gross=total + tax, lines=lines)
+
+
+def tax_groups(lines: Sequence[Line], basis: PriceBasis) -> tuple[TaxGroup, ...]:
+    """The voucher's rates, highest first, each with the tax the invoice states."""
+    totals: dict[Decimal, list[Decimal]] = {}
+    for line in lines:
+        totals.setdefault(line.tax_rate.normalize(), []).append(priced(line, basis))
+    return tuple(
+        group_of(rate, sum(amounts, ZERO), len(amounts), basis)
+        for rate, amounts in sorted(totals.items(), reverse=True)
+    )
+
+
+def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """Split the cent amount ``total`` in proportion to ``weights`` (largest remainder).
+
+    The parts are cents and add up to ``total`` exactly; each part is within a
+    cent of its exact proportional share. Equal remainders go to the earlier
+    weight, so the split is deterministic. Weights that sum to zero give the
+    whole amount to the largest weight (by size).
+    """
+    if not weights:
+        raise ValueError("nothing to allocate to")
+    whole = sum(weights, ZERO)
+    if whole == 0:
+        biggest = max(range(len(weights)), key=lambda i: (abs(weights[i]), -i))
+        return [total if i == biggest else ZERO for i in range(len(weights))]
+    shares = [total * w / whole for w in weights]
+    parts = [s.quantize(CENT, rounding=ROUND_FLOOR) for s in shares]
+    left = int((total - sum(parts, ZERO)) / CENT)
+    by_remainder = sorted(range(len(shares)), key=lambda i: (-(shares[i] - parts[i]), i))
+    for i in by_remainder[:left]:
+        parts[i] += CENT
+    return parts
+
+
+def split_by_rates(amount: Decimal, bases: Mapping[Decimal, Decimal]) -> dict[Decimal, Decimal]:
+    """An amount that belongs to all rates (coupon, order discount, shipping) split in
+    proportion to each rate's ``bases`` (§ 17 Abs. 1 UStG / UStAE 10.1 Abs. 3 for
+    discounts: each rate's consideration is reduced by its share)."""
+    rates = sorted(bases, reverse=True)
+    return dict(zip(rates, allocate(amount, [bases[r] for r in rates]), strict=True))
+
+
+def positions(
+    lines: Sequence[Line], basis: PriceBasis, key_of: Callable[[Line], K]
+) -> list[Position]:
+    """The lines summed per (rate, ``key_of(line)``), highest rate first.
+
+    The priced amount of a position is the (rounded) sum of its lines; the rate's
+    tax is allocated over its positions in proportion to their priced amounts,
+    the remaining cent going where the rounding left most behind.
+    """
+    by_rate: dict[Decimal, dict[K, list[Decimal]]] = {}
+    for line in lines:
+        keys = by_rate.setdefault(line.tax_rate.normalize(), {})
+        keys.setdefault(key_of(line), []).append(priced(line, basis))
+    result: list[Position] = []
+    for rate, keys in sorted(by_rate.items(), key=lambda kv: kv[0], reverse=True):
+        group = group_of(rate, sum((sum(a, ZERO) for a in keys.values()), ZERO), 0, basis)
+        amounts = _cent_amounts([sum(a, ZERO) for a in keys.values()], group_total(group, basis))
+        taxes = allocate(group.tax, amounts)
+        for (key, members), amount, tax in zip(keys.items(), amounts, taxes, strict=True):
+            net, gross = (
+                (amount - tax, amount) if basis is PriceBasis.GROSS else (amount, amount + tax)
+            )
+            result.append(Position(rate=rate, key=key, net=net, gross=gross, lines=len(members)))
+    return result
+
+
+def group_total(group: TaxGroup, basis: PriceBasis) -> Decimal:
+    return group.gross if basis is PriceBasis.GROSS else group.net
+
+
+def _cent_amounts(exact: list[Decimal], total: Decimal) -> list[Decimal]:
+    """Sub-cent sums of positions made cents that add up to the rate's rounded total."""
+    if all(a == round_cents(a) for a in exact):
+        return exact
+    return allocate(total, exact)

@@ -1,0 +1,197 @@
+"""German VAT cases, the money side: each rate's net, tax and gross as the invoice
+states them (§ 14 Abs. 4 Nr. 7/8 UStG, one rounding per rate), and what the targets
+book for them.
+
+Every case is written from the rule, not from belegsync's output: the expected
+figures are worked out by hand in the comment beside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pytest
+
+from belegsync.bookkeeping import (
+    Line,
+    LineCategory,
+    PriceBasis,
+    Voucher,
+    allocate,
+    rate_tax,
+    split_by_rates,
+    validate,
+)
+from tests.conftest import make_voucher
+
+D = Decimal
+R19, R7, R0 = D(19), D(7), D(0)
+
+
+def line(gross: str, rate: Decimal, net: str | None = None, quantity: int = 1, **kw) -> Line:
+    """A line at ``rate``; its net is the exact one unless the case gives it."""
+    g = D(gross)
+    n = D(net) if net is not None else g * 100 / (100 + rate)
+    return Line(kw.pop("description", "Artikel"), D(quantity), n, g, rate, **kw)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    voucher: Voucher
+    #: (rate, net, tax, gross) per rate, highest rate first.
+    groups: list[tuple[str, str, str, str]]
+    refused: set[str] = field(default_factory=set)
+
+
+def voucher(lines: list[Line], total_net: str, total_gross: str, **kw) -> Voucher:
+    return make_voucher(
+        lines=tuple(lines), total_net=D(total_net), total_gross=D(total_gross), payments=(), **kw
+    )
+
+
+POSTCARDS = [Line("Postkarte", D(1), D("0.88"), D("1.05"), R19) for _ in range(100)]
+
+CASES = [
+    Case(
+        # 100 × 1.05 € = 105.00 €; tax 105 × 19/119 = 16.764… → 16.76 (per line 0.17 × 100
+        # would be 17.00: 24 cents too much). The source summed line nets (88.00).
+        "a hundred postcards, gross-priced",
+        voucher(POSTCARDS, "88.00", "105.00"),
+        [("19", "88.24", "16.76", "105.00")],
+    ),
+    Case(
+        # 8 × 8.925 € = 71.40 €; 71.40 × 19/119 = 11.40 exactly.
+        "eight lines of 8.925 €, gross-priced with sub-cent line amounts",
+        voucher([line("8.925", R19) for _ in range(8)], "60.00", "71.40"),
+        [("19", "60.00", "11.40", "71.40")],
+    ),
+    Case(
+        # net-priced: 8 × 7.50 € = 60.00 €, tax 60 × 19 % = 11.40, gross 71.40 — although
+        # each line's gross rounds to 8.93 (8 × 8.93 = 71.44).
+        "eight lines of 7.50 € net, net-priced",
+        voucher(
+            [line("8.93", R19, net="7.50") for _ in range(8)],
+            "60.00",
+            "71.40",
+            prices=PriceBasis.NET,
+        ),
+        [("19", "60.00", "11.40", "71.40")],
+    ),
+    Case(
+        # the same net-priced invoice whose source added the rounded line grosses: the
+        # invoice would charge 71.44 for 60.00 + 11.40; refused, never booked approximately.
+        "net-priced invoice whose gross is the sum of rounded lines",
+        voucher(
+            [line("8.93", R19, net="7.50") for _ in range(8)],
+            "60.00",
+            "71.44",
+            prices=PriceBasis.NET,
+        ),
+        [("19", "60.00", "11.40", "71.40")],
+        refused={"total_mismatch"},
+    ),
+    Case(
+        # 19 %: 40.00 + 4.95 = 44.95 → tax 44.95 × 19/119 = 7.176… → 7.18, net 37.77
+        #  7 %: 3 × 7.13 = 21.39 → tax 21.39 × 7/107 = 1.399… → 1.40, net 19.99
+        "domestic mixed rates with shipping at the main rate",
+        voucher(
+            [
+                line("40.00", R19, "33.61", 2, description="T-Shirt"),
+                line("21.39", R7, "19.99", 3, description="Buch"),
+                line("4.95", R19, "4.16", category=LineCategory.SHIPPING),
+            ],
+            "57.76",
+            "66.34",
+        ),
+        [("19", "37.77", "7.18", "44.95"), ("7", "19.99", "1.40", "21.39")],
+    ),
+    Case(
+        # the source states its tax per rate, and it is the rule's figure
+        "source-stated tax per rate that matches",
+        voucher(POSTCARDS, "88.00", "105.00", stated_tax={R19: D("16.76")}),
+        [("19", "88.24", "16.76", "105.00")],
+    ),
+    Case(
+        # the source's invoice says 17.00 (per-line rounding): the invoice and the books
+        # would differ; refused with both figures.
+        "source-stated tax per rate that is off",
+        voucher(POSTCARDS, "88.00", "105.00", stated_tax={R19: D("17.00")}),
+        [("19", "88.24", "16.76", "105.00")],
+        refused={"tax_group_mismatch"},
+    ),
+    Case(
+        # stated net 80.00 is 8.24 from the rule's 88.24: more than rounding explains.
+        "gross-priced invoice whose net total is far off",
+        voucher(POSTCARDS, "80.00", "105.00"),
+        [("19", "88.24", "16.76", "105.00")],
+        refused={"total_mismatch"},
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_each_rate_carries_the_tax_the_invoice_states(case: Case):
+    got = [(str(g.rate), str(g.net), str(g.tax), str(g.gross)) for g in case.voucher.tax_groups()]
+    assert got == case.groups
+    assert {p.code for p in validate(case.voucher)} == case.refused
+
+
+def test_it_rounds_the_rate_tax_half_up_once():
+    assert rate_tax(D("105.00"), R19, PriceBasis.GROSS) == D("16.76")
+    assert rate_tax(D("0.10"), R7, PriceBasis.NET) == D("0.01")  # 0.007 → 0.01
+    assert rate_tax(D("0.50"), R19, PriceBasis.NET) == D("0.10")  # 0.095 → 0.10 (half up)
+    assert rate_tax(D("-0.50"), R19, PriceBasis.NET) == D("-0.10")
+
+
+def test_allocate_splits_exactly_and_in_proportion():
+    assert allocate(D("16.76"), [D("100.00"), D("5.00")]) == [D("15.96"), D("0.80")]
+    assert sum(allocate(D("0.02"), [D(1), D(1), D(1)])) == D("0.02")
+    assert allocate(D("0.02"), [D(1), D(1), D(1)]) == [D("0.01"), D("0.01"), D("0.00")]
+    assert allocate(D("-1.00"), [D(2), D(1), D(1)]) == [D("-0.50"), D("-0.25"), D("-0.25")]
+    assert allocate(D("0.00"), [D(5), D(-5)]) == [D("0.00"), D("0.00")]
+
+
+def test_a_coupon_over_two_rates_reduces_each_in_proportion():
+    # goods 19 %: 80.00, 7 %: 20.00; a 10.00 coupon is 8.00 at 19 % and 2.00 at 7 %.
+    assert split_by_rates(D("-10.00"), {R19: D("80.00"), R7: D("20.00")}) == {
+        R19: D("-8.00"),
+        R7: D("-2.00"),
+    }
+
+
+def test_positions_add_up_per_rate_to_exactly_the_rate_figures():
+    """GIVEN goods and a fee at 19 % on two categories WHEN summed per category THEN the
+    two positions carry the rate's 16.76 between them, each within a cent of its own."""
+    fee = Line("Gebühr", D(1), D("4.20"), D("5.00"), R19, LineCategory.FEE)
+    v = voucher([*POSTCARDS[:95], fee], "88.00", "104.75")
+    positions = v.positions(lambda ln: ln.category is LineCategory.FEE)
+    [group] = v.tax_groups()
+    assert sum(p.tax for p in positions) == group.tax
+    assert sum(p.gross for p in positions) == group.gross
+    for p in positions:
+        assert abs(p.tax - rate_tax(p.gross, p.rate, PriceBasis.GROSS)) <= D("0.01")
+
+
+def test_sub_cent_positions_are_made_cents_that_add_up_to_the_rate():
+    # three positions of 1.0033… € each at 0 %: 3.01 in all, cents that add up.
+    lines = [
+        Line("a", D(1), D("1.0033"), D("1.0033"), R0, LineCategory.GOODS),
+        Line("b", D(1), D("1.0033"), D("1.0033"), R0, LineCategory.SHIPPING),
+        Line("c", D(1), D("1.0034"), D("1.0034"), R0, LineCategory.FEE),
+    ]
+    v = voucher(lines, "3.01", "3.01", party=make_voucher().party)
+    positions = v.positions(lambda ln: ln.category)
+    assert [p.gross for p in positions] == [D("1.00"), D("1.00"), D("1.01")]
+    assert validate(v) == []
+
+
+def test_serialised_vouchers_keep_their_price_basis_and_stated_tax():
+    from belegsync.bookkeeping import voucher_from_dict, voucher_to_dict
+
+    v = CASES[2].voucher
+    stated = voucher(POSTCARDS, "88.00", "105.00", stated_tax={R19: D("16.76")})
+    assert voucher_from_dict(voucher_to_dict(v)) == v
+    assert voucher_from_dict(voucher_to_dict(stated)) == stated
+    assert "prices" not in voucher_to_dict(make_voucher())  # stored vouchers unchanged

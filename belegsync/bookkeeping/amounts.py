@@ -73,6 +73,14 @@ class Position:
         return self.gross - self.net
 
 
+def rate_key(rate: Decimal) -> Decimal:
+    """One value per rate however the source wrote it: ``19.00`` and ``19`` are ``19``
+    (never ``normalize``'s ``2E+1``), ``5.50`` is ``5.5``."""
+    if rate == rate.to_integral_value():
+        return rate.quantize(Decimal(1))
+    return rate.normalize()
+
+
 def rate_tax(amount: Decimal, rate: Decimal, basis: PriceBasis) -> Decimal:
     """The tax of a rate's total ``amount`` (gross or net, by ``basis``), rounded once."""
     base = HUNDRED + rate if basis is PriceBasis.GROSS else HUNDRED
@@ -96,7 +104,7 @@ def tax_groups(lines: Sequence[Line], basis: PriceBasis) -> tuple[TaxGroup, ...]
     """The voucher's rates, highest first, each with the tax the invoice states."""
     totals: dict[Decimal, list[Decimal]] = {}
     for line in lines:
-        totals.setdefault(line.tax_rate.normalize(), []).append(priced(line, basis))
+        totals.setdefault(rate_key(line.tax_rate), []).append(priced(line, basis))
     return tuple(
         group_of(rate, sum(amounts, ZERO), len(amounts), basis)
         for rate, amounts in sorted(totals.items(), reverse=True)
@@ -145,7 +153,7 @@ def positions(
     """
     by_rate: dict[Decimal, dict[K, list[Decimal]]] = {}
     for line in lines:
-        keys = by_rate.setdefault(line.tax_rate.normalize(), {})
+        keys = by_rate.setdefault(rate_key(line.tax_rate), {})
         keys.setdefault(key_of(line), []).append(priced(line, basis))
     result: list[Position] = []
     for rate, keys in sorted(by_rate.items(), key=lambda kv: kv[0], reverse=True):

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .amounts import PriceBasis, TaxGroup
+from .amounts import PriceBasis, TaxGroup, rate_key
 from .money import CENT, ZERO, format_rate, gross_from_net, round_cents
 from .tax import TaxTreatment, allowed_rates
 from .voucher import Line, LineCategory, Voucher, VoucherKind
@@ -262,7 +262,7 @@ def _check_tax_groups(v: Voucher) -> list[Problem]:
     problems = []
     groups = {g.rate: g for g in v.tax_groups()}
     for rate, stated in sorted(v.stated_tax.items(), reverse=True):
-        group = groups.get(rate.normalize())
+        group = groups.get(rate_key(rate))
         expected = group.tax if group else ZERO
         if stated != expected:
             problems.append(_tax_mismatch(rate, stated, expected, group))

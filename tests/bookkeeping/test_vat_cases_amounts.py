@@ -16,8 +16,10 @@ import pytest
 from belegsync.bookkeeping import (
     Line,
     LineCategory,
+    Party,
     PriceBasis,
     Voucher,
+    VoucherKind,
     allocate,
     rate_tax,
     split_by_rates,
@@ -43,6 +45,12 @@ class Case:
     #: (rate, net, tax, gross) per rate, highest rate first.
     groups: list[tuple[str, str, str, str]]
     refused: set[str] = field(default_factory=set)
+    #: What each target books (see test_each_target_books_the_cases_figures):
+    #: lexoffice (category, rate, amount, taxAmount), sevDesk (account, rate, amount),
+    #: DATEV (S/H, Umsatz, Gegenkonto[, EU rate]).
+    lexoffice: list[tuple[str, str, str, str]] = field(default_factory=list)
+    sevdesk: list[tuple[int, str, str]] = field(default_factory=list)
+    datev: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 def voucher(lines: list[Line], total_net: str, total_gross: str, **kw) -> Voucher:
@@ -60,6 +68,9 @@ CASES = [
         "a hundred postcards, gross-priced",
         voucher(POSTCARDS, "88.00", "105.00"),
         [("19", "88.24", "16.76", "105.00")],
+        lexoffice=[("Warenverkäufe", "19", "105", "16.76")],
+        sevdesk=[(5192, "19", "105.00")],
+        datev=[("S", "105,00", 8400)],
     ),
     Case(
         # 8 × 8.925 € = 71.40 €; 71.40 × 19/119 = 11.40 exactly.
@@ -78,6 +89,10 @@ CASES = [
             prices=PriceBasis.NET,
         ),
         [("19", "60.00", "11.40", "71.40")],
+        # lexoffice taxType net: amount 60.00 + taxAmount 11.40; sevDesk net positions
+        lexoffice=[("Warenverkäufe", "19", "60", "11.4")],
+        sevdesk=[(5192, "19", "60.00")],
+        datev=[("S", "71,40", 8400)],
     ),
     Case(
         # the same net-priced invoice whose source added the rounded line grosses: the
@@ -106,6 +121,95 @@ CASES = [
             "66.34",
         ),
         [("19", "37.77", "7.18", "44.95"), ("7", "19.99", "1.40", "21.39")],
+        lexoffice=[
+            ("Warenverkäufe", "19", "44.95", "7.18"),
+            ("Warenverkäufe", "7", "21.39", "1.4"),
+        ],
+        sevdesk=[(5192, "19", "44.95"), (5186, "7", "21.39")],
+        datev=[("S", "44,95", 8400), ("S", "21,39", 8300)],
+    ),
+    Case(
+        # a fee (lexoffice: Einnahmen) beside goods at 19 %: 99.75 + 10.00 = 109.75, tax
+        # 109.75 × 19/119 = 17.523… → 17.52, shared by the two lexoffice items in
+        # proportion: 15.923… and 1.596… → 15.92 and 1.59, the left cent to the larger
+        # remainder: 1.60 (each within a cent of its own 15.93 / 1.60). sevDesk and
+        # DATEV book the rate on one account. The source's net: 95 × 0.88 + 10 × 0.84.
+        "goods and a fee at the same rate on two lexoffice categories",
+        voucher(
+            [*POSTCARDS[:95], *[line("1.00", R19, "0.84", category=LineCategory.FEE)] * 10],
+            "92.00",
+            "109.75",
+        ),
+        [("19", "92.23", "17.52", "109.75")],
+        lexoffice=[("Einnahmen", "19", "10", "1.6"), ("Warenverkäufe", "19", "99.75", "15.92")],
+        sevdesk=[(5192, "19", "109.75")],
+        datev=[("S", "109,75", 8400)],
+    ),
+    Case(
+        # full credit note for the mixed invoice: the same figures, the other direction
+        "full credit note with reference",
+        voucher(
+            [
+                line("40.00", R19, "33.61", 2, description="T-Shirt"),
+                line("21.39", R7, "19.99", 3, description="Buch"),
+                line("4.95", R19, "4.16", category=LineCategory.SHIPPING),
+            ],
+            "57.76",
+            "66.34",
+            kind=VoucherKind.CREDIT_NOTE,
+            number="GS-1",
+            refers_to="RE-1001",
+        ),
+        [("19", "37.77", "7.18", "44.95"), ("7", "19.99", "1.40", "21.39")],
+        lexoffice=[
+            ("Warenverkäufe", "19", "44.95", "7.18"),
+            ("Warenverkäufe", "7", "21.39", "1.4"),
+        ],
+        sevdesk=[(5192, "19", "-44.95"), (5186, "7", "-21.39")],
+        datev=[("H", "44,95", 8400), ("H", "21,39", 8300)],
+    ),
+    Case(
+        # partial credit note: one of the three books (7.13 × 7/107 = 0.466… → 0.47)
+        "partial credit note with reference",
+        voucher(
+            [line("7.13", R7, "6.66", description="Buch")],
+            "6.66",
+            "7.13",
+            kind=VoucherKind.CREDIT_NOTE,
+            number="GS-2",
+            refers_to="RE-1001",
+        ),
+        [("7", "6.66", "0.47", "7.13")],
+        lexoffice=[("Warenverkäufe", "7", "7.13", "0.47")],
+        sevdesk=[(5186, "7", "-7.13")],
+        datev=[("H", "7,13", 8300)],
+    ),
+    Case(
+        # OSS to Austria at its rates: 20 %: 120.00 → 20.00; 10 %: 11.00 → 1.00
+        "OSS distance sale at the destination's rates",
+        voucher(
+            [line("120.00", D(20), "100.00"), line("11.00", D(10), "10.00")],
+            "110.00",
+            "131.00",
+            party=Party(name="Max", country="AT"),
+            oss_registered=True,
+        ),
+        [("20", "100.00", "20.00", "120.00"), ("10", "10.00", "1.00", "11.00")],
+        lexoffice=[
+            ("Fernverkauf in EU-Land steuerpflichtig", "20", "120", "20"),
+            ("Fernverkauf in EU-Land steuerpflichtig", "10", "11", "1"),
+        ],
+        datev=[("S", "120,00", 8320), ("S", "11,00", 8320)],
+    ),
+    Case(
+        # rounding edge: 0.05 € at 19 % contains 0.00798… → 0.01 tax; ten of them 0.50 →
+        # 0.0798… → 0.08 (per line 10 × 0.01 = 0.10)
+        "ten items of five cents",
+        voucher([line("0.05", R19, "0.04") for _ in range(10)], "0.40", "0.50"),
+        [("19", "0.42", "0.08", "0.50")],
+        lexoffice=[("Warenverkäufe", "19", "0.5", "0.08")],
+        sevdesk=[(5192, "19", "0.50")],
+        datev=[("S", "0,50", 8400)],
     ),
     Case(
         # the source states its tax per rate, and it is the rule's figure
@@ -195,3 +299,52 @@ def test_serialised_vouchers_keep_their_price_basis_and_stated_tax():
     assert voucher_from_dict(voucher_to_dict(v)) == v
     assert voucher_from_dict(voucher_to_dict(stated)) == stated
     assert "prices" not in voucher_to_dict(make_voucher())  # stored vouchers unchanged
+
+
+LEXOFFICE_NAMES = {
+    "8f8664a8-fd86-11e1-a21f-0800200c9a66": "Warenverkäufe",
+    "8f8664a1-fd86-11e1-a21f-0800200c9a66": "Einnahmen",
+    "4ebd965a-7126-416c-9d8c-a5c9366ee473": "Fernverkauf in EU-Land steuerpflichtig",
+}
+
+
+def lexoffice_items(v: Voucher) -> list[tuple[str, str, str, str]]:
+    from belegsync.targets.lexoffice.mapping import MappingOptions, to_json, to_lexoffice
+
+    body = to_json(to_lexoffice(v, MappingOptions(distance_sales_principle="DESTINATION")))
+    return [
+        (
+            LEXOFFICE_NAMES[i["categoryId"]],
+            str(i["taxRatePercent"]),
+            str(i["amount"]),
+            str(i["taxAmount"]),
+        )
+        for i in body["voucherItems"]
+    ]
+
+
+def sevdesk_positions(v: Voucher) -> list[tuple[int, str, str]]:
+    from belegsync.targets.sevdesk.mapping import save_voucher_body
+
+    return [
+        (p["accountDatev"]["id"], p["taxRate"], p.get("sumGross") or p["sumNet"])
+        for p in save_voucher_body(v)["voucherPosSave"]
+    ]
+
+
+def datev_bookings(v: Voucher) -> list[tuple[str, str, int]]:
+    from belegsync.targets.datev.extf import DatevSettings, bookings
+
+    settings = DatevSettings(consultant_number=4711, client_number=1001, oss_tax_key="240")
+    return [
+        (b.side, f"{b.amount:.2f}".replace(".", ","), b.contra_account)
+        for b in bookings(v, settings)
+    ]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.lexoffice], ids=lambda c: c.name)
+def test_each_target_books_the_cases_figures(case: Case):
+    assert lexoffice_items(case.voucher) == case.lexoffice
+    if case.sevdesk:
+        assert sevdesk_positions(case.voucher) == case.sevdesk
+    assert datev_bookings(case.voucher) == case.datev

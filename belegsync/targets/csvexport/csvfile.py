@@ -13,6 +13,12 @@ CR would be run as a formula by spreadsheet programs; such cells get a leading
 ``'`` (OWASP "CSV injection"). Amount, quantity and date cells are written by
 belegsync from numbers and dates, never from source text, and stay numbers (a
 discount of ``-10,00`` is a number, not a formula).
+
+Amounts: ``total_net``/``total_gross`` and ``rate_net``/``rate_tax``/``rate_gross``
+(the line's tax rate) are what the other targets book — each rate's tax rounded
+once on its total (docs/bookkeeping.md "Tax per rate"). A line's ``net``, ``tax``
+and ``gross`` describe the line as the source gave it, sub-cent digits included;
+summed, they may differ from the rate's figures by the source's per-line rounding.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TextIO
 
-from belegsync.bookkeeping import Voucher
+from belegsync.bookkeeping import ZERO, TaxGroup, Voucher
+from belegsync.bookkeeping.amounts import rate_key
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -61,6 +68,9 @@ COLUMNS: tuple[str, ...] = (
     "net",
     "tax",
     "gross",
+    "rate_net",
+    "rate_tax",
+    "rate_gross",
 )
 
 
@@ -102,6 +112,9 @@ class CsvWriter:
     def _number(self, value: Decimal) -> str:
         return f"{value:f}".replace(".", self.style.decimal)
 
+    def _rate(self, group: TaxGroup) -> list[str]:
+        return [self._number(group.net), self._number(group.tax), self._number(group.gross)]
+
     def _date(self, value: dt.date | None) -> str:
         return self.style.date(value) if value else ""
 
@@ -109,6 +122,7 @@ class CsvWriter:
         """Write the voucher's lines; returns how many rows it made."""
         p = voucher.party
         t = neutralise
+        groups = {g.rate: g for g in voucher.tax_groups()}
         head = [
             t(voucher.number),
             voucher.kind.value,
@@ -128,8 +142,8 @@ class CsvWriter:
             t(p.vat_id),
             t(p.email),
             voucher.tax_treatment.value,
-            self._number(voucher.total_net),
-            self._number(voucher.total_gross),
+            self._number(sum((g.net for g in groups.values()), ZERO)),
+            self._number(sum((g.gross for g in groups.values()), ZERO)),
             self._number(voucher.paid_amount),
         ]
         for index, line in enumerate(voucher.lines, start=1):
@@ -145,6 +159,7 @@ class CsvWriter:
                     self._number(line.net),
                     self._number(line.tax),
                     self._number(line.gross),
+                    *self._rate(groups[rate_key(line.tax_rate)]),
                 ]
             )
         self.rows += len(voucher.lines)

@@ -2,15 +2,17 @@
 
 Reference: tests/reference/lexoffice/README.md §5.1.
 
-- ``taxType: gross``; one item per (category, tax rate), as lexoffice wants
-  positions "grouped by tax rate" (README §5.1 rule 8). Goods and shipping at
-  the same rate share a category and so become one item.
-- An item's ``amount`` is the sum of its lines' gross, its ``taxAmount`` the sum
-  of its lines' tax (gross − net) — the tax the invoice states, not a
-  recomputation. Totals are the sums of the items, so lexoffice's checks
-  ``totalGrossAmount == Σ amount`` and ``totalTaxAmount == Σ taxAmount`` hold by
-  construction; all values are whole cents already (the voucher validated), so
-  no rounding happens here.
+- One item per (category, tax rate), as lexoffice wants positions "grouped by
+  tax rate" (README §5.1 rule 8): ``Voucher.positions`` keyed by category. Goods
+  and shipping at the same rate share a category and so become one item.
+- ``taxType`` follows the shop's prices: ``gross`` (item ``amount`` = the
+  position's gross) or ``net`` (``amount`` = its net). Each rate's ``taxAmount``
+  is the rate's tax as the invoice states it (one rounding on the rate's total,
+  docs/bookkeeping.md "Tax per rate"), split over the rate's items so each is
+  within a cent of ``amount × rate`` (README §5.1 rule 3: lexoffice may recompute
+  an item's tax; unverified). Totals are the sums of the items, so lexoffice's
+  checks ``totalGrossAmount == Σ amount`` (gross) or ``Σ (amount + taxAmount)``
+  (net) and ``totalTaxAmount == Σ taxAmount`` hold by construction.
 - Credit notes are ``salescreditnote`` with positive amounts (the type carries
   the direction), like the neutral voucher.
 - Categories by tax treatment: domestic → Warenverkäufe; EU distance sale →
@@ -23,12 +25,12 @@ Reference: tests/reference/lexoffice/README.md §5.1.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from belegsync.bookkeeping import LineCategory, TaxTreatment, Voucher, VoucherKind
+from belegsync.bookkeeping import Line, LineCategory, PriceBasis, TaxTreatment, Voucher, VoucherKind
 from belegsync.bookkeeping.money import ZERO
 from belegsync.bookkeeping.tax import GERMAN_RATES
 from belegsync.connectors.errors import ConfigError, RemoteIssue, ValidationRejected
@@ -115,42 +117,48 @@ def _distance_sale_category(voucher: Voucher, options: MappingOptions) -> str:
 
 
 def group_items(voucher: Voucher, options: MappingOptions) -> list[dict[str, Any]]:
-    """Lines summed per (category, rate): lexoffice's positions, in Decimal.
+    """The voucher's positions per (category, rate): lexoffice's items, in Decimal.
 
-    A discount reduces the largest position of its rate, whatever that
-    position's category (goods may be overridden to another category than the
+    A discount goes to the category of the largest position of its rate, whatever
+    that position's category (goods may be overridden to another category than the
     discount's), unless the merchant gave discounts a category of their own.
     """
-    groups: dict[tuple[str, Decimal], list[Decimal]] = {}
-    discounts = []
-    own_discount_category = "discount" in options.category_overrides
-    for line in voucher.lines:
-        if line.category is LineCategory.DISCOUNT and not own_discount_category:
-            discounts.append(line)
-            continue
-        key = (category_for(voucher, line.category, options), line.tax_rate.normalize())
-        sums = groups.setdefault(key, [ZERO, ZERO])
-        sums[0] += line.gross
-        sums[1] += line.gross - line.net
-    for line in discounts:
-        rate = line.tax_rate.normalize()
-        same_rate = [key for key in groups if key[1] == rate]
-        if same_rate:
-            key = max(same_rate, key=lambda k: (groups[k][0], k[0]))
-        else:
-            key = (category_for(voucher, line.category, options), rate)
-        sums = groups.setdefault(key, [ZERO, ZERO])
-        sums[0] += line.gross
-        sums[1] += line.gross - line.net
-    items = []
-    for (category_id, rate), (gross, tax) in sorted(
-        groups.items(), key=lambda kv: (-kv[0][1], kv[0][0])
-    ):
-        items.append(
-            {"amount": gross, "taxAmount": tax, "taxRatePercent": rate, "categoryId": category_id}
-        )
+    category_of = _categories(voucher, options)
+    net_priced = voucher.prices is PriceBasis.NET
+    items = [
+        {
+            "amount": p.net if net_priced else p.gross,
+            "taxAmount": p.tax,
+            "taxRatePercent": p.rate,
+            "categoryId": p.key,
+        }
+        for p in sorted(voucher.positions(category_of), key=lambda p: (-p.rate, str(p.key)))
+    ]
     _refuse_negative(voucher, items)
     return items
+
+
+def _categories(voucher: Voucher, options: MappingOptions) -> Callable[[Line], str]:
+    """Each line's category id; discounts follow their rate's largest position."""
+    own_discount_category = "discount" in options.category_overrides
+    sums: dict[tuple[str, Decimal], Decimal] = {}
+    for line in voucher.lines:
+        if line.category is LineCategory.DISCOUNT and not own_discount_category:
+            continue
+        key = (category_for(voucher, line.category, options), line.tax_rate.normalize())
+        sums[key] = sums.get(key, ZERO) + line.gross
+    largest: dict[Decimal, str] = {}
+    for (category_id, rate), _gross in sorted(sums.items(), key=lambda kv: (kv[1], kv[0][0])):
+        largest[rate] = category_id  # ascending, so the largest stays
+
+    def category_of(line: Line) -> str:
+        if line.category is LineCategory.DISCOUNT and not own_discount_category:
+            rate = line.tax_rate.normalize()
+            if rate in largest:
+                return largest[rate]
+        return category_for(voucher, line.category, options)
+
+    return category_of
 
 
 def _refuse_negative(voucher: Voucher, items: list[dict[str, Any]]) -> None:
@@ -191,9 +199,12 @@ def to_lexoffice(voucher: Voucher, options: MappingOptions) -> dict[str, Any]:
     }
     if voucher.delivery_date:
         body["shippingDate"] = voucher.delivery_date
-    body["totalGrossAmount"] = sum((item["amount"] for item in items), ZERO)
-    body["totalTaxAmount"] = sum((item["taxAmount"] for item in items), ZERO)
-    body["taxType"] = "gross"
+    tax = sum((item["taxAmount"] for item in items), ZERO)
+    amounts = sum((item["amount"] for item in items), ZERO)
+    net_priced = voucher.prices is PriceBasis.NET
+    body["totalGrossAmount"] = amounts + tax if net_priced else amounts
+    body["totalTaxAmount"] = tax
+    body["taxType"] = "net" if net_priced else "gross"
     if options.contact_id:
         body["useCollectiveContact"] = False
         body["contactId"] = options.contact_id

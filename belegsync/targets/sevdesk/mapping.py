@@ -6,8 +6,12 @@ How a voucher becomes a sevDesk revenue voucher (reference ``sevdesk/README.md``
 - one ``Voucher`` (creditDebit ``D``, voucherType ``VOU``), ``description`` =
   the voucher number: sevDesk calls it "essentially the voucher number" and
   belegsync finds it again by it (dedupe);
-- one position per line, gross amounts (``net: false``) so sevDesk's total is
-  the shop's total to the cent;
+- one position per (tax rate, revenue account) — ``Voucher.positions`` — in the
+  shop's own prices: gross (``net: false``, ``sumGross``) or net (``net: true``,
+  ``sumNet``). sevDesk derives each position's tax from its amount (reference
+  §3.3; the double's rule: half up to cents); with one position per rate that
+  derivation is exactly the rate's tax as the invoice states it (docs/bookkeeping.md
+  "Tax per rate"), where one position per line would drift a cent every few lines;
 - the tax treatment decides the voucher's ``taxRule`` and each line's revenue
   account (``accountDatev``) with its rate, see :data:`RULES`;
 - a credit note is a voucher of its own with negative amounts (sevDesk's
@@ -27,7 +31,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from belegsync.bookkeeping import Line, Voucher
+from belegsync.bookkeeping import Line, Position, PriceBasis, Voucher
 from belegsync.bookkeeping.money import round_cents
 from belegsync.bookkeeping.tax import TaxTreatment
 from belegsync.connectors.errors import ValidationRejected
@@ -115,6 +119,10 @@ def tax_rule(voucher: Voucher) -> int:
 
 
 def account_for(voucher: Voucher, line: Line, plan: AccountPlan) -> int:
+    return account_at(voucher, line.tax_rate, plan)
+
+
+def account_at(voucher: Voucher, rate: Decimal, plan: AccountPlan) -> int:
     treatment = voucher.tax_treatment
     if treatment is TaxTreatment.INTRA_EU_SUPPLY:
         return plan.intra_eu
@@ -122,7 +130,7 @@ def account_for(voucher: Voucher, line: Line, plan: AccountPlan) -> int:
         return plan.export
     if treatment is TaxTreatment.SMALL_BUSINESS:
         return plan.revenue_other
-    rate = line.tax_rate.normalize()
+    rate = rate.normalize()
     if rate == 19:
         return plan.revenue_19
     if rate == 7:
@@ -153,19 +161,34 @@ def supplier_name(voucher: Voucher) -> str:
     return party.display_name or party.customer_number or f"Kunde zu {voucher.number}"
 
 
-def position(voucher: Voucher, line: Line, plan: AccountPlan) -> dict[str, Any]:
-    sign = -1 if voucher.is_credit_note else 1
+def _line_text(line: Line) -> str:
     quantity = line.quantity.normalize()
-    comment = line.description if quantity == 1 else f"{format(quantity, 'f')} × {line.description}"
-    if voucher.is_credit_note:
-        comment = f"Gutschrift zu {voucher.refers_to}: {comment}"
+    return line.description if quantity == 1 else f"{format(quantity, 'f')} × {line.description}"
+
+
+def positions(voucher: Voucher, plan: AccountPlan) -> list[dict[str, Any]]:
+    """One VoucherPos per (rate, revenue account), highest rate first."""
+    texts: dict[int, list[str]] = {}
+    for line in voucher.lines:
+        texts.setdefault(account_for(voucher, line, plan), []).append(_line_text(line))
+    return [
+        position(voucher, p, ", ".join(texts[int(str(p.key))]))
+        for p in voucher.positions(lambda line: account_for(voucher, line, plan))
+    ]
+
+
+def position(voucher: Voucher, pos: Position, text: str) -> dict[str, Any]:
+    sign = -1 if voucher.is_credit_note else 1
+    account = int(str(pos.key))
+    comment = f"Gutschrift zu {voucher.refers_to}: {text}" if voucher.is_credit_note else text
+    net = voucher.prices is PriceBasis.NET
     return {
         "objectName": "VoucherPos",
         "mapAll": True,
-        "accountDatev": {"id": account_for(voucher, line, plan), "objectName": "AccountDatev"},
-        "taxRate": rate_text(line.tax_rate),
-        "net": False,
-        "sumGross": decimal_text(sign * line.gross),
+        "accountDatev": {"id": account, "objectName": "AccountDatev"},
+        "taxRate": rate_text(pos.rate),
+        "net": net,
+        "sumNet" if net else "sumGross": decimal_text(sign * (pos.net if net else pos.gross)),
         "comment": comment[:255],
         "isAsset": False,
     }
@@ -208,7 +231,7 @@ def save_voucher_body(
     # The spec: voucherPosDelete and filename come last, in this order.
     body: dict[str, Any] = {
         "voucher": header,
-        "voucherPosSave": [position(voucher, line, plan) for line in voucher.lines],
+        "voucherPosSave": positions(voucher, plan),
         "voucherPosDelete": None,
     }
     if filename:

@@ -14,6 +14,7 @@ from .money import (
     round_cents,
     tax_of_net,
 )
+from .order_level import main_rate, spread_over_rates
 from .serialization import voucher_from_dict, voucher_to_dict
 from .tax import TaxTreatment, allowed_rates, derive_treatment
 from .validation import InvalidVoucher, Problem, ensure_valid, validate
@@ -49,10 +50,12 @@ __all__ = [
     "ensure_valid",
     "format_rate",
     "gross_from_net",
+    "main_rate",
     "net_from_gross",
     "rate_tax",
     "round_cents",
     "split_by_rates",
+    "spread_over_rates",
     "tax_of_net",
     "validate",
     "voucher_from_dict",

@@ -21,8 +21,10 @@ from belegsync.bookkeeping import (
     Voucher,
     VoucherKind,
     allocate,
+    main_rate,
     rate_tax,
     split_by_rates,
+    spread_over_rates,
     validate,
 )
 from tests.conftest import make_voucher
@@ -348,3 +350,44 @@ def test_each_target_books_the_cases_figures(case: Case):
     if case.sevdesk:
         assert sevdesk_positions(case.voucher) == case.sevdesk
     assert datev_bookings(case.voucher) == case.datev
+
+
+# -- discounts and shipping (docs/bookkeeping.md "Discounts and shipping") -----------------
+
+
+def test_a_coupon_on_a_mixed_basket_reduces_each_rate_in_proportion():
+    """GIVEN 80.00 € of 19 % goods and 20.00 € of 7 % goods and a 10.00 € coupon (a price
+    reduction) WHEN it is spread THEN 8.00 € come off 19 % and 2.00 € off 7 % (§ 17 UStG):
+    19 %: 72.00 → tax 11.50 (72 × 19/119 = 11.495…), 7 %: 18.00 → tax 1.18 (1.177…)."""
+    goods = [line("80.00", R19, "67.23"), line("20.00", R7, "18.69")]
+    coupon = Line("Gutschein", D(-1), D("-8.40"), D("-10.00"), R19, LineCategory.DISCOUNT)
+    parts = spread_over_rates(coupon, goods)
+    assert [(p.description, p.gross, p.net, p.tax_rate) for p in parts] == [
+        ("Gutschein (19 %)", D("-8.00"), D("-6.72"), R19),
+        ("Gutschein (7 %)", D("-2.00"), D("-1.87"), R7),
+    ]
+    v = voucher([*goods, *parts], "77.33", "90.00")
+    assert [(g.rate, g.net, g.tax, g.gross) for g in v.tax_groups()] == [
+        (R19, D("60.50"), D("11.50"), D("72.00")),
+        (R7, D("16.82"), D("1.18"), D("18.00")),
+    ]
+    assert validate(v) == []
+    # each target books the reduced rates: lexoffice nets the discount into the goods' item
+    assert lexoffice_items(v) == [
+        ("Warenverkäufe", "19", "72", "11.5"),
+        ("Warenverkäufe", "7", "18", "1.18"),
+    ]
+    assert sevdesk_positions(v) == [(5192, "19", "72.00"), (5186, "7", "18.00")]
+    assert datev_bookings(v) == [("S", "72,00", 8400), ("S", "18,00", 8300)]
+
+
+def test_a_discount_on_goods_of_one_rate_moves_to_that_rate():
+    goods = [line("21.40", R7, "20.00")]
+    discount = Line("Rabatt", D(-1), D("-0.84"), D("-1.00"), R19, LineCategory.DISCOUNT)
+    assert [(p.gross, p.tax_rate) for p in spread_over_rates(discount, goods)] == [(D("-1.00"), R7)]
+
+
+def test_shipping_without_a_stated_rate_takes_the_goods_main_rate():
+    goods = [line("20.00", R7, "18.69"), line("5.00", R19, "4.20")]
+    assert main_rate(goods) == R19  # the highest, as Billbee's invoice prints it
+    assert main_rate([line("20.00", R7, "18.69")]) == R7

@@ -38,8 +38,10 @@ from belegsync.bookkeeping import (
     Payment,
     Voucher,
     VoucherKind,
+    main_rate,
     net_from_gross,
     round_cents,
+    spread_over_rates,
 )
 from belegsync.connectors.reasons import Reason
 
@@ -160,33 +162,38 @@ def _items(order: Element) -> list[Element]:
 
 
 def lines(order: Element, number: str, sign: Decimal) -> list[Line]:
-    result: list[Line] = []
-    top = ZERO
+    """Items, discounts spread over the goods' rates (§ 17 UStG), then shipping at its
+    stated rate or the goods' main rate (``bookkeeping.order_level``)."""
+    goods: list[Line] = []
+    discounts: list[Line] = []
     for item in _items(order):
         price = decimal(text(item, "ItemPrice"), "ItemPrice", number)
         quantity = decimal(text(item, "ItemQuantity") or "1", "ItemQuantity", number)
         item_rate = rate(decimal(text(item, "TaxRate"), "TaxRate", number))
-        top = max(top, item_rate)
         if price == 0:
             continue
         gross = round_cents(price * quantity) * sign
-        result.append(
-            Line(
-                text(item, "ItemTitle") or "Artikel",
-                quantity,
-                net_from_gross(gross, item_rate),
-                gross,
-                item_rate,
-                LineCategory.DISCOUNT if gross < 0 else LineCategory.GOODS,
-                sku=text(item, "Anr"),
-            )
+        line = Line(
+            text(item, "ItemTitle") or "Artikel",
+            quantity,
+            net_from_gross(gross, item_rate),
+            gross,
+            item_rate,
+            LineCategory.DISCOUNT if gross < 0 else LineCategory.GOODS,
+            sku=text(item, "Anr"),
         )
+        (discounts if line.category is LineCategory.DISCOUNT else goods).append(line)
+    result = list(goods)
+    for line in discounts:
+        result += spread_over_rates(line, goods)
     shipping_info = child(order, "ShippingInfo")
     cost = text(shipping_info, "ShippingTotalCost") or text(shipping_info, "ShippingCost")
     shipping = decimal(cost, "ShippingTotalCost", number)
     if shipping:
         stated = text(shipping_info, "ShippingTaxRate")
-        shipping_rate = rate(decimal(stated, "ShippingTaxRate", number)) if stated else top
+        shipping_rate = (
+            rate(decimal(stated, "ShippingTaxRate", number)) if stated else main_rate(goods)
+        )
         gross = shipping * sign
         result.append(
             Line(

@@ -44,8 +44,10 @@ from belegsync.bookkeeping import (
     Payment,
     Voucher,
     VoucherKind,
+    main_rate,
     net_from_gross,
     round_cents,
+    spread_over_rates,
     validate,
 )
 from belegsync.connectors.base import SourceDocument
@@ -445,6 +447,12 @@ def _bucket_lines(cells: _Cells, sign: Decimal) -> list[Line]:
     return lines
 
 
+def _bucket_taxes(lines: list[Line]) -> dict[Decimal, Decimal]:
+    """The summary layout states its tax per rate (``MwSt 19%``): the invoice's own figure,
+    which the rule's must equal (docs/bookkeeping.md, "Tax per rate")."""
+    return {line.tax_rate: line.tax for line in lines if line.tax_rate != 0}
+
+
 def _item_line(cells: _Cells, sign: Decimal) -> Line | None:
     layout = cells.layout
     title = cells.text("item_title")
@@ -475,7 +483,8 @@ def _parse_invoice(layout: Layout, number: str, rows: list[tuple[int, list[str]]
     lines: list[Line] = []
     problems: list[RowProblem] = []
     if layout.items:
-        max_rate = ZERO
+        goods: list[Line] = []
+        discounts: list[Line] = []
         for item_line, item_row in rows:
             item = _Cells(layout, item_line, item_row, number)
             if item_row[layout.columns["total_gross"]] != row[layout.columns["total_gross"]]:
@@ -487,13 +496,17 @@ def _parse_invoice(layout: Layout, number: str, rows: list[tuple[int, list[str]]
                 )
             position = _item_line(item, sign)
             if position is not None:
-                lines.append(position)
-                max_rate = max(max_rate, position.tax_rate)
+                is_discount = position.category is LineCategory.DISCOUNT
+                (discounts if is_discount else goods).append(position)
             problems += item.problems
+        # discounts reduce every rate in proportion (§ 17 UStG, bookkeeping.order_level)
+        lines = list(goods)
+        for position in discounts:
+            lines += spread_over_rates(position, goods)
         shipping = cells.amount("shipping_gross")
         if shipping:
             rate = cells.amount("shipping_tax_rate")
-            rate = max_rate if rate is None else rate
+            rate = main_rate(goods) if rate is None else rate
             gross = shipping * sign
             lines.append(
                 Line(
@@ -566,6 +579,7 @@ def _parse_invoice(layout: Layout, number: str, rows: list[tuple[int, list[str]]
         # marks its kind, it is no shop (the shop filter would offer it as one)
         shop="" if normalise(platform) == "gutschrift" else platform,
         source_refs={"afterbuy_order_id": order_id} if order_id else {},
+        stated_tax={} if layout.items else _bucket_taxes(lines),
     )
     meta = {"source": "afterbuy_csv", "line": line, "order_id": order_id, "platform": platform}
     parsed.document = SourceDocument(voucher=voucher, source_id=order_id or number, meta=meta)

@@ -16,7 +16,17 @@ Billbee's rules this follows (reference/billbee/README.md):
   voucher's total is TotalCost without it (as the invoice list shows, 91.50 for
   the reference order of TotalCost 81.50).
 - Shipping carries no rate on an order; Billbee's invoice shows it at the
-  highest rate of the goods (reference example ``get_invoices_page.json``).
+  highest rate of the goods (reference example ``get_invoices_page.json``),
+  belegsync's rule for shipping without a stated rate (``bookkeeping.main_rate``).
+- An order-level ``AdjustmentCost`` (surcharge or discount) and a negative item
+  (a discount line) are split over the goods' rates in proportion
+  (``bookkeeping.spread_over_rates``, § 17 UStG): on a basket of 19 % and 7 % goods
+  a discount reduces both rates' consideration, not only the highest.
+- ``TotalPrice`` keeps its cents as Billbee gives them; an amount with more
+  decimals (8.925) stays as it is, since only each rate's total is rounded. Billbee
+  states each item's tax unrounded (``TaxAmount``), not per rate; their sum per
+  rate, rounded once, is the rule's figure whenever each item's tax is its
+  ``TotalPrice``'s at its rate, which the line check holds to a cent.
 - §9: a cancellation is its own order (number ``…-GS``, ``IsCancelationFor``,
   negative amounts). It becomes a credit note with positive amounts (the
   voucher's sign convention) that refers to the original's invoice number.
@@ -40,8 +50,10 @@ from belegsync.bookkeeping import (
     Payment,
     Voucher,
     VoucherKind,
+    main_rate,
     net_from_gross,
     round_cents,
+    spread_over_rates,
 )
 from belegsync.connectors.reasons import Reason
 
@@ -201,6 +213,8 @@ PAYMENT_TYPES: dict[int, str] = {
 COUPON_METHOD = PAYMENT_TYPES[6]
 
 VAT_FREE_MODES = {1, 2, 3}
+#: A sub-cent line amount is kept to four places (Billbee sends long doubles).
+SUB_CENT = Decimal("0.0001")
 MARGIN_SCHEME = 4
 
 DOCUMENT_DATES = ("invoice", "payment", "order")
@@ -327,6 +341,30 @@ def invoice_date(order: Mapping[str, Any]) -> dt.date:
     return date
 
 
+def _item_line(
+    order: Mapping[str, Any], item: Mapping[str, Any], where: str, total: Decimal, sign: Decimal
+) -> Line:
+    """An item: gross after its line discount, net = gross − Billbee's (unrounded) tax.
+
+    Cents stay cents as before; a sub-cent ``TotalPrice`` keeps its digits (to four
+    places), since only the rate's total is rounded."""
+    tax = decimal(item.get("TaxAmount"), f"{where}.TaxAmount")
+    cents = round_cents(total)
+    if cents == total:
+        gross, net = cents * sign, round_cents(total - tax) * sign
+    else:
+        gross, net = total * sign, (total - tax).quantize(SUB_CENT) * sign
+    return Line(
+        description=_title(item),
+        quantity=decimal(item.get("Quantity"), f"{where}.Quantity") * sign,
+        net=net,
+        gross=gross,
+        tax_rate=_rate_of(order, item),
+        category=LineCategory.DISCOUNT if gross < 0 else LineCategory.GOODS,
+        sku=str(item.get("InvoiceSKU") or (item.get("Product") or {}).get("SKU") or ""),
+    )
+
+
 def map_order(
     order: Mapping[str, Any],
     *,
@@ -351,6 +389,7 @@ def map_order(
     credit = is_credit_note(order)
     sign = Decimal(-1) if credit else Decimal(1)
     lines: list[Line] = []
+    discounts: list[Line] = []
     coupons = ZERO
     for index, item in enumerate(order.get("OrderItems") or []):
         where = f"OrderItems[{index}]"
@@ -358,46 +397,36 @@ def map_order(
         if item.get("IsCoupon"):
             coupons += round_cents(-total) * sign
             continue
-        tax = decimal(item.get("TaxAmount"), f"{where}.TaxAmount")
-        gross = round_cents(total) * sign
-        category = LineCategory.DISCOUNT if gross < 0 else LineCategory.GOODS
-        lines.append(
-            Line(
-                description=_title(item),
-                quantity=decimal(item.get("Quantity"), f"{where}.Quantity") * sign,
-                net=round_cents(total - tax) * sign,
-                gross=gross,
-                tax_rate=_rate_of(order, item),
-                category=category,
-                sku=str(item.get("InvoiceSKU") or (item.get("Product") or {}).get("SKU") or ""),
-            )
-        )
-    taxed = [ln.tax_rate for ln in lines if ln.category is LineCategory.GOODS]
-    main_rate = max(taxed, default=Decimal(0))
+        line = _item_line(order, item, where, total, sign)
+        (discounts if line.category is LineCategory.DISCOUNT else lines).append(line)
+    goods = list(lines)
+    for line in discounts:
+        lines += spread_over_rates(line, goods)
     shipping = round_cents(decimal(order.get("ShippingCost"), "ShippingCost")) * sign
     if shipping:
+        rate = main_rate(goods)
         lines.append(
             Line(
                 "Versand",
                 Decimal(1),
-                net_from_gross(shipping, main_rate),
+                net_from_gross(shipping, rate),
                 shipping,
-                main_rate,
+                rate,
                 LineCategory.SHIPPING,
             )
         )
     adjustment = round_cents(decimal(order.get("AdjustmentCost"), "AdjustmentCost")) * sign
     if adjustment:
-        lines.append(
-            Line(
-                str(order.get("AdjustmentReason") or "Anpassung"),
-                Decimal(1) if adjustment > 0 else Decimal(-1),
-                net_from_gross(adjustment, main_rate),
-                adjustment,
-                main_rate,
-                LineCategory.FEE if adjustment > 0 else LineCategory.DISCOUNT,
-            )
+        rate = main_rate(goods)
+        line = Line(
+            str(order.get("AdjustmentReason") or "Anpassung"),
+            Decimal(1) if adjustment > 0 else Decimal(-1),
+            net_from_gross(adjustment, rate),
+            adjustment,
+            rate,
+            LineCategory.FEE if adjustment > 0 else LineCategory.DISCOUNT,
         )
+        lines += spread_over_rates(line, goods)
     total_gross = round_cents(decimal(order.get("TotalCost"), "TotalCost")) * sign + coupons
     payments = [
         Payment(

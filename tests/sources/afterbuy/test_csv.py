@@ -164,13 +164,25 @@ def test_it_merges_the_rows_of_one_invoice_into_one_voucher(tmp_path: Path) -> N
     rows = len(path.read_text("utf-8").splitlines()) - 1
     _, invoices = _read(path)
     assert rows > len(written) == len(invoices)
-    assert (
-        sum(
-            len([ln for ln in i.document.voucher.lines if ln.category != LineCategory.SHIPPING])
-            for i in invoices
-        )
-        == rows
-    )
+
+    # one line per item row; a discount row on a mixed basket is split over the rates
+    # (§ 17 UStG), its parts named by their rate: "Rabatt (7 %)"
+    def is_split_part(ln) -> bool:
+        return ln.category is LineCategory.DISCOUNT and ln.description.endswith(" %)")
+
+    per_row = [
+        ln
+        for i in invoices
+        for ln in i.document.voucher.lines
+        if ln.category != LineCategory.SHIPPING and not is_split_part(ln)
+    ]
+    discounts = {
+        (i.number, ln.description.rsplit(" (", 1)[0])
+        for i in invoices
+        for ln in i.document.voucher.lines
+        if is_split_part(ln)
+    }
+    assert len(per_row) + len(discounts) == rows
 
 
 def test_it_reports_an_invoice_number_that_comes_back(tmp_path: Path) -> None:
@@ -192,3 +204,22 @@ def test_preview_yields_vouchers_and_errors_in_file_order(tmp_path: Path) -> Non
     assert isinstance(result[2][1], list) and "Rechnungsdatum" in result[2][1][0]
     # a credit note without the invoice it corrects would fail: shown as errors
     assert isinstance(result[-1][1], list) and "refers_to" in result[-1][1][0]
+
+
+def test_it_holds_the_rule_to_the_tax_the_summary_layout_states(tmp_path: Path) -> None:
+    """GIVEN invoice 24187 whose 19 % are 54.45 + 10.35 (the rate's total 64.80 × 19/119)
+    WHEN a file states 54.46 + 10.34 for the same 64.80 (per-line rounding) THEN the
+    invoice is refused with both figures, never booked with either."""
+    _, invoices = _read(SAMPLE_UTF8)
+    good = next(i.document.voucher for i in invoices if i.number == "24187")
+    assert good.stated_tax == {Decimal(19): Decimal("10.35"), Decimal(7): Decimal("1.75")}
+    assert validate(good) == []
+    text = SAMPLE_UTF8.read_text("utf-8").replace(";54,45;10,35;", ";54,46;10,34;")
+    path = tmp_path / "off.csv"
+    path.write_text(text, "utf-8")
+    _, invoices = _read(path)
+    off = next(i.document.voucher for i in invoices if i.number == "24187")
+    problems = validate(off)
+    assert [(p.code, p.params["tax"], p.params["expected"]) for p in problems] == [
+        ("tax_group_mismatch", Decimal("10.34"), Decimal("10.35"))
+    ]

@@ -122,7 +122,40 @@ def test_it_keeps_line_discounts_and_order_surcharges(scenarios):
     voucher = map_order(scenarios["EB-11-22"])
     assert voucher.lines[0].gross == Decimal("32.40")  # 3 × 12.00 less 10 %
     fee = [ln for ln in voucher.lines if ln.category is LineCategory.FEE]
-    assert [(f.description, f.gross) for f in fee] == [("Geschenkverpackung", Decimal("2.50"))]
+    # the order-level surcharge follows the goods: split over 19 % and 7 % in proportion
+    assert [(f.description, f.gross, f.tax_rate) for f in fee] == [
+        ("Geschenkverpackung (19 %)", Decimal("1.61"), Decimal(19)),
+        ("Geschenkverpackung (7 %)", Decimal("0.89"), Decimal(7)),
+    ]
+    assert sum(f.gross for f in fee) == Decimal("2.50")
+    assert validate(voucher) == []
+
+
+def test_it_splits_an_order_discount_over_the_rates_in_proportion(order):
+    """GIVEN the reference basket (59.90 € at 19 %, 26.70 € at 7 %) WHEN Billbee adds an
+    order-level discount of 8.66 € (AdjustmentCost) THEN each rate loses its share:
+    8.66 × 59.90/86.60 = 5.99 and 8.66 × 26.70/86.60 = 2.67 (§ 17 UStG)."""
+    discounted = {**order, "AdjustmentCost": Decimal("-8.66"), "AdjustmentReason": "Rabatt"}
+    discounted["TotalCost"] = order["TotalCost"] - Decimal("8.66")
+    voucher = map_order(discounted)
+    parts = [ln for ln in voucher.lines if ln.category is LineCategory.DISCOUNT]
+    assert [(p.description, p.gross, p.tax_rate) for p in parts] == [
+        ("Rabatt (19 %)", Decimal("-5.99"), Decimal(19)),
+        ("Rabatt (7 %)", Decimal("-2.67"), Decimal(7)),
+    ]
+    assert validate(voucher) == []
+
+
+def test_it_keeps_sub_cent_item_prices_so_the_rate_total_is_exact(order):
+    """Eight items of 8.925 € (Billbee's doubles) make 71.40 €, not 8 × 8.93."""
+    item = {**order["OrderItems"][0], "TotalPrice": Decimal("8.925"), "Quantity": 1}
+    item["TaxAmount"] = Decimal("8.925") * 19 / 119
+    odd = {**order, "OrderItems": [item] * 8, "ShippingCost": 0, "TotalCost": Decimal("71.40")}
+    voucher = map_order(odd)
+    assert [(g.net, g.tax, g.gross) for g in voucher.tax_groups()] == [
+        (Decimal("60.00"), Decimal("11.40"), Decimal("71.40"))
+    ]
+    assert validate(voucher) == []
 
 
 def test_it_carries_every_date_so_the_target_can_book_the_chosen_one(order):

@@ -127,5 +127,5 @@ def connection(org):
         source_kind="memory",
         target_kind="memory",
         credentials={"target": {"account": "alice-books"}},
-        settings={"mark_paid": True},
+        settings={"policy": {"mark_paid": True}},
     )

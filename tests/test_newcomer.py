@@ -53,10 +53,12 @@ def _free_base() -> int:
 def test_the_demo_doubles_listen_where_they_are_told():
     base = _free_base()
     made = demo.connections(doubles_port=base)
-    urls = [c.settings.get("lexoffice_base_url") for c in made if c.target_kind == "lexoffice"]
+    urls = [
+        c.settings["target"]["lexoffice_base_url"] for c in made if c.target_kind == "lexoffice"
+    ]
     assert urls and all(url.endswith(f":{base}") for url in urls)
     billbee = next(c for c in made if c.source_kind == "billbee")
-    assert f":{base + 2}/" in billbee.settings["billbee_base_url"]
+    assert f":{base + 2}/" in billbee.settings["source"]["billbee_base_url"]
     assert httpx.get(
         f"http://127.0.0.1:{base + 1}/api/v1/Tools/bookkeepingSystemVersion"
     ).status_code

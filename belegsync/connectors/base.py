@@ -12,13 +12,17 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
+
+from pydantic import BaseModel
 
 from belegsync.bookkeeping import Voucher
 
 from .ratelimit import Limiter, NoLimit
 from .reasons import Reason
-from .settings import Policy
+from .settings import AdapterSettings, Policy, read
+
+S = TypeVar("S", bound=AdapterSettings)
 
 
 @dataclass(frozen=True)
@@ -122,17 +126,30 @@ class AccountChoice:
 
 @dataclass(frozen=True)
 class AdapterContext:
-    """What an adapter is built from: one side's credentials and settings, the policy, pacing."""
+    """What an adapter is built from: one side's credentials and settings, the policy, pacing.
+
+    ``settings`` is this side's own settings model (the engine passes the
+    adapter's ``settings_model``); a plain mapping is read into the model by
+    :meth:`settings_as`, so a test may describe it as a dict.
+    """
 
     connection_id: int = 0
     credentials: Mapping[str, Any] = field(default_factory=dict)
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    settings: BaseModel | Mapping[str, Any] = field(default_factory=dict)
     #: The engine's policy both sides follow (mark paid, document date, accounts …).
     policy: Policy = field(default_factory=Policy)
     limiter: Limiter = field(default_factory=NoLimit)
     #: What belegsync stored of earlier documents of these source ids: their
     #: ``SourceDocument.meta`` by source id (e.g. order states seen before).
     remembered: Callable[[list[str]], dict[str, Mapping[str, Any]]] = lambda ids: {}
+
+    def settings_as(self, model: type[S]) -> S:
+        """This side's settings as the adapter's ``model`` (validated)."""
+        if isinstance(self.settings, model):
+            return self.settings
+        if isinstance(self.settings, BaseModel):
+            return model.model_validate(self.settings.model_dump())
+        return read(model, self.settings)
 
 
 @runtime_checkable
@@ -188,7 +205,13 @@ class Target(Protocol):
 #: Optional class attributes of an adapter, read by the web UI and the engine:
 #:   ``rate: Rate``                      the remote's documented limit (pacing)
 #:   ``credentials_form: type[Form]``    fields stored encrypted in credentials[side]
-#:   ``settings_form: type[Form]``       fields stored in Connection.settings
+#:   ``settings_model: type[AdapterSettings]``
+#:                                       its own settings (Connection.settings[side])
+#:   ``settings_form: type[Form]``       the form of (some of) those fields; its
+#:                                       cleaned data are changes to the model
+#:   ``policy_fields: tuple[str, ...]``  the policy's choices it follows, shown once on
+#:                                       the connection form (POLICY_FORM_FIELDS)
+#:   ``policy_help: dict[str, str]``     what a policy choice means for this system
 #:   ``check_credentials(context)``      classmethod: raise a ConnectorError when the
 #:                                       remote refuses them (run on save)
 #:   ``pages: tuple[Page, ...]``         its own pages, linked from the connection page

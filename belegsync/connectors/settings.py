@@ -11,22 +11,42 @@ neither side but to the engine, and everybody reads them by name from one
 
 What only one adapter reads is that adapter's own settings, not policy.
 
-The ``*_KEY`` names are the keys of today's flat ``Connection.settings`` dict
-that the policy is read from (:meth:`Policy.from_flat`) until the settings are
-stored by namespace.
+Storage (``Connection.settings``) is namespaced like the credentials:
+``{"policy": {...}, "source": {...}, "target": {...}}``. The policy is the
+engine's; each side's namespace is that adapter's own :class:`AdapterSettings`
+model (``settings_model`` on the adapter class). Every write goes through
+:func:`merged` (``services.connections.update_settings``): one namespace at a
+time, only the fields given, validated by the model, so no form can write
+another side's keys or wipe a field it does not show.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from belegsync.bookkeeping import DocumentDate
 
-__all__ = ["DocumentDate", "PaymentAccounts", "Policy"]
+__all__ = [
+    "NAMESPACES",
+    "AdapterSettings",
+    "DocumentDate",
+    "NoSettings",
+    "PaymentAccounts",
+    "Policy",
+    "merged",
+    "read",
+    "settings_model",
+]
+
+#: The keys of ``Connection.settings``: the engine's policy, then each side's own.
+POLICY = "policy"
+NAMESPACES = (POLICY, "source", "target")
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class PaymentAccounts(BaseModel):
@@ -80,43 +100,63 @@ class Policy(BaseModel):
     #: (a typo in the year, a clock gone wrong) rather than booked.
     future_days: int = Field(default=3, ge=0)
 
-    @classmethod
-    def from_flat(cls, settings: Mapping[str, Any]) -> Policy:
-        """The policy in today's flat ``Connection.settings`` dict.
 
-        Values that forms stored loosely (dates as ISO text, an empty start
-        date, a missing switch) are read the way the engine read them so far.
-        """
-        return cls(
-            mark_paid=bool(settings.get(MARK_PAID_KEY, False)),
-            transfer_pdf=bool(settings.get(TRANSFER_PDF_KEY, True)),
-            start_date=settings.get(START_DATE_KEY) or None,
-            document_date=settings.get(DOCUMENT_DATE_KEY) or DocumentDate.INVOICE,
-            customer_per_buyer=bool(settings.get(CREATE_CUSTOMERS_KEY, False)),
-            payment_accounts=PaymentAccounts(
-                by_method={
-                    str(method): str(account)
-                    for method, account in (settings.get(PAYMENT_ACCOUNTS_KEY) or {}).items()
-                    if account
-                },
-                unassigned_to_default=bool(settings.get(BOOK_UNASSIGNED_AS_DEFAULT_KEY, False)),
-                default_account=str(settings.get(DEFAULT_PAYMENT_ACCOUNT_KEY) or ""),
-            ),
-            small_business=bool(settings.get(SMALL_BUSINESS_KEY, False)),
-            future_days=settings.get(FUTURE_DAYS_KEY, 3),
-        )
+#: The policy's fields a form may show, in the order shown (the rest are set by the
+#: engine's defaults, the CLI or the API).
+POLICY_FORM_FIELDS = (
+    "start_date",
+    "mark_paid",
+    "customer_per_buyer",
+    "unassigned_to_default",
+    "document_date",
+)
 
 
-#: Keys of the flat settings dict (see the module's docstring).
-MARK_PAID_KEY = "mark_paid"
-TRANSFER_PDF_KEY = "transfer_pdf"
-START_DATE_KEY = "start_date"
-DOCUMENT_DATE_KEY = "document_date"
-CREATE_CUSTOMERS_KEY = "create_customers"
-PAYMENT_ACCOUNTS_KEY = "payment_accounts"
-BOOK_UNASSIGNED_AS_DEFAULT_KEY = "book_unassigned_as_default"
-DEFAULT_PAYMENT_ACCOUNT_KEY = "default_payment_account"
-SMALL_BUSINESS_KEY = "small_business"
-FUTURE_DAYS_KEY = "future_days"
-#: sevDesk's form's wording of MARK_PAID ("source" / "sevdesk"); MARK_PAID decides.
-PAYMENT_RECONCILIATION_KEY = "payment_reconciliation"
+class AdapterSettings(BaseModel):
+    """The base of one adapter's own settings, stored under its side's key.
+
+    ``rate_per_second`` is the engine's, for every adapter: an operator's slower
+    pace for this side than the adapter's documented rate.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rate_per_second: float | None = Field(default=None, gt=0)
+
+
+class NoSettings(AdapterSettings):
+    """An adapter without settings of its own."""
+
+
+def settings_model(adapter: Any) -> type[AdapterSettings]:
+    """The settings model an adapter class declares (``settings_model``), else none."""
+    model: type[AdapterSettings] = getattr(adapter, "settings_model", None) or NoSettings
+    return model
+
+
+def read(model: type[M], stored: Mapping[str, Any] | None) -> M:
+    """``stored`` as ``model``; keys the model no longer knows are left out, not refused.
+
+    Stored values were validated when written; a field removed from a model
+    later must not stop a connection that still has it.
+    """
+    known = {k: v for k, v in (stored or {}).items() if k in model.model_fields}
+    return model.model_validate(known)
+
+
+def merged(current: M, changes: Mapping[str, Any]) -> M:
+    """``current`` with ``changes`` applied, validated; fields not named stay as they are.
+
+    A change to a nested model (``payment_accounts``) given as a mapping
+    changes only the nested fields it names, so the accounts step can set the
+    mapping and the payment step the "standard account" switch without either
+    wiping the other. Raises ``pydantic.ValidationError`` for an unknown field
+    or a bad value.
+    """
+    values = current.model_dump()
+    for name, value in changes.items():
+        present = getattr(current, name, None)
+        if isinstance(present, BaseModel) and isinstance(value, Mapping):
+            value = merged(present, value).model_dump()
+        values[name] = value
+    return type(current).model_validate(values)

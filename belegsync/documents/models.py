@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from belegsync.bookkeeping import Voucher, VoucherKind, voucher_from_dict
+from belegsync.connectors import registry
 from belegsync.connectors.reasons import Reason, from_json
-from belegsync.connectors.settings import Policy
+from belegsync.connectors.settings import POLICY, AdapterSettings, Policy, read, settings_model
 from belegsync.reasons import render_all, sentence
 
 from .fields import EncryptedJSONField
@@ -59,7 +60,9 @@ class Connection(models.Model):
     target_kind = models.CharField(max_length=40)
     #: {"source": {...}, "target": {...}}: API keys and passwords, Fernet-encrypted.
     credentials = EncryptedJSONField(blank=True, default=dict)
-    #: Adapter settings (shops, states, account mapping …); no secrets.
+    #: {"policy": {...}, "source": {...}, "target": {...}}: the engine's policy and each
+    #: side's own settings (``connectors.settings``); no secrets. Written only by
+    #: ``services.connections``, one namespace at a time.
     settings = models.JSONField(blank=True, default=dict)
     enabled = models.BooleanField(_("sync enabled"), default=True)
     cursor = models.CharField(max_length=200, blank=True)
@@ -106,7 +109,21 @@ class Connection(models.Model):
     @property
     def policy(self) -> Policy:
         """The engine's policy for this connection (what both sides share)."""
-        return Policy.from_flat(self.settings or {})
+        return read(Policy, (self.settings or {}).get(POLICY))
+
+    def adapter_class(self, side: str) -> Any:
+        """The registered class of this side's kind, or None for a kind no longer known."""
+        try:
+            if side == "source":
+                return registry.source_class(self.source_kind)
+            return registry.target_class(self.target_kind)
+        except registry.UnknownKind:
+            return None
+
+    def settings_of(self, side: str) -> AdapterSettings:
+        """This side's own settings, as its adapter's model."""
+        model = settings_model(self.adapter_class(side))
+        return read(model, (self.settings or {}).get(side))
 
     @property
     def pause_reasons(self) -> list[Reason]:

@@ -1,4 +1,12 @@
-"""A connection's set-up, credential checks, switches and "sync now"; the global switch.
+"""Connections: create and change them, their set-up, credential checks, switches and
+"sync now"; the global switch.
+
+:func:`create_connection` and :func:`update_connection` are what the connection
+form, Billbee's steps, the CLI and the REST API call. Settings are changed one
+namespace at a time (:func:`update_settings`: ``policy``, ``source``,
+``target``), only the fields named, validated by the namespace's model, under
+a row lock: no form writes another side's keys or wipes a field it does not
+show.
 
 A connection is in set-up until what its adapters require is complete: the
 credentials accepted by the remote (for adapters that check them), the
@@ -11,20 +19,325 @@ what is missing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic import BaseModel, ValidationError
 
-from belegsync.connectors import registry
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.errors import ConnectorError, RetryableError
-from belegsync.documents.models import Connection, ConnectionEvent, Organisation
+from belegsync.connectors.settings import NAMESPACES, POLICY, Policy, merged, read, settings_model
+from belegsync.documents.models import (
+    DEFAULT_SYNC_INTERVAL,
+    MIN_SYNC_INTERVAL,
+    Connection,
+    ConnectionEvent,
+    Organisation,
+)
+from belegsync.reasons import describe_error
 from belegsync.sync import scheduler
 
-from .actor import Actor
+from .actor import Actor, NotAllowed
 
 SIDES = ("source", "target")
+
+
+class InvalidSettings(ValueError):
+    """Changes a namespace's model refuses (an unknown field, a bad value); nothing is saved.
+
+    ``problems`` are (field path, message) pairs, e.g. ("policy.document_date", "…").
+    """
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{where}: {what}" for where, what in problems))
+
+
+class CredentialsRefused(Exception):
+    """A remote refused a side's credentials; nothing is saved."""
+
+    def __init__(self, side: str, system: str, error: ConnectorError) -> None:
+        self.side, self.system, self.error = side, system, error
+        super().__init__(f"{system} refused the credentials: {error.message}")
+
+
+@dataclass
+class Saved:
+    """A connection as saved, and what its merchant should be told."""
+
+    connection: Connection
+    #: The remote could not be asked: saved unchecked (one text per side).
+    warnings: list[str] = field(default_factory=list)
+    #: What the set-up still lacks (empty: it syncs).
+    missing: list[str] = field(default_factory=list)
+
+
+# --- settings, one namespace at a time ------------------------------------------------
+
+
+def _model(connection: Connection, namespace: str) -> type[BaseModel]:
+    if namespace == POLICY:
+        return Policy
+    if namespace not in SIDES:
+        raise InvalidSettings([(namespace, f"no such settings; known: {', '.join(NAMESPACES)}")])
+    return settings_model(connection.adapter_class(namespace))
+
+
+def _applied(
+    connection: Connection, stored: Mapping[str, Any], changes: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """``stored`` with each namespace's ``changes`` applied and validated."""
+    result = {k: v for k, v in (stored or {}).items()}
+    problems: list[tuple[str, str]] = []
+    for namespace, values in changes.items():
+        model = _model(connection, namespace)
+        try:
+            new = merged(read(model, result.get(namespace)), values)
+        except ValidationError as error:
+            problems += [
+                (".".join([namespace, *map(str, e["loc"])]), e["msg"]) for e in error.errors()
+            ]
+            continue
+        result[namespace] = new.model_dump(mode="json")
+    if problems:
+        raise InvalidSettings(problems)
+    return result
+
+
+def update_settings(
+    actor: Actor, connection: Connection, namespace: str, changes: Mapping[str, Any]
+) -> bool:
+    """Change the named fields of one namespace; True when anything changed.
+
+    A change of the source's settings or the policy resets the cursor: the
+    next cycle reads the source from the start date again and re-evaluates
+    skipped documents under the new settings (storing unchanged data is a no-op).
+    """
+    actor.require_connection(connection)
+    return _store_settings(connection, {namespace: changes})
+
+
+def _store_settings(connection: Connection, changes: Mapping[str, Mapping[str, Any]]) -> bool:
+    with transaction.atomic():
+        stored = (
+            Connection.objects.select_for_update()
+            .values_list("settings", flat=True)
+            .get(pk=connection.pk)
+        )
+        new = _applied(connection, stored, changes)
+        changed = new != stored
+        fields: dict[str, Any] = {"settings": new}
+        if changed and any(stored.get(n) != new.get(n) for n in (POLICY, "source")):
+            fields["cursor"] = ""
+        if changed:
+            Connection.objects.filter(pk=connection.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(connection, name, value)
+    return changed
+
+
+# --- create and change ------------------------------------------------------------------
+
+
+def create_connection(
+    actor: Actor,
+    organisation: Organisation,
+    *,
+    name: str,
+    source_kind: str,
+    target_kind: str,
+    enabled: bool = True,
+    sync_interval: int = DEFAULT_SYNC_INTERVAL,
+    credentials: Mapping[str, Mapping[str, Any]] | None = None,
+    policy: Mapping[str, Any] | None = None,
+    source: Mapping[str, Any] | None = None,
+    target: Mapping[str, Any] | None = None,
+) -> Saved:
+    """A new connection, its credentials checked and its set-up state known.
+
+    Raises :class:`InvalidSettings` or :class:`CredentialsRefused` (nothing is
+    created), ``ValueError`` for a name already taken or a bad interval.
+    """
+    actor.require_organisation(organisation)
+    connection = Connection(organisation=organisation, setup_complete=False)
+    return _save(
+        actor,
+        connection,
+        {
+            "name": name,
+            "source_kind": source_kind,
+            "target_kind": target_kind,
+            "enabled": enabled,
+            "sync_interval": sync_interval,
+        },
+        credentials or {},
+        _namespaces(policy, source, target),
+        SIDES,
+    )
+
+
+def update_connection(
+    actor: Actor,
+    connection: Connection,
+    *,
+    name: str | None = None,
+    source_kind: str | None = None,
+    target_kind: str | None = None,
+    enabled: bool | None = None,
+    sync_interval: int | None = None,
+    credentials: Mapping[str, Mapping[str, Any]] | None = None,
+    policy: Mapping[str, Any] | None = None,
+    source: Mapping[str, Any] | None = None,
+    target: Mapping[str, Any] | None = None,
+    check: Sequence[str] = SIDES,
+) -> Saved:
+    """Change what is given (``None``: unchanged); the credentials of ``check`` are checked.
+
+    Credentials given per side replace the keys given and keep the others (a
+    password left empty in a form is not given). A side whose kind changes
+    starts with that kind's default settings.
+    """
+    actor.require_connection(connection)
+    fields = {
+        k: v
+        for k, v in {
+            "name": name,
+            "source_kind": source_kind,
+            "target_kind": target_kind,
+            "enabled": enabled,
+            "sync_interval": sync_interval,
+        }.items()
+        if v is not None
+    }
+    return _save(
+        actor, connection, fields, credentials or {}, _namespaces(policy, source, target), check
+    )
+
+
+def _namespaces(
+    policy: Mapping[str, Any] | None,
+    source: Mapping[str, Any] | None,
+    target: Mapping[str, Any] | None,
+) -> dict[str, Mapping[str, Any]]:
+    given = {POLICY: policy, "source": source, "target": target}
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def _validate_fields(connection: Connection, fields: Mapping[str, Any]) -> None:
+    name = str(fields.get("name", connection.name) or "").strip()
+    if not name:
+        raise ValueError(_("Give the connection an internal name."))
+    clash = Connection.objects.filter(organisation_id=connection.organisation_id, name=name)
+    if connection.pk is not None:
+        clash = clash.exclude(pk=connection.pk)
+    if clash.exists():
+        raise ValueError(_("You already have a connection with this name."))
+    interval = fields.get("sync_interval", connection.sync_interval)
+    if int(interval) < MIN_SYNC_INTERVAL:
+        raise ValueError(_("At least 60 seconds."))
+
+
+def _save(
+    actor: Actor,
+    connection: Connection,
+    fields: Mapping[str, Any],
+    credentials: Mapping[str, Mapping[str, Any]],
+    settings: Mapping[str, Mapping[str, Any]],
+    check: Sequence[str],
+) -> Saved:
+    _validate_fields(connection, fields)
+    previous = {side: "" for side in SIDES}
+    if connection.pk is not None:
+        # from the row: a model form may have set the new kinds on the instance already
+        kinds = Connection.objects.values("source_kind", "target_kind").get(pk=connection.pk)
+        previous = {side: kinds[f"{side}_kind"] for side in SIDES}
+    for name, value in fields.items():
+        setattr(connection, name, value.strip() if name == "name" else value)
+    before = dict(connection.settings or {})
+    connection.settings = _new_settings(connection, before, previous, settings)
+    saved_credentials = dict(connection.credentials or {})
+    for side, values in credentials.items():
+        if side not in SIDES:
+            raise NotAllowed(f"No side {side!r}.")
+        saved_credentials[side] = {**saved_credentials.get(side, {}), **values}
+    connection.credentials = saved_credentials
+    # the remotes are asked before the row is locked: a slow remote holds no lock
+    warnings, accepted = _check_all(connection, check)
+    with transaction.atomic():
+        if connection.pk is not None:
+            # applied again to the row as it is now: a namespace another page changed
+            # meanwhile (a step in another tab) keeps that change
+            before = Connection.objects.select_for_update().get(pk=connection.pk).settings or {}
+            connection.settings = _new_settings(connection, before, previous, settings)
+            changed = ["settings", "credentials", *fields]
+            if any(before.get(n) != connection.settings.get(n) for n in (POLICY, "source")):
+                connection.cursor = ""
+                changed.append("cursor")
+            # only what this save changes: the cycle's lease, cursor and pause stay its own
+            connection.save(update_fields=changed)
+        else:
+            connection.save()
+    for side in accepted:
+        credentials_accepted(actor, connection, side)
+    if accepted and not warnings:
+        # the remote accepts the credentials (new ones, or the old key working again):
+        # the pause they caused is over
+        resume_if_paused(actor, connection)
+    missing = refresh_setup(actor, connection)
+    return Saved(connection, warnings, missing)
+
+
+def _new_settings(
+    connection: Connection,
+    stored: Mapping[str, Any],
+    previous: Mapping[str, str],
+    changes: Mapping[str, Mapping[str, Any]],
+) -> dict[str, Any]:
+    kept = dict(stored)
+    for side in SIDES:
+        if previous[side] and previous[side] != getattr(connection, f"{side}_kind"):
+            kept.pop(side, None)  # another system: its settings start afresh
+    return _applied(connection, kept, changes)
+
+
+def _check_all(connection: Connection, sides: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Check each side's credentials: (warnings, sides accepted); raises CredentialsRefused."""
+    warnings: list[str] = []
+    accepted: list[str] = []
+    for side in sides:
+        cls = connection.adapter_class(side)
+        check = getattr(cls, "check_credentials", None)
+        if not callable(check):
+            continue
+        try:
+            check(_context(connection, side))
+        except RetryableError as error:
+            warnings.append(
+                _("%(system)s could not be asked right now (%(error)s); saved unchecked.")
+                % {"system": cls.verbose_name, "error": _describe(error)}
+            )
+            continue
+        except ConnectorError as error:
+            raise CredentialsRefused(side, str(cls.verbose_name), error) from error
+        accepted.append(side)
+    return warnings, accepted
+
+
+def _describe(error: ConnectorError) -> str:
+    return describe_error(error)
+
+
+def _context(connection: Connection, side: str) -> AdapterContext:
+    return AdapterContext(
+        connection_id=connection.pk or 0,
+        credentials=dict((connection.credentials or {}).get(side, {})),
+        settings=connection.settings_of(side),
+        policy=connection.policy,
+    )
 
 
 def sync_now(actor: Actor, connection: Connection) -> bool:
@@ -51,22 +364,13 @@ def set_organisation_sync(actor: Actor, organisation: Organisation, enabled: boo
 # --- set-up ------------------------------------------------------------------------------
 
 
-def _adapter(connection: Connection, side: str) -> Any:
-    try:
-        if side == "source":
-            return registry.source_class(connection.source_kind)
-        return registry.target_class(connection.target_kind)
-    except registry.UnknownKind:
-        return None
-
-
 def setup_missing(connection: Connection) -> list[str]:
     """What the connection still needs before it may sync, in the merchant's words."""
     missing: list[str] = []
     checked = connection.credentials_checked or {}
     done = set(connection.steps_done or [])
     for side in SIDES:
-        cls = _adapter(connection, side)
+        cls = connection.adapter_class(side)
         if cls is None:
             missing.append(_("Choose a known system for the %(side)s.") % {"side": side})
             continue
@@ -85,7 +389,7 @@ def setup_missing(connection: Connection) -> list[str]:
                     _("%(system)s: the step “%(step)s” is not saved yet.")
                     % {"system": system, "step": label}
                 )
-    target = _adapter(connection, "target")
+    target = connection.adapter_class("target")
     policy = connection.policy
     accounts = policy.payment_accounts
     if (
@@ -170,18 +474,12 @@ def check_again(actor: Actor, connection: Connection) -> list[str]:
     actor.require_connection(connection)
     problems: list[str] = []
     for side in SIDES:
-        cls = _adapter(connection, side)
+        cls = connection.adapter_class(side)
         check = getattr(cls, "check_credentials", None)
         if not callable(check):
             continue
-        context = AdapterContext(
-            connection_id=connection.pk,
-            credentials=dict((connection.credentials or {}).get(side, {})),
-            settings=dict(connection.settings or {}),
-            policy=connection.policy,
-        )
         try:
-            check(context)
+            check(_context(connection, side))
         except RetryableError as error:
             problems.append(
                 _("%(system)s could not be asked right now (%(error)s); try again later.")

@@ -31,7 +31,7 @@ def _context(connection: Connection, side: str) -> AdapterContext:
     return AdapterContext(
         connection_id=connection.pk,
         credentials=dict(connection.credentials.get(side, {})),
-        settings=dict(connection.settings),
+        settings=connection.settings_of(side),
         policy=connection.policy,
         limiter=limiter_for(connection, side),
         remembered=remembered_meta(connection.pk),

@@ -145,7 +145,7 @@ def rate_for(connection: Connection, side: str) -> tuple[str, Rate | None]:
     else:
         kind, cls = connection.target_kind, registry.target_class(connection.target_kind)
     rate: Rate | None = getattr(cls, "rate", None)
-    override = (connection.settings or {}).get(f"{side}_rate_per_second")
+    override = connection.settings_of(side).rate_per_second
     if override:
         rate = Rate(per_second=float(override), burst=rate.burst if rate else 1)
     return kind, rate

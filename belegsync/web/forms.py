@@ -1,7 +1,9 @@
-"""Forms of the web shell. Credentials come from the adapters' own forms (pretix-style)."""
+"""Forms of the web shell. Credentials and each side's own settings come from the adapters'
+forms (pretix-style); the engine's policy, which both sides share, has its one form here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -9,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from belegsync.connectors import registry
+from belegsync.connectors.settings import POLICY_FORM_FIELDS, DocumentDate, Policy
 from belegsync.documents.models import MIN_SYNC_INTERVAL, Connection, Organisation
 
 
@@ -91,3 +94,106 @@ def merged_credentials(saved: dict[str, Any], cleaned: dict[str, Any]) -> dict[s
         if value not in (None, ""):
             merged[name] = value
     return merged
+
+
+def policy_fields(*adapters: Any) -> list[str]:
+    """The policy's choices the adapters follow, each once, in the form's order."""
+    wanted = {name for adapter in adapters for name in getattr(adapter, "policy_fields", ())}
+    return [name for name in POLICY_FORM_FIELDS if name in wanted]
+
+
+def _policy_help(name: str, adapters: Sequence[Any]) -> str:
+    texts = [str(getattr(a, "policy_help", {}).get(name, "")) for a in adapters]
+    return " ".join(text for text in texts if text)
+
+
+class PolicyForm(forms.Form):
+    """The engine's policy: the choices both sides of a connection share, each asked once.
+
+    Shows only ``fields`` (``policy_fields`` of the connection's adapters);
+    :meth:`changes` are the changes to :class:`~belegsync.connectors.settings.Policy`
+    for ``services.connections.update_settings``, naming only those fields, so
+    saving it keeps everything else (the payment accounts of Billbee's step 3).
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        fields: Sequence[str],
+        source: Any = None,
+        target: Any = None,
+        policy: Policy | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("initial", policy_initial(policy or Policy()))
+        super().__init__(*args, **kwargs)
+        source_name = str(source.verbose_name) if source is not None else _("the source")
+        adapters = [a for a in (source, target) if a is not None]
+        for name in fields:
+            field = _policy_field(name, source_name)
+            field.help_text = _policy_help(name, adapters) or field.help_text
+            self.fields[name] = field
+
+    def changes(self) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        for name, value in self.cleaned_data.items():
+            if value is None and name != "start_date":
+                continue  # not posted: unchanged
+            if name == "unassigned_to_default":
+                changes.setdefault("payment_accounts", {})[name] = value
+            else:
+                changes[name] = value
+        return changes
+
+
+def policy_initial(policy: Policy) -> dict[str, Any]:
+    return {
+        "start_date": policy.start_date,
+        "mark_paid": policy.mark_paid,
+        "customer_per_buyer": policy.customer_per_buyer,
+        "unassigned_to_default": policy.payment_accounts.unassigned_to_default,
+        "document_date": policy.document_date.value,
+    }
+
+
+def _policy_field(name: str, source_name: str) -> forms.Field:
+    if name == "start_date":
+        return forms.DateField(
+            label=_("Start date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        )
+    if name == "mark_paid":
+        return forms.TypedChoiceField(
+            label=_("Payment reconciliation"),
+            choices=[
+                (
+                    "True",
+                    _("In %(source)s: vouchers are sent as paid") % {"source": source_name},
+                ),
+                ("False", _("In the bookkeeping: vouchers are sent as open")),
+            ],
+            coerce=lambda value: value == "True",
+            empty_value=None,
+            required=False,
+            widget=forms.RadioSelect,
+        )
+    if name == "customer_per_buyer":
+        return forms.BooleanField(
+            label=_("Create a customer in the bookkeeping for every buyer"), required=False
+        )
+    if name == "unassigned_to_default":
+        return forms.BooleanField(
+            label=_("Book unassigned payments as standard payment"), required=False
+        )
+    if name == "document_date":
+        return forms.TypedChoiceField(
+            label=_("Voucher date"),
+            choices=[
+                (DocumentDate.INVOICE.value, _("Invoice date")),
+                (DocumentDate.PAYMENT.value, _("Payment date")),
+                (DocumentDate.ORDER.value, _("Order date")),
+            ],
+            empty_value=None,
+            required=False,
+            widget=forms.RadioSelect,
+        )
+    raise KeyError(f"No form field for the policy's {name!r}")

@@ -34,7 +34,7 @@ def test_it_walks_through_general_payment_and_accounts(live_server, page, alice,
         source_kind="billbee",
         target_kind="sevdesk",
         credentials={"target": {"api_token": TOKEN, "base_url": f"{sevdesk.url}/api/v1"}},
-        settings={"billbee_base_url": f"{billbee.url}/api/v1/"},
+        settings={"source": {"billbee_base_url": f"{billbee.url}/api/v1/"}},
     )
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", "alice")
@@ -75,10 +75,10 @@ def test_it_walks_through_general_payment_and_accounts(live_server, page, alice,
     connection.refresh_from_db()
     assert connection.name == "Billbee → sevDesk"
     assert connection.credentials["source"] == {"api_key": KEY, "user": USER, "password": PASSWORD}
-    settings = connection.settings
-    assert settings["start_date"] == "2024-01-01"
-    assert len(settings["shop_ids"]) == 1
-    assert settings["mark_paid"] is True and settings["create_customers"] is True
-    assert settings["document_date"] == "payment"
-    assert settings["payment_accounts"]["PayPal"] == paypal
+    policy = connection.policy
+    assert policy.start_date == dt.date(2024, 1, 1)
+    assert len(connection.settings_of("source").shop_ids) == 1
+    assert policy.mark_paid is True and policy.customer_per_buyer is True
+    assert policy.document_date == "payment"
+    assert policy.payment_accounts.by_method["PayPal"] == paypal
     assert KEY not in page.content() and PASSWORD not in page.content()

@@ -27,7 +27,7 @@ def billbee(org):
         source_kind="billbee",
         target_kind="memory",
         credentials={"target": {"account": "books"}},
-        settings={"mark_paid": True},
+        settings={"policy": {"mark_paid": True}},
     )
     services.credentials_accepted(Actor.system(), connection, "source")
     services.refresh_setup(Actor.system(), connection)
@@ -65,16 +65,18 @@ def test_a_target_that_books_payments_on_accounts_needs_the_mapping_first(org):
         name="x",
         source_kind="memory",
         target_kind="sevdesk",
-        settings={"mark_paid": True},
+        settings={"policy": {"mark_paid": True}},
     )
     services.credentials_accepted(Actor.system(), connection, "target")
     missing = services.refresh_setup(Actor.system(), connection)
     assert len(missing) == 1 and "accounts" in missing[0]
-    connection.settings = {"mark_paid": True, "payment_accounts": {"PayPal": "7"}}
+    connection.settings = {
+        "policy": {"mark_paid": True, "payment_accounts": {"by_method": {"PayPal": "7"}}}
+    }
     connection.save()
     assert services.refresh_setup(Actor.system(), connection) == []
     # sent as open, no mapping is needed
-    connection.settings = {"mark_paid": False}
+    connection.settings = {"policy": {"mark_paid": False}}
     assert services.setup_missing(connection) == []
 
 
@@ -125,8 +127,8 @@ def test_saving_the_form_with_a_working_key_ends_the_pause(client, alice, org, r
             "target_kind": "sevdesk",
             "enabled": "on",
             "sync_interval": 3600,
-            "target-set-payment_reconciliation": "sevdesk",
-            "target-set-document_date": "invoice",
+            "policy-mark_paid": "False",
+            "policy-document_date": "invoice",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

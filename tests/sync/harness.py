@@ -101,7 +101,7 @@ def seed(
     keys: list[str],
     rate: float,
     name: str = "proof",
-    extra_settings: dict[str, Any] | None = None,
+    policy: dict[str, Any] | None = None,
 ) -> list[Connection]:
     """``connections`` memory → lexoffice connections (key i % len(keys)), documents spread
     over them, each with a PDF, stored as the ingest stores them."""
@@ -116,9 +116,8 @@ def seed(
                 target_kind="lexoffice",
                 credentials={"target": {"api_key": keys[i % len(keys)]}},
                 settings={
-                    "lexoffice_base_url": fake.url,
-                    "target_rate_per_second": rate,
-                    **(extra_settings or {}),
+                    "policy": policy or {},
+                    "target": {"lexoffice_base_url": fake.url, "rate_per_second": rate},
                 },
             )
         )

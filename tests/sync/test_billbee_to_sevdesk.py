@@ -58,12 +58,15 @@ def connection(org, billbee, sevdesk):
             "target": {"api_token": TOKEN, "base_url": f"{sevdesk.url}/api/v1"},
         },
         settings={
-            "billbee_base_url": f"{billbee.url}/api/v1/",
-            "start_date": "2020-01-01",
-            "state_ids": [str(s) for s in range(1, 18)],
-            "mark_paid": True,
-            "payment_accounts": accounts,
-            "book_unassigned_as_default": True,
+            "policy": {
+                "start_date": "2020-01-01",
+                "mark_paid": True,
+                "payment_accounts": {"by_method": accounts, "unassigned_to_default": True},
+            },
+            "source": {
+                "billbee_base_url": f"{billbee.url}/api/v1/",
+                "state_ids": [str(s) for s in range(1, 18)],
+            },
         },
     )
 
@@ -81,7 +84,7 @@ def test_billbee_orders_arrive_in_sevdesk_once_paid_on_their_mapped_account(
     assert {d.source_number for d in done} <= set(descriptions)
     paid = [v for v in sevdesk.app.vouchers.values() if v["status"] == 1000]
     assert paid, "vouchers sent as paid are booked"
-    paypal = int(connection.settings["payment_accounts"]["PayPal"])
+    paypal = int(connection.policy.payment_accounts.by_method["PayPal"])
     on_paypal = {
         t["paymtPurpose"] for t in sevdesk.app.transactions.values() if t["checkAccount"] == paypal
     }

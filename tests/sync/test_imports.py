@@ -32,7 +32,7 @@ def afterbuy(org):
         source_kind="afterbuy_csv",
         target_kind="memory",
         credentials={"target": {"account": "books"}},
-        settings={"transfer_pdf": False},
+        settings={"policy": {"transfer_pdf": False}},
     )
 
 

@@ -77,7 +77,7 @@ def test_a_crash_at_every_step_boundary_loses_nothing_and_books_nothing_twice(ru
         keys=["crash-key"],
         rate=40,
         name="crash",
-        extra_settings={"mark_paid": True},
+        policy={"mark_paid": True},
     )
     env = {"BELEGSYNC_LEASE_SECONDS": "1", "BELEGSYNC_CYCLE_LEASE_SECONDS": "1"}
     crashing = [

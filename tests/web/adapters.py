@@ -8,6 +8,7 @@ from django import forms
 
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.errors import PermanentError, RetryableError
+from belegsync.connectors.settings import AdapterSettings
 from belegsync.sources.memory import MemorySource
 from belegsync.targets.memory import MemoryTarget
 
@@ -19,15 +20,21 @@ class KeyForm(forms.Form):
     login = forms.CharField(label="Login name")
 
 
+class BookingSettings(AdapterSettings):
+    ledger: str = "main"
+
+
 class BookingForm(forms.Form):
-    mark_paid = forms.BooleanField(label="Mark as paid", required=False)
+    ledger = forms.CharField(label="Ledger")
 
 
 class CheckedTarget(MemoryTarget):
     identifier: ClassVar[str] = "checked"
     verbose_name: ClassVar[str] = "Checked books"
     credentials_form = KeyForm
+    settings_model = BookingSettings
     settings_form = BookingForm
+    policy_fields = ("mark_paid", "customer_per_buyer")
     checked: ClassVar[list[dict[str, str]]] = []
 
     @classmethod

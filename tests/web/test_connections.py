@@ -33,7 +33,8 @@ def new_connection(**overrides: str) -> dict[str, str]:
         "sync_interval": "300",
         "target-cred-api_key": SECRET,
         "target-cred-login": "alice-login",
-        "target-set-mark_paid": "on",
+        "target-set-ledger": "shop",
+        "policy-mark_paid": "True",
     }
     data.update(overrides)
     return data
@@ -52,7 +53,8 @@ def test_it_offers_only_merchant_kinds_unless_debug(logged_in, settings):
 def test_it_renders_the_adapters_credentials_and_settings_fields(logged_in):
     page = logged_in.get("/connections/new/?target_kind=checked").content.decode()
     assert 'name="target-cred-api_key"' in page
-    assert 'name="target-set-mark_paid"' in page
+    assert 'name="target-set-ledger"' in page
+    assert 'name="policy-mark_paid"' in page
 
 
 def test_it_creates_a_connection_with_encrypted_credentials_and_checks_them(logged_in, org):
@@ -60,7 +62,9 @@ def test_it_creates_a_connection_with_encrypted_credentials_and_checks_them(logg
     assert response.status_code == 200
     connection = Connection.objects.get(organisation=org, name="Shop → Checked")
     assert connection.credentials == {"target": {"api_key": SECRET, "login": "alice-login"}}
-    assert connection.settings == {"mark_paid": True}
+    assert connection.settings_of("target").ledger == "shop"
+    assert connection.policy.mark_paid is True and not connection.policy.customer_per_buyer
+    assert set(connection.settings) == {"policy", "target"}
     assert connection.sync_interval == 300
     assert CheckedTarget.checked == [{"api_key": SECRET, "login": "alice-login"}]
     assert SECRET.encode() not in response.content

@@ -49,6 +49,7 @@ from .api import (
 from .api_mapping import UnreadableOrder, map_order, placeholder
 from .csv_source import RechnungslisteUploads
 from .pdf import DEFAULT_WEB_URL, AfterbuyWebClient
+from .settings import AfterbuyApiSettings
 
 log = logging.getLogger("belegsync.sources.afterbuy")
 
@@ -97,12 +98,6 @@ class ApiCredentialsForm(forms.Form):  # type: ignore[misc]
 
 
 class ApiSettingsForm(forms.Form):  # type: ignore[misc]
-    start_date = forms.DateField(
-        label=_("Start date"),
-        required=False,
-        help_text=_("Invoices and credit notes dated from this day on are transferred."),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
     afterbuy_documents = forms.MultipleChoiceField(
         label=_("Documents"),
         choices=KINDS,
@@ -145,11 +140,16 @@ class AfterbuyApiSource(RechnungslisteUploads):
     #: No documented limit (README §4, unverified); it recommends ≥ 1 s between calls.
     rate: ClassVar[Rate] = Rate(per_second=1, burst=1)
     credentials_form: ClassVar[type] = ApiCredentialsForm
+    settings_model: ClassVar[type[AfterbuyApiSettings]] = AfterbuyApiSettings
     settings_form: ClassVar[type] = ApiSettingsForm
+    policy_fields: ClassVar[tuple[str, ...]] = ("start_date",)
+    policy_help: ClassVar[dict[str, Any]] = {
+        "start_date": _("Invoices and credit notes dated from this day on are transferred."),
+    }
 
     def __init__(self, context: AdapterContext, *, client: AfterbuyClient | None = None) -> None:
         self.context = context
-        self.settings = context.settings
+        self.settings = context.settings_as(AfterbuyApiSettings)
         self._client = client
         self._web: AfterbuyWebClient | None = None
 
@@ -159,7 +159,7 @@ class AfterbuyApiSource(RechnungslisteUploads):
     def make_client(context: AdapterContext) -> AfterbuyClient:
         credentials = api_credentials(context.credentials)
         credentials.elements()  # raises ConfigError with what is missing
-        url = str(context.settings.get("afterbuy_api_url") or DEFAULT_API_URL)
+        url = context.settings_as(AfterbuyApiSettings).afterbuy_api_url or DEFAULT_API_URL
         return AfterbuyClient(credentials, url, limiter=context.limiter)
 
     @classmethod
@@ -198,8 +198,7 @@ class AfterbuyApiSource(RechnungslisteUploads):
 
     @property
     def kinds(self) -> set[str]:
-        chosen = self.settings.get("afterbuy_documents")
-        return set(chosen) if chosen is not None else {"invoice", "credit_note"}
+        return set(self.settings.afterbuy_documents)
 
     # -- fetching --------------------------------------------------------------------------
 
@@ -273,7 +272,7 @@ class AfterbuyApiSource(RechnungslisteUploads):
         choose, so belegsync writes nothing unless a tag is configured. Adding a
         tag the order has is a no-op in the fake (real behaviour unverified).
         """
-        tag = str(self.settings.get("afterbuy_export_tag") or "").strip()
+        tag = self.settings.afterbuy_export_tag.strip()
         order_id = str(document.meta.get("order_id") or document.source_id)
         if not tag or not order_id.isdigit():
             return

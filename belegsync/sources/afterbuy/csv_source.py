@@ -28,6 +28,7 @@ from belegsync.connectors.base import (
 
 from .csv import RechnungslisteReader
 from .pdf import DEFAULT_WEB_URL, AfterbuyWebClient
+from .settings import RechnungslisteSettings
 
 
 class RechnungslisteUploads:
@@ -52,7 +53,8 @@ class RechnungslisteUploads:
             return None
         if self._web is None:
             self._web = AfterbuyWebClient(
-                str(self.context.settings.get("afterbuy_web_url") or DEFAULT_WEB_URL),
+                self.context.settings_as(RechnungslisteSettings).afterbuy_web_url
+                or DEFAULT_WEB_URL,
                 user=user,
                 password=str(self.context.credentials.get("web_password") or ""),
                 limiter=self.context.limiter,
@@ -73,7 +75,8 @@ class RechnungslisteUploads:
         return web.invoice_pdf(order_id, voucher.number)
 
     def read_file(self, path: Path, progress: Progress | None = None) -> FileReading:
-        reader = RechnungslisteReader(path, self.context.settings.get("csv_mapping"))
+        mapping = self.context.settings_as(RechnungslisteSettings).csv_mapping
+        reader = RechnungslisteReader(path, mapping or None)
         details = {
             "encoding": reader.layout.encoding_label,
             "delimiter": reader.layout.delimiter_label,
@@ -109,6 +112,7 @@ class AfterbuyCsvSource(RechnungslisteUploads):
     verbose_name: ClassVar[str] = _("Afterbuy (CSV upload of the invoice list)")
     #: Optional: with the Afterbuy login, each uploaded invoice gets its PDF.
     credentials_form: ClassVar[type] = CsvCredentialsForm
+    settings_model: ClassVar[type[RechnungslisteSettings]] = RechnungslisteSettings
 
     def __init__(self, context: AdapterContext) -> None:
         self.context = context

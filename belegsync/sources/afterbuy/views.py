@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
-from belegsync.services import Actor
+from belegsync.services import Actor, connections
 from belegsync.services import imports as services
 from belegsync.services.actor import NotAllowed
 from belegsync.sync.models import ImportJob
@@ -38,10 +38,10 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, missing=missing, headers=error["headers"], language=language
     )
     if request.method == "POST" and form.is_valid() and missing:
-        saved = dict(connection.settings.get("csv_mapping") or {})
-        saved.update(form.cleaned_data)
-        connection.settings = {**connection.settings, "csv_mapping": saved}
-        connection.save(update_fields=["settings"])
+        saved = connection.settings_of("source").model_dump().get("csv_mapping", {})
+        connections.update_settings(
+            actor, connection, "source", {"csv_mapping": {**saved, **form.cleaned_data}}
+        )
         services.import_again(actor, job)
         return redirect("import_job", pk=job.pk)
     context = {

@@ -1,7 +1,10 @@
-"""Forms of a Billbee connection: credentials, and the settings of the product page's three steps.
+"""Forms of a Billbee connection: credentials, and its own settings of the product page's steps.
 
-Field names are the keys in ``Connection.settings`` (no secrets there); the
-API key, user and API password go to ``Connection.credentials["source"]``.
+Field names are those of :class:`.settings.BillbeeSettings` (no secrets
+there); the API key, user and API password go to
+``Connection.credentials["source"]``. The choices Billbee's steps share with
+the target (start date, payment reconciliation, customers, voucher date) are
+the engine's policy form (``belegsync.web.forms.PolicyForm``).
 """
 
 from __future__ import annotations
@@ -13,9 +16,7 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from .mapping import ORDER_STATES
-
-DEFAULT_STATES = ["3", "4", "7"]
-DEFAULT_TAG = "belegsync"
+from .settings import DEFAULT_STATES, DEFAULT_TAG
 
 STATE_RULES = [
     (
@@ -26,12 +27,6 @@ STATE_RULES = [
         "ever",
         _("The order has been in one of these states at any time since the start date"),
     ),
-]
-
-DOCUMENT_DATES = [
-    ("invoice", _("Invoice date")),
-    ("payment", _("Payment date")),
-    ("order", _("Order date")),
 ]
 
 
@@ -52,19 +47,9 @@ class CredentialsForm(forms.Form):
     )
 
 
-def _checkbox(label: Any, help_text: Any = "") -> forms.BooleanField:
-    return forms.BooleanField(label=label, required=False, help_text=help_text)
-
-
 class GeneralForm(forms.Form):
-    """Step 1: what is transferred."""
+    """Step 1: what is transferred (beside the start date, which is the policy's)."""
 
-    start_date = forms.DateField(
-        label=_("Start date"),
-        required=False,
-        help_text=_("Orders placed from this day on are transferred."),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
     shop_ids = forms.MultipleChoiceField(
         label=_("Shops"),
         required=False,
@@ -74,7 +59,7 @@ class GeneralForm(forms.Form):
     state_ids = forms.MultipleChoiceField(
         label=_("Order states"),
         choices=[(str(k), v) for k, v in ORDER_STATES.items()],
-        initial=DEFAULT_STATES,
+        initial=list(DEFAULT_STATES),
         widget=forms.CheckboxSelectMultiple,
         help_text=_(
             "What counts is not whether the order was ever in this state, but whether it "
@@ -121,46 +106,8 @@ class GeneralForm(forms.Form):
         return tag
 
 
-class PaymentForm(forms.Form):
-    """Step 2: payments, customers and the voucher date."""
-
-    mark_paid = forms.TypedChoiceField(
-        label=_("Payment reconciliation"),
-        choices=[
-            ("True", _("In Billbee: vouchers are sent as paid")),
-            ("False", _("In the bookkeeping: vouchers are sent as open")),
-        ],
-        coerce=lambda value: value == "True",
-        initial="True",
-        widget=forms.RadioSelect,
-    )
-    create_customers = _checkbox(_("Create a customer in the bookkeeping for every buyer"))
-    book_unassigned_as_default = _checkbox(
-        _("Book unassigned payments as standard payment"),
-        _("Payments whose payment method has no account (step 3) go to the standard account."),
-    )
-    document_date = forms.ChoiceField(
-        label=_("Voucher date"),
-        choices=DOCUMENT_DATES,
-        initial="invoice",
-        widget=forms.RadioSelect,
-    )
-
-
-class SettingsForm(GeneralForm, PaymentForm):
-    """All settings on one page (the generic connection form; shops need step 1)."""
-
-    field_order = [
-        "start_date",
-        "state_ids",
-        "state_rule",
-        "export_tag",
-        "billbee_base_url",
-        "mark_paid",
-        "create_customers",
-        "book_unassigned_as_default",
-        "document_date",
-    ]
+class SettingsForm(GeneralForm):
+    """Billbee's own settings on the generic connection form (shops need step 1)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -42,6 +42,7 @@ from .mapping import (
     payment_method,
     placeholder,
 )
+from .settings import BillbeeSettings
 
 log = logging.getLogger("belegsync.sources.billbee")
 
@@ -107,7 +108,22 @@ class BillbeeSource:
     #: Billbee: 2 calls per second per endpoint and key + user (reference README §3).
     rate: ClassVar[Rate] = Rate(per_second=2, burst=2)
     credentials_form: ClassVar[type] = forms.CredentialsForm
+    settings_model: ClassVar[type[BillbeeSettings]] = BillbeeSettings
     settings_form: ClassVar[type] = forms.SettingsForm
+    #: The policy's choices Billbee's steps ask for (step 1: start date, step 2: the rest).
+    policy_fields: ClassVar[tuple[str, ...]] = (
+        "start_date",
+        "mark_paid",
+        "customer_per_buyer",
+        "unassigned_to_default",
+        "document_date",
+    )
+    policy_help: ClassVar[dict[str, Any]] = {
+        "start_date": _("Orders placed from this day on are transferred."),
+        "unassigned_to_default": _(
+            "Payments whose payment method has no account (step 3) go to the standard account."
+        ),
+    }
     pages: ClassVar[tuple[Page, ...]] = (
         Page(_("Set up in three steps"), "billbee:settings_start"),
     )
@@ -124,7 +140,7 @@ class BillbeeSource:
         client: BillbeeClient | None = None,
     ) -> None:
         self.context = context
-        self.settings = context.settings
+        self.settings = context.settings_as(BillbeeSettings)
         self.policy = context.policy
         self.client = client or self.make_client(context)
         self._orders: dict[int, dict[str, Any]] = {}
@@ -140,7 +156,7 @@ class BillbeeSource:
                 f"The Billbee connection lacks {', '.join(missing)}; "
                 "enter them in the connection's settings (step 1)."
             )
-        base_url = str(context.settings.get("billbee_base_url") or DEFAULT_BASE_URL)
+        base_url = context.settings_as(BillbeeSettings).billbee_base_url or DEFAULT_BASE_URL
         return BillbeeClient(
             base_url,
             api_key=str(credentials["api_key"]),
@@ -164,15 +180,9 @@ class BillbeeSource:
 
     # -- settings ----------------------------------------------------------------
 
-    def _ints(self, key: str, default: Iterable[Any] = ()) -> set[int]:
-        values = self.settings.get(key)
-        if values is None:
-            values = list(default)
-        return {int(v) for v in values}
-
     @property
     def state_ids(self) -> set[int]:
-        return self._ints("state_ids", forms.DEFAULT_STATES)
+        return {int(v) for v in self.settings.state_ids}
 
     @property
     def start_date(self) -> dt.date | None:
@@ -217,7 +227,7 @@ class BillbeeSource:
 
     def documents(self, orders: list[dict[str, Any]]) -> list[SourceDocument]:
         seen: dict[str, set[int]] = {}
-        if self.settings.get("state_rule") == "ever" and orders:
+        if self.settings.state_rule == "ever" and orders:
             ids = [str(o["BillBeeOrderId"]) for o in orders]
             seen = states_seen(self.context.remembered(ids))
         return [self.document(o, seen.get(str(o["BillBeeOrderId"]), set())) for o in orders]
@@ -239,7 +249,7 @@ class BillbeeSource:
         order_id = str(order["BillBeeOrderId"])
         state = int(order.get("State") or 0)
         states_seen = {state} | set(stored_states)
-        if self.settings.get("state_rule") == "ever":
+        if self.settings.state_rule == "ever":
             states_seen |= history_states(order) | evidence_states(order)
         reasons: list[Reason] = []
         voucher: Voucher
@@ -279,7 +289,7 @@ class BillbeeSource:
                     {"order_date": created, "start_date": self.start_date},
                 )
             )
-        shops = self._ints("shop_ids")
+        shops = {int(v) for v in self.settings.shop_ids}
         seller = order.get("Seller") or {}
         shop_id = seller.get("BillbeeShopId")
         if shops and (shop_id is None or int(shop_id) not in shops):
@@ -298,7 +308,7 @@ class BillbeeSource:
         wanted = self.state_ids
         state = int(order.get("State") or 0)
         params = {"order_state": state, "order_states": [str(s) for s in sorted(wanted)]}
-        if self.settings.get("state_rule") == "ever":
+        if self.settings.state_rule == "ever":
             if states_seen & wanted:
                 return []
             return [Reason("billbee.state_not_reached", params)]
@@ -311,7 +321,7 @@ class BillbeeSource:
         if not self.policy.mark_paid or self.policy.payment_accounts.unassigned_to_default:
             return []
         accounts = self.policy.payment_accounts.by_method
-        required = bool(self.settings.get("payment_accounts_required"))
+        required = self.settings.payment_accounts_required
         unknown_ids = {
             payment_method(p.get("PaymentType"))
             for p in order.get("Payments") or []
@@ -335,7 +345,7 @@ class BillbeeSource:
 
     def mark_transferred(self, document: SourceDocument) -> None:
         """Tag the order in Billbee (adding a tag it has is a no-op there: idempotent)."""
-        tag = str(self.settings.get("export_tag") or forms.DEFAULT_TAG)
+        tag = self.settings.export_tag
         try:
             self.client.add_tags(int(document.source_id), [tag])
         except ConnectorError as error:

@@ -7,10 +7,13 @@
 3. accounts: payment method → target account (the target's choices, else free text).
 
 Every view is login-protected by the middleware and scoped to the user's
-organisation (another organisation's connection answers 404). A change of
-settings resets the connection's cursor: the next cycle reads the orders since
-the start date again and re-evaluates skipped ones under the new settings
-(storing unchanged data is a no-op).
+organisation (another organisation's connection answers 404). Billbee's own
+settings go to the source's namespace, the start date and step 2 and 3 to the
+engine's policy, each through ``services.connections`` naming only the fields
+of its step (so step 3's account mapping survives saving any other form). A
+change of settings resets the connection's cursor: the next cycle reads the
+orders since the start date again and re-evaluates skipped ones under the new
+settings (storing unchanged data is a no-op).
 """
 
 from __future__ import annotations
@@ -28,14 +31,13 @@ from django.utils.translation import gettext_lazy
 
 from belegsync.connectors import registry
 from belegsync.connectors.base import AccountChoice, AdapterContext
-from belegsync.connectors.errors import ConnectorError, RetryableError
-from belegsync.connectors.settings import PAYMENT_ACCOUNTS_KEY
+from belegsync.connectors.errors import ConnectorError
 from belegsync.documents.models import Connection
 from belegsync.reasons import describe_error
 from belegsync.services import Actor
 from belegsync.services import connections as setup
 from belegsync.web import scoping
-from belegsync.web.forms import credentials_form, merged_credentials
+from belegsync.web.forms import PolicyForm, credentials_form, merged_credentials, policy_initial
 
 from . import forms
 from .mapping import COUPON_METHOD
@@ -46,6 +48,11 @@ STEPS = (
     ("payment", gettext_lazy("Payment & customers")),
     ("accounts", gettext_lazy("Accounts")),
 )
+#: The policy's choices asked on each step (the rest of the policy is not Billbee's to ask).
+POLICY_STEPS = {
+    "general": ("start_date",),
+    "payment": ("mark_paid", "customer_per_buyer", "unassigned_to_default", "document_date"),
+}
 #: Offered on the accounts step even before a document showed them.
 COMMON_METHODS = ("PayPal", "Banküberweisung", "Kreditkarte", "Amazon_Marketplace", COUPON_METHOD)
 
@@ -61,7 +68,7 @@ def _context(connection: Connection, side: str = "source") -> AdapterContext:
     return AdapterContext(
         connection_id=connection.pk,
         credentials=dict((connection.credentials or {}).get(side, {})),
-        settings=dict(connection.settings or {}),
+        settings=connection.settings_of(side),
         policy=connection.policy,
     )
 
@@ -70,15 +77,21 @@ def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(values, cls=DjangoJSONEncoder))  # type: ignore[no-any-return]
 
 
-def _save_settings(connection: Connection, values: dict[str, Any]) -> None:
-    new = {**(connection.settings or {}), **_json_safe(values)}
-    changed = new != connection.settings
-    connection.settings = new
-    fields = ["settings"]
-    if changed:
-        connection.cursor = ""
-        fields.append("cursor")
-    connection.save(update_fields=fields)
+def _target(connection: Connection) -> Any:
+    return connection.adapter_class("target")
+
+
+def _policy_form(
+    data: Any, connection: Connection, step: str, initial: dict[str, Any] | None = None
+) -> PolicyForm:
+    return PolicyForm(
+        data,
+        fields=POLICY_STEPS[step],
+        source=BillbeeSource,
+        target=_target(connection),
+        policy=connection.policy,
+        **({"initial": initial} if initial is not None else {}),
+    )
 
 
 def _render(request: HttpRequest, connection: Connection, step: str, **extra: Any) -> HttpResponse:
@@ -122,8 +135,9 @@ def _general(request: HttpRequest, connection: Connection) -> HttpResponse:
     saved = dict((connection.credentials or {}).get("source", {}))
     cred_form = credentials_form(forms.CredentialsForm, saved, data, "cred")
     shops, shop_error = _shop_choices(connection)
-    initial = {"name": connection.name, **(connection.settings or {})}
+    initial = connection.settings_of("source").model_dump()
     form = forms.GeneralForm(data, initial=initial, shops=shops)
+    policy_form = _policy_form(data, connection, "general")
     name_error = ""
     if data is not None:
         name = data.get("name", "").strip()
@@ -132,8 +146,13 @@ def _general(request: HttpRequest, connection: Connection) -> HttpResponse:
             name_error = _("Give the connection an internal name.")
         elif clash.exists():
             name_error = _("You already have a connection with this name.")
-        valid = cred_form.is_valid() and form.is_valid() and not name_error
-        if valid and _apply_general(request, connection, cred_form, form, saved, name):
+        valid = all([cred_form.is_valid(), form.is_valid(), policy_form.is_valid()])
+        applied = (
+            valid
+            and not name_error
+            and _apply_general(request, connection, cred_form, form, policy_form, name)
+        )
+        if applied:
             messages.success(request, _("General settings saved."))
             return _next(connection, "general")
     return _render(
@@ -141,6 +160,7 @@ def _general(request: HttpRequest, connection: Connection) -> HttpResponse:
         connection,
         "general",
         form=form,
+        policy_form=policy_form,
         cred_form=cred_form,
         shop_error=shop_error,
         name=data.get("name", connection.name) if data is not None else connection.name,
@@ -153,51 +173,45 @@ def _apply_general(
     connection: Connection,
     cred_form: Any,
     form: forms.GeneralForm,
-    saved: dict[str, Any],
+    policy_form: PolicyForm,
     name: str,
 ) -> bool:
-    credentials = _json_safe(merged_credentials(saved, cred_form.cleaned_data))
-    values = dict(form.cleaned_data)
-    accepted = False
-    if credentials:
+    actor = Actor.of(request.user)
+    try:
         # checked on every save, not only when changed: a key that works again
         # (re-activated in Billbee) ends the pause it caused
-        probe = Connection(pk=connection.pk, settings={**connection.settings, **_json_safe(values)})
-        probe.credentials = {"source": credentials}
-        try:
-            BillbeeSource.check_credentials(_context(probe))
-            accepted = True
-        except RetryableError as error:
-            messages.warning(
-                request,
-                _("Billbee could not be asked right now (%(error)s); saved unchecked.")
-                % {"error": error.message},
-            )
-        except ConnectorError as error:
-            cred_form.add_error(
-                None,
-                _("Billbee refused the credentials: %(error)s") % {"error": describe_error(error)},
-            )
-            return False
-    if credentials != saved or name != connection.name:
-        connection.credentials = {**(connection.credentials or {}), "source": credentials}
-        connection.name = name
-        connection.save(update_fields=["credentials", "name"])
-    actor = Actor.of(request.user)
-    if accepted:
-        setup.credentials_accepted(actor, connection, "source")
-        setup.resume_if_paused(actor, connection)
-    _save_settings(connection, values)
+        saved = setup.update_connection(
+            actor,
+            connection,
+            name=name,
+            credentials={"source": _json_safe(merged_credentials({}, cred_form.cleaned_data))},
+            source=_json_safe(form.cleaned_data),
+            policy=_json_safe(policy_form.changes()),
+            check=("source",),
+        )
+    except setup.CredentialsRefused as refused:
+        cred_form.add_error(
+            None,
+            _("Billbee refused the credentials: %(error)s")
+            % {"error": describe_error(refused.error)},
+        )
+        return False
+    for warning in saved.warnings:
+        messages.warning(request, warning)
     setup.step_done(actor, connection, GENERAL_STEP)
     return True
 
 
 def _payment(request: HttpRequest, connection: Connection) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
-    form = forms.PaymentForm(data, initial=dict(connection.settings or {}))
+    # before the step is first saved, Billbee's own default: reconciled in Billbee
+    first_time = PAYMENT_STEP not in (connection.steps_done or [])
+    initial = {**policy_initial(connection.policy), "mark_paid": True} if first_time else None
+    form = _policy_form(data, connection, "payment", initial)
     if data is not None and form.is_valid():
-        _save_settings(connection, form.cleaned_data)
-        setup.step_done(Actor.of(request.user), connection, PAYMENT_STEP)
+        actor = Actor.of(request.user)
+        setup.update_settings(actor, connection, "policy", _json_safe(form.changes()))
+        setup.step_done(actor, connection, PAYMENT_STEP)
         messages.success(request, _("Payment settings saved."))
         return _next(connection, "payment")
     return _render(request, connection, "payment", form=form)
@@ -243,7 +257,7 @@ def seen_methods(connection: Connection) -> dict[str, int]:
 
 
 def _accounts(request: HttpRequest, connection: Connection) -> HttpResponse:
-    mapping: dict[str, str] = dict((connection.settings or {}).get(PAYMENT_ACCOUNTS_KEY) or {})
+    mapping = dict(connection.policy.payment_accounts.by_method)
     counts = seen_methods(connection)
     methods = list(dict.fromkeys([*counts, *mapping, *COMMON_METHODS]))
     choices, choice_error = account_choices(connection)
@@ -251,14 +265,13 @@ def _accounts(request: HttpRequest, connection: Connection) -> HttpResponse:
     initial = {f"method_{i}": mapping.get(m, "") for i, m in enumerate(methods)}
     form = forms.AccountsForm(data, initial=initial, methods=methods, choices=choices)
     if data is not None and form.is_valid():
-        _save_settings(
+        setup.update_connection(
+            Actor.of(request.user),
             connection,
-            {
-                PAYMENT_ACCOUNTS_KEY: form.mapping(),
-                "payment_accounts_required": choices is not None,
-            },
+            policy={"payment_accounts": {"by_method": form.mapping()}},
+            source={"payment_accounts_required": choices is not None},
+            check=(),
         )
-        setup.refresh_setup(Actor.of(request.user), connection)
         messages.success(request, _("Accounts saved."))
         return _next(connection, "accounts")
     rows = [

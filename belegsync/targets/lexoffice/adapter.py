@@ -45,7 +45,7 @@ from belegsync.connectors.errors import (
 from belegsync.connectors.ratelimit import Limiter, NoLimit, Rate, TokenBucket
 
 from .client import CURRENT_BASE_URL, MAX_PAGE_SIZE, OLD_BASE_URL, LexofficeClient
-from .forms import LexofficeCredentialsForm, LexofficeSettingsForm
+from .forms import CUSTOMER_HELP, MARK_PAID_HELP, LexofficeCredentialsForm, LexofficeSettingsForm
 from .mapping import (
     DESTINATION,
     ORIGIN,
@@ -55,6 +55,7 @@ from .mapping import (
     to_json,
     to_lexoffice,
 )
+from .settings import LexofficeSettings
 
 log = logging.getLogger("belegsync.targets.lexoffice")
 
@@ -110,7 +111,13 @@ class LexofficeTarget:
     verbose_name: ClassVar[str] = "lexoffice (Lexware Office)"
     rate: ClassVar[Rate] = RATE
     credentials_form: ClassVar[type[LexofficeCredentialsForm]] = LexofficeCredentialsForm
+    settings_model: ClassVar[type[LexofficeSettings]] = LexofficeSettings
     settings_form: ClassVar[type[LexofficeSettingsForm]] = LexofficeSettingsForm
+    policy_fields: ClassVar[tuple[str, ...]] = ("mark_paid", "customer_per_buyer", "document_date")
+    policy_help: ClassVar[dict[str, Any]] = {
+        "mark_paid": MARK_PAID_HELP,
+        "customer_per_buyer": CUSTOMER_HELP,
+    }
 
     def __init__(
         self,
@@ -119,14 +126,14 @@ class LexofficeTarget:
         clock: Any = time.monotonic,
         client: LexofficeClient | None = None,
     ) -> None:
-        settings = context.settings
+        settings = context.settings_as(LexofficeSettings)
         self.api_key = str(context.credentials.get("api_key", ""))
-        self.base_url = base_url_of(settings.get("lexoffice_base_url"))
+        self.base_url = base_url_of(settings.lexoffice_base_url)
         self.per_customer = context.policy.customer_per_buyer
         self.document_date = str(context.policy.document_date)
-        self.principle_setting = str(settings.get("lexoffice_distance_sales_principle") or "auto")
-        self.overrides: dict[str, str] = dict(settings.get("lexoffice_category_overrides") or {})
-        self.snapshot_seconds = float(settings.get("lexoffice_snapshot_seconds", SNAPSHOT_SECONDS))
+        self.principle_setting = settings.lexoffice_distance_sales_principle
+        self.overrides: dict[str, str] = dict(settings.lexoffice_category_overrides)
+        self.snapshot_seconds = settings.lexoffice_snapshot_seconds
         limiter: Limiter = context.limiter
         self.limiter = _shared_bucket() if isinstance(limiter, NoLimit) else limiter
         self._client = client

@@ -1,4 +1,7 @@
-"""Connection settings of a lexoffice target, rendered by the web UI (pretix-style)."""
+"""A lexoffice target's forms: credentials and its own settings (``settings.LexofficeSettings``).
+
+Its choices of customers and of marking paid are the engine's policy form.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +25,12 @@ MARK_PAID_HELP = _(
     "the payment automatically when it arrives. That works only for partner (OAuth) "
     "connections; with a private API key each paid voucher fails at this step with a clear "
     "message, so leave this off for API-key connections."
+)
+
+CUSTOMER_HELP = _(
+    "Off: the collective customer (Sammelkunde) with the buyer's name on the voucher. "
+    "Intra-community supplies always get their own contact (lexoffice needs the "
+    "buyer's VAT ID)."
 )
 
 
@@ -89,15 +98,6 @@ class LexofficeSettingsForm(forms.Form):  # type: ignore[misc]
         ],
         initial="current",
     )
-    create_customers = forms.BooleanField(
-        label=_("One lexoffice contact per customer"),
-        required=False,
-        help_text=_(
-            "Off: the collective customer (Sammelkunde) with the buyer's name on the voucher. "
-            "Intra-community supplies always get their own contact (lexoffice needs the "
-            "buyer's VAT ID)."
-        ),
-    )
     lexoffice_distance_sales_principle = forms.ChoiceField(
         label=_("EU distance sales"),
         choices=[
@@ -106,9 +106,6 @@ class LexofficeSettingsForm(forms.Form):  # type: ignore[misc]
             ("ORIGIN", _("German rate (Ursprungslandprinzip)")),
         ],
         initial="auto",
-    )
-    mark_paid = forms.BooleanField(
-        label=_("Mark voucher as paid after creation"), required=False, help_text=MARK_PAID_HELP
     )
     lexoffice_category_overrides = CategoryOverridesField(
         label=_("Posting category overrides"),

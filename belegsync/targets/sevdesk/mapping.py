@@ -67,8 +67,7 @@ class AccountPlan:
     export: int = 3617
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> AccountPlan:
-        overrides = settings.get("sevdesk_accounts") or {}
+    def from_settings(cls, overrides: Mapping[str, Any]) -> AccountPlan:
         known = cls.__dataclass_fields__
         return cls(**{k: int(v) for k, v in overrides.items() if k in known and v})
 

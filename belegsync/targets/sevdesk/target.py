@@ -23,6 +23,8 @@ import logging
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext_lazy as _
+
 from belegsync.bookkeeping import Voucher
 from belegsync.bookkeeping.money import ZERO
 from belegsync.connectors.base import AccountChoice, AdapterContext, RemoteRef
@@ -37,7 +39,8 @@ from belegsync.connectors.ratelimit import Rate
 
 from . import mapping
 from .client import CODE_ALREADY_PAID, DEFAULT_BASE_URL, SevdeskClient, sevdesk_code
-from .forms import SevdeskCredentialsForm, SevdeskSettingsForm
+from .forms import SevdeskCredentialsForm
+from .settings import SevdeskSettings
 
 log = logging.getLogger("belegsync.targets.sevdesk")
 
@@ -76,17 +79,28 @@ class SevdeskTarget:
     #: (reference §1.2 recommendation).
     rate: ClassVar[Rate] = Rate(per_second=5, burst=5)
     credentials_form: ClassVar[type[SevdeskCredentialsForm]] = SevdeskCredentialsForm
-    settings_form: ClassVar[type[SevdeskSettingsForm]] = SevdeskSettingsForm
+    settings_model: ClassVar[type[SevdeskSettings]] = SevdeskSettings
+    policy_fields: ClassVar[tuple[str, ...]] = (
+        "mark_paid",
+        "customer_per_buyer",
+        "unassigned_to_default",
+        "document_date",
+    )
+    policy_help: ClassVar[dict[str, Any]] = {
+        "customer_per_buyer": _(
+            "An existing customer is reused: same customer number, else same e-mail."
+        ),
+    }
     #: Payments are booked on a (manual) account per payment method: a connection that
     #: sends vouchers as paid needs that mapping before it syncs.
     books_payments_on_accounts: ClassVar[bool] = True
 
     def __init__(self, context: AdapterContext, **client_kwargs: Any) -> None:
         self.context = context
-        self.settings = dict(context.settings)
+        self.settings = context.settings_as(SevdeskSettings)
         self.policy = context.policy
         self.client = client_for(context.credentials, limiter=context.limiter, **client_kwargs)
-        self.plan = mapping.AccountPlan.from_settings(self.settings)
+        self.plan = mapping.AccountPlan.from_settings(self.settings.sevdesk_accounts)
         self.app_url = str(context.credentials.get("base_url") or DEFAULT_BASE_URL)
         self._allowed: set[tuple[int, int, Decimal]] | None = None
         self._accounts: list[dict[str, Any]] | None = None

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,15 +14,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from belegsync.connectors import registry
-from belegsync.connectors.base import AdapterContext
-from belegsync.connectors.errors import ConnectorError, RetryableError
+from belegsync.connectors.settings import settings_model
 from belegsync.documents.models import Connection
 from belegsync.reasons import describe_error
 from belegsync.services import Actor
 from belegsync.services import connections as services
 from belegsync.services.imports import takes_files
 from belegsync.web import scoping
-from belegsync.web.forms import ConnectionForm, credentials_form, merged_credentials
+from belegsync.web.forms import (
+    ConnectionForm,
+    PolicyForm,
+    credentials_form,
+    merged_credentials,
+    policy_fields,
+)
 
 from .common import back, checked, is_htmx
 
@@ -65,52 +69,45 @@ def _kind(request: HttpRequest, form: ConnectionForm, side: str) -> str:
 def _side_forms(
     request: HttpRequest, form: ConnectionForm, connection: Connection
 ) -> dict[str, dict[str, Any]]:
-    """Per side: the adapter class and its credentials and settings forms (or None)."""
+    """Per side: the adapter class and its credentials and own settings forms (or None)."""
     data = request.POST if request.method == "POST" else None
     saved_credentials = connection.credentials or {}
     sides: dict[str, dict[str, Any]] = {}
     for side in SIDES:
-        cls = _adapter_class(side, _kind(request, form, side))
+        kind = _kind(request, form, side)
+        cls = _adapter_class(side, kind)
         entry: dict[str, Any] = {"cls": cls, "credentials": None, "settings": None}
         if cls is not None and getattr(cls, "credentials_form", None) is not None:
             entry["credentials"] = credentials_form(
                 cls.credentials_form, dict(saved_credentials.get(side, {})), data, f"{side}-cred"
             )
         if cls is not None and getattr(cls, "settings_form", None) is not None:
+            same_kind = kind == getattr(connection, f"{side}_kind")
+            saved = connection.settings_of(side) if same_kind else settings_model(cls)()
             entry["settings"] = cls.settings_form(
-                data=data, initial=dict(connection.settings or {}), prefix=f"{side}-set"
+                data=data, initial=saved.model_dump(), prefix=f"{side}-set"
             )
         entry["title"] = cls.verbose_name if cls is not None else side
         sides[side] = entry
     return sides
 
 
+def _policy_form(
+    request: HttpRequest, sides: dict[str, dict[str, Any]], connection: Connection
+) -> PolicyForm | None:
+    """The engine's policy: each choice the two adapters follow, once."""
+    source, target = sides["source"]["cls"], sides["target"]["cls"]
+    fields = policy_fields(source, target)
+    if not fields:
+        return None
+    data = request.POST if request.method == "POST" else None
+    return PolicyForm(
+        data, fields=fields, source=source, target=target, policy=connection.policy, prefix="policy"
+    )
+
+
 def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(values, cls=DjangoJSONEncoder))  # type: ignore[no-any-return]
-
-
-def _check(cls: Any, connection: Connection, side: str, credentials: dict[str, Any]) -> str:
-    """Run the adapter's credentials check; returns a warning, or "" when accepted.
-
-    Raises ConnectorError when the remote refuses the credentials for good.
-    """
-    check = getattr(cls, "check_credentials", None)
-    if check is None:
-        return ""
-    context = AdapterContext(
-        connection_id=connection.pk or 0,
-        credentials=credentials,
-        settings=dict(connection.settings or {}),
-        policy=connection.policy,
-    )
-    try:
-        check(context)
-    except RetryableError as error:
-        return _("%(system)s could not be asked right now (%(error)s); saved unchecked.") % {
-            "system": cls.verbose_name,
-            "error": describe_error(error),
-        }
-    return ""
 
 
 def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
@@ -125,12 +122,14 @@ def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     initial = {k: v for k in ("name", "source_kind", "target_kind") if (v := request.GET.get(k))}
     form = ConnectionForm(data, instance=connection, organisation=organisation, initial=initial)
     sides = _side_forms(request, form, connection)
-    if request.method == "POST" and _save(request, form, sides, connection):
+    policy = _policy_form(request, sides, connection)
+    if request.method == "POST" and _save(request, form, sides, policy, connection):
         return redirect("connections")
     template = "web/_connection_form.html" if is_htmx(request) else "web/connection_form.html"
     context = {
         "form": form,
         "sides": sides,
+        "policy_form": policy,
         "connection": connection,
         "pages": adapter_pages(connection),
         "history": list(connection.events.order_by("-at", "-id")[:20]) if connection.pk else [],
@@ -162,65 +161,59 @@ def _save(
     request: HttpRequest,
     form: ConnectionForm,
     sides: dict[str, dict[str, Any]],
+    policy: PolicyForm | None,
     connection: Connection,
 ) -> bool:
     subforms = [
         f for entry in sides.values() for f in (entry["credentials"], entry["settings"]) if f
     ]
+    if policy is not None:
+        subforms.append(policy)
     valid = form.is_valid()
     valid = all([f.is_valid() for f in subforms]) and valid
     if not valid:
         return False
-    saved_credentials = dict(connection.credentials or {})
-    credentials: dict[str, Any] = dict(saved_credentials)
-    settings_values: dict[str, Any] = dict(connection.settings or {})
-    for side, entry in sides.items():
-        if entry["settings"] is not None:
-            settings_values.update(_json_safe(entry["settings"].cleaned_data))
-        if entry["credentials"] is not None:
-            credentials[side] = _json_safe(
-                merged_credentials(
-                    dict(saved_credentials.get(side, {})), entry["credentials"].cleaned_data
-                )
-            )
-    instance: Connection = form.save(commit=False)
-    instance.settings = settings_values
-    warnings = []
-    accepted = []
-    for side, entry in sides.items():
-        if entry["credentials"] is None:
-            continue
-        try:
-            warning = _check(entry["cls"], instance, side, credentials.get(side, {}))
-        except ConnectorError as error:
-            entry["credentials"].add_error(
-                None,
-                _("%(system)s refused the credentials: %(error)s")
-                % {"system": entry["cls"].verbose_name, "error": describe_error(error)},
-            )
-            return False
-        if warning:
-            warnings.append(warning)
-        elif callable(getattr(entry["cls"], "check_credentials", None)):
-            accepted.append(side)
-    instance.credentials = credentials
-    with transaction.atomic():
-        instance.save()
+    fields = {name: form.cleaned_data[name] for name in ConnectionForm.Meta.fields}
+    credentials = {
+        side: _json_safe(merged_credentials({}, entry["credentials"].cleaned_data))
+        for side, entry in sides.items()
+        if entry["credentials"] is not None
+    }
+    changes = {
+        side: _json_safe(entry["settings"].cleaned_data)
+        for side, entry in sides.items()
+        if entry["settings"] is not None
+    }
+    if policy is not None:
+        changes["policy"] = _json_safe(policy.changes())
     actor = Actor.of(request.user)
-    for side in accepted:
-        services.credentials_accepted(actor, instance, side)
-    if accepted and not warnings:
-        # the remote accepts the credentials (new ones, or the old key working again):
-        # the pause they caused is over
-        services.resume_if_paused(actor, instance)
-    missing = services.refresh_setup(actor, instance)
-    for warning in warnings:
+    try:
+        if connection.pk is None:
+            saved = services.create_connection(
+                actor, connection.organisation, **fields, credentials=credentials, **changes
+            )
+        else:
+            saved = services.update_connection(
+                actor, connection, **fields, credentials=credentials, **changes
+            )
+    except services.CredentialsRefused as refused:
+        sides[refused.side]["credentials"].add_error(
+            None,
+            _("%(system)s refused the credentials: %(error)s")
+            % {"system": refused.system, "error": describe_error(refused.error)},
+        )
+        return False
+    except (services.InvalidSettings, ValueError) as invalid:
+        form.add_error(None, str(invalid))
+        return False
+    for warning in saved.warnings:
         messages.warning(request, warning)
-    messages.success(request, _("Connection “%(name)s” saved.") % {"name": instance.name})
-    if missing:
+    messages.success(request, _("Connection “%(name)s” saved.") % {"name": saved.connection.name})
+    if saved.missing:
         messages.info(
             request,
-            _("It does not sync yet; still to do: %(missing)s") % {"missing": " ".join(missing)},
+            _("It does not sync yet; still to do: %(missing)s")
+            % {"missing": " ".join(saved.missing)},
         )
     return True
 

@@ -12,7 +12,6 @@ from belegsync.bookkeeping import VoucherKind, validate, voucher_to_dict
 from belegsync.connectors.base import AdapterContext, Cursor, FetchResult
 from belegsync.connectors.errors import AuthError, ConfigError, RateLimited
 from belegsync.connectors.reasons import Reason
-from belegsync.connectors.settings import Policy
 from belegsync.documents.models import Connection, Document
 from belegsync.fakes.afterbuy import AfterbuyFake, build
 from belegsync.fakes.base import READINGS
@@ -23,6 +22,7 @@ from belegsync.sources.afterbuy.api_mapping import map_order
 from belegsync.sources.afterbuy.api_source import OVERLAP, AfterbuyApiSource
 from belegsync.sources.afterbuy.csv import RechnungslisteReader
 from belegsync.sync.ingest import store_all
+from tests.doubles import policy_and_settings
 from tests.reference import REFERENCE as REFERENCE_DIR
 
 from .generator import generate
@@ -42,15 +42,16 @@ def fake(run_fake, request):
 
 
 def context(fake, credentials: dict | None = None, **settings) -> AdapterContext:
+    policy, own = policy_and_settings(settings)
     return AdapterContext(
         credentials=credentials
         or {"partner_token": PARTNER, "account_token": ACCOUNT, "web_user": "teeladen"},
         settings={
             "afterbuy_api_url": f"{fake.url}/afterbuy/ABInterface.aspx",
             "afterbuy_web_url": fake.url,
-            **settings,
+            **own,
         },
-        policy=Policy.from_flat(settings),
+        policy=policy,
     )
 
 

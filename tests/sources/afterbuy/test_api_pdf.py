@@ -136,7 +136,7 @@ def test_a_wrong_password_pauses_the_connection_not_every_document(fake, org) ->
         source_kind="afterbuy_api",
         target_kind="memory",
         credentials={"source": credentials("falsch"), "target": {"account": "t"}},
-        settings=settings(fake),
+        settings={"source": settings(fake)},
     )
     report = run_cycle(connection.pk, "worker-1")
     connection.refresh_from_db()
@@ -155,7 +155,7 @@ def test_a_transferred_document_keeps_its_pdf(run_fake, org) -> None:
         source_kind="afterbuy_api",
         target_kind="memory",
         credentials={"source": credentials(), "target": {"account": "t"}},
-        settings=settings(fake),
+        settings={"source": settings(fake)},
     )
     report = run_cycle(connection.pk, "worker-1")
     assert report.transferred >= 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from belegsync.documents.models import Connection
@@ -34,7 +36,7 @@ def form(fake, password: str = RIGHT) -> dict[str, str | list[str]]:
         "source-cred-account_token": ACCOUNT,
         "source-cred-web_user": "teeladen",
         "source-cred-web_password": password,
-        "source-set-start_date": "2024-01-01",
+        "policy-start_date": "2024-01-01",
         "source-set-afterbuy_documents": ["invoice", "credit_note"],
         "source-set-afterbuy_api_url": f"{fake.url}/afterbuy/ABInterface.aspx",
         "source-set-afterbuy_web_url": fake.url,
@@ -47,7 +49,7 @@ def test_it_renders_the_api_and_login_fields(logged_in, settings):
     for name in ("partner_token", "account_token", "user_id", "web_user", "web_password"):
         assert f'name="source-cred-{name}"' in page
     assert 'name="source-set-afterbuy_documents"' in page
-    assert 'name="source-set-start_date"' in page
+    assert 'name="policy-start_date"' in page
 
 
 def test_it_saves_checked_credentials_encrypted_and_settings(logged_in, settings, fake):
@@ -55,8 +57,8 @@ def test_it_saves_checked_credentials_encrypted_and_settings(logged_in, settings
     logged_in.post("/connections/new/", form(fake))
     connection = Connection.objects.get(name="Afterbuy → Books")
     assert connection.credentials["source"]["account_token"] == ACCOUNT
-    assert connection.settings["afterbuy_documents"] == ["invoice", "credit_note"]
-    assert connection.settings["start_date"] == "2024-01-01"
+    assert connection.settings["source"]["afterbuy_documents"] == ["invoice", "credit_note"]
+    assert connection.policy.start_date == dt.date(2024, 1, 1)
     assert fake.app.logins == 1
     response = logged_in.get(f"/connections/{connection.pk}/")
     page = response.content.decode()

@@ -149,7 +149,7 @@ def test_it_asks_for_a_mapping_and_uses_it_once_saved(afterbuy, tmp_path: Path) 
     record = _import(afterbuy, path)
     assert record.state == "needs_mapping" and record.file_error["missing"] == ["total_gross"]
     assert Document.objects.count() == 0
-    afterbuy.settings = {"csv_mapping": {"total_gross": "Summe"}}
+    afterbuy.settings = {"source": {"csv_mapping": {"total_gross": "Summe"}}}
     afterbuy.save()
     services.import_again(Actor.system(), record)
     record = services.import_now(Actor.system(), record)

@@ -80,7 +80,7 @@ def test_it_asks_for_the_missing_column_and_saves_the_mapping(
         done = client.post(page["Location"], {"total_gross": "Summe"})
     assert done.status_code == 302
     afterbuy.refresh_from_db()
-    assert afterbuy.settings["csv_mapping"] == {"total_gross": "Summe"}
+    assert afterbuy.settings_of("source").csv_mapping == {"total_gross": "Summe"}
     assert Document.objects.count() == 10
 
 

@@ -28,7 +28,7 @@ def billbee(org, fake):
         source_kind="billbee",
         target_kind="memory",
         credentials={"source": {"api_key": KEY, "user": USER, "password": PASSWORD}},
-        settings={"billbee_base_url": f"{fake.url}/api/v1/", "state_ids": ["4", "7"]},
+        settings={"source": {"billbee_base_url": f"{fake.url}/api/v1/", "state_ids": ["4", "7"]}},
     )
 
 
@@ -66,7 +66,8 @@ def test_a_skipped_order_becomes_eligible_when_a_later_cycle_sees_it_qualify(bil
 
 
 def test_the_ever_rule_remembers_states_seen_in_the_store(billbee, fake):
-    billbee.settings = {**billbee.settings, "state_ids": ["3"], "state_rule": "ever"}
+    source = {**billbee.settings["source"], "state_ids": ["3"], "state_rule": "ever"}
+    billbee.settings = {**billbee.settings, "source": source}
     billbee.save()
     refetch(billbee)
     document = Document.objects.get(connection=billbee, source_id="100000223400006")

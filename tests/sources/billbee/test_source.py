@@ -10,10 +10,15 @@ import pytest
 from belegsync.connectors.base import AdapterContext, Cursor
 from belegsync.connectors.errors import AuthError
 from belegsync.connectors.reasons import Reason
-from belegsync.connectors.settings import Policy
 from belegsync.fakes.base import READINGS
 from belegsync.sources.billbee import BillbeeSource
-from tests.doubles import BILLBEE_KEY, BILLBEE_PASSWORD, BILLBEE_USER, unthrottled_billbee
+from tests.doubles import (
+    BILLBEE_KEY,
+    BILLBEE_PASSWORD,
+    BILLBEE_USER,
+    policy_and_settings,
+    unthrottled_billbee,
+)
 
 KEY, USER, PASSWORD = BILLBEE_KEY, BILLBEE_USER, BILLBEE_PASSWORD
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
@@ -30,11 +35,12 @@ def fake(run_fake, request):
 
 
 def source(fake, remembered=None, **settings) -> BillbeeSource:
+    policy, own = policy_and_settings(settings)
     context = AdapterContext(
         connection_id=1,
         credentials={"api_key": KEY, "user": USER, "password": PASSWORD},
-        settings={"billbee_base_url": f"{fake.url}/api/v1/", **settings},
-        policy=Policy.from_flat(settings),
+        settings={"billbee_base_url": f"{fake.url}/api/v1/", **own},
+        policy=policy,
         remembered=remembered or (lambda ids: {}),
     )
     return BillbeeSource(context)
@@ -176,12 +182,10 @@ def test_it_lets_documents_with_unmapped_payment_methods_wait(fake):
     assert unmapped.code == "skip.payment_not_mapped"
     assert sorted(unmapped.params["methods"]) == ["Gutschein", "PayPal"]
     mapped = {"PayPal": "acc-1", "Gutschein": "acc-2", "Billbee payment type 145": "acc-3"}
-    _, ok = fetch_all(
-        source(fake, payment_accounts_required=True, payment_accounts=mapped, **settings)
-    )
+    _, ok = fetch_all(source(fake, payment_accounts_required=True, by_method=mapped, **settings))
     assert ok[str(REFERENCE)].skip_reasons == ()
     assert ok["100000223400008"].skip_reasons == ()
-    _, default = fetch_all(source(fake, book_unassigned_as_default=True, **settings))
+    _, default = fetch_all(source(fake, unassigned_to_default=True, **settings))
     assert default["100000223400008"].skip_reasons == ()
     _, open_ = fetch_all(source(fake, mark_paid=False, state_ids=["3"]))
     assert open_["100000223400008"].skip_reasons == ()

@@ -37,7 +37,7 @@ def billbee(org, fake):
         source_kind="billbee",
         target_kind="memory",
         credentials={"source": {"api_key": KEY, "user": USER, "password": PASSWORD}},
-        settings={"billbee_base_url": f"{fake.url}/api/v1/"},
+        settings={"source": {"billbee_base_url": f"{fake.url}/api/v1/"}},
         cursor="2026-01-01T00:00:00+00:00",
     )
 
@@ -86,9 +86,9 @@ def test_it_saves_step_one_and_resets_the_cursor(client, alice, billbee, fake):
     assert response["Location"] == url(billbee, "payment")
     billbee.refresh_from_db()
     assert billbee.name == "Billbee → sevDesk"
-    assert billbee.settings["shop_ids"] == ["100000000123457"]
-    assert billbee.settings["state_rule"] == "ever"
-    assert billbee.settings["start_date"] == "2024-12-01"
+    assert billbee.settings["source"]["shop_ids"] == ["100000000123457"]
+    assert billbee.settings["source"]["state_rule"] == "ever"
+    assert billbee.settings["policy"]["start_date"] == "2024-12-01"
     assert billbee.cursor == ""
     assert billbee.credentials["source"]["password"] == PASSWORD  # kept when left empty
 
@@ -107,19 +107,19 @@ def test_it_refuses_a_shop_billbee_does_not_have(client, alice, billbee, fake):
     response = client.post(url(billbee, "general"), general_data(fake, shop_ids=["42"]))
     assert response.status_code == 200
     billbee.refresh_from_db()
-    assert "shop_ids" not in billbee.settings
+    assert billbee.settings_of("source").shop_ids == []
 
 
 def test_it_saves_payment_reconciliation_as_the_engines_mark_paid(client, alice, billbee):
     client.force_login(alice)
-    data = {"mark_paid": "False", "create_customers": "on", "document_date": "payment"}
+    data = {"mark_paid": "False", "customer_per_buyer": "on", "document_date": "payment"}
     response = client.post(url(billbee, "payment"), data)
     assert response["Location"] == url(billbee, "accounts")
     billbee.refresh_from_db()
-    assert billbee.settings["mark_paid"] is False
-    assert billbee.settings["create_customers"] is True
-    assert billbee.settings["book_unassigned_as_default"] is False
-    assert billbee.settings["document_date"] == "payment"
+    policy = billbee.policy
+    assert policy.mark_paid is False and policy.customer_per_buyer is True
+    assert policy.payment_accounts.unassigned_to_default is False
+    assert policy.document_date == "payment"
 
 
 def test_it_maps_payment_methods_in_free_text_and_shows_unmapped_ones(client, alice, billbee):
@@ -129,5 +129,5 @@ def test_it_maps_payment_methods_in_free_text_and_shows_unmapped_ones(client, al
     response = client.post(url(billbee, "accounts"), {"method_0": "PayPal BB"})
     assert response.status_code == 302
     billbee.refresh_from_db()
-    assert billbee.settings["payment_accounts"] == {"PayPal": "PayPal BB"}
-    assert billbee.settings["payment_accounts_required"] is False
+    assert billbee.policy.payment_accounts.by_method == {"PayPal": "PayPal BB"}
+    assert billbee.settings_of("source").payment_accounts_required is False

@@ -17,13 +17,13 @@ from belegsync.connectors.errors import (
     ValidationRejected,
 )
 from belegsync.connectors.http import RetryPolicy
-from belegsync.connectors.settings import Policy
 from belegsync.fakes.base import READINGS, serve_in_thread
 from belegsync.fakes.lexoffice import LexofficeFake, Profile
 from belegsync.targets.lexoffice import LexofficeTarget
 from belegsync.targets.lexoffice.client import LexofficeClient
 from belegsync.targets.lexoffice.forms import LexofficeSettingsForm
 from tests.conftest import make_voucher
+from tests.doubles import policy_and_settings
 
 KEY = "test-key"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -57,10 +57,11 @@ def fake(server, request):
 
 
 def target_for(fake, key: str = KEY, **settings) -> LexofficeTarget:
+    policy, own = policy_and_settings(settings)
     context = AdapterContext(
         credentials={"api_key": key},
-        settings={"lexoffice_base_url": fake.url, **settings},
-        policy=Policy.from_flat(settings),
+        settings={"lexoffice_base_url": fake.url, **own},
+        policy=policy,
         limiter=Unpaced(),
     )
     client = LexofficeClient(

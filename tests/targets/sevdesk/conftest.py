@@ -6,9 +6,9 @@ import pytest
 
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.http import RetryPolicy
-from belegsync.connectors.settings import Policy
 from belegsync.fakes.base import READINGS, RunningFake, serve_in_thread
 from belegsync.fakes.sevdesk import SevdeskFake, build
+from tests.doubles import policy_and_settings
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 
@@ -43,15 +43,12 @@ def account_id(app: SevdeskFake, name: str) -> str:
 @pytest.fixture
 def context(fake):
     def make(**settings: object) -> AdapterContext:
-        base = {
-            "mark_paid": True,
-            "payment_accounts": {"paypal": account_id(fake.app, "PayPal BB")},
-        }
-        merged = {**base, **settings}
+        base = {"mark_paid": True, "by_method": {"paypal": account_id(fake.app, "PayPal BB")}}
+        policy, own = policy_and_settings({**base, **settings})
         return AdapterContext(
             credentials={"api_token": TOKEN, "base_url": fake.url + "/api/v1"},
-            settings=merged,
-            policy=Policy.from_flat(merged),
+            settings=own,
+            policy=policy,
         )
 
     return make

@@ -134,6 +134,6 @@ def test_it_books_a_full_payment_at_noon_berlin_without_a_transaction():
 
 
 def test_it_takes_revenue_accounts_from_the_settings():
-    plan = mapping.AccountPlan.from_settings({"sevdesk_accounts": {"revenue_19": "3510"}})
+    plan = mapping.AccountPlan.from_settings({"revenue_19": "3510"})
     body = mapping.save_voucher_body(make_voucher(), plan=plan)
     assert {p["accountDatev"]["id"] for p in body["voucherPosSave"]} == {3510}

@@ -16,7 +16,7 @@ from belegsync.connectors.errors import (
     ValidationRejected,
 )
 from belegsync.targets.sevdesk import SevdeskTarget
-from belegsync.targets.sevdesk.forms import SevdeskCredentialsForm, SevdeskSettingsForm
+from belegsync.targets.sevdesk.forms import SevdeskCredentialsForm
 from tests.conftest import make_voucher
 from tests.contract.plugin import contract_problems, from_belegsync, recording
 
@@ -53,7 +53,7 @@ def test_it_transfers_a_paid_voucher_with_pdf_onto_the_mapped_manual_account(tar
 
 def test_every_request_and_answer_passes_the_official_spec_and_its_errata(target, fake):
     with recording() as seen:
-        transfer(target(create_customers=True), make_voucher())
+        transfer(target(customer_per_buyer=True), make_voucher())
     assert len(seen) >= 8 and all(from_belegsync(e) for e in seen)
     assert contract_problems(seen) == []
 
@@ -68,7 +68,7 @@ def test_its_preview_is_exactly_the_body_it_sends(target, fake):
 
 
 def test_reconciliation_in_sevdesk_leaves_the_voucher_open(target, fake):
-    transfer(target(payment_reconciliation="sevdesk", mark_paid=False), make_voucher())
+    transfer(target(mark_paid=False), make_voucher())
     assert only_voucher(fake.app)["status"] == 100
     assert not fake.app.transactions
 
@@ -87,14 +87,14 @@ def test_it_refuses_an_unmapped_payment_method_unless_standard_payment_is_on(tar
     voucher = make_voucher(payments=(Payment("invoice", Decimal("44.95"), dt.date(2026, 11, 2)),))
     with pytest.raises(ConfigError, match="'invoice'"):
         transfer(target(), voucher)
-    transfer(target(book_unassigned_as_default=True), voucher)
+    transfer(target(unassigned_to_default=True), voucher)
     (transaction,) = fake.app.transactions.values()
     assert fake.app.check_accounts[transaction["checkAccount"]]["name"] == "Basiskonto"
 
 
 def test_it_refuses_a_mapping_to_a_real_bank_account(target, fake):
     online = next(a["id"] for a in fake.app.check_accounts.values() if a["type"] == "online")
-    adapter = target(payment_accounts={"paypal": str(online)})
+    adapter = target(by_method={"paypal": str(online)})
     with pytest.raises(ConfigError, match="manual"):
         transfer(adapter, make_voucher())
     assert only_voucher(fake.app)["status"] == 100
@@ -114,7 +114,7 @@ def test_without_customer_creation_it_only_names_the_buyer(target, fake):
 
 
 def test_it_creates_a_customer_once_and_reuses_it_by_number_then_email(target, fake):
-    adapter = target(create_customers=True)
+    adapter = target(customer_per_buyer=True)
     party = Party(name="Erika Mustermann", customer_number="K-7", email="Erika@Example.org")
     transfer(adapter, make_voucher("RE-1", party=party))
     (contact,) = fake.app.contacts.values()
@@ -124,9 +124,9 @@ def test_it_creates_a_customer_once_and_reuses_it_by_number_then_email(target, f
         "Mustermann",
     )
     assert [w["value"] for w in fake.app.ways.values()] == ["Erika@Example.org"]
-    transfer(target(create_customers=True), make_voucher("RE-2", party=party))
+    transfer(target(customer_per_buyer=True), make_voucher("RE-2", party=party))
     by_email = Party(name="E. Mustermann", email="erika@example.org")
-    transfer(target(create_customers=True), make_voucher("RE-3", party=by_email))
+    transfer(target(customer_per_buyer=True), make_voucher("RE-3", party=by_email))
     assert len(fake.app.contacts) == 1
     assert {v["supplier"] for v in fake.app.vouchers.values()} == {contact["id"]}
     stranger = Party(name="Max Muster", email="max@example.org")
@@ -211,34 +211,6 @@ def test_it_checks_credentials_and_the_bookkeeping_system(context, fake):
         SevdeskTarget.check_credentials(context())
 
 
-def test_its_settings_form_turns_the_choices_into_settings(fake, context):
-    accounts = SevdeskTarget.account_choices(context())
-    paypal = account_id(fake.app, "PayPal BB")
-    form = SevdeskSettingsForm(
-        {
-            "payment_reconciliation": "sevdesk",
-            "document_date": "payment",
-            "account_paypal": paypal,
-            "account_invoice": "",
-        },
-        accounts=accounts,
-        payment_methods=["paypal", "invoice"],
-    )
-    assert form.is_valid(), form.errors
-    assert form.cleaned_data["mark_paid"] is False
-    assert form.cleaned_data["payment_accounts"] == {"paypal": paypal}
-    assert "account_paypal" not in form.cleaned_data
-    bad = SevdeskSettingsForm(
-        {"payment_reconciliation": "source", "account_paypal": "42"},
-        accounts=accounts,
-        payment_methods=["paypal"],
-    )
-    assert not bad.is_valid() and "account_paypal" in bad.errors
+def test_its_credentials_form_takes_a_pasted_bearer_token():
     credentials = SevdeskCredentialsForm({"api_token": f"Bearer {TOKEN}"})
     assert credentials.is_valid() and credentials.cleaned_data["api_token"] == TOKEN
-
-
-def test_the_engines_paid_switch_overrules_a_stale_reconciliation_choice(target, fake):
-    """Billbee's set-up writes mark_paid alone; sevDesk's older form choice must not win."""
-    transfer(target(payment_reconciliation="sevdesk", mark_paid=True), make_voucher())
-    assert only_voucher(fake.app)["status"] == 1000

@@ -46,6 +46,7 @@ class DemoConnection:
     source_kind: str
     target_kind: str
     credentials: dict[str, Any]
+    #: By namespace, as stored: {"policy": …, "source": …, "target": …}.
     settings: dict[str, Any]
 
 
@@ -78,13 +79,14 @@ def sevdesk(port: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
     }
     url = serve_in_thread(fake, port=port).url
     credentials = {"api_token": DEMO_SEVDESK_TOKEN, "base_url": f"{url}/api/v1"}
-    return credentials, {"payment_accounts": accounts, "book_unassigned_as_default": True}
+    # the policy's payment accounts: what Billbee's step 3 would save
+    return credentials, {"by_method": accounts, "unassigned_to_default": True}
 
 
 def connections(doubles_port: int = 0) -> list[DemoConnection]:
     """The demo's connections: each source the product pages name, to each target."""
     lex_credentials, lex_settings = lexoffice(double_port(doubles_port, "lexoffice"))
-    sev_credentials, sev_settings = sevdesk(double_port(doubles_port, "sevdesk"))
+    sev_credentials, sev_accounts = sevdesk(double_port(doubles_port, "sevdesk"))
     billbee = start(
         "billbee",
         [
@@ -121,7 +123,7 @@ def connections(doubles_port: int = 0) -> list[DemoConnection]:
             "memory",
             "lexoffice",
             {"target": lex_credentials},
-            {**lex_settings, "mark_paid": False},
+            {"policy": {"mark_paid": False}, "target": lex_settings},
         ),
         DemoConnection(
             "Billbee → sevDesk",
@@ -136,11 +138,12 @@ def connections(doubles_port: int = 0) -> list[DemoConnection]:
                 "target": sev_credentials,
             },
             {
-                **sev_settings,
-                "billbee_base_url": f"{billbee}/api/v1/",
-                "start_date": "2024-01-01",
-                "state_ids": ["3", "4", "7"],
-                "mark_paid": True,
+                "policy": {
+                    "start_date": "2024-01-01",
+                    "mark_paid": True,
+                    "payment_accounts": sev_accounts,
+                },
+                "source": {"billbee_base_url": f"{billbee}/api/v1/", "state_ids": ["3", "4", "7"]},
             },
         ),
         DemoConnection(
@@ -157,12 +160,13 @@ def connections(doubles_port: int = 0) -> list[DemoConnection]:
                 "target": lex_credentials,
             },
             {
-                **lex_settings,
-                "afterbuy_api_url": f"{afterbuy}/afterbuy/ABInterface.aspx",
-                "afterbuy_web_url": afterbuy,
-                "start_date": "2024-01-01",
-                "afterbuy_documents": ["invoice", "credit_note"],
-                "mark_paid": False,
+                "policy": {"start_date": "2024-01-01", "mark_paid": False},
+                "source": {
+                    "afterbuy_api_url": f"{afterbuy}/afterbuy/ABInterface.aspx",
+                    "afterbuy_web_url": afterbuy,
+                    "afterbuy_documents": ["invoice", "credit_note"],
+                },
+                "target": lex_settings,
             },
         ),
     ]

@@ -20,7 +20,6 @@ from django.core.management.base import BaseCommand, CommandError
 from belegsync.connectors import registry
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.errors import UnreadableFile
-from belegsync.connectors.settings import Policy
 from belegsync.documents.models import Connection
 from belegsync.sync.preview import entry
 
@@ -41,16 +40,21 @@ class Command(BaseCommand):
         parser.add_argument("--connection", help="use this connection's target settings (by name)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        settings: dict[str, Any] = {}
+        connection = Connection()
         if opts["connection"]:
             try:
-                settings = Connection.objects.get(name=opts["connection"]).settings
+                connection = Connection.objects.get(name=opts["connection"])
             except Connection.DoesNotExist:
                 raise CommandError(f"No connection named {opts['connection']!r}.") from None
+        # the file is read with the connection's source settings (a column mapping)
+        settings = (connection.settings or {}).get("source") or {}
         try:
             reader = registry.file_reader(opts["source"])
+            target_settings = (
+                connection.settings_of("target") if connection.target_kind == opts["target"] else {}
+            )
             target = registry.make_target(
-                opts["target"], AdapterContext(settings=settings, policy=Policy.from_flat(settings))
+                opts["target"], AdapterContext(settings=target_settings, policy=connection.policy)
             )
         except (registry.UnknownKind, ImportError) as exc:
             raise CommandError(str(exc)) from exc

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from belegsync.bookkeeping import Problem, validate, voucher_to_dict
@@ -257,9 +258,7 @@ def store_batch(
     now = timezone.now()
     existing = {
         (kind, number): (state, voucher, pending, skip or None)
-        for kind, number, state, voucher, pending, skip in Document.objects.filter(
-            connection=connection, source_number__in={sd.voucher.number for sd in batch}
-        ).values_list(
+        for kind, number, state, voucher, pending, skip in _known(connection, batch).values_list(
             "kind", "source_number", "state", "voucher", "pending_voucher", "skip_details"
         )
     }
@@ -302,6 +301,21 @@ def store_batch(
     for index, sd, previous in later:
         results[index] = Stored(sd.voucher.number, store(connection, sd, actor), previous)
     return [r for r in results if r is not None]
+
+
+def _known(connection: Connection, batch: list[SourceDocument]) -> QuerySet[Document]:
+    """The batch's documents already stored.
+
+    Filtered on all three columns of ``document_number_unique``, so both databases
+    look each number up in that index; without the kind SQLite walks the
+    connection's whole part of it and PostgreSQL scans the table, and an import
+    grows with the square of its size.
+    """
+    return Document.objects.filter(
+        connection=connection,
+        kind__in={sd.voucher.kind.value for sd in batch},
+        source_number__in={sd.voucher.number for sd in batch},
+    )
 
 
 def store_all(

@@ -19,7 +19,8 @@ line. A file with item columns (title, unit price, tax rate) has one row per
 item: consecutive rows of one invoice number become that invoice's lines.
 
 Memory stays constant: the file is read row by row and only one invoice's
-rows are held (plus the set of numbers seen, to report a number that comes back).
+rows are held; the numbers seen, to report a number that comes back, are kept
+by :class:`~belegsync.connectors.first_seen.FirstSeen` (spilled to a temporary file).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from belegsync.bookkeeping import (
 )
 from belegsync.connectors.base import SourceDocument
 from belegsync.connectors.errors import UnreadableFile
+from belegsync.connectors.first_seen import FirstSeen
 
 from .columns import BY_KEY, ITEM_KEYS, REQUIRED, bucket_of, iso_country, key_of, normalise
 
@@ -629,10 +631,9 @@ class RechnungslisteReader:
         layout = self.layout
         number_index = layout.columns["number"]
         width = len(layout.headers)
-        seen: dict[str, int] = {}
         group: list[tuple[int, list[str]]] = []
         group_number = ""
-        with self._open() as handle:
+        with self._open() as handle, FirstSeen() as seen:
             reader = csv.reader(handle, delimiter=layout.delimiter, strict=True)
             rows = 0
             last_line = 0
@@ -672,11 +673,12 @@ class RechnungslisteReader:
                         group_number = ""
                         continue
                     if number != group_number:
-                        if number in seen:
-                            yield _repeat_problem(layout, line, number, seen[number])
+                        first = seen.first(number)
+                        if first is not None:
+                            yield _repeat_problem(layout, line, number, first)
                             group_number = ""
                             continue
-                        seen[number] = line
+                        seen.add(number, line)
                         group_number = number
                     group.append((line, row))
             except csv.Error as error:

@@ -1,8 +1,9 @@
 """The sync engine's overhead and throughput.
 
-1. idle: N enabled connections (default 10,000) with nothing new, all due every
-   minute: one scheduler tick plus one cycle each — CPU seconds per minute of
-   schedule and database queries per connection.
+1. idle: N enabled upload connections (default 10,000, and N/10) with nothing
+   new, all due every minute: one scheduler tick — its CPU as a share of one
+   core and its queries at both sizes, against one cycle per connection (what
+   an idle connection cost before the set-based tick) in the same process.
 2. throughput: W `belegsync worker` processes (default 4) with T threads each
    (default 1), C connections (default 40) each on its own lexoffice fake
    account: requests/s reached against the sum of the accounts' limits, and
@@ -54,31 +55,45 @@ class Counter:
 
 
 def idle(count: int) -> None:
+    """One minute of schedule for ``count`` idle upload connections, at count/10 and count.
+
+    The baseline in the same process is what the engine did before the set-based
+    tick: one cycle per due connection (``run_cycle``), measured over the small size.
+    """
     org = Organisation.objects.create(name="idle", slug="idle")
-    Connection.objects.bulk_create(
-        Connection(
-            organisation=org,
-            name=f"idle {i}",
-            source_kind="memory",
-            target_kind="memory",
-            sync_interval=60,
+    small = max(1, count // 10)
+    for size in (small, count):
+        Connection.objects.all().delete()
+        Connection.objects.bulk_create(
+            Connection(
+                organisation=org,
+                name=f"idle {i}",
+                source_kind="afterbuy_csv",
+                target_kind="memory",
+                sync_interval=60,
+            )
+            for i in range(size)
         )
-        for i in range(count)
-    )
-    due: list[int] = []
-    counter = Counter()
-    cpu, wall = time.process_time(), time.perf_counter()
-    with db.execute_wrapper(counter):
-        tick(due.append)
-        tick_queries = counter.queries
-        for pk in due:
-            run_cycle(pk, "bench")
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    print(f"idle: {count} connections due, tick enqueued {len(due)} ({tick_queries} queries)")
+        due: list[int] = []
+        counter = Counter()
+        cpu = time.process_time()
+        with db.execute_wrapper(counter):
+            tick(due.append)
+        cpu = tick_cpu = time.process_time() - cpu
+        assert due == [], "idle connections get no cycle"
+        print(
+            f"idle: {size} connections due: tick {cpu * 1000:.0f} ms CPU, "
+            f"{counter.queries} queries, {cpu / 60:.3%} of one core at a 1-minute interval"
+        )
+    ids = list(Connection.objects.values_list("pk", flat=True)[:small])
+    cpu = time.process_time()
+    for pk in ids:
+        run_cycle(pk, "bench")
+    per_cycle = (time.process_time() - cpu) / len(ids)
     print(
-        f"idle: one minute of schedule = {cpu:.1f} CPU s ({wall:.1f} s wall) in this process, "
-        f"{counter.queries / count:.1f} queries per connection, "
-        f"{cpu / count * 1000:.2f} ms CPU per idle cycle"
+        f"idle: baseline one cycle per connection: {per_cycle * 1000:.2f} ms CPU each = "
+        f"{per_cycle * count / 60:.1%} of one core for {count}; "
+        f"the tick costs {tick_cpu / (per_cycle * count):.2%} of that"
     )
 
 

@@ -154,6 +154,10 @@ class AdapterContext:
 
 @runtime_checkable
 class Source(Protocol):
+    """Where documents come from. A class may set ``fetches = False`` when its
+    documents only arrive as uploads (``registry.fetching_kinds``): the scheduler
+    then starts its cycle only when there is work, not every interval."""
+
     identifier: ClassVar[str]
     verbose_name: ClassVar[str]
 

@@ -54,6 +54,15 @@ def source_class(kind: str) -> type[Source]:
         raise UnknownKind(f"No source of kind {kind!r}; known: {', '.join(SOURCES)}") from None
 
 
+def fetching_kinds() -> frozenset[str]:
+    """Source kinds with something to fetch each interval.
+
+    A source whose documents only arrive as uploads sets ``fetches = False``:
+    the scheduler starts its cycle only when it has work waiting.
+    """
+    return frozenset(kind for kind in SOURCES if getattr(source_class(kind), "fetches", True))
+
+
 def target_class(kind: str) -> type[Target]:
     try:
         return _load(TARGETS[kind])  # type: ignore[no-any-return]

@@ -1,8 +1,14 @@
 """The scheduler: a due-time column per connection, polled by a tick.
 
-Each tick enqueues one sync task per due connection and moves its
-``next_sync_at`` forward in the same conditional UPDATE, so two schedulers
-running side by side enqueue each connection once.
+A tick is set-based, so its cost does not grow with the number of idle
+connections: one ``UPDATE … RETURNING`` claims every due connection (moves its
+``next_sync_at`` forward) and tells, per connection, whether it has anything to
+do — a source to fetch from, or documents waiting, abandoned by a dead worker,
+or due for a retry. Only those get a sync task; the idle rest get their
+``last_sync_at`` in the same statement, with no cycle and no task. The claim's
+condition is on the connection row itself, so two schedulers running side by
+side claim each connection once (PostgreSQL re-checks it on a row another
+transaction just updated; SQLite writes one at a time).
 """
 
 from __future__ import annotations
@@ -11,37 +17,76 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from django.db.models import Q
+from django.db import connection as db
+from django.db import transaction
 from django.utils import timezone
 
-from belegsync.documents.models import Connection
+from belegsync.connectors.errors import FailureReason
+from belegsync.connectors.registry import fetching_kinds
+from belegsync.documents.models import Connection, Document, Organisation
+from belegsync.documents.states import State
 
 log = logging.getLogger("belegsync.sync")
 
+#: Named in full, not by an alias: SQLite's RETURNING knows no aliases.
+CONNECTIONS = Connection._meta.db_table
 
-def due_connections(now: dt.datetime) -> list[tuple[int, int, dt.datetime | None]]:
-    return list(
-        Connection.objects.filter(
-            Q(next_sync_at__isnull=True) | Q(next_sync_at__lte=now),
-            enabled=True,
-            paused_reason="",
-            setup_complete=True,
-            organisation__sync_enabled=True,
-        ).values_list("pk", "sync_interval", "next_sync_at")
-    )
+
+def _next_sync_sql() -> str:
+    """``now`` plus the connection's interval (seconds), in the database's own arithmetic."""
+    if db.vendor == "postgresql":
+        return "%(now)s + sync_interval * interval '1 second'"
+    # Django's own SQLite function for datetime + duration (microseconds), exact to the µs
+    return "django_format_dtdelta('+', %(now)s, sync_interval * 1000000)"
+
+
+def _busy_sql(kinds: list[str]) -> str:
+    """True for a connection a cycle has work for (what ``transfer.claimable`` would claim)."""
+    fetching = ", ".join(f"%(kind{i})s" for i in range(len(kinds))) or "NULL"
+    return f"""({CONNECTIONS}.source_kind IN ({fetching}) OR EXISTS (
+        SELECT 1 FROM {Document._meta.db_table} d WHERE d.connection_id = {CONNECTIONS}.id AND (
+            (d.state = %(waiting)s AND (d.retry_at IS NULL OR d.retry_at <= %(now)s))
+            OR (d.state = %(processing)s AND d.lease_until < %(now)s)
+            OR (d.state = %(failed)s AND d.failure_reason = %(unavailable)s
+                AND d.retry_at <= %(now)s))))"""  # noqa: S608 (table names, values are parameters)
+
+
+def claim_due(now: dt.datetime) -> list[tuple[int, bool]]:
+    """Claim every due connection in one statement: (id, whether it needs a cycle)."""
+    kinds = sorted(fetching_kinds())
+    busy = _busy_sql(kinds)
+    sql = f"""
+        UPDATE {CONNECTIONS}
+        SET next_sync_at = {_next_sync_sql()},
+            last_sync_at = CASE WHEN {busy} THEN last_sync_at ELSE %(now)s END
+        WHERE enabled = %(true)s AND paused_reason = '' AND setup_complete = %(true)s
+          AND (next_sync_at IS NULL OR next_sync_at <= %(now)s)
+          AND organisation_id IN (
+              SELECT id FROM {Organisation._meta.db_table} WHERE sync_enabled = %(true)s)
+        RETURNING id, {busy}"""  # noqa: S608 (table names, values are parameters)
+    params: dict[str, object] = {
+        "now": db.ops.adapt_datetimefield_value(now),
+        "true": True,
+        "waiting": State.WAITING.value,
+        "processing": State.PROCESSING.value,
+        "failed": State.FAILED.value,
+        "unavailable": FailureReason.UNAVAILABLE.value,
+        **{f"kind{i}": kind for i, kind in enumerate(kinds)},
+    }
+    with transaction.atomic(), db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(pk, bool(needs_cycle)) for pk, needs_cycle in cursor.fetchall()]
 
 
 def tick(enqueue: Callable[[int], None], now: dt.datetime | None = None) -> list[int]:
-    """Enqueue a sync for each due connection; returns their ids."""
+    """Enqueue a sync for each due connection with work; returns their ids."""
     now = now or timezone.now()
-    enqueued = []
-    for pk, interval, seen in due_connections(now):
-        claimed = Connection.objects.filter(pk=pk, next_sync_at=seen).update(
-            next_sync_at=now + dt.timedelta(seconds=interval)
-        )
-        if claimed:
-            enqueue(pk)
-            enqueued.append(pk)
+    claimed = claim_due(now)
+    enqueued = sorted(pk for pk, needs_cycle in claimed if needs_cycle)
+    for pk in enqueued:
+        enqueue(pk)
+    if claimed:
+        log.info("tick due=%s enqueued=%s", len(claimed), len(enqueued))
     return enqueued
 
 

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import close_old_connections
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from belegsync.documents.models import Connection
+from belegsync.documents.models import Connection, Document
+from belegsync.documents.states import State
 from belegsync.sync.scheduler import sync_now, tick
 
 pytestmark = pytest.mark.django_db
@@ -36,3 +41,87 @@ def test_sync_now_makes_a_connection_due_at_the_next_tick(connection):
     assert tick(lambda pk: None) == []
     sync_now(connection)
     assert tick(lambda pk: None, timezone.now() + dt.timedelta(seconds=1)) == [connection.pk]
+
+
+def _uploads(org, count: int) -> list[Connection]:
+    """Connections whose documents only come by upload: nothing to fetch."""
+    return Connection.objects.bulk_create(
+        Connection(
+            organisation=org, name=f"upload {i}", source_kind="afterbuy_csv", target_kind="memory"
+        )
+        for i in range(count)
+    )
+
+
+def _document(connection: Connection, number: str, **fields) -> Document:
+    return Document.objects.create(
+        connection=connection, source_number=number, voucher={}, **fields
+    )
+
+
+def test_an_idle_upload_connection_is_checked_without_a_cycle(org):
+    """GIVEN upload connections, one with a waiting document, one with a document a dead
+    worker left, one failed as unavailable whose retry time came, one with nothing
+    WHEN the scheduler ticks THEN only those with work get a cycle, and every one is
+    checked (last_sync_at) and moved forward."""
+    waiting, abandoned, retry, idle = _uploads(org, 4)
+    now = timezone.now()
+    past = now - dt.timedelta(minutes=1)
+    _document(waiting, "W-1", state=State.WAITING)
+    _document(abandoned, "P-1", state=State.PROCESSING, lease_until=past)
+    _document(retry, "F-1", state=State.FAILED, failure_reason="unavailable", retry_at=past)
+    _document(idle, "D-1", state=State.DONE)
+    _document(idle, "L-1", state=State.WAITING, retry_at=now + dt.timedelta(minutes=5))
+    _document(idle, "F-2", state=State.FAILED, failure_reason="rejected", retry_at=past)
+    enqueued: list[int] = []
+    assert tick(enqueued.append, now) == enqueued == sorted([waiting.pk, abandoned.pk, retry.pk])
+    idle.refresh_from_db()
+    assert idle.last_sync_at == now
+    assert idle.next_sync_at == now + dt.timedelta(seconds=idle.sync_interval)
+    waiting.refresh_from_db()
+    assert waiting.last_sync_at is None  # its cycle sets it when it ran
+    assert tick(enqueued.append, now) == []  # claimed: not due again until its interval
+
+
+def test_a_source_that_fetches_gets_its_cycle_every_interval(connection):
+    assert tick(lambda pk: None) == [connection.pk]
+
+
+def test_a_tick_costs_the_same_queries_for_ten_or_a_hundred_idle_connections(org):
+    def queries(count: int) -> int:
+        Connection.objects.all().delete()
+        _uploads(org, count)
+        with CaptureQueriesContext(db) as captured:
+            assert tick(lambda pk: None) == []
+        assert Connection.objects.filter(last_sync_at__isnull=True).count() == 0
+        return len(captured)
+
+    assert queries(10) == queries(100)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_schedulers_side_by_side_claim_each_due_connection_exactly_once(org):
+    connections = _uploads(org, 60)
+    for c in connections:
+        _document(c, "W-1", state=State.WAITING)
+    enqueued: list[int] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def schedule() -> None:
+        try:
+            start.wait()
+            for _ in range(5):
+                tick(enqueued.append)
+        except BaseException as exc:  # reported below, never swallowed
+            errors.append(exc)
+        finally:
+            close_old_connections()
+
+    schedulers = [threading.Thread(target=schedule) for _ in range(4)]
+    for s in schedulers:
+        s.start()
+    for s in schedulers:
+        s.join(60)
+    assert errors == []
+    assert sorted(enqueued) == sorted(c.pk for c in connections)

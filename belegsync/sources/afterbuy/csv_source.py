@@ -113,6 +113,8 @@ class AfterbuyCsvSource(RechnungslisteUploads):
     #: Optional: with the Afterbuy login, each uploaded invoice gets its PDF.
     credentials_form: ClassVar[type] = CsvCredentialsForm
     settings_model: ClassVar[type[RechnungslisteSettings]] = RechnungslisteSettings
+    #: Its documents come by upload: nothing to fetch (``registry.fetching_kinds``).
+    fetches: ClassVar[bool] = False
 
     def __init__(self, context: AdapterContext) -> None:
         self.context = context

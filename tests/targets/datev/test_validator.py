@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from belegsync.targets.datev.validator import validate_bytes
+from belegsync.targets.datev.validator import _Malformed, _split, split_fields, validate_bytes
 from tests.reference import REFERENCE
 
 GOLDEN = REFERENCE / "datev" / "examples" / "buchungsstapel-example.csv"
@@ -111,3 +113,19 @@ def test_it_names_line_and_field_in_plain_words() -> None:
     [problem] = validate_bytes(join(field(lines(), 2, 1, "119.00")))
     assert str(problem).startswith("line 3, field 1: ")
     assert "decimal comma" in str(problem)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet='a;"1,\r ', max_size=24))
+def test_the_fast_split_reads_every_line_as_the_exact_splitter_does(line: str) -> None:
+    """The csv-module split gives the same values and quoting as the character splitter,
+    and refuses exactly the lines it refuses."""
+    try:
+        exact = split_fields(line)
+    except _Malformed:
+        with pytest.raises(_Malformed):
+            _split(line)
+        return
+    fast = _split(line)
+    assert fast.values == [f.value for f in exact]
+    assert [fast.quoted(i) for i in range(len(fast))] == [f.quoted for f in exact]

@@ -207,6 +207,30 @@ class Document(models.Model):
         return sentence(render_all(self.skips, self.currency))
 
 
+class DocumentCount(models.Model):
+    """How many documents a connection has in each state (and failure reason).
+
+    Kept by the database itself: triggers on the document table (migration
+    ``0005_document_counts``) add and subtract in the statement that inserts,
+    updates or deletes a document, so every writer — a transition, a bulk
+    import, a raw UPDATE — keeps it right, and the dashboard reads a few rows
+    per connection instead of counting the whole table. Rows are never deleted
+    when they reach zero; readers skip ``n = 0``.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=20)
+    failure_reason = models.CharField(max_length=20, blank=True)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "state", "failure_reason"], name="document_count_unique"
+            )
+        ]
+
+
 class DocumentFile(models.Model):
     """The document's PDF, kept in the database so every worker on every machine sees it."""
 

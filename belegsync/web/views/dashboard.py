@@ -1,15 +1,16 @@
 """The dashboard: counts per state, the connections' sync status, the global switch.
 
-The sync's health is read from the same one GROUP BY over the organisation's
-documents (state × connection × failure reason): counts per state, backlog per
-connection and failures by reason; the last cycle of each connection comes as
+The sync's health is read from the counts the database keeps per connection,
+state and failure reason (``DocumentCount``, a few rows per connection however
+many documents there are): counts per state, backlog per connection and
+failures by reason; the last cycle of each connection comes as
 subqueries of the connection list, the live workers from their heartbeats.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, Func, IntegerField, OuterRef, Subquery
+from django.db.models import Func, IntegerField, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from belegsync.documents.labels import failure_reason_label
-from belegsync.documents.models import Event
+from belegsync.documents.models import DocumentCount, Event
 from belegsync.documents.states import State
 from belegsync.services import Actor
 from belegsync.services import connections as services
@@ -29,13 +30,11 @@ from .common import back, checked, is_htmx
 
 
 def document_groups(request: HttpRequest) -> list[tuple[str, int, str, int]]:
-    """(state, connection id, failure reason, count): one GROUP BY query."""
+    """(state, connection id, failure reason, count), from the kept counts."""
     return list(
-        scoping.documents(request)
-        .order_by()
-        .values_list("state", "connection_id", "failure_reason")
-        .annotate(n=Count("id"))
-        .values_list("state", "connection_id", "failure_reason", "n")
+        DocumentCount.objects.filter(
+            connection__organisation=scoping.organisation_of(request), n__gt=0
+        ).values_list("state", "connection_id", "failure_reason", "n")
     )
 
 

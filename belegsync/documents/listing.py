@@ -10,7 +10,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection as db
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 from .models import Document
 
@@ -42,7 +44,7 @@ def filtered(
     if filters.state:
         documents = documents.filter(state=filters.state)
     if filters.number:
-        documents = documents.filter(source_number__icontains=filters.number)
+        documents = number_contains(documents, filters.number)
     if filters.date_from:
         documents = documents.filter(invoice_date__gte=filters.date_from)
     if filters.date_to:
@@ -50,6 +52,34 @@ def filtered(
     if filters.connection_id is not None:
         return documents.filter(connection_id=filters.connection_id)
     return documents.filter(connection_id__in=list(connection_ids))
+
+
+#: The SQLite FTS5 table of numbers (migration ``0006_number_search``).
+NUMBER_SEARCH = "document_number_search"
+#: FTS5's trigram index answers patterns of at least three characters.
+TRIGRAM = 3
+
+
+def number_contains(documents: QuerySet[Document], text: str) -> QuerySet[Document]:
+    """Documents whose number contains ``text`` (any case), found on an index.
+
+    PostgreSQL answers ``icontains`` from the trigram index on the upper-cased
+    number. On SQLite the FTS5 trigram table narrows the rows first; the
+    ``icontains`` after it keeps the meaning exact (FTS's LIKE knows no escape, so
+    a ``_`` or ``%`` in the text would match more).
+    """
+    matching = documents.filter(source_number__icontains=text)
+    if db.vendor != "sqlite" or len(text) < TRIGRAM or not _has_number_search():
+        return matching
+    pattern = f"%{text}%"
+    # a constant table name; the text goes in as a parameter
+    sql = f"SELECT rowid FROM {NUMBER_SEARCH} WHERE source_number LIKE %s"  # noqa: S608
+    found = RawSQL(sql, [pattern])  # noqa: S611
+    return matching.filter(id__in=found)
+
+
+def _has_number_search() -> bool:
+    return NUMBER_SEARCH in db.introspection.table_names(include_views=False)
 
 
 def page(

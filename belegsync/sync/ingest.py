@@ -9,12 +9,13 @@ transferred waits for the merchant's re-upload instead of changing the books.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from belegsync.bookkeeping import Problem, validate, voucher_to_dict
@@ -287,10 +288,14 @@ def store_batch(
         later.append((index, sd, known[0] if known else None))
     try:
         with transaction.atomic():
-            created = Document.objects.bulk_create([document for _, document, _, _ in fresh])
-            Event.objects.bulk_create(
-                _import_event(document, actor, reasons, detail or {})
-                for document, (_, _, _, reasons) in zip(created, fresh, strict=True)
+            created = [document for _, document, _, _ in fresh]
+            insert_all(created)
+            _fetch_ids(connection, created)
+            insert_all(
+                [
+                    _import_event(document, actor, reasons, detail or {})
+                    for document, (_, _, _, reasons) in zip(created, fresh, strict=True)
+                ]
             )
     except IntegrityError:
         # another process stored one of these numbers meanwhile: take the careful path
@@ -301,6 +306,43 @@ def store_batch(
     for index, sd, previous in later:
         results[index] = Stored(sd.voucher.number, store(connection, sd, actor), previous)
     return [r for r in results if r is not None]
+
+
+def insert_all(objects: Sequence[Model]) -> None:
+    """Insert new model instances (of one model) with one prepared ``executemany``.
+
+    ``bulk_create`` builds the SQL of every batch in Python, value by value: 2.5 s
+    of a 5.9 s import of 5,000 invoices, where the database took 0.2 s. This
+    prepares each value the way Django saves it and leaves the rest to the
+    driver. Primary keys are not read back (see :func:`_fetch_ids`).
+    """
+    if not objects:
+        return
+    meta = type(objects[0])._meta
+    wrapper = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a look-up per use
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(wrapper.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    table = wrapper.ops.quote_name(meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (names from the model)
+    rows = [
+        tuple(f.get_db_prep_save(getattr(o, f.attname), wrapper) for f in fields) for o in objects
+    ]
+    with wrapper.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _fetch_ids(connection: Connection, documents: list[Document]) -> None:
+    """Give the just inserted documents their ids: one look-up in the number index."""
+    by_key = {(d.kind, d.source_number): d for d in documents}
+    found = Document.objects.filter(
+        connection=connection,
+        kind__in={d.kind for d in documents},
+        source_number__in={d.source_number for d in documents},
+    ).values_list("kind", "source_number", "pk")
+    for kind, number, pk in found:
+        if (kind, number) in by_key:  # not a stored one of another kind with the same number
+            by_key[(kind, number)].pk = pk
 
 
 def _known(connection: Connection, batch: list[SourceDocument]) -> QuerySet[Document]:

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -229,6 +230,19 @@ class DocumentCount(models.Model):
                 fields=["connection", "state", "failure_reason"], name="document_count_unique"
             )
         ]
+
+    @classmethod
+    def recount(cls) -> None:
+        """Count every document again (after a restore that bypassed the triggers)."""
+        with transaction.atomic():
+            cls.objects.all().delete()
+            cls.objects.bulk_create(
+                cls(connection_id=c, state=s, failure_reason=r, n=n)
+                for c, s, r, n in Document.objects.order_by()
+                .values_list("connection_id", "state", "failure_reason")
+                .annotate(n=Count("id"))
+                .values_list("connection_id", "state", "failure_reason", "n")
+            )
 
 
 class DocumentFile(models.Model):

@@ -95,3 +95,12 @@ def test_the_counts_equal_a_recount_after_every_change(connection, org, seed: in
             _delete(rng)
         assert kept() == recount(), f"after step {step} ({operation})"
     assert sum(recount().values()) > 10, "the run made documents"
+
+
+def test_a_recount_repairs_counts_a_restore_left_wrong(connection) -> None:
+    store_all(
+        connection, [SourceDocument(make_voucher(f"RE-{n}"), source_id=str(n)) for n in range(3)]
+    )
+    DocumentCount.objects.update(n=99)
+    DocumentCount.recount()
+    assert kept() == recount() == {(connection.pk, "waiting", ""): 3}

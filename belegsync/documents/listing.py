@@ -54,7 +54,7 @@ def filtered(
     return documents.filter(connection_id__in=list(connection_ids))
 
 
-#: The SQLite FTS5 table of numbers (migration ``0006_number_search``).
+#: The SQLite FTS5 table of numbers (migration ``0007_number_search``).
 NUMBER_SEARCH = "document_number_search"
 #: FTS5's trigram index answers patterns of at least three characters.
 TRIGRAM = 3

@@ -212,7 +212,7 @@ class DocumentCount(models.Model):
     """How many documents a connection has in each state (and failure reason).
 
     Kept by the database itself: triggers on the document table (migration
-    ``0005_document_counts``) add and subtract in the statement that inserts,
+    ``0006_document_counts``) add and subtract in the statement that inserts,
     updates or deletes a document, so every writer — a transition, a bulk
     import, a raw UPDATE — keeps it right, and the dashboard reads a few rows
     per connection instead of counting the whole table. Rows are never deleted

@@ -67,6 +67,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("documents", "0005_document_counts")]
+    dependencies = [("documents", "0006_document_counts")]
 
     operations = [migrations.RunPython(forward, backward)]

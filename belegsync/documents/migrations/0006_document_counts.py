@@ -89,7 +89,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("documents", "0004_connection_setup"),
+        ("documents", "0005_namespaced_settings"),
     ]
 
     operations = [

@@ -45,6 +45,8 @@ class Config:
     shared_limiter: str = "database"
     lease_seconds: int = 300
     cycle_lease_seconds: int = 600
+    #: REST API: requests one token may send per minute (then 429 with Retry-After).
+    api_requests_per_minute: int = 600
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -163,11 +165,16 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         allowed_hosts=_list(env, "BELEGSYNC_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"),
         csrf_trusted_origins=_list(env, "BELEGSYNC_CSRF_TRUSTED_ORIGINS", ""),
         time_zone=_time_zone(env),
+        api_requests_per_minute=_seconds(
+            env, "BELEGSYNC_API_REQUESTS_PER_MINUTE", 600, 1, unit="requests"
+        ),
         **_engine(env, redis_url),
     )
 
 
-def _seconds(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+def _seconds(
+    env: Mapping[str, str], name: str, default: int, minimum: int, unit: str = "seconds"
+) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -176,9 +183,7 @@ def _seconds(env: Mapping[str, str], name: str, default: int, minimum: int) -> i
     except ValueError:
         value = minimum - 1
     if value < minimum:
-        raise ConfigurationError(
-            f"{name}={raw!r} is not a number of seconds of at least {minimum}."
-        )
+        raise ConfigurationError(f"{name}={raw!r} is not a number of {unit} of at least {minimum}.")
     return value
 
 

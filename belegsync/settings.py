@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    # the REST API; "ninja" serves its docs page from its own static files, no CDN
+    "ninja",
     "belegsync.documents",
     "belegsync.sync",
     "belegsync.exports",
@@ -33,6 +35,7 @@ INSTALLED_APPS = [
     "belegsync.sources.afterbuy",
     "belegsync.sources.billbee",
     "belegsync.web",
+    "belegsync.api",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +96,8 @@ BELEGSYNC_SHARED_LIMITER = CONFIG.shared_limiter
 BELEGSYNC_REDIS_URL = CONFIG.redis_url
 BELEGSYNC_LEASE_SECONDS = CONFIG.lease_seconds
 BELEGSYNC_CYCLE_LEASE_SECONDS = CONFIG.cycle_lease_seconds
+# REST API (belegsync/api): requests per token and minute; docs/api.md
+BELEGSYNC_API_REQUESTS_PER_MINUTE = CONFIG.api_requests_per_minute
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]

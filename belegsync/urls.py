@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("belegsync.api.urls")),
     path("", include("belegsync.web.urls")),
 ]
 

@@ -28,6 +28,7 @@ from belegsync.config import ConfigurationError, load
         ({"BELEGSYNC_SHARED_LIMITER": "redis"}, "BELEGSYNC_REDIS_URL"),
         ({"BELEGSYNC_LEASE_SECONDS": "five"}, "BELEGSYNC_LEASE_SECONDS"),
         ({"BELEGSYNC_CYCLE_LEASE_SECONDS": "0"}, "BELEGSYNC_CYCLE_LEASE_SECONDS"),
+        ({"BELEGSYNC_API_REQUESTS_PER_MINUTE": "many"}, "BELEGSYNC_API_REQUESTS_PER_MINUTE"),
     ],
 )
 def test_it_names_the_wrong_variable(tmp_path, env, variable):
@@ -74,3 +75,9 @@ def test_it_reads_the_engine_block_with_safe_defaults(tmp_path):
         }
     )
     assert (tuned.shared_limiter, tuned.lease_seconds) == ("redis", 120)
+
+
+def test_the_api_request_limit_defaults_to_600_a_minute(tmp_path):
+    assert load({"BELEGSYNC_DATA_DIR": str(tmp_path)}).api_requests_per_minute == 600
+    tuned = load({"BELEGSYNC_DATA_DIR": str(tmp_path), "BELEGSYNC_API_REQUESTS_PER_MINUTE": "60"})
+    assert tuned.api_requests_per_minute == 60

@@ -193,6 +193,7 @@ def pages(shop) -> list[str]:
         "/connections/",
         "/connections/new/",
         "/account/password/",
+        "/account/tokens/",
         "/nonesuch/",
         "/exports/",
         "/exports/jobs/",

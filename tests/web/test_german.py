@@ -70,6 +70,8 @@ def _named_pages(resolver=None, prefix="") -> set[str]:
     names = set()
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
+            if entry.namespace == API_NAMESPACE:
+                continue
             space = f"{entry.namespace}:" if entry.namespace else prefix
             names |= _named_pages(entry, space)
         elif isinstance(entry, URLPattern) and entry.name:
@@ -77,11 +79,14 @@ def _named_pages(resolver=None, prefix="") -> set[str]:
     return names
 
 
+#: The REST API answers machines (its texts are checked in tests/api).
+API_NAMESPACE = "api-v1"
 #: Not pages: actions (POST), files, machine answers and the steps of a running import.
 NOT_PAGES = {
     "logout",
     "set_language",
     "healthz",
+    "api_token_revoke",
     "organisation_sync",
     "documents_bulk",
     "document_pdf",
@@ -109,6 +114,7 @@ COVERED = {
     "connection_new",
     "connection_edit",
     "password_change",
+    "api_tokens",
     "exports:overview",
     "exports:dialog",
     "exports:jobs",

@@ -1,0 +1,245 @@
+"""/documents: the lists with the web's filters, one document, its PDF, the actions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from belegsync.connectors import registry
+from belegsync.connectors.reasons import Reason
+from belegsync.documents import listing
+from belegsync.documents.labels import failure_reason_label
+from belegsync.documents.models import Document, DocumentFile
+from belegsync.documents.states import State
+from belegsync.reasons import render
+from belegsync.reasons.history import actor_label, entry
+from belegsync.services import documents as services
+from belegsync.services.documents import Action
+
+from . import problems
+from .auth import actor
+from .schemas import (
+    BulkActionIn,
+    BulkActionOut,
+    DocumentDetailOut,
+    DocumentFilters,
+    DocumentPage,
+    OutcomeOut,
+)
+
+router = Router(tags=["documents"])
+
+
+def booked(amount: Decimal, kind: str) -> str:
+    """An amount as the bookkeeping shows it: a credit note's negative."""
+    return str(-amount if kind == "credit_note" else amount)
+
+
+def _reasons(reasons: list[Reason], currency: str) -> list[dict[str, Any]]:
+    return [
+        {**r.as_json(), "params": dict(r.as_json().get("params", {})), "text": render(r, currency)}
+        for r in reasons
+    ]
+
+
+def document_out(document: Document) -> dict[str, Any]:
+    return {
+        "id": document.pk,
+        "number": document.source_number,
+        "kind": document.kind,
+        "state": document.state,
+        "invoice_date": document.invoice_date,
+        "currency": document.currency,
+        "total_net": booked(document.total_net, document.kind),
+        "total_gross": booked(document.total_gross, document.kind),
+        "connection": {"id": document.connection_id, "name": document.connection.name},
+        "remote_id": document.remote_id,
+        "remote_url": document.remote_url,
+        "failure_category": document.failure_reason if document.state == State.FAILED else "",
+        "created_at": document.created_at,
+        "updated_at": document.updated_at,
+    }
+
+
+def _system_name(kind: str, side: str) -> str:
+    try:
+        cls = registry.source_class(kind) if side == "source" else registry.target_class(kind)
+    except registry.UnknownKind:
+        return kind
+    return str(cls.verbose_name)
+
+
+def _history(document: Document) -> list[dict[str, Any]]:
+    connection = document.connection
+    source = _system_name(connection.source_kind, "source")
+    target = _system_name(connection.target_kind, "target")
+    found = []
+    for event in document.events.select_related("user").order_by("at", "id"):
+        item = entry(
+            event.action,
+            event.detail,
+            event.message,
+            event.to_state,
+            source=source,
+            target=target,
+        )
+        user = event.user.get_username() if event.user_id else ""
+        found.append(
+            {
+                "at": event.at,
+                "who": actor_label(event.actor, user),
+                "action": event.action,
+                "from_state": event.from_state,
+                "to_state": event.to_state,
+                "text": render(item.headline),
+                "reasons": [render(r) for r in item.reasons],
+            }
+        )
+    return found
+
+
+def _tax_groups(document: Document) -> list[dict[str, Any]]:
+    try:
+        groups = document.as_voucher().tax_groups()
+    except (KeyError, ValueError, TypeError, ArithmeticError):
+        return []
+    return [
+        {
+            "rate": str(g.rate),
+            "net": booked(g.net, document.kind),
+            "gross": booked(g.gross, document.kind),
+            "lines": g.lines,
+        }
+        for g in groups
+    ]
+
+
+def _failure(document: Document) -> dict[str, Any] | None:
+    if document.state != State.FAILED:
+        return None
+    return {
+        "category": document.failure_reason,
+        "title": failure_reason_label(document.failure_reason),
+        "message": document.failure_message,
+        "reasons": _reasons(document.failures, document.currency),
+    }
+
+
+def detail_out(document: Document) -> dict[str, Any]:
+    return {
+        **document_out(document),
+        "source_id": document.source_id,
+        "attempts": document.attempts,
+        "retry_at": document.retry_at,
+        "failure": _failure(document),
+        "skip_reasons": _reasons(document.skips, document.currency),
+        "raw_error": document.raw_error,
+        "tax_groups": _tax_groups(document),
+        "has_pdf": DocumentFile.objects.filter(document=document).exists(),
+        "actions": [a.value for a in services.ACTIONS_FOR_STATE[document.state]],
+        "history": _history(document),
+    }
+
+
+def _document(request: HttpRequest, pk: int) -> Document:
+    try:
+        return actor(request).documents().select_related("connection").get(pk=pk)
+    except Document.DoesNotExist:
+        raise problems.not_found(_("No such document.")) from None
+
+
+@router.get(
+    "/documents",
+    response={200: DocumentPage, **problems.responses(404, 422)},
+    summary="List documents (newest first, cursor pages)",
+)
+def list_documents(request: HttpRequest, filters: Query[DocumentFilters]) -> dict[str, Any]:
+    who = actor(request)
+    connections = who.connections()
+    wanted = filters.connection
+    if wanted is not None and not connections.filter(pk=wanted).exists():
+        raise problems.not_found(_("No such connection."))
+    chosen = listing.Filters(
+        state=filters.state.value if filters.state else "",
+        number=filters.number.strip(),
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        connection_id=wanted,
+    )
+    documents = listing.filtered(who.documents(), connections.values_list("pk", flat=True), chosen)
+    rows, next_after = listing.page(documents, filters.after, filters.limit)
+    return {"items": [document_out(d) for d in rows], "next_after": next_after}
+
+
+@router.get(
+    "/documents/{int:pk}",
+    response={200: DocumentDetailOut, **problems.responses(404)},
+    summary="One document with its failure, history and the actions it allows",
+)
+def get_document(request: HttpRequest, pk: int) -> dict[str, Any]:
+    return detail_out(_document(request, pk))
+
+
+@router.get(
+    "/documents/{int:pk}/pdf",
+    response={200: None, **problems.responses(404)},
+    summary="The document's PDF",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def get_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _document(request, pk)
+    file = DocumentFile.objects.filter(document=document).first()
+    if file is None:
+        raise problems.not_found(_("This document has no PDF."))
+    answer = HttpResponse(bytes(file.content), content_type="application/pdf")
+    safe = "".join(c for c in file.filename if c.isalnum() or c in "._- ") or "document.pdf"
+    answer["Content-Disposition"] = f'attachment; filename="{safe}"'
+    return answer
+
+
+def _outcome(outcome: services.Outcome) -> dict[str, Any]:
+    document = outcome.document
+    document.refresh_from_db(fields=["state"])
+    return {
+        "id": document.pk,
+        "number": document.source_number,
+        "ok": outcome.ok,
+        "state": document.state,
+        "message": outcome.message,
+    }
+
+
+@router.post(
+    "/documents/{int:pk}/{action}",
+    response={200: OutcomeOut, **problems.responses(404, 409, 422)},
+    summary="Reset, mark as manually imported or re-upload one document",
+)
+def act_on_document(request: HttpRequest, pk: int, action: Action) -> dict[str, Any]:
+    document = _document(request, pk)
+    [outcome] = services.act(actor(request), action, [document])
+    if not outcome.ok:
+        raise problems.ApiProblem(
+            409, "action_refused", outcome.message, title=_("The action is not possible")
+        )
+    return _outcome(outcome)
+
+
+@router.post(
+    "/documents/actions",
+    response={200: BulkActionOut, **problems.responses(422)},
+    summary="One action on many documents, with an outcome per document",
+)
+def act_on_documents(request: HttpRequest, payload: BulkActionIn) -> dict[str, Any]:
+    outcomes, missing = services.act_on_ids(actor(request), payload.action, payload.ids)
+    return {"outcomes": [_outcome(o) for o in outcomes], "not_found": missing}

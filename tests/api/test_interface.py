@@ -1,0 +1,106 @@
+"""The interface itself: the committed schema, the docs page, problems, the request limit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.test import Client, override_settings
+
+from belegsync.api.management.commands.openapi import COMMITTED, rendered
+
+from .conftest import ApiClient
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_the_committed_schema_is_the_served_schema(anonymous):
+    """GIVEN the schema in docs/openapi.json WHEN the code's schema differs THEN this fails:
+    the schema is a stable interface, changed on purpose (`belegsync openapi --write`)."""
+    assert COMMITTED == REPO / "docs" / "openapi.json"
+    assert COMMITTED.read_text(encoding="utf-8") == rendered()
+    served = anonymous.client.get("/api/v1/openapi.json")
+    assert served.status_code == 200
+    assert served.json() == json.loads(rendered())
+
+
+def test_every_operation_documents_its_problems_as_problem_json():
+    schema = json.loads(rendered())
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            answers = operation["responses"]
+            for status, answer in answers.items():
+                if int(status) >= 400 and status != "503":
+                    assert answer["content"].keys() == {"application/problem+json"}
+            if "security" in operation:
+                assert {"401", "429"} <= set(answers), (method, path)
+
+
+def test_the_docs_page_loads_nothing_from_elsewhere(db):
+    page = Client().get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower() and "https://" not in html
+
+
+def test_health_needs_no_token(anonymous):
+    answer = anonymous.get("/health")
+    assert answer.status_code == 200
+    assert answer.json() == {"ok": True, "database": True, "workers": None}
+
+
+def test_an_unknown_path_under_the_api_is_not_the_web_login(anonymous):
+    answer = anonymous.get("/nothing-here")
+    assert answer.status_code == 404
+    assert "login" not in answer.get("Location", "")
+
+
+@pytest.fixture
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@override_settings(BELEGSYNC_API_REQUESTS_PER_MINUTE=3)
+def test_a_token_past_its_limit_gets_429_with_retry_after(as_alice, as_bob, fresh_cache):
+    statuses = [as_alice.get("/documents").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = as_alice.get("/documents")
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["code"] == "rate_limited"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    # another token has its own count
+    assert as_bob.get("/documents").status_code == 200
+
+
+def test_a_fresh_minute_lets_the_token_in_again(alice, fresh_cache, settings):
+    from belegsync.api import tokens
+    from belegsync.api.auth import TokenThrottle
+    from belegsync.services import Actor
+
+    settings.BELEGSYNC_API_REQUESTS_PER_MINUTE = 1
+    now = [1_000_040.0]
+    throttle = TokenThrottle(clock=lambda: now[0])
+    token = tokens.issue(Actor.of(alice), "t")[0]
+
+    class Request:
+        auth = token
+
+    assert throttle.allow_request(Request()) is True
+    assert throttle.allow_request(Request()) is False
+    assert throttle.wait() == 40.0
+    now[0] += 40
+    assert throttle.allow_request(Request()) is True
+
+
+def test_problems_for_a_token_in_german(alice_secret):
+    answer = ApiClient(alice_secret + "x").client.get(
+        "/api/v1/documents", headers={"Authorization": "Bearer nope", "Accept-Language": "de"}
+    )
+    assert answer.status_code == 401
+    assert answer["WWW-Authenticate"].startswith("Bearer")
+    assert answer.json()["type"] == "urn:belegsync:problem:unauthenticated"

@@ -19,6 +19,7 @@ from belegsync.reasons import render
 from belegsync.reasons.history import actor_label, entry
 from belegsync.services import documents as services
 from belegsync.services.documents import Action
+from belegsync.sync import preview
 
 from . import problems
 from .auth import actor
@@ -29,6 +30,8 @@ from .schemas import (
     DocumentFilters,
     DocumentPage,
     OutcomeOut,
+    PathId,
+    PreviewOut,
 )
 
 router = Router(tags=["documents"])
@@ -145,7 +148,7 @@ def detail_out(document: Document) -> dict[str, Any]:
     }
 
 
-def _document(request: HttpRequest, pk: int) -> Document:
+def _document(request: HttpRequest, pk: PathId) -> Document:
     try:
         return actor(request).documents().select_related("connection").get(pk=pk)
     except Document.DoesNotExist:
@@ -180,7 +183,7 @@ def list_documents(request: HttpRequest, filters: Query[DocumentFilters]) -> dic
     response={200: DocumentDetailOut, **problems.responses(404)},
     summary="One document with its failure, history and the actions it allows",
 )
-def get_document(request: HttpRequest, pk: int) -> dict[str, Any]:
+def get_document(request: HttpRequest, pk: PathId) -> dict[str, Any]:
     return detail_out(_document(request, pk))
 
 
@@ -197,7 +200,7 @@ def get_document(request: HttpRequest, pk: int) -> dict[str, Any]:
         }
     },
 )
-def get_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def get_pdf(request: HttpRequest, pk: PathId) -> HttpResponse:
     document = _document(request, pk)
     file = DocumentFile.objects.filter(document=document).first()
     if file is None:
@@ -206,6 +209,16 @@ def get_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     safe = "".join(c for c in file.filename if c.isalnum() or c in "._- ") or "document.pdf"
     answer["Content-Disposition"] = f'attachment; filename="{safe}"'
     return answer
+
+
+@router.get(
+    "/documents/{int:pk}/preview",
+    response={200: PreviewOut, **problems.responses(404)},
+    summary="The exact request the target would receive for it now (sends nothing)",
+)
+def preview_document(request: HttpRequest, pk: PathId) -> dict[str, Any]:
+    """The same rule as `belegsync preview`: a body, or the errors that keep it from one."""
+    return preview.preview_document(_document(request, pk))
 
 
 def _outcome(outcome: services.Outcome) -> dict[str, Any]:
@@ -225,7 +238,7 @@ def _outcome(outcome: services.Outcome) -> dict[str, Any]:
     response={200: OutcomeOut, **problems.responses(404, 409, 422)},
     summary="Reset, mark as manually imported or re-upload one document",
 )
-def act_on_document(request: HttpRequest, pk: int, action: Action) -> dict[str, Any]:
+def act_on_document(request: HttpRequest, pk: PathId, action: Action) -> dict[str, Any]:
     document = _document(request, pk)
     [outcome] = services.act(actor(request), action, [document])
     if not outcome.ok:

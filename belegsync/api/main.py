@@ -16,7 +16,7 @@ from ninja import NinjaAPI, Router, Schema, Status
 
 from belegsync.sync import health as health_check
 
-from . import documents, problems
+from . import connections, documents, exports, imports, problems, reports
 from .auth import TokenAuth, TokenThrottle
 
 VERSION = "1.0.0"
@@ -80,8 +80,16 @@ def get_health(request: HttpRequest, workers: bool = False) -> Status[dict[str, 
     return Status(200 if found.ok else 503, body)
 
 
-api.add_router("", documents.router)
-api.add_router("", health)
+for router in (
+    documents.router,
+    connections.router,
+    connections.organisation,
+    imports.router,
+    exports.router,
+    reports.router,
+    health,
+):
+    api.add_router("", router)
 
 
 def schema() -> dict[str, Any]:

@@ -8,13 +8,25 @@ are in the request's language; codes beside them are stable.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from ninja.params import functions as params
 
 from belegsync.documents.states import State
+from belegsync.exports.models import ExportFormat, TagOption
 from belegsync.services.documents import Action
+from belegsync.sync.models import ImportJob
+
+ImportMode = ImportJob.Mode
 
 MAX_PAGE = 200
+#: The largest id the databases hold (a signed 64-bit integer): a larger one is invalid input.
+MAX_ID = 2**63 - 1
+#: An object's id in a body or query.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+#: An object's id in the path.
+PathId = Annotated[int, params.Path(ge=1, le=MAX_ID)]
 
 
 class ReasonOut(Schema):
@@ -60,8 +72,8 @@ class DocumentFilters(Schema):
     number: str = Field("", description="Part of the document number.")
     date_from: dt.date | None = Field(None, alias="from", description="Invoice date from.")
     date_to: dt.date | None = Field(None, alias="to", description="Invoice date up to.")
-    connection: int | None = Field(None, description="Only this connection's documents.")
-    after: int | None = Field(None, description="The `next_after` of the page before.")
+    connection: Id | None = Field(None, description="Only this connection's documents.")
+    after: Id | None = Field(None, description="The `next_after` of the page before.")
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 
 
@@ -112,9 +124,211 @@ class OutcomeOut(Schema):
 
 class BulkActionIn(Schema):
     action: Action
-    ids: list[int] = Field(min_length=1, max_length=500)
+    ids: list[Id] = Field(min_length=1, max_length=500)
 
 
 class BulkActionOut(Schema):
     outcomes: list[OutcomeOut]
     not_found: list[int]
+
+
+class SystemOut(Schema):
+    kind: str = Field(description="The adapter's identifier, e.g. billbee, lexoffice.")
+    name: str
+
+
+class ConnectionOut(Schema):
+    id: int
+    name: str
+    source: SystemOut
+    target: SystemOut
+    enabled: bool
+    active: bool = Field(description="Enabled, set up, not paused and the organisation on.")
+    paused: bool
+    pause_reasons: list[str]
+    setup_complete: bool
+    setup_missing: list[str]
+    credentials_saved: dict[str, bool] = Field(
+        description="Per side whether credentials are saved; their values are never returned."
+    )
+    takes_files: bool = Field(description="Its source reads uploaded files (POST /imports).")
+    sync_interval: int = Field(description="Seconds between two syncs.")
+    next_sync_at: dt.datetime | None
+    last_sync_at: dt.datetime | None
+
+
+class ConnectionEventOut(Schema):
+    at: dt.datetime
+    who: str
+    action: str
+    message: str
+
+
+class ConnectionDetailOut(ConnectionOut):
+    history: list[ConnectionEventOut]
+
+
+class SwitchIn(Schema):
+    enabled: bool
+
+
+class SyncNowOut(Schema):
+    will_run: bool
+    message: str
+
+
+class CheckOut(Schema):
+    ok: bool
+    problems: list[str]
+    setup_missing: list[str]
+    connection: ConnectionOut
+
+
+class OrganisationOut(Schema):
+    name: str
+    slug: str
+    sync_enabled: bool
+
+
+class UploadIn(Schema):
+    connection: Id = Field(description="The connection whose source reads the file.")
+    mode: ImportMode = Field(
+        ImportMode.VALID,
+        description="valid: import the valid invoices and list the others; "
+        "nothing: import nothing until the file is correct.",
+    )
+
+
+class RowProblemOut(Schema):
+    line: int | None
+    column: str
+    value: str
+    number: str
+    message: str
+
+
+class ImportOut(Schema):
+    id: int
+    connection: ConnectionRef
+    filename: str
+    size: int
+    sha256: str
+    mode: str
+    state: str = Field(description="pending, running, done, failed or needs_mapping")
+    finished: bool
+    percent: int
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    counts: dict[str, int] = Field(description="Rows per outcome (created, updated, …).")
+    numbers: dict[str, list[str]] = Field(description="The first document numbers per outcome.")
+    problems: list[RowProblemOut]
+    problems_total: int
+    file_error: str = Field(description="Why the file as a whole cannot be read, or empty.")
+
+
+class ImportsQuery(Schema):
+    after: Id | None = None
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+
+
+class ImportPage(Schema):
+    items: list[ImportOut]
+    next_after: int | None
+
+
+class ExportIn(Schema):
+    format: ExportFormat
+    option: TagOption = Field(
+        TagOption.NONE,
+        description="'' all selected, tags untouched; 'tag' mark the exported documents "
+        "with the format's tag; 'only_untagged' leave out documents that carry it.",
+    )
+    connections: list[Id] = Field(default_factory=list)
+    date_from: dt.date | None = Field(None, alias="from")
+    date_to: dt.date | None = Field(None, alias="to")
+    state: State | None = None
+    kind: Literal["invoice", "credit_note"] | None = None
+    shop: str = ""
+    tagged: str = Field("", description="'' any, 'tagged', 'untagged' or a tag (DATEV).")
+    search: str = Field("", description="Number, order number, customer name or e-mail.")
+    ids: list[Id] | None = Field(
+        None, max_length=10000, description="Only these documents (of those matching)."
+    )
+
+
+class LeftOutOut(Schema):
+    number: str
+    reason: str
+
+
+class ExportOut(Schema):
+    id: int
+    format: str
+    option: str
+    tag: str
+    state: str = Field(description="running, done or failed")
+    error: str
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    file_name: str
+    file_size: int
+    exported: int
+    left_out: int
+    left_out_documents: list[LeftOutOut]
+    criteria: dict[str, object]
+
+
+class ExportPage(Schema):
+    items: list[ExportOut]
+    next_after: int | None
+
+
+class MonthQuery(Schema):
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    connection: Id | None = None
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date.fromisoformat(f"{self.month}-01")
+
+
+class StateSumOut(Schema):
+    state: str
+    documents: int
+    gross: str = Field(description="Gross sum as the bookkeeping shows it (credit notes negative).")
+
+
+class OutstandingOut(Schema):
+    number: str
+    kind: str
+    state: str
+    connection: str
+    reason: str
+
+
+class GapOut(Schema):
+    first: str
+    last: str
+    count: int
+
+
+class MonthReportOut(Schema):
+    month: str
+    connection: int | None
+    complete: bool
+    total: int
+    booked: int
+    skipped: int
+    states: list[StateSumOut]
+    outstanding: list[OutstandingOut] = Field(description="The first 200 not yet booked.")
+    outstanding_total: int
+    gaps: list[GapOut] = Field(description="Invoice and credit note numbers missing.")
+
+
+class PreviewOut(Schema):
+    document: str
+    request: dict[str, object] | list[object] | None = Field(
+        None, description="The exact body the target's create call would receive."
+    )
+    errors: list[str] | None = Field(None, description="Why no body can be built.")

@@ -6,7 +6,9 @@ own input and output (HTTP, arguments, JSON). Every function takes the acting
 change it makes is recorded with who made it.
 
 - :mod:`.documents`: reset, mark as manually imported, re-upload (one or many);
-- :mod:`.connections`: sync now, the connection's and the organisation's switches.
+- :mod:`.connections`: sync now, the connection's and the organisation's switches;
+- :mod:`.imports`: uploads that become import jobs;
+- :mod:`.exports`: manual exports (DATEV, CSV, ZIP of PDFs) and their jobs.
 """
 
 from __future__ import annotations

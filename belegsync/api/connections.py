@@ -1,0 +1,164 @@
+"""/connections and /organisation: read, switch, sync now, check credentials again.
+
+Secrets are never returned: a connection says only which sides have
+credentials saved. Creating and editing a connection come with the
+connection services of [one-way-in].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router
+
+from belegsync.connectors import registry
+from belegsync.documents.models import Connection
+from belegsync.reasons import render_all
+from belegsync.reasons.history import actor_label
+from belegsync.services import connections as services
+from belegsync.services.imports import takes_files
+
+from . import problems
+from .auth import actor
+from .schemas import (
+    CheckOut,
+    ConnectionDetailOut,
+    ConnectionOut,
+    OrganisationOut,
+    PathId,
+    SwitchIn,
+    SyncNowOut,
+)
+
+router = Router(tags=["connections"])
+
+
+def _system(kind: str, side: str) -> dict[str, str]:
+    try:
+        cls = registry.source_class(kind) if side == "source" else registry.target_class(kind)
+    except registry.UnknownKind:
+        return {"kind": kind, "name": kind}
+    return {"kind": kind, "name": str(cls.verbose_name)}
+
+
+def connection_out(connection: Connection) -> dict[str, Any]:
+    saved = connection.credentials or {}
+    pause = render_all(connection.pause_reasons)
+    if connection.paused_reason and not pause:
+        pause = [connection.paused_reason]
+    return {
+        "id": connection.pk,
+        "name": connection.name,
+        "source": _system(connection.source_kind, "source"),
+        "target": _system(connection.target_kind, "target"),
+        "enabled": connection.enabled,
+        "active": connection.is_active,
+        "paused": bool(connection.paused_reason),
+        "pause_reasons": pause,
+        "setup_complete": connection.setup_complete,
+        "setup_missing": list(connection.setup_missing or []),
+        "credentials_saved": {side: bool(saved.get(side)) for side in services.SIDES},
+        "takes_files": takes_files(connection),
+        "sync_interval": connection.sync_interval,
+        "next_sync_at": connection.next_sync_at,
+        "last_sync_at": connection.last_sync_at,
+    }
+
+
+def _connection(request: HttpRequest, pk: PathId) -> Connection:
+    try:
+        return actor(request).connections().select_related("organisation").get(pk=pk)
+    except Connection.DoesNotExist:
+        raise problems.not_found(_("No such connection.")) from None
+
+
+@router.get("/connections", response={200: list[ConnectionOut], **problems.responses()})
+def list_connections(request: HttpRequest) -> list[dict[str, Any]]:
+    """The organisation's connections by name."""
+    found = actor(request).connections().select_related("organisation").order_by("name")
+    return [connection_out(c) for c in found]
+
+
+@router.get("/connections/{int:pk}", response={200: ConnectionDetailOut, **problems.responses(404)})
+def get_connection(request: HttpRequest, pk: PathId) -> dict[str, Any]:
+    """One connection with its latest history (set-up, pauses, checks)."""
+    connection = _connection(request, pk)
+    events = connection.events.select_related("user").order_by("-at", "-id")[:50]
+    return {
+        **connection_out(connection),
+        "history": [
+            {
+                "at": e.at,
+                "who": actor_label(e.actor, e.user.get_username() if e.user_id else ""),
+                "action": e.action,
+                "message": e.message,
+            }
+            for e in events
+        ],
+    }
+
+
+@router.post(
+    "/connections/{int:pk}/enabled",
+    response={200: ConnectionOut, **problems.responses(404, 422)},
+)
+def set_connection_enabled(request: HttpRequest, pk: PathId, payload: SwitchIn) -> dict[str, Any]:
+    """The connection's own switch: off stops new transfers at once."""
+    connection = _connection(request, pk)
+    services.set_enabled(actor(request), connection, payload.enabled)
+    return connection_out(connection)
+
+
+@router.post(
+    "/connections/{int:pk}/sync-now", response={200: SyncNowOut, **problems.responses(404)}
+)
+def sync_connection_now(request: HttpRequest, pk: PathId) -> dict[str, Any]:
+    """Make the connection due at once; `will_run` is false while a switch is off or paused."""
+    connection = _connection(request, pk)
+    will_run = services.sync_now(actor(request), connection)
+    message = (
+        _("Sync requested; it starts within a few seconds.")
+        if will_run
+        else _("The connection syncs as soon as it is enabled, set up and not paused.")
+    )
+    return {"will_run": will_run, "message": message}
+
+
+@router.post("/connections/{int:pk}/check", response={200: CheckOut, **problems.responses(404)})
+def check_connection(request: HttpRequest, pk: PathId) -> dict[str, Any]:
+    """Ask both remotes whether they accept the saved credentials ("Check again")."""
+    connection = _connection(request, pk)
+    refused = services.check_again(actor(request), connection)
+    return {
+        "ok": not refused,
+        "problems": refused,
+        "setup_missing": list(connection.setup_missing or []),
+        "connection": connection_out(connection),
+    }
+
+
+organisation = Router(tags=["organisation"])
+
+
+def _organisation_out(request: HttpRequest) -> dict[str, Any]:
+    mine = actor(request).organisation
+    assert mine is not None  # a token always acts within its organisation
+    return {"name": mine.name, "slug": mine.slug, "sync_enabled": mine.sync_enabled}
+
+
+@organisation.get("/organisation", response={200: OrganisationOut, **problems.responses()})
+def get_organisation(request: HttpRequest) -> dict[str, Any]:
+    """The token's organisation and its global sync switch."""
+    return _organisation_out(request)
+
+
+@organisation.post("/organisation/sync", response={200: OrganisationOut, **problems.responses(422)})
+def set_organisation_sync(request: HttpRequest, payload: SwitchIn) -> dict[str, Any]:
+    """The global switch of all the organisation's connections; documents keep their state."""
+    who = actor(request)
+    mine = who.organisation
+    assert mine is not None
+    services.set_organisation_sync(who, mine, payload.enabled)
+    return _organisation_out(request)

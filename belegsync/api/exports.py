@@ -1,0 +1,114 @@
+"""/exports: DATEV, CSV or a ZIP of PDFs of the chosen documents; the jobs and their files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from belegsync.exports.models import ExportJob
+from belegsync.exports.service import Criteria
+from belegsync.services import exports as services
+from belegsync.services.actor import NotAllowed
+
+from . import problems
+from .auth import actor
+from .schemas import ExportIn, ExportOut, ExportPage, ImportsQuery, PathId
+
+router = Router(tags=["exports"])
+
+
+def export_out(job: ExportJob) -> dict[str, Any]:
+    summary = job.summary or {}
+    return {
+        "id": job.pk,
+        "format": job.format,
+        "option": job.option,
+        "tag": job.tag,
+        "state": job.state,
+        "error": job.error,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "file_name": job.file_name,
+        "file_size": job.file_size,
+        "exported": job.exported_count,
+        "left_out": job.left_out_count,
+        "left_out_documents": [
+            {"number": str(e.get("number", "")), "reason": str(e.get("reason", ""))}
+            for e in summary.get("left_out", [])
+        ],
+        "criteria": job.criteria or {},
+    }
+
+
+def _job(request: HttpRequest, pk: PathId) -> ExportJob:
+    try:
+        return services.job(actor(request), pk)
+    except NotAllowed:
+        raise problems.not_found(_("No such export.")) from None
+
+
+@router.post(
+    "/exports",
+    response={201: ExportOut, **problems.responses(404, 422)},
+    summary="Export the documents matching the filters (or the given ids) now",
+)
+def create_export(request: HttpRequest, payload: ExportIn) -> Status[dict[str, Any]]:
+    """Runs at once; a job that failed says why in `error` and tagged nothing."""
+    criteria = Criteria(
+        connections=list(payload.connections),
+        date_from=payload.date_from,
+        date_to=payload.date_to,
+        state=payload.state.value if payload.state else "",
+        kind=payload.kind or "",
+        shop=payload.shop.strip(),
+        tagged=payload.tagged.strip(),
+        search=payload.search.strip(),
+    )
+    try:
+        job = services.export(
+            actor(request), criteria, payload.format, option=payload.option, ids=payload.ids
+        )
+    except NotAllowed:
+        raise problems.not_found(_("No such connection.")) from None
+    return Status(201, export_out(job))
+
+
+@router.get("/exports", response={200: ExportPage, **problems.responses(422)})
+def list_exports(request: HttpRequest, query: Query[ImportsQuery]) -> dict[str, Any]:
+    """The organisation's exports, newest first, in cursor pages."""
+    jobs = services.jobs(actor(request))
+    if query.after is not None:
+        jobs = jobs.filter(id__lt=query.after)
+    rows = list(jobs[: query.limit + 1])
+    next_after = rows[query.limit - 1].pk if len(rows) > query.limit else None
+    return {"items": [export_out(j) for j in rows[: query.limit]], "next_after": next_after}
+
+
+@router.get("/exports/{int:pk}", response={200: ExportOut, **problems.responses(404)})
+def get_export(request: HttpRequest, pk: PathId) -> dict[str, Any]:
+    return export_out(_job(request, pk))
+
+
+@router.get(
+    "/exports/{int:pk}/file",
+    response={200: None, **problems.responses(404)},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The export's file (DATEV CSV, CSV or ZIP)",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    },
+)
+def download_export(request: HttpRequest, pk: PathId) -> FileResponse:
+    job = _job(request, pk)
+    path = job.path
+    if path is None or not path.exists():
+        raise problems.not_found(_("This export has no file (any more)."))
+    return FileResponse(path.open("rb"), as_attachment=True, filename=job.file_name)

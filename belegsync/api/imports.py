@@ -1,0 +1,125 @@
+"""/imports: upload a file for a connection (it becomes an import job), poll the job."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
+
+from belegsync.connectors.reasons import Reason
+from belegsync.documents.models import Connection
+from belegsync.reasons import render
+from belegsync.services import imports as services
+from belegsync.services.actor import NotAllowed
+from belegsync.sync.models import ImportJob, ImportOutcome
+
+from . import problems
+from .auth import actor
+from .schemas import ImportOut, ImportPage, ImportsQuery, PathId, UploadIn
+
+router = Router(tags=["imports"])
+
+
+def _language() -> str:
+    return "de" if (get_language() or "").startswith("de") else "en"
+
+
+def _text(stored: Mapping[str, Any] | None) -> str:
+    """A problem the job kept, in the request's language (texts, or a reason code)."""
+    if not stored:
+        return ""
+    language = _language()
+    if stored.get(language):
+        return str(stored[language])
+    if stored.get("code"):
+        return render(Reason.from_json(stored))
+    return str(stored.get("en", ""))
+
+
+def import_out(job: ImportJob) -> dict[str, Any]:
+    return {
+        "id": job.pk,
+        "connection": {"id": job.connection_id, "name": job.connection.name},
+        "filename": job.filename,
+        "size": job.size,
+        "sha256": job.sha256,
+        "mode": job.mode,
+        "state": job.state,
+        "finished": job.finished,
+        "percent": job.percent,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "counts": {o.value: job.count(o) for o in ImportOutcome},
+        "numbers": {k: list(v) for k, v in (job.numbers or {}).items()},
+        "problems": [
+            {
+                "line": p.get("line"),
+                "column": str(p.get("column") or ""),
+                "value": str(p.get("value") or ""),
+                "number": str(p.get("number") or ""),
+                "message": _text(p),
+            }
+            for p in job.problems
+        ],
+        "problems_total": job.problems_total,
+        "file_error": _text(job.file_error),
+    }
+
+
+@router.post(
+    "/imports",
+    response={202: ImportOut, **problems.responses(404, 413, 422)},
+    summary="Upload a file (e.g. an Afterbuy Rechnungsliste) for a connection",
+)
+def upload(
+    request: HttpRequest, payload: Form[UploadIn], file: File[UploadedFile]
+) -> Status[dict[str, Any]]:
+    """The file is kept and read by a worker; poll `GET /imports/{id}` for its result."""
+    who = actor(request)
+    try:
+        connection = who.connections().get(pk=payload.connection)
+    except Connection.DoesNotExist:
+        raise problems.not_found(_("No such connection.")) from None
+    if file.size is not None and file.size > services.max_upload_bytes():
+        raise problems.ApiProblem(
+            413, "upload_too_large", services.too_large_message(), title=_("File too large")
+        )
+    try:
+        job = services.start_import(
+            who, connection, file.chunks(), file.name or "upload", mode=payload.mode
+        )
+    except services.UploadRefused as error:
+        raise problems.ApiProblem(
+            422,
+            "upload_refused",
+            str(error),
+            title=_("Upload refused"),
+            errors=[{"where": "form", "field": "file", "message": str(error)}],
+        ) from None
+    return Status(202, import_out(job))
+
+
+@router.get("/imports", response={200: ImportPage, **problems.responses(422)})
+def list_imports(request: HttpRequest, query: Query[ImportsQuery]) -> dict[str, Any]:
+    """The organisation's imports, newest first, in cursor pages."""
+    jobs = services.jobs(actor(request))
+    if query.after is not None:
+        jobs = jobs.filter(id__lt=query.after)
+    rows = list(jobs[: query.limit + 1])
+    next_after = rows[query.limit - 1].pk if len(rows) > query.limit else None
+    return {"items": [import_out(j) for j in rows[: query.limit]], "next_after": next_after}
+
+
+@router.get("/imports/{int:pk}", response={200: ImportOut, **problems.responses(404)})
+def get_import(request: HttpRequest, pk: PathId) -> dict[str, Any]:
+    """Progress and result: counts per outcome, the first numbers, the rejected rows."""
+    try:
+        return import_out(services.job(actor(request), pk))
+    except NotAllowed:
+        raise problems.not_found(_("No such import.")) from None

@@ -1,0 +1,64 @@
+"""/exports, /reports/month and a document's preview over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from belegsync.exports.models import DocumentTag
+from tests.web.helpers import failed, make_document
+
+
+def test_it_exports_csv_tags_and_serves_the_file(as_alice, connection):
+    done = make_document(connection, "RE-1", state="done")
+    make_document(connection, "RE-2", state="waiting")
+    answer = as_alice.post("/exports", {"format": "csv", "option": "tag", "state": "done"})
+    assert answer.status_code == 201
+    job = answer.json()
+    assert (job["state"], job["exported"], job["left_out"]) == ("done", 1, 0)
+    assert DocumentTag.objects.filter(document=done, tag="CSV").exists()
+    file = as_alice.get(f"/exports/{job['id']}/file")
+    assert file.status_code == 200 and b"RE-1" in b"".join(file.streaming_content)
+    assert [j["id"] for j in as_alice.get("/exports").json()["items"]] == [job["id"]]
+
+
+def test_exports_stay_in_their_organisation(as_alice, as_bob, connection):
+    make_document(connection, "RE-1", state="done")
+    mine = as_alice.post("/exports", {"format": "csv"}).json()
+    assert as_bob.get(f"/exports/{mine['id']}").status_code == 404
+    assert as_bob.get(f"/exports/{mine['id']}/file").status_code == 404
+    theirs = as_bob.post("/exports", {"format": "csv"}).json()
+    assert theirs["exported"] == 0
+    refused = as_bob.post("/exports", {"format": "csv", "connections": [connection.pk]})
+    assert refused.status_code == 404
+
+
+def test_an_unknown_format_is_named(as_alice):
+    answer = as_alice.post("/exports", {"format": "xlsx"})
+    assert answer.status_code == 422
+    assert [e["field"] for e in answer.json()["errors"]] == ["format"]
+
+
+def test_the_month_report_says_whether_the_month_is_complete(as_alice, connection):
+    november = dt.date(2026, 11, 3)
+    make_document(connection, "RE-1", state="done", invoice_date=november)
+    failed(connection, "RE-3", invoice_date=november)
+    body = as_alice.get("/reports/month", month="2026-11").json()
+    assert body["complete"] is False and body["total"] == 2 and body["booked"] == 1
+    assert {s["state"]: s["documents"] for s in body["states"]} == {"done": 1, "failed": 1}
+    assert [o["number"] for o in body["outstanding"]] == ["RE-3"]
+    assert body["gaps"] == [{"first": "RE-2", "last": "RE-2", "count": 1}]
+    assert as_alice.get("/reports/month", month="2026-13").status_code == 422
+
+
+def test_the_month_report_of_another_organisations_connection_is_not_found(as_bob, connection):
+    answer = as_bob.get("/reports/month", month="2026-11", connection=connection.pk)
+    assert answer.status_code == 404
+
+
+def test_the_preview_shows_the_targets_request_and_sends_nothing(as_alice, connection):
+    document = make_document(connection, "RE-9")
+    body = as_alice.get(f"/documents/{document.pk}/preview").json()
+    assert body["document"] == "RE-9"
+    assert body["request"] is not None and body.get("errors") is None
+    document.refresh_from_db()
+    assert document.state == "waiting" and not document.remote_id

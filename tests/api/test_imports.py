@@ -1,0 +1,73 @@
+"""/imports: an uploaded file becomes an import job; its result says what became of each row."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from belegsync.documents.models import Connection
+from belegsync.sync.models import ImportJob
+from tests.sources.afterbuy.corpus import SAMPLE_UTF8
+
+
+@pytest.fixture
+def afterbuy(org):
+    return Connection.objects.create(
+        organisation=org,
+        name="Afterbuy → Books",
+        source_kind="afterbuy_csv",
+        target_kind="memory",
+        credentials={"target": {"account": "books"}},
+        settings={"transfer_pdf": False},
+    )
+
+
+def _upload(client, connection, content=None, **fields):
+    file = SimpleUploadedFile("Rechnungsliste.csv", content or SAMPLE_UTF8.read_bytes())
+    return client.post("/imports", data={"connection": connection.pk, "file": file, **fields})
+
+
+def test_an_upload_becomes_a_job_that_reports_each_outcome(
+    as_alice, afterbuy, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = _upload(as_alice, afterbuy)
+    assert answer.status_code == 202
+    job = answer.json()
+    assert job["filename"] == "Rechnungsliste.csv" and job["connection"]["id"] == afterbuy.pk
+    done = as_alice.get(f"/imports/{job['id']}").json()
+    assert done["state"] == "done" and done["finished"] is True
+    assert done["counts"]["created"] == 8
+    assert len(done["numbers"]["created"]) == 8
+    assert [j["id"] for j in as_alice.get("/imports").json()["items"]] == [job["id"]]
+
+
+def test_a_connection_that_takes_no_files_refuses_the_upload(as_alice, connection):
+    answer = _upload(as_alice, connection)
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "upload_refused"
+    assert answer.json()["errors"][0]["field"] == "file"
+    assert not ImportJob.objects.exists()
+
+
+@override_settings(BELEGSYNC_IMPORT_MAX_BYTES=100)
+def test_a_file_over_the_limit_is_refused_and_nothing_kept(as_alice, afterbuy):
+    answer = _upload(as_alice, afterbuy)
+    assert answer.status_code == 413 and answer.json()["code"] == "upload_too_large"
+    assert not ImportJob.objects.exists()
+
+
+def test_another_organisations_connection_and_jobs_are_not_found(as_alice, as_bob, afterbuy):
+    assert _upload(as_bob, afterbuy).status_code == 404
+    job = _upload(as_alice, afterbuy).json()
+    assert as_bob.get(f"/imports/{job['id']}").status_code == 404
+    assert as_bob.get("/imports").json()["items"] == []
+
+
+def test_a_missing_file_or_field_is_named(as_alice, afterbuy):
+    answer = as_alice.post("/imports", data={"connection": afterbuy.pk})
+    assert answer.status_code == 422
+    assert {e["field"] for e in answer.json()["errors"]} == {"file"}
+    answer = as_alice.post("/imports", data={"file": SimpleUploadedFile("a.csv", b"x")})
+    assert {e["field"] for e in answer.json()["errors"]} == {"connection"}

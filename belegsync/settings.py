@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "belegsync.sources.billbee",
     "belegsync.web",
     "belegsync.api",
+    "belegsync.webhooks",
 ]
 
 MIDDLEWARE = [

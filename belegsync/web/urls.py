@@ -6,7 +6,17 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import set_language
 
-from .views import auth, connections, dashboard, documents, health, imports, report, tokens
+from .views import (
+    auth,
+    connections,
+    dashboard,
+    documents,
+    health,
+    imports,
+    report,
+    tokens,
+    webhooks,
+)
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -15,6 +25,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("account/password/", auth.PasswordChangeView.as_view(), name="password_change"),
     path("account/tokens/", tokens.token_list, name="api_tokens"),
     path("account/tokens/<int:pk>/revoke/", tokens.revoke, name="api_token_revoke"),
+    path("account/webhooks/", webhooks.webhook_list, name="webhooks"),
+    path("account/webhooks/<int:pk>/remove/", webhooks.remove, name="webhook_remove"),
     # the language switch works on the login page too
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", health.healthz, name="healthz"),

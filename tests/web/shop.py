@@ -194,6 +194,7 @@ def pages(shop) -> list[str]:
         "/connections/new/",
         "/account/password/",
         "/account/tokens/",
+        "/account/webhooks/",
         "/nonesuch/",
         "/exports/",
         "/exports/jobs/",

@@ -15,6 +15,10 @@ from django.db import close_old_connections
 
 from belegsync.sync.scheduler import tick
 from belegsync.sync.tasks import enqueue_sync
+from belegsync.webhooks import tasks as webhooks
+
+#: Seconds between two webhook dispatches (collect new events, send what is due).
+WEBHOOK_INTERVAL = 15.0
 
 
 class Command(BaseCommand):
@@ -33,10 +37,14 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        last_dispatch = 0.0
         while running:
             enqueued = tick(enqueue_sync)
             if enqueued:
                 self.stdout.write(f"enqueued sync for connections {enqueued}")
+            if time.monotonic() - last_dispatch >= WEBHOOK_INTERVAL:
+                webhooks.enqueue_dispatch()
+                last_dispatch = time.monotonic()
             close_old_connections()
             if opts["once"]:
                 return

@@ -1,0 +1,64 @@
+"""The organisation's webhook endpoints: register (secret shown once), remove, deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from belegsync.webhooks import addresses, signing
+from belegsync.webhooks.models import Delivery, Endpoint, WebhookEvent
+
+from .actor import Actor, NotAllowed
+
+
+class Refused(ValueError):
+    """The endpoint cannot be registered; the message says why, in the merchant's words."""
+
+
+def endpoints(actor: Actor) -> QuerySet[Endpoint]:
+    organisation = actor.organisation
+    found = Endpoint.objects.all()
+    return found if organisation is None else found.filter(organisation=organisation)
+
+
+def register(actor: Actor, url: str, events: Iterable[str]) -> tuple[Endpoint, str]:
+    """A new endpoint of the actor's organisation, and its signing secret (shown once)."""
+    organisation = actor.organisation
+    if organisation is None:
+        raise NotAllowed("A webhook belongs to one organisation.")
+    wanted = sorted({str(e) for e in events})
+    unknown = [e for e in wanted if e not in WebhookEvent.values]
+    if not wanted or unknown:
+        raise Refused(_("Choose at least one of the events."))
+    url = url.strip()
+    refusal = addresses.refusal(url)
+    if refusal:
+        raise Refused(refusal)
+    secret = signing.new_secret()
+    endpoint = Endpoint.objects.create(
+        organisation=organisation,
+        url=url,
+        events=wanted,
+        secret={"secret": secret},
+        created_by=actor.user,
+    )
+    return endpoint, secret
+
+
+def remove(actor: Actor, pk: int) -> Endpoint:
+    """Delete an endpoint; its pending deliveries are not sent any more."""
+    try:
+        endpoint = endpoints(actor).get(pk=pk)
+    except Endpoint.DoesNotExist:
+        raise NotAllowed("No such webhook.") from None
+    endpoint.delete()
+    return endpoint
+
+
+def deliveries(actor: Actor) -> QuerySet[Delivery]:
+    """The organisation's deliveries, newest first."""
+    organisation = actor.organisation
+    found = Delivery.objects.select_related("endpoint").order_by("-id")
+    return found if organisation is None else found.filter(endpoint__organisation=organisation)

@@ -16,7 +16,7 @@ from ninja import NinjaAPI, Router, Schema, Status
 
 from belegsync.sync import health as health_check
 
-from . import connections, documents, exports, imports, problems, reports
+from . import connections, documents, exports, imports, problems, reports, webhooks
 from .auth import TokenAuth, TokenThrottle
 
 VERSION = "1.0.0"
@@ -87,6 +87,7 @@ for router in (
     imports.router,
     exports.router,
     reports.router,
+    webhooks.router,
     health,
 ):
     api.add_router("", router)

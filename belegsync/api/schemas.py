@@ -17,6 +17,7 @@ from belegsync.documents.states import State
 from belegsync.exports.models import ExportFormat, TagOption
 from belegsync.services.documents import Action
 from belegsync.sync.models import ImportJob
+from belegsync.webhooks.models import WebhookEvent
 
 ImportMode = ImportJob.Mode
 
@@ -332,3 +333,39 @@ class PreviewOut(Schema):
         None, description="The exact body the target's create call would receive."
     )
     errors: list[str] | None = Field(None, description="Why no body can be built.")
+
+
+class WebhookIn(Schema):
+    url: str = Field(max_length=500, description="https://… on the public internet.")
+    events: list[WebhookEvent] = Field(min_length=1)
+
+
+class EndpointOut(Schema):
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    created_at: dt.datetime
+
+
+class EndpointCreatedOut(EndpointOut):
+    secret: str = Field(description="The signing secret (whsec_…): shown only in this answer.")
+
+
+class DeliveryOut(Schema):
+    id: int
+    endpoint: int
+    event: str
+    key: str = Field(description="The delivery's id, sent as Belegsync-Delivery.")
+    state: str = Field(description="pending, delivered or failed")
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    last_status: int | None
+    last_error: str
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+
+
+class DeliveryPage(Schema):
+    items: list[DeliveryOut]
+    next_after: int | None

@@ -34,8 +34,9 @@ from typing import TextIO
 
 from belegsync.bookkeeping import ZERO, TaxGroup, Voucher
 from belegsync.bookkeeping.amounts import rate_key
+from belegsync.connectors.spreadsheet import neutralise
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["COLUMNS", "CsvWriter", "Dialect", "neutralise"]
 
 COLUMNS: tuple[str, ...] = (
     "number",
@@ -91,11 +92,6 @@ STYLES = {
     Dialect.PLAIN: _Style(",", "utf-8", ".", dt.date.isoformat),
     Dialect.EXCEL: _Style(";", "utf-8-sig", ",", lambda d: f"{d:%d.%m.%Y}"),
 }
-
-
-def neutralise(text: str) -> str:
-    """A text cell a spreadsheet will show as text, never evaluate."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class CsvWriter:

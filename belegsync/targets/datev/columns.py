@@ -154,6 +154,8 @@ BELEGINFO_LAST = 35
 EU_LAND_USTID = 39  # 40
 EU_STEUERSATZ = 40  # 41
 FESTSCHREIBUNG = 113  # 114
+LEISTUNGSDATUM = 114  # 115
+DATUM_STEUERPERIODE = 115  # 116: Datum Zuord. Steuerperiode
 
 #: Header (Vorlaufsatz) of a Buchungsstapel: 31 fields.
 HEADER_FIELDS = 31

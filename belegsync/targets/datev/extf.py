@@ -43,6 +43,7 @@ from belegsync.bookkeeping import (
     validate,
 )
 from belegsync.bookkeeping.tax import SELLER_COUNTRY, is_eu
+from belegsync.connectors.spreadsheet import FORMULA_STARTS, neutralise
 
 from . import columns as col
 from .columns import BUCHUNGSSTAPEL_COLUMNS
@@ -253,9 +254,11 @@ def belegfeld1(number: str) -> str:
     characters, as other tools do, lets numbers collide): umlauts are spelled out,
     every run of other characters becomes ``-``, and ``-`` plus six hex digits of
     the SHA-256 of the full number are appended. Too long, the *front* gives way
-    (the counting part of a number is at its end) — the hash keeps it unique.
+    (the counting part of a number is at its end) — the hash keeps it unique. A
+    number that starts with ``-`` is mapped too (no leading ``-``: a spreadsheet
+    would read it as a formula, and Belegfeld 1 has no room for a ``'``).
     """
-    if BELEGFELD_ALLOWED.match(number):
+    if BELEGFELD_ALLOWED.match(number) and not number.startswith(FORMULA_STARTS):
         return number
     text = number.translate(_UMLAUTS).translate(str.maketrans(_UMLAUTS_SS))
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
@@ -284,6 +287,8 @@ class Booking:
     infos: tuple[tuple[str, str], ...] = ()  # (Art, Inhalt) pairs, by position
     eu_vat_id: str = ""  # #40
     eu_rate: Decimal | None = None  # #41
+    #: #115 Leistungsdatum, the delivery date; #116 then gets the Belegdatum (see bookings)
+    service_date: dt.date | None = None
 
 
 def _rate_text(rate: Decimal) -> str:
@@ -329,8 +334,14 @@ def _clean_vat_id(vat_id: str) -> str:
 def _text(*parts: str) -> str:
     """Buchungstext: DATEV keeps 60 characters; belegsync cuts on purpose at the end,
     where the name is — the number at the front stays whole (and the full number is
-    also in Beleginfo when Belegfeld 1 had to be mapped)."""
-    return to_cp1252(" ".join(p for p in parts if p))[:BUCHUNGSTEXT_MAX].rstrip()
+    also in Beleginfo when Belegfeld 1 had to be mapped). Text starting like a
+    formula is neutralised (``connectors.spreadsheet``), as in the CSV export."""
+    return neutralise(to_cp1252(" ".join(p for p in parts if p)))[:BUCHUNGSTEXT_MAX].rstrip()
+
+
+def _info(text: str) -> str:
+    """A Beleginfo Inhalt from source text: Windows-1252, neutralised, at most 210."""
+    return neutralise(to_cp1252(text))[:BELEGINFO_INHALT_MAX]
 
 
 def _booking_text(head: list[str], suffix: str, order: str) -> str:
@@ -353,14 +364,14 @@ def bookings(voucher: Voucher, settings: DatevSettings) -> list[Booking]:
     field1 = belegfeld1(number)
     infos: list[tuple[str, str]] = [("", ""), ("", "")]
     if voucher.order_number:
-        infos[0] = ("Bestellnummer", to_cp1252(voucher.order_number)[:BELEGINFO_INHALT_MAX])
+        infos[0] = ("Bestellnummer", _info(voucher.order_number))
     if field1 != number:
-        if len(number) > BELEGINFO_INHALT_MAX:
+        if len(neutralise(number)) > BELEGINFO_INHALT_MAX:
             raise NotExpressible(
                 f"The number is {len(number)} characters long; DATEV can keep at most "
                 f"{BELEGINFO_INHALT_MAX}."
             )
-        infos[1] = ("Rechnungsnummer", to_cp1252(number))
+        infos[1] = ("Rechnungsnummer", _info(number))
     info_pairs = tuple(infos) if any(a for a, _ in infos) else ()
     debtor = _debtor(voucher, settings)
     treatment = voucher.tax_treatment
@@ -413,6 +424,7 @@ def bookings(voucher: Voucher, settings: DatevSettings) -> list[Booking]:
                 infos=info_pairs,
                 eu_vat_id=eu_vat_id,
                 eu_rate=eu_rate,
+                service_date=voucher.delivery_date,
             )
         )
     if settings.book_payments and not voucher.is_credit_note:
@@ -461,6 +473,11 @@ def booking_line(booking: Booking, settings: DatevSettings) -> bytes:
         row[col.EU_STEUERSATZ] = f"{booking.eu_rate:.2f}".replace(".", ",")
     if settings.lock_bookings:
         row[col.FESTSCHREIBUNG] = "1"
+    if booking.service_date is not None:
+        # #115 needs #116 (reference §3 #13); #116 = the Belegdatum keeps the VAT period
+        # the one DATEV gives the booking without a Leistungsdatum (docs/connectors/datev.md)
+        row[col.LEISTUNGSDATUM] = f"{booking.service_date:%d%m%Y}"
+        row[col.DATUM_STEUERPERIODE] = f"{booking.date:%d%m%Y}"
     return ";".join(row).encode(ENCODING) + CRLF
 
 

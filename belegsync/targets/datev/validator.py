@@ -143,6 +143,13 @@ def split_fields(line: str) -> list[Field]:
             return fields
 
 
+def _ddmmyyyy(value: str) -> dt.date | None:
+    try:
+        return dt.date(int(value[4:]), int(value[2:4]), int(value[:2]))
+    except ValueError:
+        return None
+
+
 def _date8(value: str) -> dt.date | None:
     if not _DATE8.match(value):
         return None
@@ -306,6 +313,14 @@ def _check_row(fields: _Line, header: _Header, line: int) -> list[Problem]:
         bad(41, f"EU-Steuersatz {v[40]!r} must look like 20,00")
     if v[113] not in ("", "0", "1"):
         bad(114, "Festschreibung must be empty, 0 or 1")
+    for index, name in ((114, "Leistungsdatum"), (115, "Datum Zuord. Steuerperiode")):
+        if v[index] and (not _DATE8.match(v[index]) or _ddmmyyyy(v[index]) is None):
+            bad(index + 1, f"{name} {v[index]!r} must be a date TTMMJJJJ")
+    if v[114] and not v[115]:
+        bad(116, "Leistungsdatum needs Datum Zuord. Steuerperiode (reference §7 #13)")
+    for index in (13, *range(21, 36, 2)):  # Buchungstext, Beleginfo Inhalt
+        if v[index].startswith(("=", "+", "-", "@")):
+            bad(index + 1, "text starting like a formula must be neutralised with '")
     text_columns = (1, 2, 10, 11, 13)  # S/H, WKZ, Belegfeld 1/2, Buchungstext (0-based)
     for index in text_columns:
         if v[index] and not fields.quoted(index):

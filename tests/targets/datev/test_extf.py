@@ -407,3 +407,31 @@ def test_header_timestamp_has_milliseconds(tmp_path: Path) -> None:
     stamp = path.read_bytes().split(b";")[5]
     assert re.fullmatch(rb"\d{17}", stamp)
     assert stamp == b"20260701093015123"
+
+
+def test_it_writes_the_delivery_date_as_leistungsdatum_with_its_tax_period(tmp_path: Path):
+    """#115 Leistungsdatum = the delivery date; #116 (required with it) = the Belegdatum,
+    so the booking stays in the VAT period DATEV gave it without a Leistungsdatum."""
+    delivered = make_voucher(invoice_date=dt.date(2026, 6, 3), delivery_date=dt.date(2026, 5, 29))
+    undelivered = make_voucher("RE-1002", invoice_date=dt.date(2026, 6, 4))
+    [path] = write(tmp_path, [delivered, undelivered], example_settings(book_payments=False))
+    assert validate_file(path) == []
+    rows = path.read_bytes().decode("cp1252").split("\r\n")[2:-1]
+    fields = [[f.value for f in split_fields(row)] for row in rows]
+    assert [(f[114], f[115]) for f in fields] == [("29052026", "03062026"), ("", "")]
+
+
+def test_it_neutralises_source_text_that_starts_like_a_formula(tmp_path: Path):
+    evil = make_voucher(
+        "-1001",
+        invoice_date=dt.date(2026, 6, 3),
+        order_number="=HYPERLINK(1)",
+        party=Party(name="@Mallory", country="DE"),
+    )
+    [booking] = [b for b in bookings(evil, example_settings()) if b.account != 1200]
+    assert booking.text.startswith("'-1001 @Mallory")
+    assert booking.infos[0] == ("Bestellnummer", "'=HYPERLINK(1)")
+    assert not booking.belegfeld1.startswith("-")  # mapped, no room for a quote there
+    assert booking.infos[1] == ("Rechnungsnummer", "'-1001")
+    [path] = write(tmp_path, [evil], example_settings())
+    assert validate_file(path) == []

@@ -85,6 +85,22 @@ BROKEN: dict[str, tuple[Callable[[], bytes], int]] = {
     "Beleginfo Art without Inhalt": (lambda: join(field(lines(), 2, 22, "")), 21),
     "EU rate with dot": (lambda: join(field(lines(), 6, 41, "20.00")), 41),
     "Festschreibung 2": (lambda: join(field(lines(), 2, 114, "2")), 114),
+    "Leistungsdatum without Datum Zuord. Steuerperiode": (
+        lambda: join(field(lines(), 2, 115, "02062026")),
+        116,
+    ),
+    "Leistungsdatum not a date": (
+        lambda: join(field(field(lines(), 2, 115, "31022026"), 2, 116, "03062026")),
+        115,
+    ),
+    "Buchungstext starting like a formula": (
+        lambda: join(field(lines(), 2, 14, '"=HYPERLINK(1)"')),
+        14,
+    ),
+    "Beleginfo Inhalt starting like a formula": (
+        lambda: join(field(lines(), 2, 22, '"@SUM(1)"')),
+        22,
+    ),
     "unescaped quote shifts the columns": (
         lambda: join(field(lines(), 2, 14, '"RE-2026-1001 "Müller""')),
         0,

@@ -17,7 +17,7 @@ from .money import (
 from .order_level import main_rate, spread_over_rates
 from .serialization import voucher_from_dict, voucher_to_dict
 from .tax import TaxTreatment, allowed_rates, derive_treatment
-from .validation import InvalidVoucher, Problem, ensure_valid, validate
+from .validation import InvalidVoucher, Problem, ensure_valid, validate, warnings
 from .voucher import (
     DocumentDate,
     Line,
@@ -60,4 +60,5 @@ __all__ = [
     "validate",
     "voucher_from_dict",
     "voucher_to_dict",
+    "warnings",
 ]

@@ -87,6 +87,26 @@ def validate(voucher: Voucher) -> list[Problem]:
     return problems
 
 
+def warnings(voucher: Voucher) -> list[Problem]:
+    """What is bookable but worth the merchant's look; shown on the document, in the
+    month report and, for DATEV, in the Buchungstext. Never a reason to refuse.
+
+    A credit note that names no original invoice: § 14 Abs. 4 UStG asks nothing of
+    the kind for a correction, and lexoffice, sevDesk and DATEV book it without one;
+    the bookkeeping merely cannot link it to the invoice it corrects.
+    """
+    found = []
+    if voucher.kind is VoucherKind.CREDIT_NOTE and not voucher.refers_to.strip():
+        found.append(
+            Problem(
+                "refers_to",
+                "credit_note_no_invoice_named",
+                "No original invoice named; the credit note is booked without one.",
+            )
+        )
+    return found
+
+
 def ensure_valid(voucher: Voucher) -> Voucher:
     problems = validate(voucher)
     if problems:
@@ -122,14 +142,6 @@ def _check_header(v: Voucher) -> list[Problem]:
         )
     if not v.lines:
         problems.append(Problem("lines", "no_lines", "The voucher has no lines."))
-    if v.kind is VoucherKind.CREDIT_NOTE and not v.refers_to.strip():
-        problems.append(
-            Problem(
-                "refers_to",
-                "credit_note_without_invoice",
-                "A credit note must name the invoice it corrects.",
-            )
-        )
     if v.total_gross < 0:
         problems.append(
             Problem(

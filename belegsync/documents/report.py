@@ -5,7 +5,8 @@ invoice date: how many documents are in each state with their gross sums, which
 are not yet in the bookkeeping and why, and which invoice numbers are missing
 between the month's first and last number. A month is complete when every
 document is done, manually imported or skipped by the connection's filters, and
-no number is missing.
+no number is missing. Credit notes that name no original invoice are listed
+for a look (``bookkeeping.warnings``); they do not make a month incomplete.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class MonthReport:
     outstanding: list[Outstanding] = field(default_factory=list)
     outstanding_total: int = 0
     gaps: list[Gap] = field(default_factory=list)
+    #: Credit notes that name no original invoice: booked, but worth the advisor's look.
+    unreferenced: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -118,6 +121,11 @@ def month_report(
         )
         for d in pending.select_related("connection")[:LISTED]
     ]
+    report.unreferenced = list(
+        documents.filter(kind="credit_note", voucher__refers_to="")
+        .order_by("invoice_date", "source_number")
+        .values_list("source_number", flat=True)[:LISTED]
+    )
     for kind in ("invoice", "credit_note"):
         of_kind = documents.filter(kind=kind)
         numbers = of_kind.exclude(state__in=SKIPPED).values_list("source_number", flat=True)

@@ -128,6 +128,11 @@ VOUCHER_DATA: dict[str, Promise] = {
         "The credit note does not say which invoice it corrects. Link it to its invoice "
         "in your shop system."
     ),
+    # a warning (bookkeeping.warnings), not a failure: the credit note is booked
+    "credit_note_no_invoice_named": _(
+        "No original invoice named: the credit note is booked without a reference to the "
+        "invoice it corrects. If there is one, add its number in your shop system."
+    ),
     "negative_total": _(
         "The gross total %(amount)s is negative. A negative amount must be issued as a "
         "credit note: create one in your shop system instead."

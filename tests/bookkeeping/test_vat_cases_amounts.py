@@ -391,3 +391,30 @@ def test_shipping_without_a_stated_rate_takes_the_goods_main_rate():
     goods = [line("20.00", R7, "18.69"), line("5.00", R19, "4.20")]
     assert main_rate(goods) == R19  # the highest, as Billbee's invoice prints it
     assert main_rate([line("20.00", R7, "18.69")]) == R7
+
+
+# -- credit notes without an original invoice (bookable, with a warning) ------------------
+
+
+def test_a_credit_note_without_reference_is_booked_with_the_warning_in_every_target():
+    from belegsync.bookkeeping import warnings
+    from belegsync.targets.datev.extf import DatevSettings, bookings
+    from belegsync.targets.lexoffice.mapping import remark
+    from belegsync.targets.sevdesk.mapping import save_voucher_body
+
+    note = voucher(
+        [line("7.13", R7, "6.66", description="Buch")],
+        "6.66",
+        "7.13",
+        kind=VoucherKind.CREDIT_NOTE,
+        number="GS-3",
+    )
+    assert validate(note) == []
+    assert [w.code for w in warnings(note)] == ["credit_note_no_invoice_named"]
+    assert lexoffice_items(note) == [("Warenverkäufe", "7", "7.13", "0.47")]
+    assert remark(note).startswith("Refund, no original invoice named")
+    [position] = save_voucher_body(note)["voucherPosSave"]
+    assert position["comment"] == "Gutschrift ohne Rechnungsbezug: Buch"
+    [booking] = bookings(note, DatevSettings(consultant_number=4711, client_number=1001))
+    assert booking.text == "GS-3 ohne Rechnungsbezug Erika Mustermann"
+    assert (booking.side, booking.amount) == ("H", D("7.13"))

@@ -112,3 +112,31 @@ def test_credit_notes_are_negative_in_lists_and_detail(client, alice, connection
     assert "-€44.95" in client.get("/documents/?state=done").content.decode()
     detail = client.get(f"/documents/{note.pk}/").content.decode()
     assert "-€44.95" in detail and "-€37.77" in detail
+
+
+def test_credit_notes_without_an_original_invoice_are_booked_and_listed(
+    client, alice, org, connection
+):
+    """GIVEN two booked credit notes in November, one naming no original invoice
+    WHEN the month is reported and the document opened (German)
+    THEN the month is complete, the report lists GS-2 for a look, and its page warns."""
+    make_stored(connection, "RE-1", State.DONE)
+    for number, refers_to in (("GS-1", "RE-1"), ("GS-2", "")):
+        make_stored(
+            connection,
+            number,
+            State.DONE,
+            kind="credit_note",
+            voucher_fields={"kind": VoucherKind.CREDIT_NOTE, "refers_to": refers_to},
+        )
+    report = month_report(org, NOVEMBER)
+    assert report.unreferenced == ["GS-2"]
+    assert report.complete  # a warning, never a reason the month is incomplete
+    client.force_login(alice)
+    page = client.get("/reports/month/?month=2026-11", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Gutschriften ohne Originalrechnung" in page and "<li>GS-2</li>" in page
+    note = Document.objects.get(source_number="GS-2")
+    detail = client.get(f"/documents/{note.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Keine Originalrechnung genannt" in detail
+    other = Document.objects.get(source_number="GS-1")
+    assert "Keine Originalrechnung" not in client.get(f"/documents/{other.pk}/").content.decode()

@@ -379,7 +379,11 @@ def bookings(voucher: Voucher, settings: DatevSettings) -> list[Booking]:
     if not groups:
         raise NotExpressible("The total is 0,00: DATEV rejects bookings without an amount.")
     name = voucher.party.display_name
-    head = [number, "zu", voucher.refers_to, name] if voucher.is_credit_note else [number, name]
+    head = [number, name]
+    if voucher.is_credit_note:
+        # a credit note without an original invoice is booked with that warning in the text
+        reference = ["zu", voucher.refers_to] if voucher.refers_to else ["ohne Rechnungsbezug"]
+        head = [number, *reference, name]
     order = f", Bestellung {voucher.order_number}" if voucher.order_number else ""
     result = []
     for group in groups:

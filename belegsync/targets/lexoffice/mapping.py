@@ -177,8 +177,12 @@ def _refuse_negative(voucher: Voucher, items: list[dict[str, Any]]) -> None:
 def remark(voucher: Voucher) -> str:
     """Free text searchable in lexoffice: where the voucher came from."""
     parts: list[str] = []
-    if voucher.kind is VoucherKind.CREDIT_NOTE and voucher.refers_to:
-        parts.append(f"Refund for {voucher.refers_to}")
+    if voucher.kind is VoucherKind.CREDIT_NOTE:
+        parts.append(
+            f"Refund for {voucher.refers_to}"
+            if voucher.refers_to
+            else "Refund, no original invoice named"
+        )
     if voucher.order_number:
         parts.append(f"order {voucher.order_number}")
     if voucher.shop:

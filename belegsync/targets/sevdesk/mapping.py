@@ -179,7 +179,10 @@ def positions(voucher: Voucher, plan: AccountPlan) -> list[dict[str, Any]]:
 def position(voucher: Voucher, pos: Position, text: str) -> dict[str, Any]:
     sign = -1 if voucher.is_credit_note else 1
     account = int(str(pos.key))
-    comment = f"Gutschrift zu {voucher.refers_to}: {text}" if voucher.is_credit_note else text
+    comment = text
+    if voucher.is_credit_note:
+        reference = f"zu {voucher.refers_to}" if voucher.refers_to else "ohne Rechnungsbezug"
+        comment = f"Gutschrift {reference}: {text}"
     net = voucher.prices is PriceBasis.NET
     return {
         "objectName": "VoucherPos",

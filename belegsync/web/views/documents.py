@@ -14,10 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from belegsync.bookkeeping import Voucher, warnings
+from belegsync.connectors.reasons import Reason
 from belegsync.documents import listing
 from belegsync.documents.labels import ACTION_LABELS, STATE_LABELS
 from belegsync.documents.models import Connection, Document, DocumentFile
 from belegsync.documents.states import State
+from belegsync.reasons.render import render_all
 from belegsync.services import Actor
 from belegsync.services import documents as services
 from belegsync.web import scoping
@@ -175,6 +178,11 @@ def document_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def voucher_warnings(voucher: Voucher, currency: str) -> list[str]:
+    """What is bookable but worth a look (``bookkeeping.warnings``), in the reader's words."""
+    return render_all((Reason.of(p) for p in warnings(voucher)), currency)
+
+
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     document = scoping.document_or_404(request, pk)
     try:
@@ -188,6 +196,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "document": document,
             "voucher": voucher,
             "tax_groups": voucher.tax_groups() if voucher else (),
+            "warnings": voucher_warnings(voucher, document.currency) if voucher else [],
             "has_file": DocumentFile.objects.filter(document=document).exists(),
             "events": document.events.select_related("user").order_by("at", "id"),
             "actions": offered(document.state),

@@ -45,17 +45,17 @@ def _snapshot() -> list[tuple]:
 def test_it_imports_the_reference_sample_as_waiting_documents(afterbuy) -> None:
     record = _import(afterbuy, SAMPLE_UTF8)
     assert record.state == "done" and record.details["encoding"] == "UTF-8"
-    assert counts(record, "created", "failed", "rejected") == (8, 2, 0)
+    assert counts(record, "created", "failed", "rejected") == (10, 0, 0)
     waiting = Document.objects.filter(connection=afterbuy, state=State.WAITING)
-    assert waiting.count() == 8
-    # the sample's credit notes name no invoice they correct: failed, with that reason
-    failed = Document.objects.get(source_number="24231")
-    assert failed.state == State.FAILED and failed.kind == "credit_note"
-    assert [r.code for r in failed.failures] == ["credit_note_without_invoice"]
+    assert waiting.count() == 10
+    # the sample's credit notes name no invoice they correct: bookable all the same
+    # (the document page and the month report say so), never failed for it
+    credit = Document.objects.get(source_number="24231")
+    assert credit.state == State.WAITING and credit.kind == "credit_note"
     assert Event.objects.filter(document__connection=afterbuy, action="import").count() == 10
     with record.file.open("rb") as kept:
         assert kept.read() == SAMPLE_UTF8.read_bytes()
-    assert ImportJob.objects.get(pk=record.pk).count("created") == 8
+    assert ImportJob.objects.get(pk=record.pk).count("created") == 10
 
 
 def test_it_changes_nothing_when_the_same_file_comes_twice(afterbuy) -> None:
@@ -87,9 +87,9 @@ def test_it_updates_waiting_and_failed_and_keeps_newer_data_of_done_for_reupload
     )
     changed.write_bytes(text.encode("utf-8"))
     record = _import(afterbuy, changed)
-    assert record.count("updated") == 1 and record.numbers["updated"] == ["24187"]
-    # Köhler's credit note: updated, still failing (it names no invoice)
-    assert record.numbers["failed"] == ["24231"]
+    # Köhler's invoice and credit note (which names no invoice, still bookable): updated
+    assert record.count("updated") == 2
+    assert sorted(record.numbers["updated"]) == ["24187", "24231"]
     assert counts(record, "already_transferred", "pending_reupload") == (1, 1)
     assert Document.objects.get(source_number="24187").voucher["party"]["name"] == "Jana Köhler-Neu"
     done = Document.objects.get(source_number="24188")
@@ -101,7 +101,7 @@ def test_it_imports_valid_rows_and_lists_the_bad_ones(afterbuy, tmp_path: Path) 
     path = tmp_path / "bad.csv"
     path.write_bytes(broken_files()["bad_number"])
     record = _import(afterbuy, path, MODE_VALID)
-    assert counts(record, "rejected", "created") == (1, 7)
+    assert counts(record, "rejected", "created") == (1, 9)
     assert not Document.objects.filter(source_number="24189").exists()
     assert record.problems[0]["line"] == 4 and record.problems[0]["column"] == "Bereits bezahlt"
     assert "Zeile 4" in record.problems[0]["de"]
@@ -153,7 +153,7 @@ def test_it_asks_for_a_mapping_and_uses_it_once_saved(afterbuy, tmp_path: Path) 
     afterbuy.save()
     services.import_again(Actor.system(), record)
     record = services.import_now(Actor.system(), record)
-    assert record.state == "done" and record.count("created") == 8
+    assert record.state == "done" and record.count("created") == 10
 
 
 def test_it_refuses_a_file_over_the_limit(afterbuy, tmp_path: Path, settings) -> None:
@@ -182,7 +182,7 @@ def test_the_command_prints_the_summary_and_fails_when_nothing_could_be_imported
 
     out = StringIO()
     call_command("import", "afterbuy-csv", str(SAMPLE_UTF8), connection=afterbuy.name, stdout=out)
-    assert "created:" in out.getvalue() and " 8  (new)" in out.getvalue()
+    assert "created:" in out.getvalue() and " 10  (new)" in out.getvalue()
     broken = tmp_path / "junk.csv"
     broken.write_bytes(bytes(range(256)) * 10)
     out = StringIO()

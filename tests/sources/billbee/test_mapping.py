@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from belegsync.bookkeeping import LineCategory, TaxTreatment, VoucherKind, validate
+from belegsync.bookkeeping import LineCategory, TaxTreatment, VoucherKind, validate, warnings
 from belegsync.fakes.billbee.seed import seed_orders
 from belegsync.sources.billbee.mapping import NotBookable, map_order
 from tests.reference import REFERENCE as REFERENCE_DIR
@@ -85,9 +85,10 @@ def test_it_maps_a_cancellation_to_a_credit_note_referring_to_the_invoice(order,
     assert validate(credit) == []
 
 
-def test_it_fails_a_credit_note_whose_original_is_unknown(storno):
-    problems = validate(map_order(storno))
-    assert [p.code for p in problems] == ["credit_note_without_invoice"]
+def test_it_books_a_credit_note_whose_original_is_unknown_with_a_warning(storno):
+    credit = map_order(storno)
+    assert validate(credit) == []
+    assert [w.code for w in warnings(credit)] == ["credit_note_no_invoice_named"]
 
 
 def test_it_carries_inconsistent_totals_so_validation_fails(scenarios):

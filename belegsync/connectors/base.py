@@ -188,6 +188,27 @@ class FileSource(Source, Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class MonthDocument:
+    """One document of a month a file target writes: the engine's key, its voucher, its PDF."""
+
+    key: int
+    voucher: Voucher
+    pdf: bytes | None = None
+
+
+@dataclass(frozen=True)
+class WrittenMonth:
+    """A file target's file of one month, and what became of each document handed to it."""
+
+    name: str
+    content: bytes
+    #: Document key → its reference in the file (DATEV: Belegfeld 1).
+    included: Mapping[int, str] = field(default_factory=dict)
+    #: Document key → why the format cannot carry it (left out, not in the file).
+    left_out: Mapping[int, Reason] = field(default_factory=dict)
+
+
 @runtime_checkable
 class Target(Protocol):
     identifier: ClassVar[str]
@@ -219,6 +240,14 @@ class Target(Protocol):
 #:   ``check_credentials(context)``      classmethod: raise a ConnectorError when the
 #:                                       remote refuses them (run on save)
 #:   ``pages: tuple[Page, ...]``         its own pages, linked from the connection page
+#:   ``delivers_month_files: bool``       a file target (DATEV): the engine hands it each
+#:                                       month that is over (``month_of(voucher)``,
+#:                                       ``month_file(month, documents, sequence=,
+#:                                       created_at=) -> WrittenMonth``) instead of
+#:                                       transferring documents one by one
+#:   ``required_settings: tuple[(field, label), ...]``
+#:                                       own settings without which it cannot run: the
+#:                                       connection stays in set-up until they are set
 #:   ``create_with_pdf(voucher, pdf, filename) -> RemoteRef``
 #:                                       create with the PDF in one go, where attaching
 #:                                       afterwards costs more (sevDesk)

@@ -23,6 +23,7 @@ TARGETS: dict[str, str] = {
     "memory": "belegsync.targets.memory.MemoryTarget",
     "lexoffice": "belegsync.targets.lexoffice.LexofficeTarget",
     "sevdesk": "belegsync.targets.sevdesk.SevdeskTarget",
+    "datev": "belegsync.targets.datev.target.DatevTarget",
 }
 
 #: Readers of source files for ``belegsync preview``: a function ``(path, connection

@@ -260,6 +260,16 @@ SOURCES: dict[str, Promise] = {
         "PDFs. Check the Afterbuy user name and password in the connection's settings; until "
         "then the connection is paused and no document is lost."
     ),
+    "datev.numbers_missing": _(
+        "The DATEV connection needs the consultant number (Beraternummer) and the client "
+        "number (Mandantennummer) from your tax advisor. Enter them in the connection's "
+        "settings; until then no file is written and no document is lost."
+    ),
+    "datev.not_expressible": _(
+        "The DATEV file cannot carry this voucher as it is (%(error)s). Correct the DATEV "
+        "settings of the connection, then reset the document: it goes into a correction "
+        "file of its month."
+    ),
     "connection.incomplete": _(
         "The connection is not set up completely. Open its settings and fill in what is "
         "missing; then it runs again on its own."

@@ -383,6 +383,13 @@ def setup_missing(connection: Connection) -> list[str]:
                 )
                 % {"system": system}
             )
+        own = connection.settings_of(side)
+        for name, label in getattr(cls, "required_settings", ()):
+            if getattr(own, name, None) in (None, ""):
+                missing.append(
+                    _("%(system)s: “%(setting)s” is not set yet.")
+                    % {"system": system, "setting": label}
+                )
         for step, label in getattr(cls, "setup_steps", ()):
             if step not in done:
                 missing.append(

@@ -30,6 +30,7 @@ from belegsync.documents.states import IllegalTransition, State, transition
 from .adapters import source_for, target_for
 from .ingest import IngestReport, store_all
 from .models import CycleRecord
+from .months import deliver_due_months, delivers_month_files
 from .transfer import claim_next, transfer
 
 log = logging.getLogger("belegsync.sync")
@@ -181,7 +182,12 @@ def run_cycle(connection_id: int, worker: str, *, fetch_first: bool = True) -> C
             return _pause(report, f"not set up completely: {error}", _setup(error))
         requeue_unavailable(connection, now)
         try:
-            report.transferred, report.failed, report.retried = transfer_waiting(connection, worker)
+            if delivers_month_files(connection):
+                delivered = deliver_due_months(connection, worker, now)
+                report.transferred, report.failed = delivered.done, delivered.failed
+            else:
+                done = transfer_waiting(connection, worker)
+                report.transferred, report.failed, report.retried = done
         except (UnknownKind, ConfigError) as error:
             return _pause(report, f"not set up completely: {error}", _setup(error))
     finally:

@@ -166,3 +166,35 @@ class ImportJob(models.Model):
             return 0
         done = min(self.bytes_done, self.size) + (self.size if self.phase >= 2 else 0)
         return min(99, done * 100 // (2 * self.size))
+
+
+class MonthFile(models.Model):
+    """One month's file of a connection whose target delivers files (DATEV).
+
+    Never changed once made: documents that arrive for a month already
+    delivered go into the next ``sequence`` (a correction), beside the first.
+    """
+
+    connection = models.ForeignKey(
+        "documents.Connection", on_delete=models.PROTECT, related_name="month_files"
+    )
+    #: The first day of the month (by the connection's document date).
+    month = models.DateField()
+    sequence = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(max_length=200)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    documents = models.ManyToManyField("documents.Document", related_name="month_files")
+
+    class Meta:
+        ordering = ["-month", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "month", "sequence"], name="month_file_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

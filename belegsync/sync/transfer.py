@@ -87,12 +87,17 @@ def lease() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(django_settings, "BELEGSYNC_LEASE_SECONDS", 300))
 
 
+#: Where a month file's delivery may be killed (``sync.months``): inside its transaction
+#: after the file is stored, and after a month is committed, before the next.
+MONTH_CRASH_POINTS = ("month_file_stored", "month_delivered")
+
+
 def crash_point(name: str) -> None:
     """Die like ``kill -9`` here when the test hook names this point."""
     wanted = os.environ.get("BELEGSYNC_CRASH_AFTER")
     if not wanted:
         return
-    if wanted not in CRASH_POINTS:
+    if wanted not in (*CRASH_POINTS, *MONTH_CRASH_POINTS):
         raise ValueError(f"BELEGSYNC_CRASH_AFTER={wanted!r}; use one of {', '.join(CRASH_POINTS)}")
     if wanted == name:
         log.warning("crash hook: killing worker after %s", name)

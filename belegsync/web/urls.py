@@ -44,6 +44,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("connections/<int:pk>/sync-now/", connections.sync_now, name="connection_sync_now"),
     path("connections/<int:pk>/check/", connections.check_again, name="connection_check"),
     path("connections/<int:pk>/import/", imports.upload, name="connection_import"),
+    path(
+        "connections/<int:pk>/files/<int:file_pk>/",
+        connections.month_file,
+        name="connection_month_file",
+    ),
     path("imports/new/", imports.upload, name="import_new"),
     path("imports/<int:pk>/", imports.job_page, name="import_job"),
     path("imports/<int:pk>/progress/", imports.progress, name="import_progress"),

@@ -96,6 +96,7 @@ NOT_PAGES = {
     "connection_sync_now",
     "connection_check",
     "exports:download",
+    "connection_month_file",
     "afterbuy:import_mapping",
     "billbee:settings_start",
     # the steps of a running import (its job page, progress fragment and "transfer now")

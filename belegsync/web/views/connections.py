@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +20,7 @@ from belegsync.reasons import describe_error
 from belegsync.services import Actor
 from belegsync.services import connections as services
 from belegsync.services.imports import takes_files
+from belegsync.sync.models import MonthFile
 from belegsync.web import scoping
 from belegsync.web.forms import (
     ConnectionForm,
@@ -133,6 +134,11 @@ def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
         "connection": connection,
         "pages": adapter_pages(connection),
         "history": list(connection.events.order_by("-at", "-id")[:20]) if connection.pk else [],
+        "month_files": list(
+            connection.month_files.defer("content").order_by("-month", "sequence")[:36]
+        )
+        if connection.pk
+        else [],
     }
     return render(request, template, context)
 
@@ -283,3 +289,12 @@ def check_again(request: HttpRequest, pk: int) -> HttpResponse:
     if not problems:
         messages.success(request, _("The credentials were accepted."))
     return back(request, "connection_edit", connection.pk)
+
+
+def month_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    """A delivered month file (DATEV Buchungsstapel with its PDFs) of the user's connection."""
+    connection = scoping.connection_or_404(request, pk)
+    file = get_object_or_404(MonthFile, pk=file_pk, connection=connection)
+    response = HttpResponse(bytes(file.content), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{file.name}"'
+    return response

@@ -1,10 +1,15 @@
 """``belegsync export --format datev --connection NAME --from DATE --to DATE
-[--only-untagged | --tag] -o FILE``: the manual export from the command line."""
+[--only-untagged | --tag] -o FILE``: the manual export from the command line.
+
+``belegsync export --delivered --connection NAME -o DIR`` writes the month files a
+connection with DATEV as its target has delivered (the same files as on its page)
+into DIR, one per month and correction; it writes nothing new."""
 
 from __future__ import annotations
 
 import datetime as dt
 import shutil
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -12,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from belegsync.documents.models import Connection, Document
 from belegsync.exports.models import ExportFormat, ExportJob, TagOption
 from belegsync.exports.service import Criteria, filter_documents, run_export
+from belegsync.sync.models import MonthFile
 
 
 def _date(value: str) -> dt.date:
@@ -25,8 +31,11 @@ class Command(BaseCommand):
     help = "Export a connection's documents as DATEV Buchungsstapel, CSV or a ZIP of PDFs."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--format", choices=[f.value for f in ExportFormat], dest="fmt")
         parser.add_argument(
-            "--format", required=True, choices=[f.value for f in ExportFormat], dest="fmt"
+            "--delivered",
+            action="store_true",
+            help="write the month files the connection delivered into the folder -o",
         )
         parser.add_argument("--connection", required=True, help="the connection's internal name")
         parser.add_argument("--organisation", help="organisation slug, if the name is not unique")
@@ -57,6 +66,11 @@ class Command(BaseCommand):
                 "name one with --organisation."
             )
         connection = found[0]
+        if options["delivered"]:
+            self._delivered(connection, Path(options["output"]))
+            return
+        if not options["fmt"]:
+            raise CommandError("Name the format with --format (or use --delivered).")
         criteria = Criteria(
             connections=[connection.pk],
             date_from=_date(options["date_from"]) if options["date_from"] else None,
@@ -96,3 +110,14 @@ class Command(BaseCommand):
             f"Exported{tagged} {job.exported_count} documents to {options['output']} "
             f"({job.file_name}); {job.left_out_count} left out. Job #{job.pk}."
         )
+
+    def _delivered(self, connection: Connection, folder: Path) -> None:
+        files = MonthFile.objects.filter(connection=connection).order_by("month", "sequence")
+        folder.mkdir(parents=True, exist_ok=True)
+        count = 0
+        for file in files.iterator(chunk_size=10):
+            (folder / file.name).write_bytes(bytes(file.content))
+            self.stdout.write(f"{file.name}: {file.documents.count()} documents")
+            count += 1
+        if not count:
+            self.stdout.write(f"{connection.name} has delivered no month file yet.")

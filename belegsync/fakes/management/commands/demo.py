@@ -147,6 +147,23 @@ def connections(doubles_port: int = 0) -> list[DemoConnection]:
             },
         ),
         DemoConnection(
+            "Billbee → DATEV",
+            "billbee",
+            "datev",
+            {
+                "source": {
+                    "api_key": "demo-billbee",
+                    "user": "demo@example.org",
+                    "password": "demo-billbee-pw",
+                },
+            },
+            {
+                "policy": {"start_date": "2024-01-01", "mark_paid": True},
+                "source": {"billbee_base_url": f"{billbee}/api/v1/", "state_ids": ["3", "4", "7"]},
+                "target": {"consultant_number": 1001, "client_number": 1},
+            },
+        ),
+        DemoConnection(
             "Afterbuy → lexoffice",
             "afterbuy_api",
             "lexoffice",

@@ -1,0 +1,140 @@
+"""DATEV as a connection's target: each month's documents in one Buchungsstapel with PDFs.
+
+There is no remote to send a voucher to: the tax advisor imports a file. So the
+engine does not transfer a DATEV connection's documents one by one
+(``delivers_month_files``); once a month is over it hands the month's waiting
+documents (by the connection's document date) to :meth:`DatevTarget.month_file`
+and stores the file it gets back, marking exactly the documents in it done. A
+month delivered once is never written again: documents that arrive for it
+later (a late order, a re-upload) go into a correction file beside the first.
+
+The file is a ZIP: the EXTF Buchungsstapel (validated by :mod:`.validator`
+before it is handed out) and each document's PDF under ``Belege/``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from django.utils.translation import gettext_lazy as _
+
+from belegsync.bookkeeping import Voucher
+from belegsync.connectors.base import AdapterContext, MonthDocument, WrittenMonth
+from belegsync.connectors.errors import ConfigError
+from belegsync.connectors.reasons import Reason
+
+from .extf import Chart, DatevSettings, DebtorMode, ExtfWriter, NotExpressible, belegfeld1
+from .forms import DatevSettingsForm
+from .settings import DatevTargetSettings
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+class DatevTarget:
+    identifier: ClassVar[str] = "datev"
+    verbose_name: ClassVar[Any] = _("DATEV (a Buchungsstapel per month for your tax advisor)")
+    settings_model: ClassVar[type[DatevTargetSettings]] = DatevTargetSettings
+    settings_form: ClassVar[type[DatevSettingsForm]] = DatevSettingsForm
+    #: Payments are booked when vouchers are sent as paid, on the accounts mapped per method.
+    policy_fields: ClassVar[tuple[str, ...]] = ("mark_paid", "document_date")
+    #: The engine collects whole months for it instead of transferring one by one.
+    delivers_month_files: ClassVar[bool] = True
+    required_settings: ClassVar[tuple[tuple[str, Any], ...]] = (
+        ("consultant_number", _("consultant number (Beraternummer)")),
+        ("client_number", _("client number (Mandantennummer)")),
+    )
+
+    def __init__(self, context: AdapterContext) -> None:
+        self.settings = context.settings_as(DatevTargetSettings)
+        self.policy = context.policy
+
+    def extf_settings(self) -> DatevSettings:
+        """The writer's settings; ConfigError while the advisor's numbers are missing."""
+        own = self.settings
+        if own.consultant_number is None or own.client_number is None:
+            raise ConfigError(
+                "The DATEV connection needs the consultant and client number from your "
+                "tax advisor.",
+                code="datev.numbers_missing",
+            )
+        accounts = {}
+        for method, account in self.policy.payment_accounts.by_method.items():
+            if account.strip().isdigit():
+                accounts[method] = int(account)
+        return DatevSettings(
+            consultant_number=own.consultant_number,
+            client_number=own.client_number,
+            fiscal_year_start_month=own.fiscal_year_start_month,
+            account_length=own.account_length,
+            chart=Chart(own.chart),
+            debtor_mode=DebtorMode(own.debtor_mode),
+            collective_debtor=own.collective_debtor,
+            debtor_base=own.debtor_base,
+            revenue_accounts=dict(own.revenue_accounts),
+            oss_tax_key=own.oss_tax_key,
+            book_payments=self.policy.mark_paid,
+            bank_account=own.bank_account,
+            payment_accounts=accounts,
+            lock_bookings=own.lock_bookings,
+        )
+
+    def booked(self, voucher: Voucher) -> Voucher:
+        """The voucher dated as the connection books it (its document date)."""
+        day = voucher.booking_date(self.policy.document_date)
+        return (
+            voucher
+            if day == voucher.invoice_date
+            else dataclasses.replace(voucher, invoice_date=day)
+        )
+
+    def month_of(self, voucher: Voucher) -> dt.date:
+        return voucher.booking_date(self.policy.document_date).replace(day=1)
+
+    def month_file(
+        self,
+        month: dt.date,
+        documents: Iterable[MonthDocument],
+        *,
+        sequence: int,
+        created_at: dt.datetime,
+    ) -> WrittenMonth:
+        """One month's Buchungsstapel with the PDFs, as a ZIP; ``sequence`` > 1: a correction."""
+        settings = self.extf_settings()
+        first, last = month_bounds(month)
+        included: dict[int, str] = {}
+        left_out: dict[int, Reason] = {}
+        pdfs: dict[str, bytes] = {}
+        with tempfile.TemporaryDirectory(prefix="datev-") as directory:
+            writer = ExtfWriter(
+                settings, Path(directory), created_at=created_at, period=(first, last)
+            )
+            for document in documents:
+                try:
+                    added = writer.add(self.booked(document.voucher))
+                except NotExpressible as reason:
+                    left_out[document.key] = Reason("datev.not_expressible", {"why": str(reason)})
+                    continue
+                included[document.key] = added.belegfeld1
+                if document.pdf:
+                    pdfs[f"Belege/{belegfeld1(document.voucher.number)}.pdf"] = document.pdf
+            written = writer.finish() if included else []
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for part in written:
+                    archive.write(part.path, part.path.name)
+                for name, content in sorted(pdfs.items()):
+                    archive.writestr(name, content)
+        suffix = "" if sequence == 1 else f"_Korrektur{sequence - 1}"
+        name = f"DATEV_{first:%Y-%m}{suffix}.zip"
+        return WrittenMonth(name, buffer.getvalue(), included, left_out)

@@ -1,0 +1,170 @@
+"""Billbee → DATEV over the doubles: a Buchungsstapel per month, every document in exactly one
+file, the DATEV validator accepting each, and a delivered month never written again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+import zipfile
+
+import pytest
+from django.core.management import call_command
+
+from belegsync.documents.models import Connection, Document
+from belegsync.documents.states import State
+from belegsync.services import Actor
+from belegsync.services import connections as services
+from belegsync.services import documents as actions
+from belegsync.sync.cycle import run_cycle
+from belegsync.sync.models import MonthFile
+from belegsync.targets.datev.validator import split_fields, validate_bytes
+from tests.doubles import BILLBEE_CREDENTIALS, unthrottled_billbee
+
+from . import harness as h
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+#: Column of Belegfeld 1 in a Buchungsstapel row (EXTF format 700, field 11).
+BELEGFELD1 = 10
+
+
+@pytest.fixture
+def billbee(run_fake):
+    # the reference orders are from late November 2024, the bulk from December 2024
+    return run_fake(unthrottled_billbee(bulk=20, now=dt.datetime(2024, 12, 5, tzinfo=dt.UTC)))
+
+
+@pytest.fixture
+def connection(org, billbee):
+    return Connection.objects.create(
+        organisation=org,
+        name="Billbee → DATEV",
+        source_kind="billbee",
+        target_kind="datev",
+        credentials={"source": BILLBEE_CREDENTIALS},
+        settings={
+            "policy": {
+                "start_date": "2020-01-01",
+                "mark_paid": True,
+                "payment_accounts": {
+                    "by_method": {"PayPal": "1360"},
+                    "unassigned_to_default": True,
+                },
+            },
+            "source": {
+                "billbee_base_url": f"{billbee.url}/api/v1/",
+                "state_ids": [str(s) for s in range(1, 18)],
+                "rate_per_second": 200,  # the double has no limit; nothing to wait for
+            },
+            "target": {"consultant_number": 1001, "client_number": 1, "oss_tax_key": "240"},
+        },
+    )
+
+
+def booked_numbers(file: MonthFile) -> set[str]:
+    """The Belegfeld 1 of every row of the file's Buchungsstapel, each CSV validated."""
+    numbers: set[str] = set()
+    with zipfile.ZipFile(io.BytesIO(bytes(file.content))) as archive:
+        stapel = [n for n in archive.namelist() if n.startswith("EXTF_")]
+        assert stapel, file.name
+        for name in stapel:
+            data = archive.read(name)
+            assert validate_bytes(data) == [], name
+            for line in data.split(b"\r\n")[2:]:
+                if line:
+                    numbers.add(split_fields(line.decode("cp1252"))[BELEGFELD1].value)
+    return numbers
+
+
+def assert_each_document_once(connection: Connection) -> list[MonthFile]:
+    files = list(MonthFile.objects.filter(connection=connection).order_by("month", "sequence"))
+    seen: dict[str, str] = {}
+    for file in files:
+        for number in booked_numbers(file):
+            assert number not in seen, f"{number} in {seen[number]} and {file.name}"
+            seen[number] = file.name
+    done = Document.objects.filter(connection=connection, state=State.DONE)
+    assert set(seen) == set(done.values_list("remote_id", flat=True))
+    for document in done:
+        assert document.month_files.count() == 1, document.source_number
+    return files
+
+
+def test_each_month_becomes_one_valid_file_with_its_pdfs(connection):
+    report = run_cycle(connection.pk, "worker-1")
+    assert report.ran and report.transferred > 0, report.note
+    files = assert_each_document_once(connection)
+    assert [f"{f.month:%Y-%m}" for f in files] == ["2024-11", "2024-12"]
+    assert not Document.objects.filter(connection=connection, state=State.WAITING).exists()
+    with zipfile.ZipFile(io.BytesIO(bytes(files[0].content))) as archive:
+        assert any(n.startswith("Belege/") and n.endswith(".pdf") for n in archive.namelist())
+    again = run_cycle(connection.pk, "worker-1")
+    assert again.transferred == 0 and MonthFile.objects.filter(connection=connection).count() == 2
+
+
+def test_a_delivered_month_is_never_rewritten_a_correction_is_a_new_file(connection, alice):
+    run_cycle(connection.pk, "worker-1")
+    first = MonthFile.objects.get(connection=connection, month=dt.date(2024, 12, 1))
+    content = bytes(first.content)
+    late = Document.objects.filter(connection=connection, month_files=first).first()
+    actions.act(Actor.of(alice), "reset", [late])
+    run_cycle(connection.pk, "worker-1")
+    first.refresh_from_db()
+    assert bytes(first.content) == content
+    correction = MonthFile.objects.get(connection=connection, month=first.month, sequence=2)
+    assert correction.name == "DATEV_2024-12_Korrektur1.zip"
+    assert booked_numbers(correction) == {late.remote_id}
+    late.refresh_from_db()
+    assert late.state == State.DONE and late.month_files.count() == 2
+
+
+@pytest.mark.slow
+def test_a_worker_killed_in_the_middle_leaves_each_document_in_exactly_one_file(connection):
+    """GIVEN a Billbee → DATEV connection with two months to deliver
+    WHEN its worker is killed inside the first month's transaction, and again right after
+    the first month is stored
+    THEN the next worker delivers what is missing: two files, every document once."""
+    env = {"BELEGSYNC_LEASE_SECONDS": "1", "BELEGSYNC_CYCLE_LEASE_SECONDS": "1"}
+    for point, files_after in (("month_file_stored", 0), ("month_delivered", 1)):
+        killed = h.belegsync(
+            "sync",
+            "--connection",
+            str(connection.pk),
+            env=h.child_env(BELEGSYNC_CRASH_AFTER=point, **env),
+        )
+        assert killed.wait(timeout=120) == -9, point
+        assert MonthFile.objects.filter(connection=connection).count() == files_after, point
+        time.sleep(1.2)  # the dead worker's hold on the connection runs out
+    recovery = h.belegsync("sync", "--connection", str(connection.pk), env=h.child_env(**env))
+    assert recovery.wait(timeout=120) == 0
+    files = assert_each_document_once(connection)
+    assert [f.sequence for f in files] == [1, 1]
+
+
+def test_the_files_are_on_the_connection_page_and_written_out_by_the_cli(
+    connection, client, alice, bob, tmp_path
+):
+    run_cycle(connection.pk, "worker-1")
+    file = MonthFile.objects.filter(connection=connection).first()
+    client.force_login(alice)
+    page = client.get(f"/connections/{connection.pk}/").content.decode()
+    assert file.name in page
+    download = client.get(f"/connections/{connection.pk}/files/{file.pk}/")
+    assert download.status_code == 200 and download.content == bytes(file.content)
+    client.force_login(bob)
+    assert client.get(f"/connections/{connection.pk}/files/{file.pk}/").status_code == 404
+    call_command("export", "--delivered", "--connection", connection.name, "-o", str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "DATEV_2024-11.zip",
+        "DATEV_2024-12.zip",
+    ]
+
+
+def test_without_the_advisors_numbers_it_stays_in_set_up(connection):
+    connection.settings = {**connection.settings, "target": {}}
+    connection.save()
+    missing = services.refresh_setup(Actor.system(), connection)
+    assert any("consultant number" in m for m in missing)
+    assert any("client number" in m for m in missing)
+    assert not run_cycle(connection.pk, "worker-1").ran

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from belegsync import config as _config
+from belegsync.connectors import registry
 
 CONFIG = _config.load()
 BASE_DIR = Path(__file__).resolve().parent
@@ -32,8 +33,8 @@ INSTALLED_APPS = [
     "belegsync.sync",
     "belegsync.exports",
     "belegsync.fakes",
-    "belegsync.sources.afterbuy",
-    "belegsync.sources.billbee",
+    # the adapters' folders with templates or an app config (connectors/registry.py)
+    *registry.app_packages(),
     "belegsync.web",
     "belegsync.api",
     "belegsync.webhooks",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import import_module
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 from .base import AdapterContext, Source, Target
@@ -36,6 +38,52 @@ FILE_READERS: dict[str, str] = {
 
 #: Kinds that exist for tests and the demo; not offered when a merchant sets up a connection.
 INTERNAL_KINDS = frozenset({"memory"})
+
+
+def adapter_packages() -> list[str]:
+    """Each registered adapter's folder (package), once, in registration order.
+
+    The folder of ``belegsync.sources.afterbuy.csv_source.AfterbuyCsvSource`` is
+    ``belegsync.sources.afterbuy``; a class named in a package's ``__init__`` is
+    in that package. Found without importing the adapters.
+    """
+    packages: dict[str, None] = {}
+    for path in (*SOURCES.values(), *TARGETS.values()):
+        module = path.rsplit(".", 1)[0]
+        spec = find_spec(module)
+        is_package = spec is not None and spec.submodule_search_locations is not None
+        packages[module if is_package else module.rsplit(".", 1)[0]] = None
+    return list(packages)
+
+
+def _folder(package: str) -> Path | None:
+    spec = find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def app_packages() -> list[str]:
+    """The adapter folders Django installs as apps: those with an ``apps.py`` or templates."""
+    found = []
+    for package in adapter_packages():
+        folder = _folder(package)
+        if folder is not None and (
+            (folder / "apps.py").exists() or (folder / "templates").is_dir()
+        ):
+            found.append(package)
+    return found
+
+
+def url_packages() -> list[tuple[str, str]]:
+    """(prefix, urls module) of each adapter folder with a ``urls.py``: its pages live
+    under ``/<folder name>/``."""
+    found = []
+    for package in adapter_packages():
+        folder = _folder(package)
+        if folder is not None and (folder / "urls.py").exists():
+            found.append((package.rsplit(".", 1)[-1], f"{package}.urls"))
+    return found
 
 
 class UnknownKind(LookupError):

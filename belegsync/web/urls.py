@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import set_language
 
+from belegsync.connectors import registry
+
 from .views import (
     auth,
     connections,
@@ -53,9 +55,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("imports/<int:pk>/", imports.job_page, name="import_job"),
     path("imports/<int:pk>/progress/", imports.progress, name="import_progress"),
     path("imports/<int:pk>/transfer-now/", imports.transfer_now, name="import_transfer_now"),
-    path("afterbuy/", include("belegsync.sources.afterbuy.urls")),
-    path("billbee/", include("belegsync.sources.billbee.urls")),
-    path("lexoffice/", include("belegsync.targets.lexoffice.urls")),
-    path("sevdesk/", include("belegsync.targets.sevdesk.urls")),
+    # each adapter's own pages under /<its folder>/ (connectors/registry.py)
+    *[path(f"{prefix}/", include(module)) for prefix, module in registry.url_packages()],
     path("exports/", include("belegsync.exports.urls")),
 ]

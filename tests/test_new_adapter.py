@@ -1,0 +1,141 @@
+"""A newcomer adds a source: one folder and one registry line, nothing else.
+
+The tiny source lives in a temporary folder outside belegsync; the test touches
+nothing but that folder and ``registry.SOURCES`` (the registry line)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import textwrap
+
+import pytest
+from django.urls import clear_url_caches
+
+from belegsync.connectors import registry
+from belegsync.documents.models import Connection, Document
+from belegsync.documents.states import State
+from belegsync.sync.cycle import run_cycle
+from belegsync.targets.memory import MemoryTarget
+
+pytestmark = pytest.mark.django_db
+
+SOURCE = '''
+"""A shop that hands out one invoice: the smallest source there is."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from pydantic import Field
+
+from belegsync.bookkeeping import Line, Party, Voucher, VoucherKind
+from belegsync.connectors.base import Cursor, FetchResult, SourceDocument
+from belegsync.connectors.settings import AdapterSettings
+
+
+class TinySettings(AdapterSettings):
+    prefix: str = Field(default="TINY", min_length=1)
+
+
+class TinyForm(forms.Form):
+    prefix = forms.CharField(label="Invoice number prefix")
+
+
+class TinySource:
+    identifier = "tiny"
+    verbose_name = "Tiny shop"
+    settings_model = TinySettings
+    settings_form = TinyForm
+    policy_fields = ("start_date",)
+
+    def __init__(self, context):
+        self.settings = context.settings_as(TinySettings)
+
+    def fetch(self, cursor, now):
+        if cursor.value:
+            return
+        voucher = Voucher(
+            kind=VoucherKind.INVOICE,
+            number=f"{self.settings.prefix}-1",
+            invoice_date=dt.date(2026, 11, 2),
+            lines=(Line("Tee", Decimal(1), Decimal("10.00"), Decimal("11.90"), Decimal(19)),),
+            total_net=Decimal("10.00"),
+            total_gross=Decimal("11.90"),
+            party=Party(name="Jana Beispiel"),
+        )
+        yield FetchResult([SourceDocument(voucher, "1")], Cursor("done"))
+
+    def pdf(self, document):
+        return None
+
+    def mark_transferred(self, document):
+        pass
+'''
+
+URLS = """
+from django.http import HttpResponse
+from django.urls import path
+
+app_name = "tinyshop"
+urlpatterns = [path("hello/", lambda request: HttpResponse("tiny"), name="hello")]
+"""
+
+
+def _derive_urls_again() -> None:
+    """The web shell's URLs as they are derived from the registry now."""
+    import belegsync.urls
+    import belegsync.web.urls
+
+    importlib.reload(belegsync.web.urls)
+    importlib.reload(belegsync.urls)  # its include() holds the old patterns
+    clear_url_caches()
+
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch):
+    folder = tmp_path / "tinyshop"
+    folder.mkdir()
+    (folder / "__init__.py").write_text(textwrap.dedent(SOURCE))
+    (folder / "urls.py").write_text(textwrap.dedent(URLS))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry.SOURCES["tiny"] = "tinyshop.TinySource"  # the registry line
+    _derive_urls_again()
+    yield
+    del registry.SOURCES["tiny"]
+    registry._load.cache_clear()
+    _derive_urls_again()
+    sys.modules.pop("tinyshop", None)
+    sys.modules.pop("tinyshop.urls", None)
+
+
+def test_a_new_source_registers_shows_its_form_and_syncs(tiny, client, alice, settings):
+    settings.DEBUG = True  # the memory target is offered in DEBUG only
+    client.force_login(alice)
+    page = client.get("/connections/new/?source_kind=tiny&target_kind=memory").content.decode()
+    assert "Tiny shop" in page and 'name="source-set-prefix"' in page
+    assert 'name="policy-start_date"' in page
+    response = client.post(
+        "/connections/new/",
+        {
+            "name": "Tiny → Books",
+            "source_kind": "tiny",
+            "target_kind": "memory",
+            "enabled": "on",
+            "sync_interval": "300",
+            "source-set-prefix": "TS",
+            "policy-start_date": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    connection = Connection.objects.get(name="Tiny → Books")
+    assert connection.settings_of("source").prefix == "TS"
+    report = run_cycle(connection.pk, "worker-1")
+    assert report.transferred == 1
+    assert Document.objects.get(connection=connection).state == State.DONE
+    assert "TS-1" in MemoryTarget.accounts["default"].creates
+    # its own pages are included under its folder's name, derived from the registry
+    assert client.get("/tinyshop/hello/").content == b"tiny"
+    assert ("tinyshop", "tinyshop.urls") in registry.url_packages()

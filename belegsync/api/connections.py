@@ -11,11 +11,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from belegsync.connectors import registry
 from belegsync.documents.models import Connection
-from belegsync.reasons import render_all
+from belegsync.reasons import describe_error, render_all
 from belegsync.reasons.history import actor_label
 from belegsync.services import connections as services
 from belegsync.services.imports import takes_files
@@ -24,8 +24,11 @@ from . import problems
 from .auth import actor
 from .schemas import (
     CheckOut,
+    ConnectionChangeIn,
     ConnectionDetailOut,
+    ConnectionIn,
     ConnectionOut,
+    ConnectionSavedOut,
     OrganisationOut,
     PathId,
     SwitchIn,
@@ -81,13 +84,11 @@ def list_connections(request: HttpRequest) -> list[dict[str, Any]]:
     return [connection_out(c) for c in found]
 
 
-@router.get("/connections/{int:pk}", response={200: ConnectionDetailOut, **problems.responses(404)})
-def get_connection(request: HttpRequest, pk: PathId) -> dict[str, Any]:
-    """One connection with its latest history (set-up, pauses, checks)."""
-    connection = _connection(request, pk)
+def detail_out(connection: Connection) -> dict[str, Any]:
     events = connection.events.select_related("user").order_by("-at", "-id")[:50]
     return {
         **connection_out(connection),
+        "settings": dict(connection.settings or {}),
         "history": [
             {
                 "at": e.at,
@@ -98,6 +99,112 @@ def get_connection(request: HttpRequest, pk: PathId) -> dict[str, Any]:
             for e in events
         ],
     }
+
+
+@router.get("/connections/{int:pk}", response={200: ConnectionDetailOut, **problems.responses(404)})
+def get_connection(request: HttpRequest, pk: PathId) -> dict[str, Any]:
+    """One connection with its settings and latest history (set-up, pauses, checks)."""
+    return detail_out(_connection(request, pk))
+
+
+def _kinds(source_kind: str | None, target_kind: str | None) -> None:
+    wrong = []
+    if source_kind is not None and source_kind not in registry.SOURCES:
+        wrong.append(("source_kind", ", ".join(registry.SOURCES)))
+    if target_kind is not None and target_kind not in registry.TARGETS:
+        wrong.append(("target_kind", ", ".join(registry.TARGETS)))
+    if wrong:
+        raise _invalid(
+            [(name, _("Unknown; one of: %(kinds)s") % {"kinds": kinds}) for name, kinds in wrong]
+        )
+
+
+def _invalid(found: list[tuple[str, str]]) -> problems.ApiProblem:
+    return problems.ApiProblem(
+        422,
+        "invalid",
+        _("Some values are not valid: %(fields)s.") % {"fields": ", ".join(f for f, _m in found)},
+        title=_("Invalid input"),
+        errors=[{"where": "body", "field": f, "message": m} for f, m in found],
+    )
+
+
+def _saved(saving: Any) -> services.Saved:
+    """Run a save and answer its refusals as problems naming the field."""
+    try:
+        result: services.Saved = saving()
+    except services.InvalidSettings as error:
+        raise _invalid(list(error.problems)) from None
+    except services.CredentialsRefused as error:
+        message = _("%(system)s refused the credentials: %(error)s") % {
+            "system": error.system,
+            "error": describe_error(error.error),
+        }
+        raise problems.ApiProblem(
+            422,
+            "credentials_refused",
+            message,
+            title=_("Credentials refused"),
+            errors=[{"where": "body", "field": f"credentials.{error.side}", "message": message}],
+        ) from None
+    except ValueError as error:  # the name is empty or taken (the rest the schema checks)
+        raise _invalid([("name", str(error))]) from None
+    return result
+
+
+@router.post("/connections", response={201: ConnectionSavedOut, **problems.responses(422)})
+def create_connection(request: HttpRequest, payload: ConnectionIn) -> Status[dict[str, Any]]:
+    """A new connection; its credentials are checked with the remote before it is saved."""
+    _kinds(payload.source_kind, payload.target_kind)
+    who = actor(request)
+    organisation = who.organisation
+    assert organisation is not None
+    saved = _saved(
+        lambda: services.create_connection(
+            who,
+            organisation,
+            name=payload.name,
+            source_kind=payload.source_kind,
+            target_kind=payload.target_kind,
+            enabled=payload.enabled,
+            sync_interval=payload.sync_interval,
+            credentials=payload.credentials,
+            policy=payload.policy,
+            source=payload.source,
+            target=payload.target,
+        )
+    )
+    return Status(201, {**detail_out(saved.connection), "warnings": saved.warnings})
+
+
+@router.patch(
+    "/connections/{int:pk}", response={200: ConnectionSavedOut, **problems.responses(404, 422)}
+)
+def update_connection(
+    request: HttpRequest, pk: PathId, payload: ConnectionChangeIn
+) -> dict[str, Any]:
+    """Change what is given; changed credentials are checked with the remote first."""
+    connection = _connection(request, pk)
+    _kinds(payload.source_kind, payload.target_kind)
+    changed = payload.credentials or {}
+    saved = _saved(
+        lambda: services.update_connection(
+            actor(request),
+            connection,
+            name=payload.name,
+            source_kind=payload.source_kind,
+            target_kind=payload.target_kind,
+            enabled=payload.enabled,
+            sync_interval=payload.sync_interval,
+            credentials=changed,
+            policy=payload.policy,
+            source=payload.source,
+            target=payload.target,
+            check=[side for side in services.SIDES if side in changed]
+            or (list(services.SIDES) if payload.source_kind or payload.target_kind else []),
+        )
+    )
+    return {**detail_out(saved.connection), "warnings": saved.warnings}
 
 
 @router.post(

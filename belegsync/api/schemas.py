@@ -166,6 +166,9 @@ class ConnectionEventOut(Schema):
 
 
 class ConnectionDetailOut(ConnectionOut):
+    settings: dict[str, object] = Field(
+        description="The settings by owner: policy (both sides), source, target. No secrets."
+    )
     history: list[ConnectionEventOut]
 
 
@@ -369,3 +372,38 @@ class DeliveryOut(Schema):
 class DeliveryPage(Schema):
     items: list[DeliveryOut]
     next_after: int | None
+
+
+Side = Literal["source", "target"]
+
+
+class ConnectionIn(Schema):
+    """A new connection. Credentials are write-only: no answer ever contains them."""
+
+    name: str = Field(min_length=1, max_length=120)
+    source_kind: str = Field(description="A source's identifier: afterbuy_csv, afterbuy_api, …")
+    target_kind: str = Field(description="A target's identifier: lexoffice, sevdesk, …")
+    enabled: bool = True
+    sync_interval: int = Field(3600, ge=60, le=86400 * 7, description="Seconds between syncs.")
+    credentials: dict[Side, dict[str, str]] = Field(default_factory=dict)
+    policy: dict[str, object] | None = Field(None, description="What both sides share.")
+    source: dict[str, object] | None = Field(None, description="The source's own settings.")
+    target: dict[str, object] | None = Field(None, description="The target's own settings.")
+
+
+class ConnectionChangeIn(Schema):
+    """What to change; a field left out stays as it is (credentials too, key by key)."""
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    source_kind: str | None = None
+    target_kind: str | None = None
+    enabled: bool | None = None
+    sync_interval: int | None = Field(None, ge=60, le=86400 * 7)
+    credentials: dict[Side, dict[str, str]] | None = None
+    policy: dict[str, object] | None = None
+    source: dict[str, object] | None = None
+    target: dict[str, object] | None = None
+
+
+class ConnectionSavedOut(ConnectionDetailOut):
+    warnings: list[str] = Field(description="A remote could not be asked: saved unchecked.")

@@ -32,8 +32,9 @@ class Outcome:
     message: str
 
 
-def _actor(user: Any) -> str:
-    return getattr(user, "username", "") or "system"
+def _actor(user: Any, by: str = "") -> str:
+    """Who the history names: ``by`` (the acting interface's name), else the user's."""
+    return by or getattr(user, "username", "") or "system"
 
 
 def _clear_failure() -> dict[str, Any]:
@@ -48,18 +49,18 @@ def _clear_failure() -> dict[str, Any]:
     }
 
 
-def reset(document: Document, user: Any = None) -> Document:
+def reset(document: Document, user: Any = None, by: str = "") -> Document:
     """Process the document again: failed / manual / done / skipped → waiting.
 
     Steps already done stay recorded, so a document that reached the target is
     found there and adopted, never created twice.
     """
-    return transition(document, "reset", actor=_actor(user), user=user, **_clear_failure())
+    return transition(document, "reset", actor=_actor(user, by), user=user, **_clear_failure())
 
 
-def mark_manually_imported(document: Document, user: Any = None) -> Document:
+def mark_manually_imported(document: Document, user: Any = None, by: str = "") -> Document:
     """The merchant booked it by hand: failed → manual, no error shown any more."""
-    return transition(document, "mark_manually_imported", actor=_actor(user), user=user)
+    return transition(document, "mark_manually_imported", actor=_actor(user, by), user=user)
 
 
 def reupload(
@@ -67,6 +68,7 @@ def reupload(
     remote_exists: RemoteCheck,
     user: Any = None,
     voucher: dict[str, Any] | None = None,
+    by: str = "",
 ) -> Document:
     """Transfer again with the newest data: replaces the voucher, forgets the remote copy.
 
@@ -83,7 +85,7 @@ def reupload(
     return transition(
         document,
         "reupload",
-        actor=_actor(user),
+        actor=_actor(user, by),
         user=user,
         detail={"replaced_data": data != document.voucher},
         voucher=data,

@@ -95,14 +95,20 @@ def act(actor: Actor, action: Action | str, documents: Iterable[Document]) -> li
         for document in chosen:
             try:
                 outcomes += actions.bulk(
-                    actions.reupload, [document], remote_exists=check, user=actor.user
+                    actions.reupload,
+                    [document],
+                    remote_exists=check,
+                    user=actor.user,
+                    by=actor.name,
                 )
             except RemoteCheckFailed as error:
                 outcomes.append(Outcome(document, False, str(error)))
             except (KeyError, ValueError, TypeError, ArithmeticError):
                 outcomes.append(_unreadable(document))
     else:
-        outcomes = actions.bulk(actions.ACTIONS[action.value], chosen, user=actor.user)
+        outcomes = actions.bulk(
+            actions.ACTIONS[action.value], chosen, user=actor.user, by=actor.name
+        )
     return [o if o.ok else Outcome(o.document, False, _refusal(action, o, check)) for o in outcomes]
 
 

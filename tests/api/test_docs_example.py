@@ -42,7 +42,11 @@ def test_the_documented_upload_and_reset_works(live_server, alice, org, tmp_path
         settings={"transfer_pdf": False},
     )
     secret = tokens.issue(Actor.of(alice), "docs")[1]
-    shutil.copy(SAMPLE_UTF8, tmp_path / "Rechnungsliste.csv")
+    # one invoice whose gross total does not add up: it is stored as failed, with reasons
+    rows = SAMPLE_UTF8.read_text(encoding="utf-8")
+    broken = rows.replace(";91,50;EUR;Shop;", ";91,60;EUR;Shop;", 1)
+    assert broken != rows
+    (tmp_path / "Rechnungsliste.csv").write_text(broken, encoding="utf-8")
     run = subprocess.run(
         ["bash", "-c", example("upload-and-reset")],
         cwd=tmp_path,
@@ -60,9 +64,10 @@ def test_the_documented_upload_and_reset_works(live_server, alice, org, tmp_path
     assert run.returncode == 0, run.stderr
     lines = run.stdout.strip().splitlines()
     summary = json.loads(lines[0])
-    assert summary["state"] == "done" and summary["counts"]["created"] == 8
+    assert summary["state"] == "done" and summary["counts"]["failed"] == 1
+    assert summary["counts"]["created"] == 9
     failed = [line.split() for line in lines[1:-1]]
-    assert failed and all(category for _, _, category in failed)
+    assert [(number, category) for _, number, category in failed] == [("24187", "validation")]
     reset = json.loads(lines[-1])
     assert reset == {"number": failed[0][1], "ok": True, "state": "waiting"}
     assert Document.objects.get(pk=int(failed[0][0])).state == "waiting"

@@ -104,3 +104,16 @@ def test_problems_for_a_token_in_german(alice_secret):
     assert answer.status_code == 401
     assert answer["WWW-Authenticate"].startswith("Bearer")
     assert answer.json()["type"] == "urn:belegsync:problem:unauthenticated"
+
+
+def test_docs_api_md_shows_every_operation():
+    """Every operation of the schema has its heading in docs/api.md (``{id}`` for ids)."""
+    docs = (REPO / "docs" / "api.md").read_text(encoding="utf-8")
+    headings = "\n".join(line for line in docs.splitlines() if line.startswith("### "))
+    missing = []
+    for path, item in json.loads(rendered())["paths"].items():
+        for method in item:
+            shown = f"{method.upper()} {path.replace('{pk}', '{id}')}"
+            if f"`{shown}" not in headings:
+                missing.append(shown)
+    assert not missing, f"operations docs/api.md does not show: {missing}"

@@ -29,7 +29,7 @@ from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
 
-from .money import CENT, HUNDRED, ZERO, round_cents
+from .money import CENT, HUNDRED, ZERO, round_to
 
 if TYPE_CHECKING:
     from .voucher import Line
@@ -81,38 +81,44 @@ def rate_key(rate: Decimal) -> Decimal:
     return rate.normalize()
 
 
-def rate_tax(amount: Decimal, rate: Decimal, basis: PriceBasis) -> Decimal:
-    """The tax of a rate's total ``amount`` (gross or net, by ``basis``), rounded once."""
+def rate_tax(amount: Decimal, rate: Decimal, basis: PriceBasis, unit: Decimal = CENT) -> Decimal:
+    """The tax of a rate's total ``amount`` (gross or net, by ``basis``), rounded once to
+    the currency's ``unit`` (cents; whole yen for JPY)."""
     base = HUNDRED + rate if basis is PriceBasis.GROSS else HUNDRED
-    return round_cents(amount * rate / base)
+    return round_to(amount * rate / base, unit)
 
 
 def priced(line: Line, basis: PriceBasis) -> Decimal:
     return line.gross if basis is PriceBasis.GROSS else line.net
 
 
-def group_of(rate: Decimal, priced_total: Decimal, lines: int, basis: PriceBasis) -> TaxGroup:
-    """A rate's group from the total of its priced amounts (rounded to cents here)."""
-    total = round_cents(priced_total)
-    tax = rate_tax(total, rate, basis)
+def group_of(
+    rate: Decimal, priced_total: Decimal, lines: int, basis: PriceBasis, unit: Decimal = CENT
+) -> TaxGroup:
+    """A rate's group from the total of its priced amounts (rounded to ``unit`` here)."""
+    total = round_to(priced_total, unit)
+    tax = rate_tax(total, rate, basis, unit)
     if basis is PriceBasis.GROSS:
         return TaxGroup(rate=rate, net=total - tax, gross=total, lines=lines)
     return TaxGroup(rate=rate, net=total, gross=total + tax, lines=lines)
 
 
-def tax_groups(lines: Sequence[Line], basis: PriceBasis) -> tuple[TaxGroup, ...]:
+def tax_groups(
+    lines: Sequence[Line], basis: PriceBasis, unit: Decimal = CENT
+) -> tuple[TaxGroup, ...]:
     """The voucher's rates, highest first, each with the tax the invoice states."""
     totals: dict[Decimal, list[Decimal]] = {}
     for line in lines:
         totals.setdefault(rate_key(line.tax_rate), []).append(priced(line, basis))
     return tuple(
-        group_of(rate, sum(amounts, ZERO), len(amounts), basis)
+        group_of(rate, sum(amounts, ZERO), len(amounts), basis, unit)
         for rate, amounts in sorted(totals.items(), reverse=True)
     )
 
 
-def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
-    """Split the cent amount ``total`` in proportion to ``weights`` (largest remainder).
+def allocate(total: Decimal, weights: Sequence[Decimal], unit: Decimal = CENT) -> list[Decimal]:
+    """Split the amount ``total`` (whole ``unit``s) in proportion to ``weights``
+    (largest remainder).
 
     The parts are cents and add up to ``total`` exactly; each part is within a
     cent of its exact proportional share. Equal remainders go to the earlier
@@ -126,11 +132,11 @@ def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
         biggest = max(range(len(weights)), key=lambda i: (abs(weights[i]), -i))
         return [total if i == biggest else ZERO for i in range(len(weights))]
     shares = [total * w / whole for w in weights]
-    parts = [s.quantize(CENT, rounding=ROUND_FLOOR) for s in shares]
-    left = int((total - sum(parts, ZERO)) / CENT)
+    parts = [s.quantize(unit, rounding=ROUND_FLOOR) for s in shares]
+    left = int((total - sum(parts, ZERO)) / unit)
     by_remainder = sorted(range(len(shares)), key=lambda i: (-(shares[i] - parts[i]), i))
     for i in by_remainder[:left]:
-        parts[i] += CENT
+        parts[i] += unit
     return parts
 
 
@@ -143,7 +149,7 @@ def split_by_rates(amount: Decimal, bases: Mapping[Decimal, Decimal]) -> dict[De
 
 
 def positions(
-    lines: Sequence[Line], basis: PriceBasis, key_of: Callable[[Line], K]
+    lines: Sequence[Line], basis: PriceBasis, key_of: Callable[[Line], K], unit: Decimal = CENT
 ) -> list[Position]:
     """The lines summed per (rate, ``key_of(line)``), highest rate first.
 
@@ -157,9 +163,10 @@ def positions(
         keys.setdefault(key_of(line), []).append(priced(line, basis))
     result: list[Position] = []
     for rate, keys in sorted(by_rate.items(), key=lambda kv: kv[0], reverse=True):
-        group = group_of(rate, sum((sum(a, ZERO) for a in keys.values()), ZERO), 0, basis)
-        amounts = _cent_amounts([sum(a, ZERO) for a in keys.values()], group_total(group, basis))
-        taxes = allocate(group.tax, amounts)
+        group = group_of(rate, sum((sum(a, ZERO) for a in keys.values()), ZERO), 0, basis, unit)
+        exact = [sum(a, ZERO) for a in keys.values()]
+        amounts = _unit_amounts(exact, group_total(group, basis), unit)
+        taxes = allocate(group.tax, amounts, unit)
         for (key, members), amount, tax in zip(keys.items(), amounts, taxes, strict=True):
             net, gross = (
                 (amount - tax, amount) if basis is PriceBasis.GROSS else (amount, amount + tax)
@@ -172,8 +179,8 @@ def group_total(group: TaxGroup, basis: PriceBasis) -> Decimal:
     return group.gross if basis is PriceBasis.GROSS else group.net
 
 
-def _cent_amounts(exact: list[Decimal], total: Decimal) -> list[Decimal]:
-    """Sub-cent sums of positions made cents that add up to the rate's rounded total."""
-    if all(a == round_cents(a) for a in exact):
+def _unit_amounts(exact: list[Decimal], total: Decimal, unit: Decimal) -> list[Decimal]:
+    """Sums of positions finer than the unit made whole units adding up to the rate's total."""
+    if all(a == round_to(a, unit) for a in exact):
         return exact
-    return allocate(total, exact)
+    return allocate(total, exact, unit)

@@ -15,9 +15,26 @@ ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 
 
+#: ISO 4217 currencies whose smallest unit is not the hundredth (the rest have cents).
+MINOR_UNITS: dict[str, Decimal] = {
+    **dict.fromkeys(("JPY", "KRW", "ISK", "CLP", "VND", "PYG", "UGX", "XAF", "XOF"), Decimal(1)),
+    **dict.fromkeys(("BHD", "KWD", "OMR", "JOD", "TND", "IQD", "LYD"), Decimal("0.001")),
+}
+
+
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of ``currency`` an invoice states: 0.01, 1 for JPY, 0.001 for KWD."""
+    return MINOR_UNITS.get(currency.upper(), CENT)
+
+
 def round_cents(amount: Decimal) -> Decimal:
     """Round half up to whole cents: 0.005 -> 0.01, -0.005 -> -0.01."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def round_to(amount: Decimal, unit: Decimal) -> Decimal:
+    """Round half up to whole ``unit`` (a currency's minor unit)."""
+    return round_cents(amount) if unit == CENT else amount.quantize(unit, rounding=ROUND_HALF_UP)
 
 
 def gross_from_net(net: Decimal, tax_rate: Decimal) -> Decimal:

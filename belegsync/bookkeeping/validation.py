@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .amounts import PriceBasis, TaxGroup, rate_key
-from .money import CENT, ZERO, format_rate, gross_from_net, round_cents
+from .money import CENT, ZERO, format_rate, gross_from_net, minor_unit, round_to
 from .tax import TaxTreatment, allowed_rates
 from .voucher import Line, LineCategory, Voucher, VoucherKind
 
@@ -114,8 +114,9 @@ def ensure_valid(voucher: Voucher) -> Voucher:
     return voucher
 
 
-def _has_sub_cent(amount: Decimal) -> bool:
-    return amount != round_cents(amount)
+def _has_sub_cent(amount: Decimal, unit: Decimal = CENT) -> bool:
+    """Finer than the currency's smallest unit (cents; whole yen; fils)."""
+    return amount != round_to(amount, unit)
 
 
 def _check_header(v: Voucher) -> list[Problem]:
@@ -153,7 +154,7 @@ def _check_header(v: Voucher) -> list[Problem]:
             )
         )
     for name, amount in (("total_net", v.total_net), ("total_gross", v.total_gross)):
-        if _has_sub_cent(amount):
+        if _has_sub_cent(amount, minor_unit(v.currency)):
             problems.append(
                 Problem(
                     name,
@@ -163,7 +164,7 @@ def _check_header(v: Voucher) -> list[Problem]:
                 )
             )
     for index, payment in enumerate(v.payments):
-        if _has_sub_cent(payment.amount):
+        if _has_sub_cent(payment.amount, minor_unit(v.currency)):
             problems.append(
                 Problem(
                     f"payments[{index}].amount",
@@ -232,11 +233,12 @@ def _check_line(v: Voucher, index: int, line: Line) -> list[Problem]:
     return problems
 
 
-def rounding_allowance(lines: list[Line]) -> Decimal:
+def rounding_allowance(lines: list[Line], unit: Decimal = CENT) -> Decimal:
     """How far per-line rounding can take a sum of line amounts from the rate's rule:
-    each line's tolerance plus half a cent for its own rounding, and the rate's one
-    rounding."""
-    return sum((line_tolerance(ln) + HALF_CENT for ln in lines), HALF_CENT)
+    each line's tolerance plus half a unit for its own rounding, and the rate's one
+    rounding (in the currency's unit: cents, or whole yen)."""
+    scale, half = unit / CENT, unit / 2
+    return sum((line_tolerance(ln) * scale + half for ln in lines), half)
 
 
 def _check_totals(v: Voucher) -> list[Problem]:
@@ -245,7 +247,8 @@ def _check_totals(v: Voucher) -> list[Problem]:
     rule_gross = sum((g.gross for g in groups), ZERO)
     if v.prices is PriceBasis.GROSS:
         priced = ("total_gross", v.total_gross, rule_gross)
-        derived = ("total_net", v.total_net, rule_net, rounding_allowance(list(v.lines)))
+        allowance = rounding_allowance(list(v.lines), minor_unit(v.currency))
+        derived = ("total_net", v.total_net, rule_net, allowance)
     else:
         priced = ("total_net", v.total_net, rule_net)
         derived = ("total_gross", v.total_gross, rule_gross, ZERO)

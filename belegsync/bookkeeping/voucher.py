@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from .amounts import Position, PriceBasis, TaxGroup, positions, tax_groups
-from .money import ZERO
+from .money import ZERO, minor_unit
 from .tax import TaxTreatment, derive_treatment
 
 
@@ -159,9 +159,9 @@ class Voucher:
 
     def tax_groups(self) -> tuple[TaxGroup, ...]:
         """Per tax rate, highest first: the rate's total and the tax stated on it."""
-        return tax_groups(self.lines, self.prices)
+        return tax_groups(self.lines, self.prices, minor_unit(self.currency))
 
     def positions(self, key_of: Callable[[Line], Hashable]) -> list[Position]:
         """The lines summed per (rate, ``key_of(line)``) whose amounts add up per rate
         to exactly :meth:`tax_groups` (what a target books; see ``amounts.positions``)."""
-        return positions(self.lines, self.prices, key_of)
+        return positions(self.lines, self.prices, key_of, minor_unit(self.currency))

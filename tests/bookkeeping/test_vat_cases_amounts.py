@@ -204,6 +204,56 @@ CASES = [
         datev=[("S", "120,00", 8320), ("S", "11,00", 8320)],
     ),
     Case(
+        # foreign currency: the rule in the invoice's currency and its smallest unit.
+        # ¥ 1,000 at 19 %: 1000 × 19/119 = 159.66… → ¥ 160 (whole yen), net ¥ 840.
+        "JPY invoice rounds the tax to whole yen",
+        voucher([line("1000", R19, "840.34")], "840", "1000", currency="JPY"),
+        [("19", "840", "160", "1000")],
+    ),
+    Case(
+        # three yen items of ¥ 333 (net 279.83 each, summed by the source to whole yen:
+        # 3 × 280 = 840): the rate's ¥ 999 → tax 159.50… → ¥ 160, net ¥ 839; the source's
+        # ¥ 840 is within what its per-line rounding explains
+        "JPY net summed from rounded lines",
+        voucher([line("333", R19, "279.83")] * 3, "840", "999", currency="JPY"),
+        [("19", "839", "160", "999")],
+    ),
+    Case(
+        # USD in cents like EUR: 3 × 0.35 $ = 1.05 $ → 1.05 × 19/119 = 0.1676… → 0.17
+        "USD invoice rounds the tax to cents",
+        voucher([line("0.35", R19, "0.29")] * 3, "0.87", "1.05", currency="USD"),
+        [("19", "0.88", "0.17", "1.05")],
+    ),
+    Case(
+        # KWD has three decimals (fils): 10.005 × 19/119 = 1.59747… → 1.597
+        "KWD invoice rounds the tax to fils",
+        voucher([line("10.005", R19, "8.408")], "8.408", "10.005", currency="KWD"),
+        [("19", "8.408", "1.597", "10.005")],
+    ),
+    Case(
+        # a tie: 0.03 € at 20 % contains exactly 0.005 → half up to 0.01 (never half-even)
+        "half a cent of Austrian VAT rounds up",
+        voucher(
+            [line("0.03", D(20), "0.03")],
+            "0.03",
+            "0.03",
+            party=Party(name="Max", country="AT"),
+            oss_registered=True,
+        ),
+        [("20", "0.02", "0.01", "0.03")],
+        lexoffice=[("Fernverkauf in EU-Land steuerpflichtig", "20", "0.03", "0.01")],
+        datev=[("S", "0,03", 8320)],
+    ),
+    Case(
+        # the largest amount DATEV carries: 9 999 999.99 × 19/119 = 1 596 638.653… → .65
+        "a very large invoice",
+        voucher([line("9999999.99", R19, "8403361.34")], "8403361.34", "9999999.99"),
+        [("19", "8403361.34", "1596638.65", "9999999.99")],
+        lexoffice=[("Warenverkäufe", "19", "9999999.99", "1596638.65")],
+        sevdesk=[(5192, "19", "9999999.99")],
+        datev=[("S", "9999999,99", 8400)],
+    ),
+    Case(
         # rounding edge: 0.05 € at 19 % contains 0.00798… → 0.01 tax; ten of them 0.50 →
         # 0.0798… → 0.08 (per line 10 × 0.01 = 0.10)
         "ten items of five cents",

@@ -24,7 +24,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, given, reject, settings
 from hypothesis import strategies as st
 
 from belegsync.bookkeeping import (
@@ -39,6 +39,7 @@ from belegsync.bookkeeping import (
     round_cents,
     validate,
 )
+from belegsync.connectors.errors import ValidationRejected
 from belegsync.fakes.lexoffice.rules import Profile, Strictness, check_voucher
 from belegsync.fakes.sevdesk.app import SevdeskFake
 from belegsync.targets.datev import columns as col
@@ -120,7 +121,13 @@ def per_rate(voucher: Voucher) -> dict[Decimal, tuple[Decimal, Decimal]]:
 @given(valid_vouchers())
 def test_lexoffice_books_each_rates_tax_and_gross(voucher: Voucher):
     options = MappingOptions(distance_sales_principle="DESTINATION")
-    body = json.loads(json.dumps(to_json(to_lexoffice(voucher, options))))
+    try:
+        mapped = to_lexoffice(voucher, options)
+    except ValidationRejected:
+        # a discount larger than its rate's largest position leaves a negative one, which
+        # lexoffice does not book: refused with that reason (docs/connectors/lexoffice.md)
+        reject()
+    body = json.loads(json.dumps(to_json(mapped)))
     strict = Strictness(check_item_tax=True)
     issues = check_voucher(
         body, contacts={}, profile=Profile("DESTINATION"), strict=strict, creating=True

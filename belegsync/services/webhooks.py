@@ -18,8 +18,9 @@ class Refused(ValueError):
 
 
 def endpoints(actor: Actor) -> QuerySet[Endpoint]:
+    """The organisation's endpoints (a removed one is kept, switched off, for its log)."""
     organisation = actor.organisation
-    found = Endpoint.objects.all()
+    found = Endpoint.objects.filter(active=True)
     return found if organisation is None else found.filter(organisation=organisation)
 
 
@@ -48,12 +49,16 @@ def register(actor: Actor, url: str, events: Iterable[str]) -> tuple[Endpoint, s
 
 
 def remove(actor: Actor, pk: int) -> Endpoint:
-    """Delete an endpoint; its pending deliveries are not sent any more."""
+    """Remove an endpoint: nothing more is queued or sent to it, its delivery log stays."""
     try:
         endpoint = endpoints(actor).get(pk=pk)
     except Endpoint.DoesNotExist:
         raise NotAllowed("No such webhook.") from None
-    endpoint.delete()
+    Endpoint.objects.filter(pk=endpoint.pk).update(active=False, secret={})
+    Delivery.objects.filter(endpoint=endpoint, state=Delivery.State.PENDING).update(
+        state=Delivery.State.FAILED, last_error="The webhook was removed."
+    )
+    endpoint.active = False
     return endpoint
 
 

@@ -48,4 +48,8 @@ def test_webhooks_stay_in_their_organisation(as_alice, as_bob):
     deliveries = as_alice.get("/webhooks/deliveries").json()["items"]
     assert [(d["key"], d["state"]) for d in deliveries] == [("document.done:1", "pending")]
     gone = as_alice.client.delete(f"/api/v1/webhooks/{mine['id']}", headers=as_alice.headers)
-    assert gone.status_code == 204 and not Endpoint.objects.exists()
+    assert gone.status_code == 204 and as_alice.get("/webhooks").json() == []
+    # the log stays; what was not sent is not sent any more, and the secret is gone
+    [delivery] = as_alice.get("/webhooks/deliveries").json()["items"]
+    assert delivery["state"] == "failed"
+    assert Endpoint.objects.get().signing_secret == ""

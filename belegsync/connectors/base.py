@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from belegsync.bookkeeping import Voucher
 
+from .errors import PermanentError
 from .ratelimit import Limiter, NoLimit
 from .reasons import Reason
 from .settings import AdapterSettings, Policy, read
@@ -224,6 +225,17 @@ class Target(Protocol):
 
     def preview(self, voucher: Voucher) -> dict[str, Any]:
         """The exact JSON body ``create`` would send for ``voucher``; sends nothing."""
+        ...
+
+    def check(self, voucher: Voucher, policy: Policy) -> list[PermanentError]:
+        """Everything this target would refuse about ``voucher`` under ``policy``.
+
+        Every problem at once, each as the error the step would raise (an
+        unsupported treatment, a rate or currency it cannot book, a payment it
+        cannot mark as paid, a missing account mapping). Writes nothing; may
+        read (profile, accounts). The engine asks right before it creates, so
+        nothing is created in the target and then failed at a later step.
+        """
         ...
 
 

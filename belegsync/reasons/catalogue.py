@@ -388,6 +388,37 @@ HISTORY: dict[str, Promise] = {
     "history.other": _("Changed"),
 }
 
+#: What a target's check before sending would refuse (``Target.check``, issue #13).
+CHECKS: dict[str, Promise] = {
+    "lexoffice.mark_paid_no_reference": _(
+        "%(number)s is to be sent as paid, but lexoffice cannot set a voucher to paid, and the "
+        "payment has no transaction ID belegsync could give lexoffice's payment matching. "
+        "Turn off “mark as paid” in the connection's settings (lexoffice then assigns the "
+        "payment from your bank account), then reset the document."
+    ),
+    "lexoffice.mark_paid_not_permitted": _(
+        "%(number)s is to be sent as paid, but lexoffice takes payment hints only from partner "
+        "apps, not from this API key. Turn off “mark as paid” in the connection's settings "
+        "(lexoffice then assigns the payment from your bank account), then reset the document."
+    ),
+    "sevdesk.payment_not_mapped": _(
+        "The payment method %(method)s has no sevDesk account. Assign one in the connection's "
+        "account settings, or choose there to book unassigned payments as standard payment; "
+        "then reset the document."
+    ),
+    "sevdesk.payment_account_gone": _(
+        "The sevDesk account %(account)s for the payment method %(method)s no longer exists "
+        "or is archived. Choose another account in the connection's settings, then reset the "
+        "document."
+    ),
+    "sevdesk.payment_account_not_manual": _(
+        "The sevDesk account “%(account)s” for the payment method %(method)s is a bank "
+        "account; belegsync can book payments only on manual accounts. Create a manual "
+        "account in sevDesk (for example “PayPal”), choose it in the connection's settings, "
+        "then reset the document."
+    ),
+}
+
 #: Every code and its text.
 TEXTS: dict[str, Promise] = {
     **VOUCHER_DATA,
@@ -396,6 +427,7 @@ TEXTS: dict[str, Promise] = {
     **REMOTE,
     **CATEGORIES,
     **HISTORY,
+    **CHECKS,
 }
 
 

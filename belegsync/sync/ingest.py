@@ -18,12 +18,14 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from belegsync.bookkeeping import Problem, validate, voucher_to_dict
+from belegsync.bookkeeping import Problem, voucher_to_dict
 from belegsync.connectors.base import SourceDocument
 from belegsync.connectors.errors import FailureReason
 from belegsync.connectors.reasons import Reason, as_json
 from belegsync.documents.models import Connection, Document, Event
 from belegsync.documents.states import State, transition
+
+from .checks import voucher_problems
 
 
 class Outcome(StrEnum):
@@ -93,7 +95,7 @@ def store(connection: Connection, sd: SourceDocument, actor: str = "system") -> 
     """Store one source document; returns what happened (created, updated, …)."""
     voucher = sd.voucher
     data = voucher_to_dict(voucher)
-    problems = validate(voucher)
+    problems = voucher_problems(voucher, connection.policy, timezone.localdate())
     with transaction.atomic():
         existing = (
             Document.objects.select_for_update()
@@ -257,6 +259,7 @@ def store_batch(
     if not batch:
         return []
     now = timezone.now()
+    policy, today = connection.policy, timezone.localdate()
     existing = {
         (kind, number): (state, voucher, pending, skip or None)
         for kind, number, state, voucher, pending, skip in _known(connection, batch).values_list(
@@ -275,7 +278,7 @@ def store_batch(
             seen.add(key)
             data = voucher_to_dict(sd.voucher)
             document, outcome, reasons = _new_document(
-                connection, sd, data, validate(sd.voucher), now
+                connection, sd, data, voucher_problems(sd.voucher, policy, today), now
             )
             fresh.append((index, document, outcome, reasons))
             continue

@@ -5,8 +5,10 @@ The remote APIs have no idempotency keys, so exactly-once comes from order:
 1. *claim* ``waiting → processing`` with a lease; a dead worker's claim
    returns after the lease (*takeover*).
 2. *find*: while no remote id is stored, ask the target for the voucher number
-   first and adopt what is there. Only then *create*, and store the remote id
-   the moment it is known. A crash between the two is healed by the next find.
+   first and adopt what is there. Only then *check* (the stored voucher against
+   the bookkeeping rules and ``Target.check``: nothing is created that a later
+   step would refuse) and *create*, and store the remote id the moment it is
+   known. A crash between the two is healed by the next find.
 3. *attach* the PDF, *mark paid*, *mark transferred* in the source: each
    stores its result before the next begins; a retry resumes at the first
    step without one.
@@ -52,6 +54,8 @@ from belegsync.connectors.errors import (
 from belegsync.connectors.reasons import Reason, as_json
 from belegsync.documents.models import Connection, Document, DocumentFile, Event
 from belegsync.documents.states import IllegalTransition, State, transition
+
+from .checks import check_before_create
 
 log = logging.getLogger("belegsync.sync")
 
@@ -236,6 +240,9 @@ def run_steps(document: Document, source: Source, target: Target, worker: str) -
         ref = target.find(voucher)
         if ref is None:
             crash_point("find")
+            refused = check_before_create(voucher, policy, target, timezone.localdate())
+            if refused is not None:
+                raise refused
             ref = _create(target, voucher, wanted_pdf, filename)
             crash_point("create_sent")
         _record(document, worker, "remote", asdict(ref))

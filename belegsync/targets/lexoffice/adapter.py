@@ -38,11 +38,13 @@ from belegsync.connectors.errors import (
     Conflict,
     FailureReason,
     NetworkError,
+    PermanentError,
     PermissionDenied,
     ServerError,
     ValidationRejected,
 )
 from belegsync.connectors.ratelimit import Limiter, NoLimit, Rate, TokenBucket
+from belegsync.connectors.settings import Policy
 
 from .client import CURRENT_BASE_URL, MAX_PAGE_SIZE, OLD_BASE_URL, LexofficeClient
 from .forms import CUSTOMER_HELP, MARK_PAID_HELP, LexofficeCredentialsForm, LexofficeSettingsForm
@@ -66,6 +68,10 @@ SNAPSHOT_SECONDS = 60.0
 MAX_FILE_BYTES = 5 * 1024 * 1024  # README §5.3
 SEARCH_WINDOW = 10_000
 APP_URLS = {CURRENT_BASE_URL: "https://app.lexware.de", OLD_BASE_URL: "https://app.lexoffice.de"}
+#: A voucher id no voucher has: the probe whether this key may send payment hints
+#: (README §6: partner/OAuth only, unverified for API keys) refers to it, so it
+#: can never attach a hint to a real voucher.
+NO_VOUCHER = "00000000-0000-0000-0000-000000000000"
 
 Key = tuple[str, str, dt.date]
 
@@ -144,6 +150,7 @@ class LexofficeTarget:
         self._asked: set[str] = set()
         self._contacts: dict[tuple[str, str], str] = {}
         self._profile: dict[str, Any] | None = None
+        self._may_hint: bool | None = None
 
     # -- plumbing ----------------------------------------------------------------
 
@@ -201,6 +208,45 @@ class LexofficeTarget:
         """The body :meth:`create` sends. Writes nothing; a contact that does not exist
         yet shows as ``contactId: "(new contact: NAME)"`` since it is created on transfer."""
         return self.body(voucher, create_contact=False)
+
+    def check(self, voucher: Voucher, policy: Policy) -> list[PermanentError]:
+        """What lexoffice would refuse: the body (category, principle, contact, positions)
+        and, when the voucher is to be marked as paid, whether that is possible at all."""
+        refusals: list[PermanentError] = []
+        try:
+            self.body(voucher, create_contact=False)
+        except PermanentError as error:
+            refusals.append(error)
+        if policy.mark_paid and voucher.is_paid:
+            refusal = self._mark_paid_refusal(voucher)
+            if refusal is not None:
+                refusals.append(refusal)
+        return refusals
+
+    def _mark_paid_refusal(self, voucher: Voucher) -> PermanentError | None:
+        if not payment_reference(voucher):
+            return no_payment_reference(voucher)
+        if not self.may_send_payment_hints():
+            return hints_not_permitted(voucher)
+        return None
+
+    def may_send_payment_hints(self) -> bool:
+        """Whether lexoffice takes transaction assignment hints from this key.
+
+        Asked once per adapter with a hint for :data:`NO_VOUCHER`: refused as
+        forbidden (403), the key may not; any other refusal (unknown voucher)
+        means it may. Nothing is written either way.
+        """
+        if self._may_hint is None:
+            try:
+                self.client.transaction_assignment_hint(NO_VOUCHER, "belegsync-probe")
+            except PermissionDenied:
+                self._may_hint = False
+            except PermanentError:
+                self._may_hint = True
+            else:
+                self._may_hint = True
+        return self._may_hint
 
     def find(self, voucher: Voucher) -> RemoteRef | None:
         key = self._key(voucher)
@@ -264,14 +310,9 @@ class LexofficeTarget:
         payments = self.client.payments(ref.remote_id)
         if payments.get("voucherStatus") in ("paid", "paidoff"):
             return replace(ref, facts={**ref.facts, "paid": True})
-        reference = next((p.reference for p in voucher.payments if p.reference), "")
+        reference = payment_reference(voucher)
         if not reference:
-            raise ConfigError(
-                f"Voucher {voucher.number} cannot be marked as paid in lexoffice: its public API "
-                "cannot set a voucher to paid, and the payment has no transaction id belegsync "
-                "could hand to lexoffice's payment matching. The voucher was booked as open; "
-                "assign the payment in lexoffice, or turn off 'mark as paid'."
-            )
+            raise no_payment_reference(voucher)
         try:
             self.client.transaction_assignment_hint(ref.remote_id, reference)
         except ValidationRejected as error:
@@ -280,15 +321,10 @@ class LexofficeTarget:
             if "already exists" not in f"{error.message} {error.raw}".lower():
                 raise
         except PermissionDenied as error:
-            raise ConfigError(
-                f"Voucher {voucher.number} cannot be marked as paid: lexoffice's public API "
-                "cannot set vouchers to paid, and the payment-matching hint is only open to "
-                "partner (OAuth) connections, not to this API key. The voucher was booked as "
-                "open; assign the payment in lexoffice, or turn off 'mark as paid'. / "
-                "lexoffice erlaubt 'bezahlt' nicht über die öffentliche API.",
-                raw=error.raw,
-                status=error.status,
-            ) from error
+            self._may_hint = False
+            refusal = hints_not_permitted(voucher)
+            refusal.raw, refusal.status = error.raw, error.status
+            raise refusal from error
         return replace(ref, facts={**ref.facts, "payment_hint": reference})
 
     # -- updates (re-upload) -------------------------------------------------------
@@ -462,6 +498,31 @@ class LexofficeTarget:
                 continue
             return str(contact["id"])
         return None
+
+
+def payment_reference(voucher: Voucher) -> str:
+    """The payment provider's transaction id a payment hint needs, if the source has one."""
+    return next((p.reference for p in voucher.payments if p.reference), "")
+
+
+def no_payment_reference(voucher: Voucher) -> ConfigError:
+    return ConfigError(
+        f"Voucher {voucher.number} cannot be marked as paid in lexoffice: its public API "
+        "cannot set a voucher to paid, and the payment has no transaction id belegsync "
+        "could hand to lexoffice's payment matching.",
+        code="lexoffice.mark_paid_no_reference",
+        params={"number": voucher.number},
+    )
+
+
+def hints_not_permitted(voucher: Voucher) -> ConfigError:
+    return ConfigError(
+        f"Voucher {voucher.number} cannot be marked as paid: lexoffice's public API cannot "
+        "set vouchers to paid, and the payment-matching hint is open only to partner (OAuth) "
+        "connections, not to this API key.",
+        code="lexoffice.mark_paid_not_permitted",
+        params={"number": voucher.number},
+    )
 
 
 def contact_body(voucher: Voucher) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 ``MemoryTarget.accounts[name]`` holds what was booked, so tests can count
 vouchers per number; ``fail_next`` makes the next calls raise, like a remote
-that misbehaves.
+that misbehaves; ``refuse`` is what its check says it would refuse, by number.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from belegsync.bookkeeping import Voucher, voucher_to_dict
 from belegsync.connectors.base import AdapterContext, RemoteRef
-from belegsync.connectors.errors import ConnectorError
+from belegsync.connectors.errors import ConnectorError, PermanentError
+from belegsync.connectors.settings import Policy
 
 
 @dataclass
@@ -30,6 +31,10 @@ class Account:
     fail_next: dict[str, list[ConnectorError]] = field(default_factory=dict)
     #: Called before each step, e.g. to kill the worker at a chosen point.
     hook: Callable[[str, str], None] | None = None
+    #: What ``check`` refuses, by voucher number (like a remote's rules).
+    refuse: dict[str, list[PermanentError]] = field(default_factory=dict)
+    #: Every check asked, by voucher number, in order.
+    checks: list[str] = field(default_factory=list)
 
 
 class MemoryTarget:
@@ -81,6 +86,11 @@ class MemoryTarget:
 
     def preview(self, voucher: Voucher) -> dict[str, Any]:
         return voucher_to_dict(voucher)
+
+    def check(self, voucher: Voucher, policy: Policy) -> list[PermanentError]:
+        with self.lock:
+            self.account.checks.append(voucher.number)
+            return list(self.account.refuse.get(voucher.number, []))
 
     @classmethod
     def reset(cls) -> None:

@@ -36,6 +36,7 @@ from belegsync.connectors.errors import (
     ValidationRejected,
 )
 from belegsync.connectors.ratelimit import Rate
+from belegsync.connectors.settings import Policy
 
 from . import mapping
 from .client import CODE_ALREADY_PAID, DEFAULT_BASE_URL, SevdeskClient, sevdesk_code
@@ -195,6 +196,23 @@ class SevdeskTarget:
         leaves it ``null`` (``supplierName`` is the same either way).
         """
         return self._body(voucher)
+
+    def check(self, voucher: Voucher, policy: Policy) -> list[PermanentError]:
+        """What sevDesk would refuse: the body (treatment, rates, currency), the
+        account/rule/rate combinations of its guidance, and, when the voucher is to be
+        marked as paid, an account for every payment."""
+        refusals: list[PermanentError] = []
+        try:
+            self._check_combinations(voucher, self._body(voucher))
+        except PermanentError as error:
+            refusals.append(error)
+        if policy.mark_paid and voucher.is_paid:
+            for payment in voucher.payments:
+                try:
+                    self._account_for(voucher, payment.method, policy)
+                except PermanentError as error:
+                    refusals.append(error)
+        return refusals
 
     def _body(
         self, voucher: Voucher, supplier_id: int | None = None, filename: str | None = None
@@ -357,27 +375,33 @@ class SevdeskTarget:
             facts={**ref.facts, "status": status},
         )
 
-    def _account_for(self, voucher: Voucher, method: str) -> int:
-        mapped = self.policy.payment_accounts.account_for(method)
+    def _account_for(self, voucher: Voucher, method: str, policy: Policy | None = None) -> int:
+        mapped = (policy or self.policy).payment_accounts.account_for(method)
         if mapped == "":
             mapped = self._base_account()
         if not mapped:
             raise ConfigError(
                 f"Voucher {voucher.number} was paid by '{method}', which is not assigned to "
                 "a manual sevDesk account. Assign it in the connection's account settings, "
-                "or switch on 'book unassigned payments as standard payment'."
+                "or switch on 'book unassigned payments as standard payment'.",
+                code="sevdesk.payment_not_mapped",
+                params={"method": method},
             )
         account = next((a for a in self._check_accounts() if str(a["id"]) == str(mapped)), None)
         if account is None or str(account.get("status")) != "100":
             raise ConfigError(
                 f"The sevDesk account {mapped} mapped to '{method}' no longer exists or is "
-                "archived. Choose another account in the connection settings."
+                "archived. Choose another account in the connection settings.",
+                code="sevdesk.payment_account_gone",
+                params={"method": method, "account": str(mapped)},
             )
         if account.get("type") not in MANUAL_TYPES:
             raise ConfigError(
                 f"The sevDesk account '{account.get('name')}' mapped to '{method}' is a real "
                 "bank account; belegsync can book payments only on manual accounts. Create "
-                "a manual account (e.g. 'PayPal BB') in sevDesk and map it instead."
+                "a manual account (e.g. 'PayPal BB') in sevDesk and map it instead.",
+                code="sevdesk.payment_account_not_manual",
+                params={"method": method, "account": str(account.get("name") or mapped)},
             )
         return int(account["id"])
 

@@ -332,3 +332,15 @@ def test_it_books_the_date_the_connection_chose_and_finds_the_voucher_by_it(fake
     again = target_for(fake, document_date="payment")
     found = again.find(voucher)
     assert found is not None and found.remote_id == ref.remote_id
+
+
+def test_its_check_says_before_create_that_this_key_cannot_mark_paid(fake):
+    paid = make_voucher("RE-16", payments=(Payment("paypal", Decimal("44.95"), reference="P-1"),))
+    api_key, partner = target_for(fake, mark_paid=True), target_for(fake, "partner", mark_paid=True)
+    policy = Policy(mark_paid=True)
+    assert [e.code for e in api_key.check(paid, policy)] == ["lexoffice.mark_paid_not_permitted"]
+    assert partner.check(paid, policy) == [] and partner.check(paid, Policy()) == []
+    assert [e.code for e in partner.check(make_voucher("RE-17"), policy)] == [
+        "lexoffice.mark_paid_no_reference"
+    ]
+    assert fake.app.vouchers == {} and fake.app.hints == {}

@@ -214,3 +214,27 @@ def test_it_checks_credentials_and_the_bookkeeping_system(context, fake):
 def test_its_credentials_form_takes_a_pasted_bearer_token():
     credentials = SevdeskCredentialsForm({"api_token": f"Bearer {TOKEN}"})
     assert credentials.is_valid() and credentials.cleaned_data["api_token"] == TOKEN
+
+
+def test_the_engines_paid_switch_overrules_a_stale_reconciliation_choice(target, fake):
+    """Billbee's set-up writes mark_paid alone; sevDesk's older form choice must not win."""
+    transfer(target(payment_reconciliation="sevdesk", mark_paid=True), make_voucher())
+    assert only_voucher(fake.app)["status"] == 1000
+
+
+def test_its_check_names_every_payment_it_could_not_book_before_anything_is_sent(target, fake):
+    voucher = make_voucher(
+        payments=(
+            Payment("invoice", Decimal("20.00"), dt.date(2026, 11, 2)),
+            Payment("paypal", Decimal("24.95"), dt.date(2026, 11, 2)),
+            Payment("cash", Decimal("0.00"), dt.date(2026, 11, 2)),
+        )
+    )
+    adapter = target()
+    refusals = adapter.check(voucher, adapter.policy)
+    assert [(e.code, e.params["method"]) for e in refusals] == [
+        ("sevdesk.payment_not_mapped", "invoice"),
+        ("sevdesk.payment_not_mapped", "cash"),
+    ]
+    assert fake.app.vouchers == {}
+    assert adapter.check(voucher, adapter.policy.model_copy(update={"mark_paid": False})) == []

@@ -12,6 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 
+from .evidence import VAT_ID_PREFIX_ALIASES, VatIdVerdict, judge_vat_id
+
 SELLER_COUNTRY = "DE"
 
 #: Rates a German voucher may carry. 5 and 16 are the 2020 Corona-relief rates,
@@ -51,8 +53,7 @@ EU_RATES: dict[str, tuple[Decimal, ...]] = {
     }.items()
 }
 
-#: Greece's VAT ids start with EL, not GR; Northern Ireland trades goods as XI.
-VAT_ID_PREFIX_ALIASES = {"EL": "GR", "XI": "GB"}
+__all__ = ["VAT_ID_PREFIX_ALIASES", "TaxTreatment", "allowed_rates", "derive_treatment"]
 
 
 class TaxTreatment(StrEnum):
@@ -90,7 +91,9 @@ def derive_treatment(
 
     - a small business seller charges no VAT, whatever the buyer;
     - a buyer outside the EU: export;
-    - an EU business buyer (VAT id) abroad, no tax charged: intra-community supply;
+    - an EU business buyer abroad with a valid VAT id of its country (format and
+      check digit, :mod:`.evidence`), no tax charged: intra-community supply; with
+      no such id the sale is not tax-free (validation refuses the 0 %);
     - an EU private buyer abroad charged that country's rates: distance sale
       taxed there (OSS). Without the seller's OSS registration this is decided
       by the rates alone: a rate Germany does not have (20 % for Austria) can
@@ -105,7 +108,7 @@ def derive_treatment(
     if country == SELLER_COUNTRY:
         return TaxTreatment.DOMESTIC
     taxed = {r for r in rates if r != 0}
-    if buyer_vat_id.strip() and not taxed:
+    if not taxed and judge_vat_id(buyer_vat_id, country) is VatIdVerdict.VALID:
         return TaxTreatment.INTRA_EU_SUPPLY
     buyer_rates = set(EU_RATES.get(country, ()))
     if taxed and taxed <= buyer_rates and (oss_registered or not taxed <= GERMAN_RATES):

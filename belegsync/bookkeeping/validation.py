@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .amounts import PriceBasis, TaxGroup, rate_key
+from .evidence import VatIdVerdict, compact, judge_vat_id, vat_id_country
 from .money import CENT, ZERO, format_rate, gross_from_net, minor_unit, round_to
-from .tax import TaxTreatment, allowed_rates
+from .tax import SELLER_COUNTRY, TaxTreatment, allowed_rates, is_eu
 from .voucher import Line, LineCategory, Voucher, VoucherKind
 
 HALF_CENT = Decimal("0.005")
@@ -84,6 +85,7 @@ def validate(voucher: Voucher) -> list[Problem]:
         problems += _check_line(voucher, index, line)
     problems += _check_totals(voucher)
     problems += _check_tax_groups(voucher)
+    problems += _check_vat_id_evidence(voucher)
     return problems
 
 
@@ -295,3 +297,45 @@ def _tax_mismatch(
         f"gives {expected} (on net {net}).",
         {"rate": rate, "tax": stated, "expected": expected, "net": net},
     )
+
+
+def _check_vat_id_evidence(v: Voucher) -> list[Problem]:
+    """No VAT charged to a business in another member state needs its valid VAT id.
+
+    Without it the sale is taxable (§ 6a Abs. 1 Nr. 4 UStG): refused, never read as a
+    tax-free supply nor as a German 0 % sale. A business is a buyer with a company
+    name or a VAT id; a private buyer abroad below the delivery threshold is taxed
+    like one at home, where goods of the German 0 % rate stay at 0 % (§ 12 Abs. 3
+    UStG). See :mod:`.evidence`.
+    """
+    country = v.party.country.upper()
+    treatment = v.tax_treatment
+    untaxed = all(line.tax_rate == 0 for line in v.lines)
+    business = bool(v.party.vat_id.strip() or v.party.company.strip())
+    if (
+        not business
+        or country == SELLER_COUNTRY
+        or not is_eu(country)
+        or not v.lines
+        or not untaxed
+        or v.total_gross == 0
+        or treatment in (TaxTreatment.INTRA_EU_SUPPLY, TaxTreatment.SMALL_BUSINESS)
+    ):
+        return []
+    verdict = judge_vat_id(v.party.vat_id, country)
+    vat_id = compact(v.party.vat_id) if verdict is not VatIdVerdict.INVALID else v.party.vat_id
+    if verdict is VatIdVerdict.MISSING:
+        message = f"The buyer in {country} has no VAT id, yet the invoice charges no VAT"
+    elif verdict is VatIdVerdict.OTHER_COUNTRY:
+        message = f"The VAT id {vat_id} is one of {vat_id_country(vat_id)}, not of {country}"
+    else:
+        message = f"{v.party.vat_id!r} is not a valid VAT id of {country} (format or check digit)"
+    return [
+        Problem(
+            "party.vat_id",
+            f"vat_id_{verdict.value}",
+            f"{message}: the sale is taxable, not a tax-free intra-community supply. Add the "
+            "buyer's valid VAT id in the source or correct the tax.",
+            {"country": country, "value": vat_id, "vat_country": vat_id_country(vat_id)},
+        )
+    ]

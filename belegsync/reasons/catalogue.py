@@ -86,6 +86,7 @@ PARAM_KINDS: dict[str, str] = {
     "number": TEXT,
     "refers_to": TEXT,
     "country": TEXT,
+    "vat_country": TEXT,
     "currency": TEXT,
     "system": TEXT,
     "shop": TEXT,
@@ -388,6 +389,27 @@ HISTORY: dict[str, Promise] = {
     "history.other": _("Changed"),
 }
 
+#: A tax-free sale without its evidence, a rate not valid on the date … (bookkeeping).
+EVIDENCE: dict[str, Promise] = {
+    "vat_id_missing": _(
+        "The invoice charges no VAT, but the buyer in %(country)s has no VAT ID. Without a "
+        "valid VAT ID of the buyer's country the sale is taxable, not a tax-free "
+        "intra-community supply: add the buyer's VAT ID in your shop system, or correct the "
+        "tax of the invoice."
+    ),
+    "vat_id_invalid": _(
+        "The invoice charges no VAT, but “%(value)s” is not a valid VAT ID of %(country)s "
+        "(its format or check digit is wrong). Without a valid VAT ID the sale is taxable: "
+        "correct the buyer's VAT ID in your shop system, or correct the tax of the invoice."
+    ),
+    "vat_id_other_country": _(
+        "The invoice charges no VAT, but the VAT ID %(value)s is one of %(vat_country)s, not "
+        "of the buyer's country %(country)s. A tax-free intra-community supply needs the VAT "
+        "ID of the buyer's country: correct it in your shop system, or correct the tax of "
+        "the invoice."
+    ),
+}
+
 #: What a target's check before sending would refuse (``Target.check``, issue #13).
 CHECKS: dict[str, Promise] = {
     "lexoffice.mark_paid_no_reference": _(
@@ -427,6 +449,7 @@ TEXTS: dict[str, Promise] = {
     **REMOTE,
     **CATEGORIES,
     **HISTORY,
+    **EVIDENCE,
     **CHECKS,
 }
 

@@ -18,7 +18,7 @@ D = Decimal
         ("AT", "", {D(19)}, False, TaxTreatment.DOMESTIC),  # below threshold: German VAT
         ("CY", "", {D(19)}, False, TaxTreatment.DOMESTIC),  # ambiguous without OSS
         ("CY", "", {D(19)}, True, TaxTreatment.EU_DISTANCE_SALE),
-        ("FR", "FR12345678901", {D(0)}, False, TaxTreatment.INTRA_EU_SUPPLY),
+        ("FR", "FR40303265045", {D(0)}, False, TaxTreatment.INTRA_EU_SUPPLY),
         ("CH", "", {D(0)}, False, TaxTreatment.EXPORT),
         ("US", "", {D(0)}, False, TaxTreatment.EXPORT),
         ("gr", "", {D(24)}, False, TaxTreatment.EU_DISTANCE_SALE),

@@ -51,8 +51,8 @@ CUSTOMERS = [
     ("DE", "", True),
     ("DE", "", True),
     ("AT", "", True),  # private EU buyer below the delivery threshold: German VAT
-    ("NL", "NL123456789B01", False),  # intra-community supply
-    ("FR", "FR12345678901", False),
+    ("NL", "NL004495445B01", False),  # intra-community supply
+    ("FR", "FR40303265045", False),
     ("CH", "", False),  # export
     ("US", "", False),
     ("GB", "", False),
@@ -171,8 +171,11 @@ def invoices(count: int = 100, *, seed: int = 1, start: int = 30000) -> Iterator
             shipping = Decimal(0)
         else:
             country, vat_id, taxed = rng.choice(CUSTOMERS)
+            company = rng.choice(COMPANIES) if not vat_id else "Brouwer, Thee B.V."
+            if country != "DE" and taxed:
+                company = ""  # the private EU buyer (a business abroad would give its VAT id)
             person = Person(
-                company=rng.choice(COMPANIES) if not vat_id else "Brouwer, Thee B.V.",
+                company=company,
                 first=rng.choice(FIRST),
                 last=rng.choice(LAST),
                 street=rng.choice(STREETS),

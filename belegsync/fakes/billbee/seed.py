@@ -362,7 +362,7 @@ def scenario_specs() -> list[OrderSpec]:
                   [Item("Teeschale Steingut", "TS-01", 6, 14.5)],
                   Buyer("Lukas", "Gruber", "Mariahilfer Straße", "88", "1070", "Wien", "AT",
                         company="Gruber Gastro GmbH", email="einkauf@gruber.at",
-                        vat_id="ATU12345678"),
+                        vat_id="ATU13585627"),
                   vat_mode=2, invoice_number=1302, shipping=0.0, payment_type=61),
         # small business seller (§19 UStG) mode
         OrderSpec(100000223400005, "#1105", SHOPIFY, 7, BASE + dt.timedelta(hours=4), [tea],

@@ -36,7 +36,10 @@ def test_it_reads_the_reference_samples_without_a_mapping(sample: Path, label: s
     assert big.party.company == "Café Ährenfeld OHG"
     assert big.invoice_date == dt.date(2024, 11, 30)
     assert vouchers["24192"].party.street == "Hauptstr. 5; Hinterhaus"
+    # the sample's 0 % sale to a Dutch business names a made-up VAT id (fails its check
+    # digit): a taxable sale, refused by validation
     assert vouchers["24191"].party.vat_id == "NL123456789B01"
+    assert [p.code for p in validate(vouchers.pop("24191"))] == ["vat_id_invalid"]
     credit = vouchers["24231"]
     assert credit.kind is VoucherKind.CREDIT_NOTE
     assert credit.total_gross == Decimal("59.90")  # positive: the kind carries the sign

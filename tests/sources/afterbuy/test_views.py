@@ -59,7 +59,7 @@ def test_it_imports_an_upload_and_shows_the_summary(client, alice, afterbuy, upl
     assert response.status_code == 302
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
-    assert Document.objects.filter(connection=afterbuy, state=State.WAITING).count() == 10
+    assert Document.objects.filter(connection=afterbuy, state=State.WAITING).count() == 9
     assert b"24187" in page.content and b"UTF-8" in page.content
     assert f"connection={afterbuy.pk}&amp;state=waiting".encode() in page.content
     # it says when the transfer starts, and offers to start it

@@ -116,7 +116,7 @@ def test_it_books_eu_distance_sales_at_the_destination_rate_when_the_profile_say
     ("party", "small", "category"),
     [
         (
-            Party(company="Dupont SARL", country="FR", vat_id="FR12345678901"),
+            Party(company="Dupont SARL", country="FR", vat_id="FR40303265045"),
             False,
             mapping.INTRA_EU_SUPPLY,
         ),

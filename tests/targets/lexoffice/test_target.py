@@ -191,7 +191,7 @@ def test_it_creates_a_contact_for_an_intra_community_supply(fake):
         lines=(Line("Ware", Decimal(1), Decimal("100.00"), Decimal("100.00"), Decimal(0)),),
         total_net=Decimal("100.00"),
         total_gross=Decimal("100.00"),
-        party=Party(company="Dupont SARL", country="FR", vat_id="FR12345678901"),
+        party=Party(company="Dupont SARL", country="FR", vat_id="FR40303265045"),
     )
     first = target.create(sale)
     second = target_for(fake).create(
@@ -200,7 +200,7 @@ def test_it_creates_a_contact_for_an_intra_community_supply(fake):
         )
     )
     contacts = list(fake.app.contacts.values())
-    assert len(contacts) == 1 and contacts[0]["company"]["vatRegistrationId"] == "FR12345678901"
+    assert len(contacts) == 1 and contacts[0]["company"]["vatRegistrationId"] == "FR40303265045"
     for ref in (first, second):
         assert fake.app.vouchers[ref.remote_id]["contactId"] == contacts[0]["id"]
 

@@ -53,7 +53,7 @@ def test_its_gross_positions_add_up_to_the_voucher_total():
 @pytest.mark.parametrize(
     ("party", "rule", "account"),
     [
-        ({"country": "AT", "vat_id": "ATU12345678"}, "3", 3618),
+        ({"country": "AT", "vat_id": "ATU13585627"}, "3", 3618),
         ({"country": "CH"}, "2", 3617),
     ],
 )

@@ -1,59 +1,39 @@
 """Tax treatment of a sale, derived once from the voucher; every target maps it.
 
-The rates are those in force for goods sold by a German seller. EU rates are the
-standard and reduced rates a distance sale (OSS, §3c UStG) may be taxed at in the
-buyer's country; they change rarely and are kept here as data, reviewed with
-each release (source: European Commission, "VAT rates applied in the Member
-States", the table's state in 2026).
+The rates are those in force, on the day of the supply, for goods sold by a
+German seller: Germany's own, and for a distance sale (OSS, § 3c UStG) the
+buyer country's. They live with their validity periods in :mod:`.rates`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 
 from .evidence import VAT_ID_PREFIX_ALIASES, VatIdVerdict, judge_vat_id
+from .rates import countries, ever_rates, rates_on
 
 SELLER_COUNTRY = "DE"
+ZERO_RATE = frozenset({Decimal(0)})
 
-#: Rates a German voucher may carry. 5 and 16 are the 2020 Corona-relief rates,
-#: still valid on vouchers dated in the second half of 2020.
-GERMAN_RATES = frozenset(Decimal(r) for r in ("19", "7", "0", "16", "5"))
+#: Every rate a German voucher may carry on some day (16 and 5 only in 2020's
+#: second half); :func:`allowed_rates` says which on a given day.
+GERMAN_RATES = ever_rates(SELLER_COUNTRY) | ZERO_RATE
 
-#: EU member states (without Germany): their VAT rates in percent (standard first).
+#: EU member states (without Germany): every rate of theirs the table knows.
 EU_RATES: dict[str, tuple[Decimal, ...]] = {
-    country: tuple(Decimal(r) for r in rates.split())
-    for country, rates in {
-        "AT": "20 13 10",
-        "BE": "21 12 6",
-        "BG": "20 9",
-        "CY": "19 9 5 3",
-        "CZ": "21 12",
-        "DK": "25",
-        "EE": "24 13 9",
-        "ES": "21 10 4",
-        "FI": "25.5 14 10",
-        "FR": "20 10 5.5 2.1",
-        "GR": "24 13 6",
-        "HR": "25 13 5",
-        "HU": "27 18 5",
-        "IE": "23 13.5 9 4.8",
-        "IT": "22 10 5 4",
-        "LT": "21 12 5",
-        "LU": "17 14 8 3",
-        "LV": "21 12 5",
-        "MT": "18 7 5",
-        "NL": "21 9",
-        "PL": "23 8 5",
-        "PT": "23 13 6",
-        "RO": "21 11",
-        "SE": "25 12 6",
-        "SI": "22 9.5 5",
-        "SK": "23 19 5",
-    }.items()
+    country: tuple(sorted(ever_rates(country), reverse=True))
+    for country in sorted(countries() - {SELLER_COUNTRY})
 }
 
-__all__ = ["VAT_ID_PREFIX_ALIASES", "TaxTreatment", "allowed_rates", "derive_treatment"]
+__all__ = [
+    "VAT_ID_PREFIX_ALIASES",
+    "TaxTreatment",
+    "allowed_rates",
+    "country_rates",
+    "derive_treatment",
+]
 
 
 class TaxTreatment(StrEnum):
@@ -70,13 +50,21 @@ def is_eu(country: str) -> bool:
     return country == SELLER_COUNTRY or country in EU_RATES
 
 
-def allowed_rates(treatment: TaxTreatment, buyer_country: str) -> frozenset[Decimal]:
-    """The tax rates a voucher of this treatment may carry."""
+def country_rates(country: str, on: dt.date | None = None) -> frozenset[Decimal]:
+    """``country``'s rates on the day ``on`` (every one it ever had when ``on`` is None)."""
+    return rates_on(country, on) if on is not None else ever_rates(country)
+
+
+def allowed_rates(
+    treatment: TaxTreatment, buyer_country: str, on: dt.date | None = None
+) -> frozenset[Decimal]:
+    """The tax rates a voucher of this treatment may carry on the day of the supply
+    ``on`` (on any day when None)."""
     if treatment is TaxTreatment.DOMESTIC:
-        return GERMAN_RATES
+        return country_rates(SELLER_COUNTRY, on) | ZERO_RATE
     if treatment is TaxTreatment.EU_DISTANCE_SALE:
-        return frozenset(EU_RATES.get(buyer_country, ())) | {Decimal(0)}
-    return frozenset({Decimal(0)})
+        return country_rates(buyer_country.upper(), on) | ZERO_RATE
+    return ZERO_RATE
 
 
 def derive_treatment(
@@ -86,6 +74,7 @@ def derive_treatment(
     rates: frozenset[Decimal],
     small_business: bool = False,
     oss_registered: bool = False,
+    on: dt.date | None = None,
 ) -> TaxTreatment:
     """Derive the treatment from buyer country, VAT id and the rates on the lines.
 
@@ -99,6 +88,9 @@ def derive_treatment(
       by the rates alone: a rate Germany does not have (20 % for Austria) can
       only be the buyer country's; an ambiguous one (19 % for Cyprus) is German;
     - everything else: domestic (German VAT, also below the EU delivery threshold).
+
+    Rates are those valid on ``on``, the day of the supply (every rate a country
+    ever had when None).
     """
     country = buyer_country.upper() or SELLER_COUNTRY
     if small_business:
@@ -110,7 +102,8 @@ def derive_treatment(
     taxed = {r for r in rates if r != 0}
     if not taxed and judge_vat_id(buyer_vat_id, country) is VatIdVerdict.VALID:
         return TaxTreatment.INTRA_EU_SUPPLY
-    buyer_rates = set(EU_RATES.get(country, ()))
-    if taxed and taxed <= buyer_rates and (oss_registered or not taxed <= GERMAN_RATES):
+    buyer_rates = country_rates(country, on)
+    german = country_rates(SELLER_COUNTRY, on)
+    if taxed and taxed <= buyer_rates and (oss_registered or not taxed <= german):
         return TaxTreatment.EU_DISTANCE_SALE
     return TaxTreatment.DOMESTIC

@@ -18,6 +18,7 @@ Rounding rules (documented in docs/bookkeeping.md, "Tax per rate"):
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 import re
 from collections.abc import Mapping
@@ -27,7 +28,7 @@ from decimal import Decimal
 from .amounts import PriceBasis, TaxGroup, rate_key
 from .evidence import VatIdVerdict, compact, judge_vat_id, vat_id_country
 from .money import CENT, ZERO, format_rate, gross_from_net, minor_unit, round_to
-from .tax import SELLER_COUNTRY, TaxTreatment, allowed_rates, is_eu
+from .tax import SELLER_COUNTRY, TaxTreatment, allowed_rates, country_rates, is_eu
 from .voucher import Line, LineCategory, Voucher, VoucherKind
 
 HALF_CENT = Decimal("0.005")
@@ -205,17 +206,7 @@ def _check_line(v: Voucher, index: int, line: Line) -> list[Problem]:
                     {"amount": amount, "category": line.category.value},
                 )
             )
-    treatment = v.tax_treatment
-    if line.tax_rate not in allowed_rates(treatment, v.party.country):
-        problems.append(
-            Problem(
-                f"{where}.tax_rate",
-                "rate_not_allowed",
-                f"{format_rate(line.tax_rate)} % is not a valid rate for "
-                f"{TREATMENT_NAMES[treatment]} to {v.party.country}.",
-                {"rate": line.tax_rate, "treatment": treatment.value, "country": v.party.country},
-            )
-        )
+    problems += _check_rate(v, where, line)
     expected_gross = gross_from_net(line.net, line.tax_rate)
     if abs(expected_gross - line.gross) > line_tolerance(line):
         problems.append(
@@ -337,5 +328,56 @@ def _check_vat_id_evidence(v: Voucher) -> list[Problem]:
             f"{message}: the sale is taxable, not a tax-free intra-community supply. Add the "
             "buyer's valid VAT id in the source or correct the tax.",
             {"country": country, "value": vat_id, "vat_country": vat_id_country(vat_id)},
+        )
+    ]
+
+
+def _rates_for(v: Voucher, treatment: TaxTreatment, on: dt.date | None) -> frozenset[Decimal]:
+    """The rates a sale to this buyer could carry on ``on``: the treatment's, and for a
+    buyer elsewhere in the EU also its country's (with them it would be a distance sale)."""
+    country = v.party.country.upper()
+    rates = allowed_rates(treatment, country, on)
+    if country != SELLER_COUNTRY and is_eu(country) and treatment is TaxTreatment.DOMESTIC:
+        rates |= country_rates(country, on)
+    return rates
+
+
+def _check_rate(v: Voucher, where: str, line: Line) -> list[Problem]:
+    """The line's rate is one the treatment allows on the day of the supply.
+
+    A rate of another day (16 % in 2026, Estonia's 22 % after June 2025) is named as
+    such, with the rates valid that day.
+    """
+    treatment = v.tax_treatment
+    day = v.supply_date
+    if line.tax_rate in allowed_rates(treatment, v.party.country, day):
+        return []
+    valid = sorted(_rates_for(v, treatment, day), reverse=True)
+    params = {
+        "rate": line.tax_rate,
+        "treatment": treatment.value,
+        "country": v.party.country,
+        "date": day,
+        "rates": valid,
+    }
+    if line.tax_rate in _rates_for(v, treatment, None):
+        return [
+            Problem(
+                f"{where}.tax_rate",
+                "rate_not_valid_on_date",
+                f"{format_rate(line.tax_rate)} % was not valid on {day.isoformat()}, the day "
+                f"of the supply, for {TREATMENT_NAMES[treatment]} to {v.party.country}; valid "
+                f"then: {', '.join(format_rate(r) + ' %' for r in valid)}.",
+                params,
+            )
+        ]
+    return [
+        Problem(
+            f"{where}.tax_rate",
+            "rate_not_allowed",
+            f"{format_rate(line.tax_rate)} % is not a valid rate for "
+            f"{TREATMENT_NAMES[treatment]} to {v.party.country}; valid on "
+            f"{day.isoformat()}: {', '.join(format_rate(r) + ' %' for r in valid)}.",
+            params,
         )
     ]

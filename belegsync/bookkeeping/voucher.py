@@ -142,7 +142,14 @@ class Voucher:
             rates=frozenset(line.tax_rate for line in self.lines),
             small_business=self.small_business,
             oss_registered=self.oss_registered,
+            on=self.supply_date,
         )
+
+    @property
+    def supply_date(self) -> dt.date:
+        """The day of the supply, whose tax rates apply (§ 27 Abs. 1 UStG): the
+        delivery date when the invoice states one, else the invoice date."""
+        return self.delivery_date or self.invoice_date
 
     def booking_date(self, choice: str = DocumentDate.INVOICE) -> dt.date:
         """The date the merchant chose for the books: invoice, payment or order date.

@@ -391,6 +391,18 @@ HISTORY: dict[str, Promise] = {
 
 #: A tax-free sale without its evidence, a rate not valid on the date … (bookkeeping).
 EVIDENCE: dict[str, Promise] = {
+    "invoice_date_in_future": _(
+        "The invoice is dated %(invoice_date)s, more than %(days)s days ahead (the latest "
+        "date accepted today is %(latest_date)s): check the invoice date. A wrong year books "
+        "the invoice into the wrong VAT period. Correct the date in your shop system; if the "
+        "date is right, reset the document once that day has come."
+    ),
+    "rate_not_valid_on_date": _(
+        "%(field)s: %(rate)s was not a valid tax rate for %(treatment)s to %(country)s on "
+        "%(date)s, the day of the supply. Valid on that day: %(rates)s. Correct the tax rate "
+        "of the line in your shop system, or the delivery date if the goods were delivered "
+        "on another day."
+    ),
     "vat_id_missing": _(
         "The invoice charges no VAT, but the buyer in %(country)s has no VAT ID. Without a "
         "valid VAT ID of the buyer's country the sale is taxable, not a tax-free "

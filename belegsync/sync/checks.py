@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 from belegsync.bookkeeping import Problem, Voucher, validate
+from belegsync.bookkeeping.plausibility import check_dates
 from belegsync.connectors.base import Target
 from belegsync.connectors.errors import FailureReason, PermanentError
 from belegsync.connectors.reasons import Reason
@@ -36,8 +37,9 @@ class NotSent(PermanentError):
 
 
 def voucher_problems(voucher: Voucher, policy: Policy, today: dt.date) -> list[Problem]:
-    """The bookkeeping rules for a voucher of this connection on ``today``."""
-    return validate(voucher)
+    """The bookkeeping rules for a voucher of this connection on ``today``: the voucher's
+    own (it adds up, rates and treatment hold) and its dates (not far in the future)."""
+    return validate(voucher) + check_dates(voucher, today=today, future_days=policy.future_days)
 
 
 def check_before_create(

@@ -15,6 +15,7 @@ accounts (sevdesk/README.md §3), DATEV's SKR03 (datev/README.md §5).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -228,3 +229,85 @@ def test_refused_cases_are_never_booked_tax_free_by_a_target() -> None:
         except ConnectorError:
             continue
         assert int(saved["voucher"]["taxRule"]["id"]) != sevdesk.RULE_INTRA_EU, case.name
+
+
+# --- rates valid on the day of the supply (§ 27 Abs. 1 UStG; the member states' laws) ---
+
+day = dt.date.fromisoformat
+
+#: (buyer country, rate, invoice date, delivery date or None, OSS, treatment or the
+#: rates valid that day when refused)
+RATE_CASES = [
+    ("DE", "19", "2026-11-02", None, False, TaxTreatment.DOMESTIC),
+    ("DE", "16", "2026-11-02", None, False, ("19", "7", "0")),
+    ("DE", "16", "2020-09-01", None, False, TaxTreatment.DOMESTIC),
+    ("DE", "5", "2020-12-31", None, False, TaxTreatment.DOMESTIC),
+    ("DE", "19", "2020-09-01", None, False, ("16", "5", "0")),
+    ("DE", "16", "2021-01-01", None, False, ("19", "7", "0")),
+    # the day of the supply decides, not the day of the invoice
+    ("DE", "19", "2020-07-03", "2020-06-29", False, TaxTreatment.DOMESTIC),
+    ("DE", "16", "2021-01-05", "2020-12-30", False, TaxTreatment.DOMESTIC),
+    # Finland: 25.5 % from 2024-09-01, 14 % lowered to 13.5 % on 2026-01-01
+    ("FI", "24", "2024-08-31", None, False, TaxTreatment.EU_DISTANCE_SALE),
+    ("FI", "24", "2024-09-01", None, False, ("25.5", "19", "14", "10", "7", "0")),
+    ("FI", "25.5", "2024-09-01", None, False, TaxTreatment.EU_DISTANCE_SALE),
+    ("FI", "14", "2026-01-05", None, False, ("25.5", "19", "13.5", "10", "7", "0")),
+    ("FI", "13.5", "2026-01-05", None, False, TaxTreatment.EU_DISTANCE_SALE),
+    # Estonia: 22 % from 2024, 24 % from 2025-07-01, 13 % from 2025
+    ("EE", "22", "2025-06-30", None, False, TaxTreatment.EU_DISTANCE_SALE),
+    ("EE", "22", "2025-07-01", None, False, ("24", "19", "13", "9", "7", "0")),
+    ("EE", "24", "2025-07-01", None, False, TaxTreatment.EU_DISTANCE_SALE),
+    ("EE", "24", "2025-06-30", None, False, ("22", "19", "13", "9", "7", "0")),
+    ("EE", "20", "2024-01-02", None, False, ("22", "19", "9", "7", "5", "0")),
+    # Slovakia: 23 % and 19 % from 2025 (were 20 % and 10 %)
+    ("SK", "20", "2024-12-31", None, False, TaxTreatment.EU_DISTANCE_SALE),
+    ("SK", "20", "2025-01-01", None, False, ("23", "19", "7", "5", "0")),
+    ("SK", "23", "2025-01-01", None, False, TaxTreatment.EU_DISTANCE_SALE),
+    ("SK", "19", "2025-03-01", None, True, TaxTreatment.EU_DISTANCE_SALE),
+    # Romania: 21 % and one reduced 11 % from 2025-08-01 (were 19 %, 9 %, 5 %)
+    ("RO", "9", "2025-07-31", None, False, TaxTreatment.EU_DISTANCE_SALE),
+    ("RO", "9", "2025-08-01", None, False, ("21", "19", "11", "7", "0")),
+    ("RO", "11", "2025-08-01", None, False, TaxTreatment.EU_DISTANCE_SALE),
+    ("RO", "21", "2025-08-01", None, False, TaxTreatment.EU_DISTANCE_SALE),
+    # Lithuania: 9 % replaced by 12 % on 2026-01-01; Czechia: 12 % from 2024
+    ("LT", "9", "2026-01-02", None, False, ("21", "19", "12", "7", "5", "0")),
+    ("LT", "12", "2026-01-02", None, False, TaxTreatment.EU_DISTANCE_SALE),
+    ("CZ", "15", "2024-02-01", None, False, ("21", "19", "12", "7", "0")),
+    ("CZ", "15", "2023-12-01", None, False, TaxTreatment.EU_DISTANCE_SALE),
+    # a rate no country here ever had is not a rate of another day
+    ("AT", "21", "2026-11-02", None, False, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("country", "rate", "invoiced", "delivered", "oss", "expected"),
+    RATE_CASES,
+    ids=[f"{c[0]} {c[1]} % on {c[3] or c[2]}" for c in RATE_CASES],
+)
+def test_a_rate_is_valid_on_the_day_of_the_supply(
+    country: str,
+    rate: str,
+    invoiced: str,
+    delivered: str | None,
+    oss: bool,
+    expected: TaxTreatment | tuple[str, ...] | None,
+) -> None:
+    voucher = sale(
+        country,
+        rate,
+        invoice_date=day(invoiced),
+        delivery_date=day(delivered) if delivered else None,
+        oss_registered=oss,
+    )
+    problems = validate(voucher)
+    if isinstance(expected, TaxTreatment):
+        assert problems == [] and voucher.tax_treatment is expected
+        return
+    codes = {p.code for p in problems}
+    if expected is None:
+        assert codes == {"rate_not_allowed"}
+        return
+    assert codes == {"rate_not_valid_on_date"}
+    (named,) = {tuple(str(r) for r in p.params["rates"]) for p in problems}
+    assert named == expected
+    assert {p.params["date"] for p in problems} == {day(delivered or invoiced)}

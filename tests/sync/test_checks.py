@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from belegsync.bookkeeping import Payment
 from belegsync.connectors.base import AdapterContext, SourceDocument
@@ -176,3 +177,46 @@ def test_an_open_voucher_is_sent_with_mark_paid_on_whatever_the_key(org, lexoffi
     run_cycle(conn.pk, "worker-1", fetch_first=False)
     assert Document.objects.get(source_number="RE-8").state == State.DONE
     assert len(lexoffice.app.vouchers) == 1
+
+
+# --- plausible dates (issue #13, item 5) ---------------------------------------------
+
+
+def dated(number: str, days_ahead: int):
+    return make_voucher(number, invoice_date=timezone.localdate() + dt.timedelta(days=days_ahead))
+
+
+@pytest.mark.django_db
+def test_an_invoice_dated_further_ahead_than_the_policy_allows_is_held_failed(connection):
+    """GIVEN the default of 3 days WHEN invoices dated 3 and 4 days ahead arrive
+    THEN the first waits, the second is held failed with "check the invoice date"."""
+    store_all(
+        connection,
+        [
+            SourceDocument(dated("RE-20", 3), source_id="RE-20"),
+            SourceDocument(dated("RE-21", 4), source_id="RE-21"),
+        ],
+    )
+    assert Document.objects.get(source_number="RE-20").state == State.WAITING
+    held = Document.objects.get(source_number="RE-21")
+    assert held.state == State.FAILED and held.failure_reason == FailureReason.VALIDATION
+    (reason,) = held.failures
+    assert reason.code == "invoice_date_in_future"
+    assert reason.params["days"] == 3
+    assert reason.params["latest_date"] == (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    run_cycle(connection.pk, "worker-1", fetch_first=False)
+    assert account().creates == ["RE-20"]
+
+
+@pytest.mark.django_db
+def test_the_number_of_days_is_the_connections_choice(connection):
+    connection.settings = {**connection.settings, "future_days": 10}
+    connection.save()
+    store_all(connection, [SourceDocument(dated("RE-22", 10), source_id="RE-22")])
+    assert Document.objects.get(source_number="RE-22").state == State.WAITING
+    connection.settings = {**connection.settings, "future_days": 0}
+    connection.save()
+    run_cycle(connection.pk, "worker-1", fetch_first=False)
+    held = Document.objects.get(source_number="RE-22")
+    assert held.state == State.FAILED and codes(held)[0] == "invoice_date_in_future"
+    assert account().creates == []

@@ -424,6 +424,11 @@ EVIDENCE: dict[str, Promise] = {
 
 #: What a target's check before sending would refuse (``Target.check``, issue #13).
 CHECKS: dict[str, Promise] = {
+    "currency_not_eur": _(
+        "The invoice is in %(currency)s, but %(system)s books only euros and your shop "
+        "system sent no exchange rate; belegsync never books a foreign amount as euros. Book "
+        "this invoice by hand in %(system)s and mark it as manually imported."
+    ),
     "lexoffice.mark_paid_no_reference": _(
         "%(number)s is to be sent as paid, but lexoffice cannot set a voucher to paid, and the "
         "payment has no transaction ID belegsync could give lexoffice's payment matching. "

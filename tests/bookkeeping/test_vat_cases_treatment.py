@@ -311,3 +311,23 @@ def test_a_rate_is_valid_on_the_day_of_the_supply(
     (named,) = {tuple(str(r) for r in p.params["rates"]) for p in problems}
     assert named == expected
     assert {p.params["date"] for p in problems} == {day(delivered or invoiced)}
+
+
+# --- foreign currency: never a foreign amount read as euros ---------------------------
+
+
+@pytest.mark.parametrize("currency", ["CHF", "USD", "GBP"])
+def test_a_foreign_currency_invoice_is_refused_by_every_target_not_booked_as_euros(
+    currency: str,
+) -> None:
+    voucher = sale("CH", "0", currency=currency)
+    assert validate(voucher) == []  # a valid invoice; the targets book euros only
+    with pytest.raises(ConnectorError) as lexoffice_refused:
+        lexoffice.to_lexoffice(voucher, lexoffice.MappingOptions())
+    with pytest.raises(ConnectorError) as sevdesk_refused:
+        sevdesk.save_voucher_body(voucher)
+    for refused in (lexoffice_refused.value, sevdesk_refused.value):
+        assert refused.code == "currency_not_eur"
+        assert refused.params["currency"] == currency
+    with pytest.raises(NotExpressible, match=currency):
+        bookings(voucher, DATEV)

@@ -72,6 +72,8 @@ APP_URLS = {CURRENT_BASE_URL: "https://app.lexware.de", OLD_BASE_URL: "https://a
 #: (README §6: partner/OAuth only, unverified for API keys) refers to it, so it
 #: can never attach a hint to a real voucher.
 NO_VOUCHER = "00000000-0000-0000-0000-000000000000"
+#: The contact id of a preview whose contact create would make first.
+WOULD_CREATE = "(would create)"
 
 Key = tuple[str, str, dt.date]
 
@@ -200,13 +202,20 @@ class LexofficeTarget:
     def body(self, voucher: Voucher, *, create_contact: bool = True) -> dict[str, Any]:
         options = self._options(voucher, create_contact=create_contact)
         body: dict[str, Any] = to_json(to_lexoffice(voucher, options))
+        if body.get("contactId") == WOULD_CREATE:
+            # Only without create_contact (preview, check): the contact does not exist
+            # yet, or there is no key to look for it; create would make it first.
+            del body["contactId"]
+            body["contact"] = {"would_create": contact_body(voucher)}
         return body
 
     # -- Target protocol ---------------------------------------------------------
 
     def preview(self, voucher: Voucher) -> dict[str, Any]:
-        """The body :meth:`create` sends. Writes nothing; a contact that does not exist
-        yet shows as ``contactId: "(new contact: NAME)"`` since it is created on transfer."""
+        """The body :meth:`create` sends. Writes nothing and needs no API key: a contact
+        that does not exist yet (or cannot be looked for without a key) shows as
+        ``"contact": {"would_create": {...}}``, the body ``POST /v1/contacts`` would get,
+        in place of ``contactId``, since it is created on transfer."""
         return self.body(voucher, create_contact=False)
 
     def check(self, voucher: Voucher, policy: Policy) -> list[PermanentError]:
@@ -476,10 +485,12 @@ class LexofficeTarget:
         with self._lock:
             if cache_key in self._contacts:
                 return self._contacts[cache_key]
+        if not create and not self.api_key:
+            return WOULD_CREATE
         contact_id = self._search_contact(name, party.vat_id) if len(name) >= 3 else None
         if contact_id is None:
             if not create:
-                return f"(new contact: {name})"
+                return WOULD_CREATE
             result = self.client.create_contact(contact_body(voucher))
             contact_id = str(result["id"])
         with self._lock:

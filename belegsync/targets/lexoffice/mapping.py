@@ -193,8 +193,21 @@ def remark(voucher: Voucher) -> str:
     return " / ".join(parts)[:REMARK_LIMIT]
 
 
+def refuse_foreign_currency(voucher: Voucher) -> None:
+    """lexoffice books euros only ([BK-COOKBOOK] "Hinweis", README §5.1 rule 4): a
+    foreign amount is never sent as if it were euros."""
+    if voucher.currency != "EUR":
+        raise ValidationRejected(
+            f"Voucher {voucher.number} is in {voucher.currency}; lexoffice books euros only "
+            "and the source gives no exchange rate, so belegsync does not send it.",
+            code="currency_not_eur",
+            params={"currency": voucher.currency, "system": "lexoffice"},
+        )
+
+
 def to_lexoffice(voucher: Voucher, options: MappingOptions) -> dict[str, Any]:
     """The voucher body in Decimal and date values (see :func:`to_json` for the wire)."""
+    refuse_foreign_currency(voucher)
     items = group_items(voucher, options)
     body: dict[str, Any] = {
         "type": "salescreditnote" if voucher.is_credit_note else "salesinvoice",

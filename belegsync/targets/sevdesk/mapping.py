@@ -209,11 +209,12 @@ def save_voucher_body(
     rule = tax_rule(voucher)
     check_rates(voucher)
     if voucher.currency != "EUR":
-        raise reject(
+        error = reject(
             voucher,
             f"it is in {voucher.currency}; sevDesk needs an exchange rate for foreign "
             "currencies, which the source does not provide. Book it by hand in sevDesk.",
         )
+        raise error.recode("currency_not_eur", currency=voucher.currency, system="sevDesk")
     header: dict[str, Any] = {
         "objectName": "Voucher",
         "mapAll": True,

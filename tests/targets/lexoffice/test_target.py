@@ -22,6 +22,7 @@ from belegsync.fakes.lexoffice import LexofficeFake, Profile
 from belegsync.targets.lexoffice import LexofficeTarget
 from belegsync.targets.lexoffice.client import LexofficeClient
 from belegsync.targets.lexoffice.forms import LexofficeSettingsForm
+from belegsync.targets.lexoffice.mapping import INTRA_EU_SUPPLY
 from tests.conftest import make_voucher
 from tests.doubles import policy_and_settings
 
@@ -344,3 +345,43 @@ def test_its_check_says_before_create_that_this_key_cannot_mark_paid(fake):
         "lexoffice.mark_paid_no_reference"
     ]
     assert fake.app.vouchers == {} and fake.app.hints == {}
+
+
+def test_its_preview_needs_no_key_and_shows_the_contact_it_would_create():
+    """GIVEN no API key WHEN an intra-community supply is previewed THEN the body says
+    which contact create would make first, instead of failing with "no API key"."""
+    target = LexofficeTarget(AdapterContext(policy=Policy()))
+    voucher = make_voucher(
+        "RE-18",
+        party=Party(company="Dupont SARL", country="FR", vat_id="FR40303265045"),
+        lines=(Line("Ware", Decimal(1), Decimal("100.00"), Decimal("100.00"), Decimal(0)),),
+        total_net=Decimal("100.00"),
+        total_gross=Decimal("100.00"),
+        payments=(),
+    )
+    body = target.preview(voucher)
+    assert "contactId" not in body and body["useCollectiveContact"] is False
+    contact = body["contact"]["would_create"]
+    assert contact["company"] == {
+        "name": "Dupont SARL",
+        "vatRegistrationId": "FR40303265045",
+        "allowTaxFreeInvoices": True,
+    }
+    assert {item["categoryId"] for item in body["voucherItems"]} == {INTRA_EU_SUPPLY}
+
+
+def test_its_preview_names_an_existing_contact_by_its_id(fake):
+    target = target_for(fake)
+    voucher = make_voucher(
+        "RE-19",
+        party=Party(company="Dupont SARL", country="FR", vat_id="FR40303265045"),
+        lines=(Line("Ware", Decimal(1), Decimal("100.00"), Decimal("100.00"), Decimal(0)),),
+        total_net=Decimal("100.00"),
+        total_gross=Decimal("100.00"),
+        payments=(),
+    )
+    assert "contact" in target.preview(voucher)
+    target.create(voucher)
+    (contact_id,) = fake.app.contacts
+    body = target.preview(voucher)
+    assert body["contactId"] == contact_id and "contact" not in body

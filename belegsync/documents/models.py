@@ -270,6 +270,40 @@ class DocumentFile(models.Model):
         return file
 
 
+class NumberConflict(models.Model):
+    """One source document that shares its invoice number with another one (#13, item 9).
+
+    belegsync keeps one document per (connection, kind, number): the number is what
+    the target dedupes on. When a second source document (another Billbee order,
+    another Afterbuy row) arrives with the same number and other content, each is
+    kept here, the document is held, and nothing of that number is sent while two
+    or more rows of the number remain. A row goes when its source document shows up
+    under another number (the merchant corrected it in the shop system).
+    """
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="number_conflicts"
+    )
+    kind = models.CharField(max_length=20)
+    number = models.CharField(max_length=100)
+    source_id = models.CharField(max_length=100)
+    #: That source document's voucher, as ``Document.voucher`` would hold it.
+    voucher = models.JSONField(default=dict)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "kind", "number", "source_id"],
+                name="number_conflict_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["connection", "source_id"], name="conflict_conn_source")]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.source_id})"
+
+
 class AppendOnly(Exception):
     pass
 

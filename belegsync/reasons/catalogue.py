@@ -103,6 +103,7 @@ PARAM_KINDS: dict[str, str] = {
     "field": TEXT,
     "line": TEXT,
     "messages": TEXTS_LIST,
+    "source_ids": TEXTS_LIST,
 }
 
 # --- the codes -----------------------------------------------------------------
@@ -386,6 +387,7 @@ HISTORY: dict[str, Promise] = {
     "history.newer_data": _(
         "The source has newer data for this document; re-upload it to send it."
     ),
+    "history.number_conflict": _("Another document of the shop system has the same number"),
     "history.other": _("Changed"),
 }
 
@@ -424,6 +426,12 @@ EVIDENCE: dict[str, Promise] = {
 
 #: What a target's check before sending would refuse (``Target.check``, issue #13).
 CHECKS: dict[str, Promise] = {
+    "number_conflict": _(
+        "Two documents of your shop system have the invoice number %(number)s with different "
+        "contents (order IDs %(source_ids)s). The bookkeeping knows a voucher by its number, "
+        "so belegsync sends neither: give one of them another invoice number in your shop "
+        "system; belegsync then transfers both on its own."
+    ),
     "currency_not_eur": _(
         "The invoice is in %(currency)s, but %(system)s books only euros and your shop "
         "system sent no exchange rate; belegsync never books a foreign amount as euros. Book "

@@ -27,6 +27,7 @@ _PLAIN = {
     "reset": "history.reset",
     "mark_manually_imported": "history.marked_manual",
     "newer_data": "history.newer_data",
+    "number_conflict": "history.number_conflict",
 }
 #: The old English texts of entries that carried a reason of their own.
 _OLD_TRANSFERRED = re.compile(r"^transferred: (.+)$")

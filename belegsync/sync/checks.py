@@ -43,14 +43,22 @@ def voucher_problems(voucher: Voucher, policy: Policy, today: dt.date) -> list[P
 
 
 def check_before_create(
-    voucher: Voucher, policy: Policy, target: Target, today: dt.date
+    voucher: Voucher,
+    policy: Policy,
+    target: Target,
+    today: dt.date,
+    held: Reason | None = None,
 ) -> NotSent | None:
     """Why ``voucher`` must not be created now, or None when it may be.
 
     Bookkeeping problems make it a *validation* failure (corrected data from the
     source re-checks it on its own); otherwise the target's first refusal names
-    the category (config, rejected …) and all refusals are the reasons.
+    the category (config, rejected …) and all refusals are the reasons. ``held``:
+    why the document must wait whatever its data (two source documents share its
+    number, :mod:`.conflicts`).
     """
+    if held is not None:
+        return NotSent(FailureReason.CONFLICT, [held], f"not sent, held: {held.code}")
     problems = voucher_problems(voucher, policy, today)
     if problems:
         return NotSent(

@@ -25,6 +25,7 @@ from belegsync.connectors.reasons import Reason, as_json
 from belegsync.documents.models import Connection, Document, Event
 from belegsync.documents.states import State, transition
 
+from . import conflicts
 from .checks import voucher_problems
 
 
@@ -102,6 +103,7 @@ def store(connection: Connection, sd: SourceDocument, actor: str = "system") -> 
             .filter(connection=connection, kind=voucher.kind.value, source_number=voucher.number)
             .first()
         )
+        conflicts.release_all_moved(connection, [sd], actor)
         if existing is None:
             return _create(connection, sd, data, problems, actor)
         return _update(existing, sd, data, problems, actor)
@@ -172,6 +174,9 @@ def _update(
     same = document.voucher == data and (document.skip_details or None) == _skips(sd)
     if same:
         return Outcome.UNCHANGED
+    if conflicts.competes(document, sd, data):
+        conflicts.hold(document, sd, data, actor)
+        return Outcome.FAILED
     if document.state in (State.PROCESSING, State.DONE, State.MANUAL):
         if document.voucher == data or document.pending_voucher == data:
             return Outcome.UNCHANGED
@@ -258,6 +263,7 @@ def store_batch(
     """
     if not batch:
         return []
+    conflicts.release_all_moved(connection, batch, actor)
     now = timezone.now()
     policy, today = connection.policy, timezone.localdate()
     existing = {

@@ -55,6 +55,7 @@ from belegsync.connectors.reasons import Reason, as_json
 from belegsync.documents.models import Connection, Document, DocumentFile, Event
 from belegsync.documents.states import IllegalTransition, State, transition
 
+from . import conflicts
 from .checks import check_before_create
 
 log = logging.getLogger("belegsync.sync")
@@ -240,7 +241,8 @@ def run_steps(document: Document, source: Source, target: Target, worker: str) -
         ref = target.find(voucher)
         if ref is None:
             crash_point("find")
-            refused = check_before_create(voucher, policy, target, timezone.localdate())
+            held = conflicts.reason(document.connection_id, document.kind, document.source_number)
+            refused = check_before_create(voucher, policy, target, timezone.localdate(), held)
             if refused is not None:
                 raise refused
             ref = _create(target, voucher, wanted_pdf, filename)

@@ -426,6 +426,17 @@ EVIDENCE: dict[str, Promise] = {
 
 #: What a target's check before sending would refuse (``Target.check``, issue #13).
 CHECKS: dict[str, Promise] = {
+    "lexoffice.small_business_only_there": _(
+        "Your lexoffice account is set up as a small business (Kleinunternehmer, § 19 UStG), "
+        "but this connection is not, so %(number)s would be booked with VAT. Switch on "
+        "“small business” in the connection's settings if you are one, or correct the tax "
+        "settings in lexoffice; then reset the document."
+    ),
+    "lexoffice.not_a_small_business_there": _(
+        "%(number)s is booked as a small business (Kleinunternehmer, § 19 UStG), but your "
+        "lexoffice account is not set up as one. Correct the tax settings in lexoffice, or "
+        "switch off “small business” in the connection's settings; then reset the document."
+    ),
     "number_conflict": _(
         "Two documents of your shop system have the invoice number %(number)s with different "
         "contents (order IDs %(source_ids)s). The bookkeeping knows a voucher by its number, "

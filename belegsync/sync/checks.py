@@ -15,6 +15,7 @@ same rules, so a reset of an invalid document fails again with its reason.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from belegsync.bookkeeping import Problem, Voucher, validate
 from belegsync.bookkeeping.plausibility import check_dates
@@ -36,9 +37,18 @@ class NotSent(PermanentError):
         return [*self.all_reasons, Reason("checked_before_sending")]
 
 
+def as_booked(voucher: Voucher, policy: Policy) -> Voucher:
+    """The voucher as this connection books it: a small business (§ 19 UStG, the
+    connection's setting) books every voucher as one, whatever the source says."""
+    if policy.small_business and not voucher.small_business:
+        return replace(voucher, small_business=True)
+    return voucher
+
+
 def voucher_problems(voucher: Voucher, policy: Policy, today: dt.date) -> list[Problem]:
     """The bookkeeping rules for a voucher of this connection on ``today``: the voucher's
     own (it adds up, rates and treatment hold) and its dates (not far in the future)."""
+    voucher = as_booked(voucher, policy)
     return validate(voucher) + check_dates(voucher, today=today, future_days=policy.future_days)
 
 

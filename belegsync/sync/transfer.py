@@ -56,7 +56,7 @@ from belegsync.documents.models import Connection, Document, DocumentFile, Event
 from belegsync.documents.states import IllegalTransition, State, transition
 
 from . import conflicts
-from .checks import check_before_create
+from .checks import as_booked, check_before_create
 
 log = logging.getLogger("belegsync.sync")
 
@@ -228,9 +228,9 @@ def _pdf(document: Document, source: Source, sd: SourceDocument) -> bytes | None
 
 def run_steps(document: Document, source: Source, target: Target, worker: str) -> RemoteRef:
     """Run the steps that have no stored result yet; return the remote binding."""
-    voucher = document.as_voucher()
-    sd = SourceDocument(voucher=voucher, source_id=document.source_id, meta=document.meta)
     policy = document.connection.policy
+    voucher = as_booked(document.as_voucher(), policy)
+    sd = SourceDocument(voucher=voucher, source_id=document.source_id, meta=document.meta)
     filename = f"{document.source_number}.pdf"
 
     def wanted_pdf() -> bytes | None:

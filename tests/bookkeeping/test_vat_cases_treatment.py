@@ -161,6 +161,18 @@ CASES = [
         booked=Booked(lexoffice.GOODS, (sevdesk.RULE_DOMESTIC, 5192), 8315),
     ),
     Case(
+        "private buyer in Austria charged German VAT (below the threshold, origin principle)",
+        sale("AT", "19"),
+        TaxTreatment.DOMESTIC,
+        booked=Booked(lexoffice.DISTANCE_SALE_ORIGIN, (sevdesk.RULE_DOMESTIC, 5192), 8315),
+    ),
+    Case(
+        "private buyer in France charged German 7 %",
+        sale("FR", "7"),
+        TaxTreatment.DOMESTIC,
+        booked=Booked(lexoffice.DISTANCE_SALE_ORIGIN, (sevdesk.RULE_DOMESTIC, 5186), 8310),
+    ),
+    Case(
         "export to Switzerland: tax-free, no VAT id needed",
         sale("CH", "0"),
         TaxTreatment.EXPORT,

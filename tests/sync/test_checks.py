@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from belegsync.bookkeeping import Payment
+from belegsync.bookkeeping import Line, Payment
 from belegsync.connectors.base import AdapterContext, SourceDocument
 from belegsync.connectors.errors import ConfigError, FailureReason
 from belegsync.documents import actions
 from belegsync.documents.models import Connection, Document
 from belegsync.documents.states import State
-from belegsync.fakes.lexoffice import LexofficeFake
+from belegsync.fakes.lexoffice import LexofficeFake, Profile
 from belegsync.sync.cycle import run_cycle
 from belegsync.sync.ingest import store_all
 from belegsync.targets.memory import Account, MemoryTarget
@@ -220,3 +220,44 @@ def test_the_number_of_days_is_the_connections_choice(connection):
     held = Document.objects.get(source_number="RE-22")
     assert held.state == State.FAILED and codes(held)[0] == "invoice_date_in_future"
     assert account().creates == []
+
+
+# --- § 19 UStG for every connection (issue #13, item 7) ---------------------------------
+
+
+@pytest.mark.django_db
+def test_a_small_business_connection_books_every_voucher_as_one(connection):
+    """GIVEN the connection's § 19 setting WHEN a source sends vouchers that do not say
+    so THEN they are booked as small business; one that charges VAT is refused."""
+    connection.settings = {**connection.settings, "small_business": True}
+    connection.save()
+    untaxed = make_voucher(
+        "RE-30",
+        lines=(Line("Ware", Decimal(1), Decimal("50.00"), Decimal("50.00"), Decimal(0)),),
+        total_net=Decimal("50.00"),
+        total_gross=Decimal("50.00"),
+        payments=(),
+    )
+    store_all(
+        connection,
+        [
+            SourceDocument(untaxed, source_id="RE-30"),
+            SourceDocument(make_voucher("RE-31"), source_id="RE-31"),  # 19 % VAT on it
+        ],
+    )
+    run_cycle(connection.pk, "worker-1", fetch_first=False)
+    (booked,) = account().vouchers.values()
+    assert booked["number"] == "RE-30" and booked["small_business"] is True
+    refused = Document.objects.get(source_number="RE-31")
+    assert refused.state == State.FAILED and set(codes(refused)) == {"rate_not_allowed"}
+
+
+@pytest.mark.django_db
+def test_lexoffice_says_before_sending_when_its_account_is_a_small_business(org, lexoffice):
+    lexoffice.app.profile = Profile("DESTINATION", small_business=True)
+    conn = lexoffice_connection(org, lexoffice)
+    store_all(conn, [SourceDocument(make_voucher("RE-32"), source_id="RE-32")])
+    run_cycle(conn.pk, "worker-1", fetch_first=False)
+    document = Document.objects.get(source_number="RE-32")
+    assert codes(document)[0] == "lexoffice.small_business_only_there"
+    assert lexoffice.app.vouchers == {}

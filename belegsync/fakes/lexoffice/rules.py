@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .data import CATEGORIES_BY_ID, DESTINATION_CATEGORIES, EU_MEMBER_RATES, GERMAN_RATES
+from .data import (
+    CATEGORIES_BY_ID,
+    DESTINATION_CATEGORIES,
+    EU_MEMBER_RATES,
+    GERMAN_RATES,
+    SMALL_BUSINESS,
+)
 
 SALES_TYPES = ("salesinvoice", "salescreditnote")
 WRITABLE_STATUSES = (None, "open", "unchecked")
@@ -224,7 +230,17 @@ def _check_items(
 def _check_rate(
     where: str, rate: Decimal, category_id: str, profile: Profile
 ) -> list[dict[str, Any]]:
-    """0/5/7/16/19 everywhere; other EU rates only on DESTINATION categories (checklist 26)."""
+    """0/5/7/16/19 everywhere; other EU rates only on DESTINATION categories (checklist 26).
+
+    Small business (README §5.5, the profile's ``smallBusiness``): its revenue is
+    "Einnahmen als Kleinunternehmer" at 0 %, and that category is for small businesses
+    only (**assumed**: lexoffice's reference names the category for them, not what it
+    answers otherwise; the double refuses both ways).
+    """
+    if (category_id == SMALL_BUSINESS) != profile.small_business:
+        return [issue("small_business_category_mismatch", f"{where}.categoryId")]
+    if category_id == SMALL_BUSINESS and rate != 0:
+        return [issue("invalid_tax_rate", f"{where}.taxRatePercent")]
     if rate in GERMAN_RATES and category_id not in DESTINATION_CATEGORIES:
         return []
     if category_id in DESTINATION_CATEGORIES:

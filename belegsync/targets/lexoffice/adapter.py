@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, ClassVar
 
-from belegsync.bookkeeping import Voucher
+from belegsync.bookkeeping import TaxTreatment, Voucher
 from belegsync.connectors.base import AdapterContext, RemoteRef
 from belegsync.connectors.errors import (
     AuthError,
@@ -226,11 +226,33 @@ class LexofficeTarget:
             self.body(voucher, create_contact=False)
         except PermanentError as error:
             refusals.append(error)
+        mismatch = self._small_business_refusal(voucher)
+        if mismatch is not None:
+            refusals.append(mismatch)
         if policy.mark_paid and voucher.is_paid:
             refusal = self._mark_paid_refusal(voucher)
             if refusal is not None:
                 refusals.append(refusal)
         return refusals
+
+    def _small_business_refusal(self, voucher: Voucher) -> PermanentError | None:
+        """lexoffice's profile says whether the account is a small business (§ 19 UStG,
+        README §5.5); its revenue categories differ, so both sides must agree."""
+        if not self.api_key:
+            return None
+        in_lexoffice = bool(self.profile().get("smallBusiness"))
+        in_belegsync = voucher.tax_treatment is TaxTreatment.SMALL_BUSINESS
+        if in_lexoffice == in_belegsync:
+            return None
+        return ConfigError(
+            f"Voucher {voucher.number}: the lexoffice account is "
+            f"{'' if in_lexoffice else 'not '}set up as a small business (§ 19 UStG), "
+            f"the voucher is {'' if in_belegsync else 'not '}one.",
+            code="lexoffice.small_business_only_there"
+            if in_lexoffice
+            else "lexoffice.not_a_small_business_there",
+            params={"number": voucher.number},
+        )
 
     def _mark_paid_refusal(self, voucher: Voucher) -> PermanentError | None:
         if not payment_reference(voucher):

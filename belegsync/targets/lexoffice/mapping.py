@@ -15,7 +15,9 @@ Reference: tests/reference/lexoffice/README.md §5.1.
   (net) and ``totalTaxAmount == Σ taxAmount`` hold by construction.
 - Credit notes are ``salescreditnote`` with positive amounts (the type carries
   the direction), like the neutral voucher.
-- Categories by tax treatment: domestic → Warenverkäufe; EU distance sale →
+- Categories by tax treatment: domestic → Warenverkäufe, but a private buyer in
+  another member state taxed in Germany (below the threshold) → "Fernverkauf"; EU
+  distance sale →
   "Fernverkauf in EU-Land steuerpflichtig" with the buyer country's rate when the
   lexoffice profile says DESTINATION, "Fernverkauf" with German rates when it
   says ORIGIN; intra-community supply, export and small business → their
@@ -32,7 +34,7 @@ from typing import Any
 
 from belegsync.bookkeeping import Line, LineCategory, PriceBasis, TaxTreatment, Voucher, VoucherKind
 from belegsync.bookkeeping.money import ZERO
-from belegsync.bookkeeping.tax import GERMAN_RATES
+from belegsync.bookkeeping.tax import GERMAN_RATES, SELLER_COUNTRY, is_eu
 from belegsync.connectors.errors import ConfigError, RemoteIssue, ValidationRejected
 
 GOODS = "8f8664a8-fd86-11e1-a21f-0800200c9a66"  # Warenverkäufe
@@ -71,6 +73,14 @@ class MappingOptions:
     document_date: str = "invoice"
 
 
+def sold_abroad_in_eu(voucher: Voucher) -> bool:
+    """A private buyer in another member state: a distance sale (§ 3c UStG is B2C only)."""
+    party = voucher.party
+    country = party.country.upper()
+    private = not (party.company.strip() or party.vat_id.strip())
+    return private and country != SELLER_COUNTRY and is_eu(country)
+
+
 def needs_principle(voucher: Voucher) -> bool:
     return voucher.tax_treatment is TaxTreatment.EU_DISTANCE_SALE
 
@@ -82,6 +92,12 @@ def needs_contact(voucher: Voucher) -> bool:
 def category_for(voucher: Voucher, line_category: LineCategory, options: MappingOptions) -> str:
     treatment = voucher.tax_treatment
     overrides = options.category_overrides
+    if treatment is TaxTreatment.DOMESTIC and sold_abroad_in_eu(voucher):
+        # A private buyer elsewhere in the EU taxed in Germany (below the threshold,
+        # origin principle): lexoffice's "Fernverkauf", not the domestic categories
+        # (README §5.1: B2C sales into other EU countries must use the distance-sales
+        # categories). The origin-principle override key is eu_distance_sale too.
+        return overrides.get(TaxTreatment.EU_DISTANCE_SALE.value, DISTANCE_SALE_ORIGIN)
     if treatment is TaxTreatment.DOMESTIC:
         default = INCOME if line_category is LineCategory.FEE else GOODS
         return overrides.get(line_category.value, default)

@@ -202,9 +202,51 @@ def test_it_maps_every_valid_voucher_to_a_body_lexoffice_accepts(v, per_customer
     contact = CONTACT if per_customer or mapping.needs_contact(v) else None
     options = MappingOptions(distance_sales_principle="DESTINATION", contact_id=contact)
     body = json.loads(json.dumps(to_json(to_lexoffice(v, options))))
+    # a small business's lexoffice account is one too (the profile's smallBusiness)
+    profile = Profile("DESTINATION", small_business=v.small_business)
     issues = check_voucher(
-        body, contacts=CONTACTS, profile=Profile("DESTINATION"), strict=Strictness(), creating=True
+        body, contacts=CONTACTS, profile=profile, strict=Strictness(), creating=True
     )
     assert issues == []
     assert D(str(body["totalGrossAmount"])) == v.total_gross
     assert D(str(body["totalTaxAmount"])) == sum(g.tax for g in v.tax_groups())
+
+
+def test_the_double_holds_the_small_business_and_origin_categories_to_their_rules():
+    """lexoffice's categories for § 19 revenue and origin-principle distance sales: the
+    double refuses them where the profile or the rate does not fit (README §5.1, §5.5)."""
+
+    def issues_for(category: str, rate: str, small_business: bool) -> set[str]:
+        body = {
+            "type": "salesinvoice",
+            "voucherNumber": "RE-1",
+            "voucherDate": "2026-11-02",
+            "totalGrossAmount": 100,
+            "totalTaxAmount": 0 if rate == "0" else 16.67,
+            "taxType": "gross",
+            "useCollectiveContact": True,
+            "voucherItems": [
+                {
+                    "amount": 100,
+                    "taxAmount": 0 if rate == "0" else 16.67,
+                    "taxRatePercent": float(rate),
+                    "categoryId": category,
+                }
+            ],
+        }
+        profile = Profile("ORIGIN", small_business=small_business)
+        found = check_voucher(
+            body, contacts=CONTACTS, profile=profile, strict=Strictness(), creating=True
+        )
+        return {issue["i18nKey"] for issue in found}
+
+    assert issues_for(mapping.SMALL_BUSINESS, "0", small_business=True) == set()
+    assert issues_for(mapping.SMALL_BUSINESS, "0", small_business=False) == {
+        "small_business_category_mismatch"
+    }
+    assert issues_for(mapping.GOODS, "0", small_business=True) == {
+        "small_business_category_mismatch"
+    }
+    assert issues_for(mapping.DISTANCE_SALE_ORIGIN, "20", small_business=False) == {
+        "invalid_tax_rate"
+    }

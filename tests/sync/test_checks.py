@@ -84,6 +84,17 @@ def test_a_reset_inconsistent_document_fails_again_and_nothing_reaches_the_targe
 
 
 @pytest.mark.django_db
+def test_a_reupload_of_an_inconsistent_document_fails_again_and_sends_nothing(connection):
+    store_all(connection, [SourceDocument(inconsistent("RE-9"), source_id="RE-9")])
+    actions.reupload(Document.objects.get(source_number="RE-9"), remote_exists=lambda d: False)
+    assert Document.objects.get(source_number="RE-9").state == State.WAITING
+    run_cycle(connection.pk, "worker-1", fetch_first=False)
+    document = Document.objects.get(source_number="RE-9")
+    assert document.state == State.FAILED and codes(document)[0] == "total_mismatch"
+    assert account().creates == [] and account().checks == []
+
+
+@pytest.mark.django_db
 def test_data_that_stopped_adding_up_after_import_is_not_sent(connection):
     """A waiting document whose stored voucher no longer passes (data changed under it,
     a rule that is newer than the import) fails at the check, not in the target."""

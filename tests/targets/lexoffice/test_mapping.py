@@ -152,7 +152,11 @@ SCENARIOS = {
     "domestic": (Party(name="Erika", country="DE"), False, (D(19), D(7), D(0))),
     "distance": (Party(name="Max", country="AT"), False, (D(20), D(13), D(10))),
     "distance_fr": (Party(name="Jean", country="FR"), False, (D(20), D("5.5"), D("2.1"))),
-    "intra_eu": (Party(company="Dupont SARL", country="FR", vat_id="FR40303265045"), False, (D(0),)),
+    "intra_eu": (
+        Party(company="Dupont SARL", country="FR", vat_id="FR40303265045"),
+        False,
+        (D(0),),
+    ),
     "export": (Party(name="Heidi", country="CH"), False, (D(0),)),
     "small": (Party(name="Erika", country="DE"), True, (D(0),)),
 }

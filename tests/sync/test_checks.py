@@ -43,15 +43,25 @@ def lexoffice(run_fake):
     return run_fake(LexofficeFake(api_keys=(KEY,), partner_keys=(PARTNER,), rate_per_second=0))
 
 
-def lexoffice_connection(org, fake, key: str = KEY, **settings) -> Connection:
+def lexoffice_connection(org, fake, key: str = KEY, **policy) -> Connection:
     return Connection.objects.create(
         organisation=org,
         name="Shop → lexoffice",
         source_kind="memory",
         target_kind="lexoffice",
         credentials={"target": {"api_key": key}},
-        settings={"lexoffice_base_url": fake.url, "transfer_pdf": False, **settings},
+        settings={
+            "policy": {"transfer_pdf": False, **policy},
+            "target": {"lexoffice_base_url": fake.url},
+        },
     )
+
+
+def set_policy(connection: Connection, **policy) -> None:
+    settings = dict(connection.settings)
+    settings["policy"] = {**settings.get("policy", {}), **policy}
+    connection.settings = settings
+    connection.save()
 
 
 def writes(fake) -> list[tuple[str, str, int]]:
@@ -221,12 +231,10 @@ def test_an_invoice_dated_further_ahead_than_the_policy_allows_is_held_failed(co
 
 @pytest.mark.django_db
 def test_the_number_of_days_is_the_connections_choice(connection):
-    connection.settings = {**connection.settings, "future_days": 10}
-    connection.save()
+    set_policy(connection, future_days=10)
     store_all(connection, [SourceDocument(dated("RE-22", 10), source_id="RE-22")])
     assert Document.objects.get(source_number="RE-22").state == State.WAITING
-    connection.settings = {**connection.settings, "future_days": 0}
-    connection.save()
+    set_policy(connection, future_days=0)
     run_cycle(connection.pk, "worker-1", fetch_first=False)
     held = Document.objects.get(source_number="RE-22")
     assert held.state == State.FAILED and codes(held)[0] == "invoice_date_in_future"
@@ -240,8 +248,7 @@ def test_the_number_of_days_is_the_connections_choice(connection):
 def test_a_small_business_connection_books_every_voucher_as_one(connection):
     """GIVEN the connection's § 19 setting WHEN a source sends vouchers that do not say
     so THEN they are booked as small business; one that charges VAT is refused."""
-    connection.settings = {**connection.settings, "small_business": True}
-    connection.save()
+    set_policy(connection, small_business=True)
     untaxed = make_voucher(
         "RE-30",
         lines=(Line("Ware", Decimal(1), Decimal("50.00"), Decimal("50.00"), Decimal(0)),),

@@ -17,6 +17,7 @@ from belegsync.connectors.errors import (
     ValidationRejected,
 )
 from belegsync.connectors.http import RetryPolicy
+from belegsync.connectors.settings import Policy
 from belegsync.fakes.base import READINGS, serve_in_thread
 from belegsync.fakes.lexoffice import LexofficeFake, Profile
 from belegsync.targets.lexoffice import LexofficeTarget

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0004_connection_setup'),
+        ('documents', '0007_number_search'),
     ]
 
     operations = [

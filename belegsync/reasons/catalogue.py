@@ -130,6 +130,18 @@ VOUCHER_DATA: dict[str, Promise] = {
         "The credit note does not say which invoice it corrects. Link it to its invoice "
         "in your shop system."
     ),
+    # lexoffice mapping refusals ([vat-truth]: rules of the tax per rate)
+    "lexoffice.negative_position": _(
+        "After its discounts the amount at %(rate)s is negative (%(amount)s); lexoffice "
+        "books only positive positions. Issue the refund as a credit note in your shop "
+        "system."
+    ),
+    "lexoffice.distance_sale_needs_destination": _(
+        "This is an EU distance sale to %(country)s at that country's rate (%(rates)s). "
+        "lexoffice accepts foreign rates only with the destination principle: set "
+        "'Fernverkäufe: Bestimmungslandprinzip' in lexoffice's settings, then reset the "
+        "document."
+    ),
     # a warning (bookkeeping.warnings), not a failure: the credit note is booked
     "credit_note_no_invoice_named": _(
         "No original invoice named: the credit note is booked without a reference to the "

@@ -468,3 +468,22 @@ def test_a_credit_note_without_reference_is_booked_with_the_warning_in_every_tar
     [booking] = bookings(note, DatevSettings(consultant_number=4711, client_number=1001))
     assert booking.text == "GS-3 ohne Rechnungsbezug Erika Mustermann"
     assert (booking.side, booking.amount) == ("H", D("7.13"))
+
+
+def test_lexoffice_refusals_are_reasons_the_merchant_reads_in_german():
+    """A discount that leaves a negative lexoffice position is refused with a code (no
+    de/en text pair in code): the German text names the rate and the amount."""
+    from django.utils import translation
+
+    from belegsync.connectors.errors import ValidationRejected
+    from belegsync.reasons.render import render_all
+
+    goods = line("1.00", R19, "0.84")
+    discount = Line("Rabatt", D(-1), D("-1.68"), D("-2.00"), R7, LineCategory.DISCOUNT)
+    v = voucher([goods, line("1.07", R7, "1.00"), discount], "0.16", "0.07")
+    with pytest.raises(ValidationRejected) as refused:
+        lexoffice_items(v)
+    assert refused.value.code == "lexoffice.negative_position"
+    with translation.override("de"):
+        [text] = render_all(refused.value.reasons)
+    assert text.startswith("Nach den Rabatten ist der Betrag zu 7\xa0% negativ (-0,93\xa0€)")

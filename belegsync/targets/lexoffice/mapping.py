@@ -126,9 +126,9 @@ def _distance_sale_category(voucher: Voucher, options: MappingOptions) -> str:
         f"{'at the origin (ORIGIN)' if principle == ORIGIN else 'without a principle set'}. "
         "lexoffice accepts foreign rates only with the destination principle: set "
         "'Fernverkäufe: Bestimmungslandprinzip' in lexoffice's settings (or the connection's "
-        "distance-sales setting to DESTINATION) and reset the document. / "
-        f"Beleg {voucher.number} ist ein EU-Fernverkauf mit dem Steuersatz von {country}; "
-        "lexoffice erlaubt das nur mit dem Bestimmungslandprinzip."
+        "distance-sales setting to DESTINATION) and reset the document.",
+        code="lexoffice.distance_sale_needs_destination",
+        params={"country": country, "rates": sorted(rates - GERMAN_RATES)},
     )
 
 
@@ -184,9 +184,10 @@ def _refuse_negative(voucher: Voucher, items: list[dict[str, Any]]) -> None:
         raise ValidationRejected(
             f"Voucher {voucher.number}: after discounts the amount at "
             f"{items[bad[0]]['taxRatePercent']} % is negative ({items[bad[0]]['amount']}); "
-            "lexoffice only books positive positions. Issue the refund as a credit note. / "
-            "Nach Rabatten ist eine Position negativ; bitte als Gutschrift buchen.",
+            "lexoffice only books positive positions. Issue the refund as a credit note.",
             issues=[RemoteIssue(f"voucherItems[{i}].amount", "negative") for i in bad],
+            code="lexoffice.negative_position",
+            params={"rate": items[bad[0]]["taxRatePercent"], "amount": items[bad[0]]["amount"]},
         )
 
 

@@ -59,3 +59,39 @@ def test_a_forbidden_import_breaks_its_contract(copy: Path, module: str, line: s
     assert result.returncode != 0
     broken = [row for row in result.stdout.splitlines() if " BROKEN" in row]
     assert len(broken) >= 1 and any(contract in row for row in broken), result.stdout
+
+
+#: An adapter folder's UI part: the web shell imports these, the core never does.
+UI_MODULES = {"forms", "views", "urls", "apps"}
+
+
+def _imports(path: Path) -> set[str]:
+    import ast
+
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            names.add(base)
+            joint = "" if base.endswith(".") else "."
+            names |= {f"{base}{joint}{alias.name}" for alias in node.names}
+    return names
+
+
+def test_adapter_cores_never_import_their_ui_part():
+    """The core (client, mapping, adapter class) names its forms by path ("forms.X"): it
+    imports neither Django's forms nor its folder's forms, views or urls."""
+    offenders = []
+    for kind in ("sources", "targets"):
+        for path in sorted((ROOT / "belegsync" / kind).glob("*/*.py")):
+            if path.stem in UI_MODULES:
+                continue
+            for name in _imports(path):
+                parts = name.lstrip(".").split(".")
+                if name.startswith("django.forms") or (
+                    name.startswith(".") and parts[-1] in UI_MODULES - {"apps"}
+                ):
+                    offenders.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not offenders, offenders

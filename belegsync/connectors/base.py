@@ -241,10 +241,12 @@ class Target(Protocol):
 
 #: Optional class attributes of an adapter, read by the web UI and the engine:
 #:   ``rate: Rate``                      the remote's documented limit (pacing)
-#:   ``credentials_form: type[Form]``    fields stored encrypted in credentials[side]
+#:   ``credentials_form: str``           its form, by path in its folder ("forms.X"; the
+#:                                       web shell imports it): fields stored encrypted
+#:                                       in credentials[side]
 #:   ``settings_model: type[AdapterSettings]``
 #:                                       its own settings (Connection.settings[side])
-#:   ``settings_form: type[Form]``       the form of (some of) those fields; its
+#:   ``settings_form: str``              the form ("forms.X") of (some of) those fields; its
 #:                                       cleaned data are changes to the model
 #:   ``policy_fields: tuple[str, ...]``  the policy's choices it follows, shown once on
 #:                                       the connection form (POLICY_FORM_FIELDS)

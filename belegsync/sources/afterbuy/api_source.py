@@ -27,10 +27,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from django import forms
-from django.core.validators import URLValidator
-from django.utils.functional import lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from belegsync.connectors.base import AdapterContext, Cursor, FetchResult, SourceDocument
@@ -48,7 +44,7 @@ from .api import (
 )
 from .api_mapping import UnreadableOrder, map_order, placeholder
 from .csv_source import RechnungslisteUploads
-from .pdf import DEFAULT_WEB_URL, AfterbuyWebClient
+from .pdf import AfterbuyWebClient
 from .settings import AfterbuyApiSettings
 
 log = logging.getLogger("belegsync.sources.afterbuy")
@@ -58,71 +54,7 @@ log = logging.getLogger("belegsync.sources.afterbuy")
 OVERLAP = dt.timedelta(minutes=10)
 #: Without a start date, the first fetch reads everything modified since then.
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=BERLIN)
-KINDS = [("invoice", _("Invoices")), ("credit_note", _("Credit notes (Gutschriften)"))]
 QUERIES = (("not_gutschrift", False), ("gutschrift", True))
-
-
-def _leave_empty_text(url: str) -> str:
-    return gettext("Leave empty for Afterbuy itself (%(url)s).") % {"url": url}
-
-
-#: Translated when shown, not when this module is imported.
-_leave_empty = lazy(_leave_empty_text, str)
-
-
-class ApiCredentialsForm(forms.Form):  # type: ignore[misc]
-    partner_token = forms.CharField(
-        label=_("Afterbuy PartnerToken"),
-        required=False,
-        help_text=_("Identifies the integration; issued by Afterbuy for the XML API."),
-    )
-    account_token = forms.CharField(
-        label=_("Afterbuy AccountToken"),
-        required=False,
-        help_text=_("Identifies your Afterbuy account (Afterbuy: settings of the XML API)."),
-    )
-    partner_id = forms.CharField(
-        label=_("Legacy: PartnerID"),
-        required=False,
-        help_text=_("Only for older accounts without tokens: all four legacy fields."),
-    )
-    partner_password = forms.CharField(label=_("Legacy: partner password"), required=False)
-    user_id = forms.CharField(label=_("Legacy: UserID"), required=False)
-    user_password = forms.CharField(label=_("Legacy: user password"), required=False)
-    web_user = forms.CharField(
-        label=_("Afterbuy login: user name"),
-        required=False,
-        help_text=_("Needed to download the invoice PDFs (the API has none)."),
-    )
-    web_password = forms.CharField(label=_("Afterbuy login: password"), required=False)
-
-
-class ApiSettingsForm(forms.Form):  # type: ignore[misc]
-    afterbuy_documents = forms.MultipleChoiceField(
-        label=_("Documents"),
-        choices=KINDS,
-        initial=["invoice", "credit_note"],
-        widget=forms.CheckboxSelectMultiple,
-    )
-    afterbuy_export_tag = forms.CharField(
-        label=_("Tag for transferred orders"),
-        required=False,
-        max_length=50,
-        help_text=_("Set on the order in Afterbuy once it is in the bookkeeping; empty: none."),
-    )
-    # CharFields with a URL validator: URLField reads settings at import time
-    afterbuy_api_url = forms.CharField(
-        label=_("Afterbuy XML API address"),
-        required=False,
-        validators=[URLValidator(schemes=["http", "https"])],
-        help_text=_leave_empty(DEFAULT_API_URL),
-    )
-    afterbuy_web_url = forms.CharField(
-        label=_("Afterbuy login address"),
-        required=False,
-        validators=[URLValidator(schemes=["http", "https"])],
-        help_text=_leave_empty(DEFAULT_WEB_URL),
-    )
 
 
 def api_credentials(credentials: Any) -> ApiCredentials:
@@ -139,9 +71,10 @@ class AfterbuyApiSource(RechnungslisteUploads):
     verbose_name: ClassVar[str] = _("Afterbuy (XML API, with invoice PDFs)")
     #: No documented limit (README §4, unverified); it recommends ≥ 1 s between calls.
     rate: ClassVar[Rate] = Rate(per_second=1, burst=1)
-    credentials_form: ClassVar[type] = ApiCredentialsForm
+    #: Its UI part (forms.py), named by path: the core imports no Django forms.
+    credentials_form: ClassVar[str] = "forms.ApiCredentialsForm"
     settings_model: ClassVar[type[AfterbuyApiSettings]] = AfterbuyApiSettings
-    settings_form: ClassVar[type] = ApiSettingsForm
+    settings_form: ClassVar[str] = "forms.ApiSettingsForm"
     policy_fields: ClassVar[tuple[str, ...]] = ("start_date",)
     policy_help: ClassVar[dict[str, Any]] = {
         "start_date": _("Invoices and credit notes dated from this day on are transferred."),

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from belegsync.connectors.base import (
@@ -98,20 +97,12 @@ def _rows(
             )
 
 
-class CsvCredentialsForm(forms.Form):  # type: ignore[misc]
-    web_user = forms.CharField(
-        label=_("Afterbuy login: user name"),
-        required=False,
-        help_text=_("Needed to download the invoice PDFs (the API has none)."),
-    )
-    web_password = forms.CharField(label=_("Afterbuy login: password"), required=False)
-
-
 class AfterbuyCsvSource(RechnungslisteUploads):
     identifier: ClassVar[str] = "afterbuy_csv"
     verbose_name: ClassVar[str] = _("Afterbuy (CSV upload of the invoice list)")
     #: Optional: with the Afterbuy login, each uploaded invoice gets its PDF.
-    credentials_form: ClassVar[type] = CsvCredentialsForm
+    #: Its UI part (forms.py), named by path: the core imports no Django forms.
+    credentials_form: ClassVar[str] = "forms.CsvCredentialsForm"
     settings_model: ClassVar[type[RechnungslisteSettings]] = RechnungslisteSettings
     #: Its documents come by upload: nothing to fetch (``registry.fetching_kinds``).
     fetches: ClassVar[bool] = False

@@ -1,10 +1,18 @@
+"""Afterbuy's UI part: the credentials and settings forms of both sources, the column mapping."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.core.validators import URLValidator
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from .api import DEFAULT_API_URL
 from .csv import column_label
+from .pdf import DEFAULT_WEB_URL
 
 
 class MappingForm(forms.Form):
@@ -17,3 +25,78 @@ class MappingForm(forms.Form):
         choices = [("", "—"), *((h, h) for h in headers if h)]
         for key in missing:
             self.fields[key] = forms.ChoiceField(label=column_label(key, language), choices=choices)
+
+
+KINDS = [("invoice", _("Invoices")), ("credit_note", _("Credit notes (Gutschriften)"))]
+
+
+def _leave_empty_text(url: str) -> str:
+    return gettext("Leave empty for Afterbuy itself (%(url)s).") % {"url": url}
+
+
+#: Translated when shown, not when this module is imported.
+_leave_empty = lazy(_leave_empty_text, str)
+
+
+class ApiCredentialsForm(forms.Form):  # type: ignore[misc]
+    partner_token = forms.CharField(
+        label=_("Afterbuy PartnerToken"),
+        required=False,
+        help_text=_("Identifies the integration; issued by Afterbuy for the XML API."),
+    )
+    account_token = forms.CharField(
+        label=_("Afterbuy AccountToken"),
+        required=False,
+        help_text=_("Identifies your Afterbuy account (Afterbuy: settings of the XML API)."),
+    )
+    partner_id = forms.CharField(
+        label=_("Legacy: PartnerID"),
+        required=False,
+        help_text=_("Only for older accounts without tokens: all four legacy fields."),
+    )
+    partner_password = forms.CharField(label=_("Legacy: partner password"), required=False)
+    user_id = forms.CharField(label=_("Legacy: UserID"), required=False)
+    user_password = forms.CharField(label=_("Legacy: user password"), required=False)
+    web_user = forms.CharField(
+        label=_("Afterbuy login: user name"),
+        required=False,
+        help_text=_("Needed to download the invoice PDFs (the API has none)."),
+    )
+    web_password = forms.CharField(label=_("Afterbuy login: password"), required=False)
+
+
+class ApiSettingsForm(forms.Form):  # type: ignore[misc]
+    afterbuy_documents = forms.MultipleChoiceField(
+        label=_("Documents"),
+        choices=KINDS,
+        initial=["invoice", "credit_note"],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    afterbuy_export_tag = forms.CharField(
+        label=_("Tag for transferred orders"),
+        required=False,
+        max_length=50,
+        help_text=_("Set on the order in Afterbuy once it is in the bookkeeping; empty: none."),
+    )
+    # CharFields with a URL validator: URLField reads settings at import time
+    afterbuy_api_url = forms.CharField(
+        label=_("Afterbuy XML API address"),
+        required=False,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_leave_empty(DEFAULT_API_URL),
+    )
+    afterbuy_web_url = forms.CharField(
+        label=_("Afterbuy login address"),
+        required=False,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_leave_empty(DEFAULT_WEB_URL),
+    )
+
+
+class CsvCredentialsForm(forms.Form):  # type: ignore[misc]
+    web_user = forms.CharField(
+        label=_("Afterbuy login: user name"),
+        required=False,
+        help_text=_("Needed to download the invoice PDFs (the API has none)."),
+    )
+    web_password = forms.CharField(label=_("Afterbuy login: password"), required=False)

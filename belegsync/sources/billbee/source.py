@@ -30,7 +30,6 @@ from belegsync.connectors.errors import ConnectorError, NotFound, PermanentError
 from belegsync.connectors.ratelimit import Rate
 from belegsync.connectors.reasons import Reason
 
-from . import forms
 from .client import DEFAULT_BASE_URL, BillbeeClient, Shop
 from .mapping import (
     BERLIN,
@@ -107,9 +106,10 @@ class BillbeeSource:
     verbose_name: ClassVar[str] = "Billbee"
     #: Billbee: 2 calls per second per endpoint and key + user (reference README §3).
     rate: ClassVar[Rate] = Rate(per_second=2, burst=2)
-    credentials_form: ClassVar[type] = forms.CredentialsForm
+    #: Its UI part (forms.py), named by path: the core imports no Django forms.
+    credentials_form: ClassVar[str] = "forms.CredentialsForm"
     settings_model: ClassVar[type[BillbeeSettings]] = BillbeeSettings
-    settings_form: ClassVar[type] = forms.SettingsForm
+    settings_form: ClassVar[str] = "forms.SettingsForm"
     #: The policy's choices Billbee's steps ask for (step 1: start date, step 2: the rest).
     policy_fields: ClassVar[tuple[str, ...]] = (
         "start_date",

@@ -31,7 +31,6 @@ from belegsync.connectors.errors import ConfigError
 from belegsync.connectors.reasons import Reason
 
 from .extf import Chart, DatevSettings, DebtorMode, ExtfWriter, NotExpressible, belegfeld1
-from .forms import DatevSettingsForm
 from .settings import DatevTargetSettings
 
 
@@ -45,7 +44,8 @@ class DatevTarget:
     identifier: ClassVar[str] = "datev"
     verbose_name: ClassVar[Any] = _("DATEV (a Buchungsstapel per month for your tax advisor)")
     settings_model: ClassVar[type[DatevTargetSettings]] = DatevTargetSettings
-    settings_form: ClassVar[type[DatevSettingsForm]] = DatevSettingsForm
+    #: Its UI part (forms.py), named by path: the core imports no Django forms.
+    settings_form: ClassVar[str] = "forms.DatevSettingsForm"
     #: Payments are booked when vouchers are sent as paid, on the accounts mapped per method.
     policy_fields: ClassVar[tuple[str, ...]] = ("mark_paid", "document_date")
     #: The engine collects whole months for it instead of transferring one by one.

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext_lazy
+
 from belegsync.bookkeeping import TaxTreatment, Voucher
 from belegsync.connectors.base import AdapterContext, RemoteRef
 from belegsync.connectors.errors import (
@@ -47,7 +49,6 @@ from belegsync.connectors.ratelimit import Limiter, NoLimit, Rate, TokenBucket
 from belegsync.connectors.settings import Policy
 
 from .client import CURRENT_BASE_URL, MAX_PAGE_SIZE, OLD_BASE_URL, LexofficeClient
-from .forms import CUSTOMER_HELP, MARK_PAID_HELP, LexofficeCredentialsForm, LexofficeSettingsForm
 from .mapping import (
     DESTINATION,
     ORIGIN,
@@ -114,13 +115,30 @@ class Snapshot:
     too_big: bool = False
 
 
+MARK_PAID_HELP = gettext_lazy(
+    "lexoffice's public API cannot set a voucher to “paid”: payments are assigned in "
+    "lexoffice (bank matching or manual payment). When this is on, belegsync sends a "
+    "transaction assignment hint with the payment's transaction id so that lexoffice assigns "
+    "the payment automatically when it arrives. That works only for partner (OAuth) "
+    "connections; with a private API key each paid voucher fails at this step with a clear "
+    "message, so leave this off for API-key connections."
+)
+
+CUSTOMER_HELP = gettext_lazy(
+    "Off: the collective customer (Sammelkunde) with the buyer's name on the voucher. "
+    "Intra-community supplies always get their own contact (lexoffice needs the "
+    "buyer's VAT ID)."
+)
+
+
 class LexofficeTarget:
     identifier: ClassVar[str] = "lexoffice"
     verbose_name: ClassVar[str] = "lexoffice (Lexware Office)"
     rate: ClassVar[Rate] = RATE
-    credentials_form: ClassVar[type[LexofficeCredentialsForm]] = LexofficeCredentialsForm
+    #: Its UI part (forms.py), named by path: the core imports no Django forms.
+    credentials_form: ClassVar[str] = "forms.LexofficeCredentialsForm"
     settings_model: ClassVar[type[LexofficeSettings]] = LexofficeSettings
-    settings_form: ClassVar[type[LexofficeSettingsForm]] = LexofficeSettingsForm
+    settings_form: ClassVar[str] = "forms.LexofficeSettingsForm"
     policy_fields: ClassVar[tuple[str, ...]] = ("mark_paid", "customer_per_buyer", "document_date")
     policy_help: ClassVar[dict[str, Any]] = {
         "mark_paid": MARK_PAID_HELP,

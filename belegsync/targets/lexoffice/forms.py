@@ -18,21 +18,6 @@ from .mapping import OVERRIDE_KEYS
 
 _LINE = re.compile(r"^\s*([a-z_]+)\s*[=:]\s*(\S+)\s*$")
 
-MARK_PAID_HELP = _(
-    "lexoffice's public API cannot set a voucher to “paid”: payments are assigned in "
-    "lexoffice (bank matching or manual payment). When this is on, belegsync sends a "
-    "transaction assignment hint with the payment's transaction id so that lexoffice assigns "
-    "the payment automatically when it arrives. That works only for partner (OAuth) "
-    "connections; with a private API key each paid voucher fails at this step with a clear "
-    "message, so leave this off for API-key connections."
-)
-
-CUSTOMER_HELP = _(
-    "Off: the collective customer (Sammelkunde) with the buyer's name on the voucher. "
-    "Intra-community supplies always get their own contact (lexoffice needs the "
-    "buyer's VAT ID)."
-)
-
 
 class CategoryOverridesField(forms.CharField):  # type: ignore[misc]
     """``key=categoryId`` per line ↔ a dict; keys are line categories or tax treatments."""

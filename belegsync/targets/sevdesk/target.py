@@ -40,7 +40,6 @@ from belegsync.connectors.settings import Policy
 
 from . import mapping
 from .client import CODE_ALREADY_PAID, DEFAULT_BASE_URL, SevdeskClient, sevdesk_code
-from .forms import SevdeskCredentialsForm
 from .settings import SevdeskSettings
 
 log = logging.getLogger("belegsync.targets.sevdesk")
@@ -79,7 +78,8 @@ class SevdeskTarget:
     #: sevDesk publishes no limit; none was hit at 18 req/s sequential. 5/s keeps a margin
     #: (reference §1.2 recommendation).
     rate: ClassVar[Rate] = Rate(per_second=5, burst=5)
-    credentials_form: ClassVar[type[SevdeskCredentialsForm]] = SevdeskCredentialsForm
+    #: Its UI part (forms.py), named by path: the core imports no Django forms.
+    credentials_form: ClassVar[str] = "forms.SevdeskCredentialsForm"
     settings_model: ClassVar[type[SevdeskSettings]] = SevdeskSettings
     policy_fields: ClassVar[tuple[str, ...]] = (
         "mark_paid",

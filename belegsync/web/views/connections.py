@@ -25,6 +25,7 @@ from belegsync.web import scoping
 from belegsync.web.forms import (
     ConnectionForm,
     PolicyForm,
+    adapter_form,
     credentials_form,
     merged_credentials,
     policy_fields,
@@ -78,14 +79,16 @@ def _side_forms(
         kind = _kind(request, form, side)
         cls = _adapter_class(side, kind)
         entry: dict[str, Any] = {"cls": cls, "credentials": None, "settings": None}
-        if cls is not None and getattr(cls, "credentials_form", None) is not None:
+        cred_form = adapter_form(cls, "credentials_form") if cls is not None else None
+        if cred_form is not None:
             entry["credentials"] = credentials_form(
-                cls.credentials_form, dict(saved_credentials.get(side, {})), data, f"{side}-cred"
+                cred_form, dict(saved_credentials.get(side, {})), data, f"{side}-cred"
             )
-        if cls is not None and getattr(cls, "settings_form", None) is not None:
+        set_form = adapter_form(cls, "settings_form") if cls is not None else None
+        if set_form is not None:
             same_kind = kind == getattr(connection, f"{side}_kind")
             saved = connection.settings_of(side) if same_kind else settings_model(cls)()
-            entry["settings"] = cls.settings_form(
+            entry["settings"] = set_form(
                 data=data, initial=saved.model_dump(), prefix=f"{side}-set"
             )
         entry["title"] = cls.verbose_name if cls is not None else side

@@ -18,6 +18,8 @@ from pathlib import Path
 import dj_database_url
 from cryptography.fernet import Fernet
 
+from belegsync.connectors import egress
+
 TASK_BACKENDS = ("database", "rq", "immediate")
 #: Where the per-account token buckets live so all workers share them (sync/ratelimit.py).
 SHARED_LIMITERS = ("database", "redis", "process")
@@ -154,6 +156,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         raise ConfigurationError("BELEGSYNC_TASK_BACKEND=rq needs BELEGSYNC_REDIS_URL.")
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigurationError(f"BELEGSYNC_REDIS_URL={redis_url!r} is not a redis:// URL.")
+    _check_remotes(env)
     return Config(
         data_dir=data_dir,
         database=_database(env, data_dir),
@@ -170,6 +173,17 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         ),
         **_engine(env, redis_url),
     )
+
+
+def _check_remotes(env: Mapping[str, str]) -> None:
+    """The operator's other addresses of remote systems (read by the clients, egress.py)."""
+    try:
+        egress.parse(env.get(egress.ENV, ""))
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"{egress.ENV}: {exc}; use system=URL entries separated by commas, e.g. "
+            "billbee=http://127.0.0.1:8001."
+        ) from exc
 
 
 def _seconds(

@@ -14,12 +14,14 @@ limit, zero 429.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from belegsync.connectors import egress
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.ratelimit import TokenBucket
 from belegsync.fakes.base import serve_in_thread
@@ -36,10 +38,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=2.0, help="the fake's limit (req/s)")
     args = parser.parse_args()
     fake = serve_in_thread(LexofficeFake(api_keys=("bench",), rate_per_second=args.rate, burst=2))
+    os.environ[egress.ENV] = egress.with_remote("", "lexoffice", fake.url)
     target = LexofficeTarget(
         AdapterContext(
             credentials={"api_key": "bench"},
-            settings={"lexoffice_base_url": fake.url},
+            settings={},
             limiter=TokenBucket(LexofficeTarget.rate),
         )
     )

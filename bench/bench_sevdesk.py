@@ -22,6 +22,7 @@ Two ways through the adapter are measured:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter
@@ -29,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from belegsync.connectors import egress
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.ratelimit import Rate, TokenBucket
 from belegsync.connectors.settings import PaymentAccounts, Policy
@@ -46,9 +48,10 @@ def run(flow: str, count: int, rate: float) -> dict[str, float]:
     app.journal = None  # keep memory flat; the base counts requests anyway
     paypal = app.add_check_account("PayPal BB", "offline")
     running = serve_in_thread(app)
+    os.environ[egress.ENV] = egress.with_remote("", "sevdesk", running.url)
     limiter = TokenBucket(Rate(per_second=rate, burst=max(1, int(rate))))
     context = AdapterContext(
-        credentials={"api_token": TOKEN, "base_url": running.url + "/api/v1"},
+        credentials={"api_token": TOKEN},
         policy=Policy(payment_accounts=PaymentAccounts(by_method={"paypal": str(paypal)})),
         limiter=limiter,
     )

@@ -38,6 +38,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection as db  # noqa: E402
 
+from belegsync.connectors import egress  # noqa: E402
 from belegsync.documents.models import Connection, Organisation  # noqa: E402
 from belegsync.fakes.base import serve_in_thread  # noqa: E402
 from belegsync.sync.cycle import run_cycle  # noqa: E402
@@ -100,6 +101,7 @@ def idle(count: int) -> None:
 def throughput(accounts: int, workers: int, documents: int, rate: float, threads: int) -> None:
     keys = [f"bench-key-{i}" for i in range(accounts)]
     fake = h.lexoffice_fake(serve_in_thread, keys, rate=rate)
+    os.environ[egress.ENV] = egress.with_remote("", "lexoffice", fake.url)
     connections = h.seed(
         fake,
         connections=accounts,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
 
 from belegsync.bookkeeping import Line, LineCategory, Party, Payment, Voucher, VoucherKind
+from belegsync.connectors import egress
 from belegsync.fakes.base import FakeApp, RunningFake, serve_in_thread
 from belegsync.sources.memory import STORE
 from belegsync.targets.memory import MemoryTarget
@@ -61,13 +63,30 @@ def voucher() -> Voucher:
 
 
 @pytest.fixture
-def run_fake() -> Iterator[Callable[[FakeApp], RunningFake]]:
-    """Start fakes on free ports of 127.0.0.1; all are stopped after the test."""
+def point_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], None]:
+    """Send belegsync's requests for a system to ``url`` for this test (and the worker
+    processes it starts): the operator's BELEGSYNC_ALLOWED_REMOTES, as ``demo`` sets it."""
+
+    def point(system: str, url: str) -> None:
+        current = os.environ.get(egress.ENV, "")
+        monkeypatch.setenv(egress.ENV, egress.with_remote(current, system, url))
+
+    return point
+
+
+@pytest.fixture
+def run_fake(
+    point_at: Callable[[str, str], None],
+) -> Iterator[Callable[[FakeApp], RunningFake]]:
+    """Start fakes on free ports of 127.0.0.1, each its system's address for the test;
+    all are stopped after the test."""
     running: list[RunningFake] = []
 
     def start(app: FakeApp) -> RunningFake:
         fake = serve_in_thread(app)
         running.append(fake)
+        if app.system in egress.SYSTEMS:
+            point_at(app.system, fake.url)
         return fake
 
     yield start

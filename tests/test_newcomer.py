@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from belegsync.connectors import egress
 from belegsync.fakes.management.commands import demo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,15 +51,18 @@ def _free_base() -> int:
 
 
 @pytest.mark.django_db
-def test_the_demo_doubles_listen_where_they_are_told():
+def test_the_demo_doubles_listen_where_they_are_told(monkeypatch):
+    monkeypatch.setenv(egress.ENV, "")  # restored after the test: demo sets it
     base = _free_base()
-    made = demo.connections(doubles_port=base)
-    urls = [
-        c.settings["target"]["lexoffice_base_url"] for c in made if c.target_kind == "lexoffice"
+    demo.connections(doubles_port=base)
+    # the demo is the operator of its process: it points each system at its double
+    remotes = egress.replacements()
+    assert [(s, b.port) for s, b in sorted(remotes.items())] == [
+        ("afterbuy", base + 3),
+        ("billbee", base + 2),
+        ("lexoffice", base),
+        ("sevdesk", base + 1),
     ]
-    assert urls and all(url.endswith(f":{base}") for url in urls)
-    billbee = next(c for c in made if c.source_kind == "billbee")
-    assert f":{base + 2}/" in billbee.settings["source"]["billbee_base_url"]
     assert httpx.get(
         f"http://127.0.0.1:{base + 1}/api/v1/Tools/bookkeepingSystemVersion"
     ).status_code

@@ -49,7 +49,7 @@ def test_the_request_is_exactly_what_the_target_would_receive(run_fake, org):
         name="CSV → lexoffice",
         source_kind="afterbuy_csv",
         target_kind="lexoffice",
-        settings={"target": {"lexoffice_base_url": fake.url}},
+        settings={},
     )
     entries = preview(
         "--source",

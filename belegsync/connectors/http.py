@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from .egress import Destinations, GuardedTransport
 from .errors import (
     AuthError,
     ConnectorError,
@@ -42,6 +43,22 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 #: Who is calling, for the remote's logs and support (sevDesk asks for a meaningful one).
 USER_AGENT = "belegsync"
 RAW_LIMIT = 2000
+#: The most of a remote's own words (a JSON error field) a message may quote.
+EXCERPT_LIMIT = 200
+
+
+def excerpt(value: object, limit: int = EXCERPT_LIMIT) -> str:
+    """A remote's words fit to quote: one line, no control characters, at most ``limit``.
+
+    Messages quote only a JSON error field through this, never a response body;
+    pages escape it like any text.
+    """
+    text = " ".join("".join(c if c.isprintable() else " " for c in str(value or "")).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _quoted(said: str) -> str:
+    return f" ({said})" if said else ""
 
 
 @dataclass(frozen=True)
@@ -82,26 +99,35 @@ class ApiClient:
 
     #: Name of the remote system in merchant-facing messages.
     system: ClassVar[str] = "the remote system"
+    #: The system's key in ``BELEGSYNC_ALLOWED_REMOTES`` (:mod:`.egress`).
+    remote: ClassVar[str] = ""
+    #: The system's own base URLs; the first is the default. Never user input.
+    addresses: ClassVar[tuple[str, ...]] = ()
     timeout: ClassVar[httpx.Timeout] = httpx.Timeout(30.0, connect=10.0)
 
     def __init__(
         self,
-        base_url: str,
+        base_url: str | None = None,
         *,
         limiter: Limiter | None = None,
         limiter_key: str = "",
         retry: RetryPolicy = RetryPolicy(),
-        transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self.destinations = Destinations.of(self.remote, self.addresses)
+        url = self.destinations.base_url(base_url or self.addresses[0])
         self.limiter = limiter or NoLimit()
-        self.limiter_key = limiter_key or base_url
+        self.limiter_key = limiter_key or url
         self.retry = retry
         self._sleep = sleep
         self.http = httpx.Client(
-            base_url=base_url,
+            base_url=url,
             timeout=self.timeout,
-            transport=transport,
+            transport=GuardedTransport(self.destinations),
+            # every request and every hop of a redirect is checked before it is sent
+            event_hooks={"request": [self.destinations.check_url]},
+            follow_redirects=False,
+            trust_env=False,
             headers={"User-Agent": USER_AGENT, **self.auth_headers()},
             auth=self.auth(),
         )
@@ -115,17 +141,18 @@ class ApiClient:
         return None
 
     def error_message(self, response: httpx.Response) -> str:
-        """The remote system's own words for a failed response."""
-        return response.text[:300]
+        """The remote system's own words for a failed response: an :func:`excerpt` of
+        its JSON error field, or nothing (never the body)."""
+        return ""
 
     def error_for(self, response: httpx.Response) -> ConnectorError:
         """Map a failed response to the typed error family."""
         status = response.status_code
         raw = response.text[:RAW_LIMIT]
-        said = self.error_message(response)
+        said = excerpt(self.error_message(response))
         if status == 401:
             return AuthError(
-                f"{self.system} did not accept the credentials ({said}). "
+                f"{self.system} did not accept the credentials{_quoted(said)}. "
                 "Check the API key in the connection settings.",
                 raw=raw,
                 status=status,
@@ -134,7 +161,7 @@ class ApiClient:
             )
         if status == 403:
             return PermissionDenied(
-                f"{self.system} refused access ({said}). "
+                f"{self.system} refused access{_quoted(said)}. "
                 "The API key lacks a permission this connection needs.",
                 raw=raw,
                 status=status,
@@ -143,7 +170,7 @@ class ApiClient:
             )
         if status == 404:
             return NotFound(
-                f"{self.system}: not found ({said}).",
+                f"{self.system}: not found{_quoted(said)}.",
                 raw=raw,
                 status=status,
                 code="remote.not_found",
@@ -168,7 +195,7 @@ class ApiClient:
                 params={"system": self.system, "status": status},
             )
         return ValidationRejected(
-            f"{self.system} rejected the request: {said}",
+            f"{self.system} rejected the request: {said or 'no reason given'}",
             raw=raw,
             status=status,
             code="remote.rejected",

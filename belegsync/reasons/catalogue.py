@@ -332,6 +332,11 @@ REMOTE: dict[str, Promise] = {
         "%(system)s sent an answer belegsync cannot read. Reset the document to try again; "
         "if it happens again, support has the details."
     ),
+    "remote.address_refused": _(
+        "belegsync sends nothing for %(system)s to this address: only to %(system)s itself or "
+        "to an address whoever runs belegsync allowed. Ask them to check the setting "
+        "BELEGSYNC_ALLOWED_REMOTES."
+    ),
 }
 
 #: An error that has no code of its own: what its family says (connectors.errors).

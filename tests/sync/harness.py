@@ -117,7 +117,7 @@ def seed(
                 credentials={"target": {"api_key": keys[i % len(keys)]}},
                 settings={
                     "policy": policy or {},
-                    "target": {"lexoffice_base_url": fake.url, "rate_per_second": rate},
+                    "target": {"rate_per_second": rate},
                 },
             )
         )

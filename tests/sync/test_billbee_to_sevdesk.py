@@ -55,7 +55,7 @@ def connection(org, billbee, sevdesk):
         target_kind="sevdesk",
         credentials={
             "source": {"api_key": KEY, "user": USER, "password": PASSWORD},
-            "target": {"api_token": TOKEN, "base_url": f"{sevdesk.url}/api/v1"},
+            "target": {"api_token": TOKEN},
         },
         settings={
             "policy": {
@@ -63,10 +63,7 @@ def connection(org, billbee, sevdesk):
                 "mark_paid": True,
                 "payment_accounts": {"by_method": accounts, "unassigned_to_default": True},
             },
-            "source": {
-                "billbee_base_url": f"{billbee.url}/api/v1/",
-                "state_ids": [str(s) for s in range(1, 18)],
-            },
+            "source": {"state_ids": [str(s) for s in range(1, 18)]},
         },
     )
 

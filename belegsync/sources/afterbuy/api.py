@@ -40,7 +40,9 @@ from belegsync.connectors.http import RAW_LIMIT, ApiClient
 
 log = logging.getLogger("belegsync.sources.afterbuy")
 
-DEFAULT_API_URL = "https://api.afterbuy.de/afterbuy/ABInterface.aspx"
+API_BASE_URL = "https://api.afterbuy.de/"
+#: The XML interface is one file under the base (reference README §2).
+API_PATH = "/afterbuy/ABInterface.aspx"
 BERLIN = ZoneInfo("Europe/Berlin")
 MAX_SOLD_ITEMS = 250
 #: All blocks of an order (the SDK allows up to 32 for GetSoldItems; bits unverified).
@@ -190,23 +192,16 @@ def errors_of(root: Element, kind: str = "Error") -> list[RemoteError]:
 
 class AfterbuyClient(ApiClient):
     system: ClassVar[str] = "Afterbuy"
+    remote: ClassVar[str] = "afterbuy"
+    addresses: ClassVar[tuple[str, ...]] = (API_BASE_URL,)
+    path = API_PATH
 
-    def __init__(
-        self,
-        credentials: ApiCredentials,
-        url: str = DEFAULT_API_URL,
-        *,
-        language: str = "DE",
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, credentials: ApiCredentials, *, language: str = "DE", **kwargs: Any) -> None:
         self.credentials = credentials
         self.language = language
         self._last_root: Element | None = None
         kwargs.setdefault("limiter_key", f"afterbuy:{credentials.account}")
-        # httpx appends "/" to a base URL's path; the interface is one file, so split it off
-        parsed = httpx.URL(url)
-        self.path = parsed.raw_path.decode("ascii") or "/"
-        super().__init__(str(parsed.copy_with(raw_path=b"/")), **kwargs)
+        super().__init__(**kwargs)
 
     def auth_headers(self) -> dict[str, str]:
         return {"Content-Type": "application/xml; charset=utf-8", "Accept": "text/xml"}
@@ -234,8 +229,7 @@ class AfterbuyClient(ApiClient):
             root = parse_xml(response.content)
         except ValueError as exc:
             raise PermanentError(
-                "Afterbuy sent an answer that is not XML. Check the API address in the "
-                "connection settings.",
+                "Afterbuy sent an answer that is not XML.",
                 raw=response.text[:RAW_LIMIT],
                 status=response.status_code,
             ) from exc

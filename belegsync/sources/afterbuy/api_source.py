@@ -35,7 +35,6 @@ from belegsync.connectors.reasons import Reason
 
 from .api import (
     BERLIN,
-    DEFAULT_API_URL,
     AfterbuyClient,
     ApiCredentials,
     date_filter,
@@ -92,8 +91,7 @@ class AfterbuyApiSource(RechnungslisteUploads):
     def make_client(context: AdapterContext) -> AfterbuyClient:
         credentials = api_credentials(context.credentials)
         credentials.elements()  # raises ConfigError with what is missing
-        url = context.settings_as(AfterbuyApiSettings).afterbuy_api_url or DEFAULT_API_URL
-        return AfterbuyClient(credentials, url, limiter=context.limiter)
+        return AfterbuyClient(credentials, limiter=context.limiter)
 
     @classmethod
     def check_credentials(cls, context: AdapterContext) -> None:

@@ -26,7 +26,7 @@ from belegsync.connectors.base import (
 )
 
 from .csv import RechnungslisteReader
-from .pdf import DEFAULT_WEB_URL, AfterbuyWebClient
+from .pdf import AfterbuyWebClient
 from .settings import RechnungslisteSettings
 
 
@@ -52,8 +52,6 @@ class RechnungslisteUploads:
             return None
         if self._web is None:
             self._web = AfterbuyWebClient(
-                self.context.settings_as(RechnungslisteSettings).afterbuy_web_url
-                or DEFAULT_WEB_URL,
                 user=user,
                 password=str(self.context.credentials.get("web_password") or ""),
                 limiter=self.context.limiter,

@@ -5,14 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.validators import URLValidator
-from django.utils.functional import lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .api import DEFAULT_API_URL
 from .csv import column_label
-from .pdf import DEFAULT_WEB_URL
 
 
 class MappingForm(forms.Form):
@@ -28,14 +23,6 @@ class MappingForm(forms.Form):
 
 
 KINDS = [("invoice", _("Invoices")), ("credit_note", _("Credit notes (Gutschriften)"))]
-
-
-def _leave_empty_text(url: str) -> str:
-    return gettext("Leave empty for Afterbuy itself (%(url)s).") % {"url": url}
-
-
-#: Translated when shown, not when this module is imported.
-_leave_empty = lazy(_leave_empty_text, str)
 
 
 class ApiCredentialsForm(forms.Form):  # type: ignore[misc]
@@ -77,19 +64,6 @@ class ApiSettingsForm(forms.Form):  # type: ignore[misc]
         required=False,
         max_length=50,
         help_text=_("Set on the order in Afterbuy once it is in the bookkeeping; empty: none."),
-    )
-    # CharFields with a URL validator: URLField reads settings at import time
-    afterbuy_api_url = forms.CharField(
-        label=_("Afterbuy XML API address"),
-        required=False,
-        validators=[URLValidator(schemes=["http", "https"])],
-        help_text=_leave_empty(DEFAULT_API_URL),
-    )
-    afterbuy_web_url = forms.CharField(
-        label=_("Afterbuy login address"),
-        required=False,
-        validators=[URLValidator(schemes=["http", "https"])],
-        help_text=_leave_empty(DEFAULT_WEB_URL),
     )
 
 

@@ -39,10 +39,11 @@ class AfterbuyWebClient(ApiClient):
     """One logged-in browser session per Afterbuy account (cookies kept by httpx)."""
 
     system: ClassVar[str] = "Afterbuy"
+    remote: ClassVar[str] = "afterbuy"
+    addresses: ClassVar[tuple[str, ...]] = (DEFAULT_WEB_URL,)
 
     def __init__(
         self,
-        url: str = DEFAULT_WEB_URL,
         *,
         user: str,
         password: str,
@@ -61,7 +62,7 @@ class AfterbuyWebClient(ApiClient):
         self.logins = 0
         kwargs.setdefault("limiter_key", f"afterbuy-web:{user}")
         kwargs.setdefault("retry", RetryPolicy(attempts=2))
-        super().__init__(url, **kwargs)
+        super().__init__(**kwargs)
 
     def login(self) -> None:
         response = self.request(

@@ -15,8 +15,6 @@ from belegsync.connectors.settings import AdapterSettings
 class RechnungslisteSettings(AdapterSettings):
     """What both Afterbuy sources need for uploaded Rechnungslisten and their PDFs."""
 
-    #: Afterbuy's login address; empty: Afterbuy itself (tests and the demo point elsewhere).
-    afterbuy_web_url: str = ""
     #: The merchant's assignment of columns belegsync did not recognise: key → header.
     csv_mapping: dict[str, str] = Field(default_factory=dict)
 
@@ -27,5 +25,3 @@ class AfterbuyApiSettings(RechnungslisteSettings):
     )
     #: Set on the order in Afterbuy once it is in the bookkeeping; empty: none.
     afterbuy_export_tag: str = Field(default="", max_length=50)
-    #: The XML API's address; empty: Afterbuy itself.
-    afterbuy_api_url: str = ""

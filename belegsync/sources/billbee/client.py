@@ -25,7 +25,7 @@ from belegsync.connectors.errors import (
     PermanentError,
     ValidationRejected,
 )
-from belegsync.connectors.http import RAW_LIMIT, ApiClient
+from belegsync.connectors.http import RAW_LIMIT, ApiClient, excerpt
 
 DEFAULT_BASE_URL = "https://api.billbee.io/api/v1/"
 MAX_PAGE_SIZE = 250
@@ -67,15 +67,13 @@ def moment(value: dt.datetime) -> str:
 
 class BillbeeClient(ApiClient):
     system: ClassVar[str] = "Billbee"
+    remote: ClassVar[str] = "billbee"
+    addresses: ClassVar[tuple[str, ...]] = (DEFAULT_BASE_URL,)
 
-    def __init__(
-        self, base_url: str, *, api_key: str, user: str, password: str, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, api_key: str, user: str, password: str, **kwargs: Any) -> None:
         self._api_key, self._user, self._password = api_key, user, password
-        if not base_url.endswith("/"):
-            base_url += "/"
         kwargs.setdefault("limiter_key", f"billbee:{user}")
-        super().__init__(base_url, **kwargs)
+        super().__init__(**kwargs)
 
     def auth_headers(self) -> dict[str, str]:
         return {"X-Billbee-Api-Key": self._api_key, "Accept": "application/json"}
@@ -86,16 +84,14 @@ class BillbeeClient(ApiClient):
     def error_message(self, response: httpx.Response) -> str:
         try:
             body = self._decode(response)
-        except ValueError:
-            return response.text[:300]
+        except (ValueError, RecursionError):
+            return ""
         if isinstance(body, dict):
-            said = body.get("ErrorMessage") or body.get("Message") or ""
+            said = excerpt(body.get("ErrorMessage") or body.get("Message") or "")
             code = body.get("ErrorCode")
             known = ERROR_CODES.get(code) if isinstance(code, int) else None
-            parts = [p for p in (str(said), known) if p]
-            if parts:
-                return " – ".join(parts)
-        return response.text[:300]
+            return " – ".join(p for p in (said, known) if p)
+        return ""
 
     def error_for(self, response: httpx.Response) -> ConnectorError:
         error = super().error_for(response)

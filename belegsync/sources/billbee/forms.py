@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from .mapping import ORDER_STATES
@@ -82,13 +81,6 @@ class GeneralForm(forms.Form):
         initial=DEFAULT_TAG,
         max_length=50,
         help_text=_("Set on the order in Billbee once its voucher is in the bookkeeping."),
-    )
-    # a CharField with a URL validator: URLField reads settings at import time
-    billbee_base_url = forms.CharField(
-        validators=[URLValidator(schemes=["http", "https"])],
-        label=_("Billbee API address"),
-        required=False,
-        help_text=_("Leave empty for Billbee itself (https://api.billbee.io/api/v1/)."),
     )
 
     def __init__(self, *args: Any, shops: list[tuple[str, str]] | None = None, **kwargs: Any):

@@ -26,7 +26,5 @@ class BillbeeSettings(AdapterSettings):
     state_rule: Literal["current", "ever"] = "current"
     #: Set on the order in Billbee once its voucher is in the bookkeeping.
     export_tag: str = Field(default=DEFAULT_TAG, min_length=1, max_length=50)
-    #: Empty: Billbee itself. Only tests and the demo point elsewhere.
-    billbee_base_url: str = ""
     #: The target offers a list of accounts (step 3): every payment method needs one.
     payment_accounts_required: bool = False

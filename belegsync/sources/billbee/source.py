@@ -30,7 +30,7 @@ from belegsync.connectors.errors import ConnectorError, NotFound, PermanentError
 from belegsync.connectors.ratelimit import Rate
 from belegsync.connectors.reasons import Reason
 
-from .client import DEFAULT_BASE_URL, BillbeeClient, Shop
+from .client import BillbeeClient, Shop
 from .mapping import (
     BERLIN,
     ORDER_STATES,
@@ -156,9 +156,7 @@ class BillbeeSource:
                 f"The Billbee connection lacks {', '.join(missing)}; "
                 "enter them in the connection's settings (step 1)."
             )
-        base_url = context.settings_as(BillbeeSettings).billbee_base_url or DEFAULT_BASE_URL
         return BillbeeClient(
-            base_url,
             api_key=str(credentials["api_key"]),
             user=str(credentials["user"]),
             password=str(credentials["password"]),

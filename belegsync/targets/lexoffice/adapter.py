@@ -86,12 +86,8 @@ def _shared_bucket() -> TokenBucket:
 
 
 def base_url_of(setting: Any) -> str:
-    value = str(setting or "current")
-    if value == "old":
-        return OLD_BASE_URL
-    if value.startswith(("http://", "https://")):
-        return value.rstrip("/")
-    return CURRENT_BASE_URL
+    """lexoffice's own address the merchant chose ("current" or "old"); never another."""
+    return OLD_BASE_URL if str(setting or "current") == "old" else CURRENT_BASE_URL
 
 
 def _day(timestamp: str) -> dt.date:

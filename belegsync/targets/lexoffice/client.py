@@ -25,7 +25,7 @@ from belegsync.connectors.errors import (
     RemoteIssue,
     ValidationRejected,
 )
-from belegsync.connectors.http import RAW_LIMIT, ApiClient, RetryPolicy
+from belegsync.connectors.http import RAW_LIMIT, ApiClient, RetryPolicy, excerpt
 from belegsync.connectors.ratelimit import Limiter
 
 CURRENT_BASE_URL = "https://api.lexware.io"
@@ -110,6 +110,8 @@ def _body(response: httpx.Response) -> Any:
 
 class LexofficeClient(ApiClient):
     system: ClassVar[str] = "lexoffice"
+    remote: ClassVar[str] = "lexoffice"
+    addresses: ClassVar[tuple[str, ...]] = (CURRENT_BASE_URL, OLD_BASE_URL)
 
     def __init__(
         self,
@@ -118,18 +120,12 @@ class LexofficeClient(ApiClient):
         *,
         limiter: Limiter | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
-        transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self._api_key = api_key
         extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
         super().__init__(
-            base_url.rstrip("/"),
-            limiter=limiter,
-            limiter_key=account_key(api_key),
-            retry=retry,
-            transport=transport,
-            **extra,
+            base_url, limiter=limiter, limiter_key=account_key(api_key), retry=retry, **extra
         )
 
     # -- what the base asks ----------------------------------------------------
@@ -141,9 +137,9 @@ class LexofficeClient(ApiClient):
         data = _body(response)
         issues = parse_issues(data)
         if issues:
-            return "; ".join(dict.fromkeys(i.message for i in issues))
+            return excerpt("; ".join(dict.fromkeys(i.message for i in issues)))
         if isinstance(data, dict) and data.get("message"):
-            return str(data["message"])
+            return excerpt(data["message"])
         return f"HTTP {response.status_code}"
 
     def error_for(self, response: httpx.Response) -> ConnectorError:

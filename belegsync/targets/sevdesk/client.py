@@ -23,7 +23,7 @@ from belegsync.connectors.errors import (
     RateLimited,
     RetryableError,
 )
-from belegsync.connectors.http import RAW_LIMIT, ApiClient
+from belegsync.connectors.http import RAW_LIMIT, ApiClient, excerpt
 
 DEFAULT_BASE_URL = "https://my.sevdesk.de/api/v1"
 USER_AGENT = "belegsync (sevDesk connector)"
@@ -40,11 +40,13 @@ UNSAFE_PUTS = ("/bookAmount", "/resetToDraft", "/resetToOpen")
 
 class SevdeskClient(ApiClient):
     system: ClassVar[str] = "sevDesk"
+    remote: ClassVar[str] = "sevdesk"
+    addresses: ClassVar[tuple[str, ...]] = (f"{DEFAULT_BASE_URL}/",)
     _unsafe = False
 
-    def __init__(self, api_token: str, base_url: str = DEFAULT_BASE_URL, **kwargs: Any) -> None:
+    def __init__(self, api_token: str, **kwargs: Any) -> None:
         self._token = api_token
-        super().__init__(base_url.rstrip("/") + "/", **kwargs)
+        super().__init__(**kwargs)
 
     def auth_headers(self) -> dict[str, str]:
         return {
@@ -69,7 +71,7 @@ class SevdeskClient(ApiClient):
         error = self.error_object(response)
         if error is None:
             return super().error_message(response)
-        return str(error.get("message") or "no message")
+        return excerpt(error.get("message") or "no message")
 
     def _send_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         response = super()._send_once(method, path, **kwargs)

@@ -24,12 +24,6 @@ class SevdeskCredentialsForm(forms.Form):  # type: ignore[misc]
             "the field “API token”."
         ),
     )
-    base_url = forms.URLField(
-        assume_scheme="https",
-        label=_("API address"),
-        required=False,
-        help_text=_("Leave empty for sevDesk itself; only for tests and the demo."),
-    )
 
     def clean_api_token(self) -> str:
         token = str(self.cleaned_data["api_token"]).strip()

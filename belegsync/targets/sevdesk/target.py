@@ -39,7 +39,7 @@ from belegsync.connectors.ratelimit import Rate
 from belegsync.connectors.settings import Policy
 
 from . import mapping
-from .client import CODE_ALREADY_PAID, DEFAULT_BASE_URL, SevdeskClient, sevdesk_code
+from .client import CODE_ALREADY_PAID, SevdeskClient, sevdesk_code
 from .settings import SevdeskSettings
 
 log = logging.getLogger("belegsync.targets.sevdesk")
@@ -54,9 +54,8 @@ ADDRESS_CATEGORY = 47
 
 def client_for(credentials: dict[str, Any] | Any, **kwargs: Any) -> SevdeskClient:
     token = str(credentials.get("api_token", ""))
-    base_url = str(credentials.get("base_url") or DEFAULT_BASE_URL)
-    key = hashlib.sha256(f"{base_url}|{token}".encode()).hexdigest()[:16]
-    return SevdeskClient(token, base_url, limiter_key=f"sevdesk:{key}", **kwargs)
+    key = hashlib.sha256(token.encode()).hexdigest()[:16]
+    return SevdeskClient(token, limiter_key=f"sevdesk:{key}", **kwargs)
 
 
 def rejected(voucher: Voucher, error: ConnectorError) -> ConnectorError:
@@ -102,7 +101,7 @@ class SevdeskTarget:
         self.policy = context.policy
         self.client = client_for(context.credentials, limiter=context.limiter, **client_kwargs)
         self.plan = mapping.AccountPlan.from_settings(self.settings.sevdesk_accounts)
-        self.app_url = str(context.credentials.get("base_url") or DEFAULT_BASE_URL)
+        self.app_url = str(self.client.http.base_url)
         self._allowed: set[tuple[int, int, Decimal]] | None = None
         self._accounts: list[dict[str, Any]] | None = None
         self._emails: dict[str, int] | None = None

@@ -47,8 +47,6 @@ def context(fake, credentials: dict | None = None, **settings) -> AdapterContext
         credentials=credentials
         or {"partner_token": PARTNER, "account_token": ACCOUNT, "web_user": "teeladen"},
         settings={
-            "afterbuy_api_url": f"{fake.url}/afterbuy/ABInterface.aspx",
-            "afterbuy_web_url": fake.url,
             **own,
         },
         policy=policy,
@@ -313,11 +311,7 @@ def test_it_paces_calls_through_the_limiter(fake) -> None:
             keys.append(key)
 
     ctx = context(fake)
-    client = AfterbuyClient(
-        AfterbuyApiSource.make_client(ctx).credentials,
-        f"{fake.url}/afterbuy/ABInterface.aspx",
-        limiter=Recorder(),
-    )
+    client = AfterbuyClient(AfterbuyApiSource.make_client(ctx).credentials, limiter=Recorder())
     source = AfterbuyApiSource(ctx, client=client)
     pages = fetch_all(source, Cursor(), timezone.now())
     assert len(keys) == len(pages)

@@ -35,10 +35,7 @@ def credentials(password: str = RIGHT, user: str = "teeladen") -> dict[str, str]
 
 
 def settings(fake) -> dict[str, str]:
-    return {
-        "afterbuy_api_url": f"{fake.url}/afterbuy/ABInterface.aspx",
-        "afterbuy_web_url": fake.url,
-    }
+    return {}
 
 
 def source(fake, password: str = RIGHT, user: str = "teeladen") -> AfterbuyApiSource:
@@ -99,13 +96,13 @@ def test_it_refuses_an_answer_that_is_not_a_pdf(fake) -> None:
 
 
 def test_it_refuses_a_pdf_beyond_the_size_bound(fake) -> None:
-    web = AfterbuyWebClient(fake.url, user="teeladen", password="richtig", max_bytes=100)
+    web = AfterbuyWebClient(user="teeladen", password="richtig", max_bytes=100)
     with pytest.raises(PermanentError, match="more than"):
         web.invoice_pdf("500000", "30000")
 
 
 def test_it_names_the_invoice_when_afterbuy_has_no_pdf(fake) -> None:
-    web = AfterbuyWebClient(fake.url, user="teeladen", password="richtig")
+    web = AfterbuyWebClient(user="teeladen", password="richtig")
     with pytest.raises(NotFound, match="invoice 99"):
         web.invoice_pdf("1", "99")
 

@@ -38,8 +38,6 @@ def form(fake, password: str = RIGHT) -> dict[str, str | list[str]]:
         "source-cred-web_password": password,
         "policy-start_date": "2024-01-01",
         "source-set-afterbuy_documents": ["invoice", "credit_note"],
-        "source-set-afterbuy_api_url": f"{fake.url}/afterbuy/ABInterface.aspx",
-        "source-set-afterbuy_web_url": fake.url,
     }
 
 

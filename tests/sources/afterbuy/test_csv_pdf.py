@@ -37,7 +37,7 @@ def test_uploaded_invoices_get_their_pdf_from_the_afterbuy_login(org, fake, tmp_
             "source": {"web_user": "teeladen", "web_password": "richtig"},
             "target": {"account": "books"},
         },
-        settings={"source": {"afterbuy_web_url": fake.url}},
+        settings={},
     )
     path = tmp_path / "liste.csv"
     generate(path, 20, layout="items")
@@ -66,7 +66,7 @@ def test_a_wrong_afterbuy_password_pauses_the_connection_instead_of_failing_each
         source_kind="afterbuy_csv",
         target_kind="memory",
         credentials={"source": {"web_user": "teeladen", "web_password": "falsch"}},
-        settings={"source": {"afterbuy_web_url": fake.url}},
+        settings={},
     )
     path = tmp_path / "liste.csv"
     generate(path, 5, layout="items")

@@ -28,7 +28,7 @@ def billbee(org, fake):
         source_kind="billbee",
         target_kind="memory",
         credentials={"source": {"api_key": KEY, "user": USER, "password": PASSWORD}},
-        settings={"source": {"billbee_base_url": f"{fake.url}/api/v1/", "state_ids": ["4", "7"]}},
+        settings={"source": {"state_ids": ["4", "7"]}},
     )
 
 

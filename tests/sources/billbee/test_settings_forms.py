@@ -22,8 +22,8 @@ MAPPING = {"PayPal": "PayPal BB", "Kreditkarte": "Stripe"}
 @pytest.fixture
 def connection(org, run_fake):
     """A Billbee → sevDesk connection set up in Billbee's three steps."""
-    billbee = run_fake(unthrottled_billbee(bulk=0, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
-    sevdesk = run_fake(SevdeskFake(api_token=TOKEN))
+    run_fake(unthrottled_billbee(bulk=0, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
+    run_fake(SevdeskFake(api_token=TOKEN))
     return Connection.objects.create(
         organisation=org,
         name="Billbee → sevDesk",
@@ -31,7 +31,7 @@ def connection(org, run_fake):
         target_kind="sevdesk",
         credentials={
             "source": BILLBEE_CREDENTIALS,
-            "target": {"api_token": TOKEN, "base_url": f"{sevdesk.url}/api/v1"},
+            "target": {"api_token": TOKEN},
         },
         settings={
             "policy": {
@@ -42,7 +42,6 @@ def connection(org, run_fake):
                 "payment_accounts": {"by_method": MAPPING},
             },
             "source": {
-                "billbee_base_url": f"{billbee.url}/api/v1/",
                 "shop_ids": ["100000000123457"],
                 "payment_accounts_required": True,
             },
@@ -67,7 +66,6 @@ def generic_form(connection, **changes):
         "source-set-state_ids": ["3", "4", "7"],
         "source-set-state_rule": "current",
         "source-set-export_tag": "belegsync",
-        "source-set-billbee_base_url": connection.settings["source"]["billbee_base_url"],
         "policy-start_date": "2025-01-01",
         "policy-mark_paid": "True",
         "policy-customer_per_buyer": "on",
@@ -98,7 +96,6 @@ def test_the_step_three_mapping_survives_saving_any_form(logged_in, connection):
         "state_ids": ["3"],
         "state_rule": "ever",
         "export_tag": "belegsync",
-        "billbee_base_url": connection.settings["source"]["billbee_base_url"],
     }
     assert logged_in.post(step(connection, "general"), general).status_code == 302
     payment = {"mark_paid": "True", "unassigned_to_default": "on", "document_date": "invoice"}

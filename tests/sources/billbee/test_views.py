@@ -37,7 +37,7 @@ def billbee(org, fake):
         source_kind="billbee",
         target_kind="memory",
         credentials={"source": {"api_key": KEY, "user": USER, "password": PASSWORD}},
-        settings={"source": {"billbee_base_url": f"{fake.url}/api/v1/"}},
+        settings={},
         cursor="2026-01-01T00:00:00+00:00",
     )
 
@@ -54,7 +54,6 @@ def general_data(fake, **extra):
         "state_ids": ["3", "4", "7"],
         "state_rule": "ever",
         "export_tag": "belegsync",
-        "billbee_base_url": f"{fake.url}/api/v1/",
         **extra,
     }
 

@@ -48,8 +48,9 @@ def server():
 
 
 @pytest.fixture(params=READINGS)
-def fake(server, request):
+def fake(server, request, point_at):
     """Each test runs against both readings of what the reference leaves unverified."""
+    point_at("lexoffice", server.url)
     server.app.set_reading(request.param)
     server.app.reset_state()
     server.app.profile = Profile("DESTINATION")
@@ -62,12 +63,12 @@ def target_for(fake, key: str = KEY, **settings) -> LexofficeTarget:
     policy, own = policy_and_settings(settings)
     context = AdapterContext(
         credentials={"api_key": key},
-        settings={"lexoffice_base_url": fake.url, **own},
+        settings=own,
         policy=policy,
         limiter=Unpaced(),
     )
     client = LexofficeClient(
-        key, fake.url, limiter=Unpaced(), retry=RetryPolicy(base_delay=0.01), sleep=lambda s: None
+        key, limiter=Unpaced(), retry=RetryPolicy(base_delay=0.01), sleep=lambda s: None
     )
     return LexofficeTarget(context, client=client)
 
@@ -141,7 +142,7 @@ def test_it_asks_directly_when_the_same_number_is_looked_up_again(fake):
 
 
 def test_it_explains_a_rejected_voucher_and_keeps_the_issue_list(fake):
-    client = LexofficeClient(KEY, fake.url, limiter=Unpaced())
+    client = LexofficeClient(KEY, limiter=Unpaced())
     body = target_for(fake).preview(make_voucher("RE-7"))
     body["totalTaxAmount"] = 99.99
     with pytest.raises(ValidationRejected) as caught:
@@ -291,12 +292,9 @@ def test_it_retries_a_429_burst_and_then_books_once(fake):
 
 
 def test_check_credentials_reads_the_profile_and_explains_a_wrong_key(fake):
-    where = {"lexoffice_base_url": fake.url}
-    good = AdapterContext(credentials={"api_key": KEY}, settings=where)
+    good = AdapterContext(credentials={"api_key": KEY})
     assert LexofficeTarget.check_credentials(good)["distanceSalesPrinciple"] == "DESTINATION"
-    bad = AdapterContext(
-        credentials={"api_key": "wrong"}, settings={"lexoffice_base_url": fake.url}
-    )
+    bad = AdapterContext(credentials={"api_key": "wrong"})
     with pytest.raises(AuthError, match="did not accept this API key"):
         LexofficeTarget.check_credentials(bad)
 

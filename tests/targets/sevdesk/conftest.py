@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -21,9 +21,12 @@ def _server() -> Iterator[RunningFake]:
 
 
 @pytest.fixture(params=READINGS)
-def fake(_server: RunningFake, request: pytest.FixtureRequest) -> RunningFake:
+def fake(
+    _server: RunningFake, request: pytest.FixtureRequest, point_at: Callable[[str, str], None]
+) -> RunningFake:
     """One server per module (start/stop is slow), fresh state per test; each test runs
     against both readings of what the reference leaves unverified."""
+    point_at("sevdesk", _server.url)
     app = _server.app
     assert isinstance(app, SevdeskFake)
     app.set_reading(request.param)
@@ -46,7 +49,7 @@ def context(fake):
         base = {"mark_paid": True, "by_method": {"paypal": account_id(fake.app, "PayPal BB")}}
         policy, own = policy_and_settings({**base, **settings})
         return AdapterContext(
-            credentials={"api_token": TOKEN, "base_url": fake.url + "/api/v1"},
+            credentials={"api_token": TOKEN},
             settings=own,
             policy=policy,
         )

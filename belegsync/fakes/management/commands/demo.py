@@ -10,6 +10,7 @@ data directory: the demo password is public.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -19,6 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from belegsync.connectors import egress
 from belegsync.connectors.base import SourceDocument
 from belegsync.documents.models import Connection, Membership, Organisation
 from belegsync.fakes.base import serve_in_thread
@@ -58,15 +60,22 @@ def double_port(base: int, system: str) -> int:
     return base + DOUBLE_OFFSETS[system] if base else 0
 
 
+def point_at(system: str, url: str) -> None:
+    """Send this process's requests for ``system`` to its double (the operator's setting)."""
+    os.environ[egress.ENV] = egress.with_remote(os.environ.get(egress.ENV, ""), system, url)
+
+
 def start(module: str, argv: list[str], port: int = 0) -> str:
     """Start a fake in this process (daemon thread; ``port`` 0: a free one); return its URL."""
     app = import_module(f"belegsync.fakes.{module}").build(argv)
-    return serve_in_thread(app, port=port).url
+    url = serve_in_thread(app, port=port).url
+    point_at(module, url)
+    return url
 
 
 def lexoffice(port: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
-    url = start("lexoffice", ["--api-key", "demo-lexoffice-key"], port)
-    return {"api_key": "demo-lexoffice-key"}, {"lexoffice_base_url": url}
+    start("lexoffice", ["--api-key", "demo-lexoffice-key"], port)
+    return {"api_key": "demo-lexoffice-key"}, {}
 
 
 def sevdesk(port: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -77,8 +86,8 @@ def sevdesk(port: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
         method: str(fake.add_check_account(f"{method} (manuell)", "offline"))
         for method in ("PayPal", "Banküberweisung", "Lastschrift", "KLARNA_Invoice")
     }
-    url = serve_in_thread(fake, port=port).url
-    credentials = {"api_token": DEMO_SEVDESK_TOKEN, "base_url": f"{url}/api/v1"}
+    point_at("sevdesk", serve_in_thread(fake, port=port).url)
+    credentials = {"api_token": DEMO_SEVDESK_TOKEN}
     # the policy's payment accounts: what Billbee's step 3 would save
     return credentials, {"by_method": accounts, "unassigned_to_default": True}
 
@@ -87,7 +96,7 @@ def connections(doubles_port: int = 0) -> list[DemoConnection]:
     """The demo's connections: each source the product pages name, to each target."""
     lex_credentials, lex_settings = lexoffice(double_port(doubles_port, "lexoffice"))
     sev_credentials, sev_accounts = sevdesk(double_port(doubles_port, "sevdesk"))
-    billbee = start(
+    start(
         "billbee",
         [
             "--api-key",
@@ -101,7 +110,7 @@ def connections(doubles_port: int = 0) -> list[DemoConnection]:
         ],
         double_port(doubles_port, "billbee"),
     )
-    afterbuy = start(
+    start(
         "afterbuy",
         [
             "--partner-token",
@@ -143,7 +152,7 @@ def connections(doubles_port: int = 0) -> list[DemoConnection]:
                     "mark_paid": True,
                     "payment_accounts": sev_accounts,
                 },
-                "source": {"billbee_base_url": f"{billbee}/api/v1/", "state_ids": ["3", "4", "7"]},
+                "source": {"state_ids": ["3", "4", "7"]},
             },
         ),
         DemoConnection(
@@ -178,11 +187,7 @@ def connections(doubles_port: int = 0) -> list[DemoConnection]:
             },
             {
                 "policy": {"start_date": "2024-01-01", "mark_paid": False},
-                "source": {
-                    "afterbuy_api_url": f"{afterbuy}/afterbuy/ABInterface.aspx",
-                    "afterbuy_web_url": afterbuy,
-                    "afterbuy_documents": ["invoice", "credit_note"],
-                },
+                "source": {"afterbuy_documents": ["invoice", "credit_note"]},
                 "target": lex_settings,
             },
         ),

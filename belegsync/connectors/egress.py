@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from . import deadline
 from .errors import ConfigError
 
 ENV = "BELEGSYNC_ALLOWED_REMOTES"
@@ -178,7 +179,8 @@ def refused(remote: str, where: str) -> AddressRefused:
 
 
 class GuardedBackend(httpcore.NetworkBackend):
-    """Resolve once, check the addresses, connect to a checked one (no second lookup)."""
+    """Resolve once, check the addresses, connect to a checked one (no second lookup);
+    every socket operation ends by the call's deadline (:mod:`.deadline`)."""
 
     def __init__(self, destinations: Destinations) -> None:
         self.destinations = destinations
@@ -197,11 +199,13 @@ class GuardedBackend(httpcore.NetworkBackend):
         error: Exception | None = None
         for address in addresses:
             try:
-                return self._sockets.connect_tcp(
-                    address, port, timeout, local_address, socket_options
+                stream = self._sockets.connect_tcp(
+                    address, port, deadline.bounded(timeout), local_address, socket_options
                 )
             except httpcore.ConnectError as exc:
                 error = exc
+            else:
+                return deadline.BoundedStream(stream)
         raise error or httpcore.ConnectError(f"{host} has no address")
 
     def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:

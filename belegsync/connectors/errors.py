@@ -98,8 +98,27 @@ class NetworkError(RetryableError):
 
 
 @dataclass
+class TooSlow(NetworkError):
+    """The whole attempt outlasted its deadline (a stalled or dripping answer).
+
+    Not repeated at once: the next cycle tries again, so a slow remote holds a
+    sync for one deadline, not for one per retry.
+    """
+
+
+@dataclass
 class PermanentError(ConnectorError):
     reason: FailureReason = FailureReason.REJECTED
+
+
+@dataclass
+class TooLarge(PermanentError):
+    """The answer is larger than belegsync reads for its kind; it was cut off unread."""
+
+
+@dataclass
+class BadAnswer(PermanentError):
+    """The answer is not what the remote documents (not JSON/XML, another shape)."""
 
 
 @dataclass

@@ -13,18 +13,22 @@ the rest by asking the target first (the *find* step).
 from __future__ import annotations
 
 import email.utils
+import json as jsonlib
 import logging
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, ClassVar
 
 import httpx
 
+from . import deadline
 from .egress import Destinations, GuardedTransport
 from .errors import (
     AuthError,
+    BadAnswer,
     ConnectorError,
     NetworkError,
     NotFound,
@@ -33,6 +37,8 @@ from .errors import (
     RateLimited,
     RetryableError,
     ServerError,
+    TooLarge,
+    TooSlow,
     ValidationRejected,
 )
 from .ratelimit import Limiter, NoLimit
@@ -43,6 +49,24 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 #: Who is calling, for the remote's logs and support (sevDesk asks for a meaningful one).
 USER_AGENT = "belegsync"
 RAW_LIMIT = 2000
+MB = 1024 * 1024
+
+
+class BodyKind(StrEnum):
+    """What an answer carries; each kind has its largest acceptable size."""
+
+    JSON = "json"
+    XML = "xml"
+    PDF = "pdf"
+
+
+#: A Billbee page of 250 orders is about 2 MB, an Afterbuy page of 250 sold items
+#: about 3 MB, a real invoice PDF tens of kilobytes: these leave a wide margin and
+#: stop a runaway answer long before it costs the worker its memory.
+BODY_LIMITS = {BodyKind.JSON: 16 * MB, BodyKind.XML: 16 * MB, BodyKind.PDF: 20 * MB}
+#: Connect, TLS, request, answer and body of one attempt together (:mod:`.deadline`).
+DEADLINE_SECONDS = 60.0
+
 #: The most of a remote's own words (a JSON error field) a message may quote.
 EXCERPT_LIMIT = 200
 
@@ -59,6 +83,14 @@ def excerpt(value: object, limit: int = EXCERPT_LIMIT) -> str:
 
 def _quoted(said: str) -> str:
     return f" ({said})" if said else ""
+
+
+def parse_json(text: str | bytes, **options: Any) -> Any:
+    """JSON from a remote; ValueError for anything that is not (also nesting too deep)."""
+    try:
+        return jsonlib.loads(text, **options)
+    except RecursionError as exc:
+        raise ValueError("the JSON is nested too deeply") from exc
 
 
 @dataclass(frozen=True)
@@ -104,6 +136,10 @@ class ApiClient:
     #: The system's own base URLs; the first is the default. Never user input.
     addresses: ClassVar[tuple[str, ...]] = ()
     timeout: ClassVar[httpx.Timeout] = httpx.Timeout(30.0, connect=10.0)
+    #: What this system's answers carry (the size limit), unless a call says otherwise.
+    kind: ClassVar[BodyKind] = BodyKind.JSON
+    #: Seconds one attempt may take in all; an instance may set less (tests).
+    deadline: float = DEADLINE_SECONDS
 
     def __init__(
         self,
@@ -226,16 +262,35 @@ class ApiClient:
                 self._sleep(delay)
 
     def _may_repeat(self, method: str, error: RetryableError) -> bool:
+        if isinstance(error, TooSlow):
+            return False
         if method.upper() in IDEMPOTENT_METHODS:
             return True
         return isinstance(error, RateLimited) or (
             isinstance(error, NetworkError) and error.never_sent
         )
 
-    def _send_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        *,
+        kind: BodyKind | None = None,
+        limit: int | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """One attempt within the deadline, its body read up to the kind's limit."""
         self.limiter.acquire(self.limiter_key)
+        started = time.monotonic()
         try:
-            response = self.http.request(method, path, **kwargs)
+            with deadline.scope(self.deadline):
+                response = self.http.send(
+                    self.http.build_request(method, path, **kwargs), stream=True
+                )
+                try:
+                    self._read_body(response, limit or BODY_LIMITS[kind or self.kind])
+                finally:
+                    response.close()
         except httpx.ConnectError as exc:
             raise NetworkError(
                 f"{self.system} cannot be reached ({exc}).",
@@ -245,12 +300,22 @@ class ApiClient:
                 params={"system": self.system},
             ) from exc
         except httpx.TimeoutException as exc:
+            if time.monotonic() - started >= self.deadline:
+                raise TooSlow(
+                    f"{self.system} took longer than {self.deadline:.0f} s to answer; "
+                    "belegsync gave up and tries again later.",
+                    raw=repr(exc),
+                    code="remote.too_slow",
+                    params={"system": self.system, "seconds": round(self.deadline)},
+                ) from exc
             raise NetworkError(
                 f"{self.system} did not answer in time.",
                 raw=repr(exc),
                 code="remote.timeout",
                 params={"system": self.system},
             ) from exc
+        except httpx.DecodingError as exc:
+            raise self.bad_answer(None, f"its encoding is broken: {exc}") from exc
         except httpx.TransportError as exc:
             raise NetworkError(
                 f"The connection to {self.system} broke ({exc}).",
@@ -262,20 +327,46 @@ class ApiClient:
             raise self.error_for(response)
         return response
 
+    def _read_body(self, response: httpx.Response, limit: int) -> None:
+        """Read the streamed body, cut at ``limit`` bytes (declared or counted)."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_large(limit, int(declared))
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > limit:
+                raise self._too_large(limit)
+        # the read body becomes the response's content (decoded: no Content-Encoding)
+        response._content = bytes(body)
+
+    def _too_large(self, limit: int, declared: int | None = None) -> PermanentError:
+        size = f"{declared} bytes" if declared else f"more than {limit} bytes"
+        return TooLarge(
+            f"{self.system} sent an answer of {size}, more than the {limit // MB} MB "
+            "belegsync reads; it was cut off and nothing of it was used.",
+            code="remote.too_large",
+            params={"system": self.system, "limit_mb": limit // MB},
+        )
+
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.request(method, path, **kwargs)
         if not response.content:
             return None
         try:
-            return response.json()
+            return parse_json(response.content)
         except ValueError as exc:
-            raise PermanentError(
-                f"{self.system} sent an answer that is not JSON.",
-                raw=response.text[:RAW_LIMIT],
-                status=response.status_code,
-                code="remote.bad_answer",
-                params={"system": self.system},
-            ) from exc
+            raise self.bad_answer(response, str(exc)) from exc
+
+    def bad_answer(self, response: httpx.Response | None, what: str) -> PermanentError:
+        """An answer belegsync cannot read (not JSON, not the documented shape)."""
+        return BadAnswer(
+            f"{self.system} sent an answer belegsync cannot read ({what}).",
+            raw=response.text[:RAW_LIMIT] if response is not None else "",
+            status=response.status_code if response is not None else None,
+            code="remote.bad_answer",
+            params={"system": self.system},
+        )
 
     def close(self) -> None:
         self.http.close()

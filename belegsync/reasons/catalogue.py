@@ -72,6 +72,7 @@ PARAM_KINDS: dict[str, str] = {
     "days": NUMBER,
     "size_mb": NUMBER,
     "limit_mb": NUMBER,
+    "seconds": NUMBER,
     # words from a list of our own
     "treatment": TREATMENT,
     "category": CATEGORY,
@@ -331,6 +332,14 @@ REMOTE: dict[str, Promise] = {
     "remote.bad_answer": _(
         "%(system)s sent an answer belegsync cannot read. Reset the document to try again; "
         "if it happens again, support has the details."
+    ),
+    "remote.too_slow": _(
+        "%(system)s took longer than %(seconds)s seconds to answer, so belegsync stopped "
+        "waiting. It tries again with the next sync on its own; nothing to do for you."
+    ),
+    "remote.too_large": _(
+        "%(system)s sent an answer larger than the %(limit_mb)s MB belegsync reads. It was "
+        "cut off and nothing of it was used; if it happens again, support has the details."
     ),
     "remote.address_refused": _(
         "belegsync sends nothing for %(system)s to this address: only to %(system)s itself or "

@@ -36,7 +36,7 @@ from belegsync.connectors.errors import (
     RetryableError,
     ValidationRejected,
 )
-from belegsync.connectors.http import RAW_LIMIT, ApiClient
+from belegsync.connectors.http import RAW_LIMIT, ApiClient, BodyKind
 
 log = logging.getLogger("belegsync.sources.afterbuy")
 
@@ -194,6 +194,7 @@ class AfterbuyClient(ApiClient):
     system: ClassVar[str] = "Afterbuy"
     remote: ClassVar[str] = "afterbuy"
     addresses: ClassVar[tuple[str, ...]] = (API_BASE_URL,)
+    kind: ClassVar[BodyKind] = BodyKind.XML
     path = API_PATH
 
     def __init__(self, credentials: ApiCredentials, *, language: str = "DE", **kwargs: Any) -> None:
@@ -228,11 +229,7 @@ class AfterbuyClient(ApiClient):
         try:
             root = parse_xml(response.content)
         except ValueError as exc:
-            raise PermanentError(
-                "Afterbuy sent an answer that is not XML.",
-                raw=response.text[:RAW_LIMIT],
-                status=response.status_code,
-            ) from exc
+            raise self.bad_answer(response, f"not XML: {exc}") from exc
         if text(root, "CallStatus") == "Error":
             raise self.call_error(root, response)
         self._last_root = root

@@ -24,14 +24,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from belegsync.connectors.errors import AuthError, NetworkError, NotFound, PermanentError
-from belegsync.connectors.http import RAW_LIMIT, ApiClient, RetryPolicy
+from belegsync.connectors.errors import AuthError, NotFound, PermanentError, TooLarge
+from belegsync.connectors.http import BODY_LIMITS, RAW_LIMIT, ApiClient, BodyKind, RetryPolicy
 
 DEFAULT_WEB_URL = "https://login.afterbuy.de"
 LOGIN_PATH = "/Account/Login"
 PDF_PATH = "/afterbuy/invoice.aspx"
 #: A real invoice is tens of kilobytes; anything this big is not one.
-MAX_PDF_BYTES = 20 * 1024 * 1024
+MAX_PDF_BYTES = BODY_LIMITS[BodyKind.PDF]
 PDF_MAGIC = b"%PDF-"
 
 
@@ -41,6 +41,7 @@ class AfterbuyWebClient(ApiClient):
     system: ClassVar[str] = "Afterbuy"
     remote: ClassVar[str] = "afterbuy"
     addresses: ClassVar[tuple[str, ...]] = (DEFAULT_WEB_URL,)
+    kind: ClassVar[BodyKind] = BodyKind.PDF
 
     def __init__(
         self,
@@ -102,39 +103,30 @@ class AfterbuyWebClient(ApiClient):
         return content
 
     def _download(self, order_id: str, number: str) -> bytes | None:
-        self.limiter.acquire(self.limiter_key)
         try:
-            with self.http.stream("GET", PDF_PATH, params={"OrderID": order_id}) as response:
-                location = response.headers.get("Location", "")
-                if response.status_code in (301, 302, 303) and _is_login(location):
-                    return None
-                if response.status_code >= 300:
-                    response.read()
-                    error = self.error_for(response)
-                    if isinstance(error, NotFound):
-                        error.message = (
-                            f"Afterbuy has no invoice PDF for invoice {number} (order {order_id})."
-                        )
-                    raise error
-                return self._read_pdf(response, order_id, number)
-        except httpx.TimeoutException as exc:
-            raise NetworkError(
-                "Afterbuy did not send the invoice PDF in time.", raw=repr(exc)
-            ) from exc
-        except httpx.TransportError as exc:
-            raise NetworkError(f"The connection to Afterbuy broke ({exc}).", raw=repr(exc)) from exc
+            response = self.request(
+                "GET", PDF_PATH, params={"OrderID": order_id}, limit=self.max_bytes
+            )
+        except NotFound as error:
+            error.message = f"Afterbuy has no invoice PDF for invoice {number} (order {order_id})."
+            raise
+        except TooLarge as error:
+            error.message = (
+                f"The PDF of invoice {number} is more than the {self.max_bytes} bytes "
+                "an invoice PDF may have; not taken."
+            )
+            raise
+        location = response.headers.get("Location", "")
+        if response.status_code in (301, 302, 303) and _is_login(location):
+            return None
+        if response.status_code >= 300:
+            raise self.error_for(response)
+        return self._checked_pdf(response, order_id, number)
 
-    def _read_pdf(self, response: httpx.Response, order_id: str, number: str) -> bytes:
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            raise self._too_big(number, int(declared))
-        content = bytearray()
-        for chunk in response.iter_bytes():
-            content += chunk
-            if len(content) > self.max_bytes:
-                raise self._too_big(number, len(content))
+    def _checked_pdf(self, response: httpx.Response, order_id: str, number: str) -> bytes:
+        content = response.content
         if not content.startswith(PDF_MAGIC):
-            start = bytes(content[:200]).decode("utf-8", "replace")
+            start = content[:200].decode("utf-8", "replace")
             raise PermanentError(
                 f"Afterbuy answered the download of invoice {number} (order {order_id}) with "
                 f"something that is not a PDF ({response.headers.get('Content-Type', 'no type')}"
@@ -142,14 +134,10 @@ class AfterbuyWebClient(ApiClient):
                 "later or upload the PDF by hand.",
                 raw=start,
                 status=response.status_code,
+                code="remote.bad_answer",
+                params={"system": self.system},
             )
-        return bytes(content)
-
-    def _too_big(self, number: str, size: int) -> PermanentError:
-        return PermanentError(
-            f"The PDF of invoice {number} is {size} bytes, more than the "
-            f"{self.max_bytes // (1024 * 1024)} MB an invoice PDF may have; not taken."
-        )
+        return content
 
 
 def _is_login(location: str) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,10 +24,20 @@ from belegsync.connectors.errors import (
     PermanentError,
     ValidationRejected,
 )
-from belegsync.connectors.http import RAW_LIMIT, ApiClient, excerpt
+from belegsync.connectors.http import (
+    BODY_LIMITS,
+    MB,
+    RAW_LIMIT,
+    ApiClient,
+    BodyKind,
+    excerpt,
+    parse_json,
+)
 
 DEFAULT_BASE_URL = "https://api.billbee.io/api/v1/"
 MAX_PAGE_SIZE = 250
+#: CreateInvoice carries the PDF base64-encoded in its JSON: a third larger than the PDF.
+INVOICE_ANSWER_LIMIT = BODY_LIMITS[BodyKind.PDF] * 4 // 3 + MB
 
 #: Billbee's ErrorCode values a merchant may meet (reference README §4).
 ERROR_CODES = {
@@ -68,6 +77,8 @@ def moment(value: dt.datetime) -> str:
 class BillbeeClient(ApiClient):
     system: ClassVar[str] = "Billbee"
     remote: ClassVar[str] = "billbee"
+    #: The last answer ``call`` read, for the raw text of a BadAnswer.
+    _last: httpx.Response | None = None
     addresses: ClassVar[tuple[str, ...]] = (DEFAULT_BASE_URL,)
 
     def __init__(self, *, api_key: str, user: str, password: str, **kwargs: Any) -> None:
@@ -84,7 +95,7 @@ class BillbeeClient(ApiClient):
     def error_message(self, response: httpx.Response) -> str:
         try:
             body = self._decode(response)
-        except (ValueError, RecursionError):
+        except ValueError:
             return ""
         if isinstance(body, dict):
             said = excerpt(body.get("ErrorMessage") or body.get("Message") or "")
@@ -105,24 +116,34 @@ class BillbeeClient(ApiClient):
 
     @staticmethod
     def _decode(response: httpx.Response) -> Any:
-        return json.loads(response.text, parse_float=Decimal)
+        # bytes, so that text that is not UTF-8 is refused rather than patched (RFC 8259)
+        return parse_json(response.content, parse_float=Decimal)
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Send; return the envelope's ``Data``; raise typed on a business error."""
+    def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """Send; return the envelope (an object); raise typed on a business error."""
         response = self.request(method, path, **kwargs)
+        if not response.is_success:  # a redirect: Billbee's API sends none
+            raise self.bad_answer(response, f"status {response.status_code}")
         try:
             body = self._decode(response) if response.content else {}
         except ValueError as exc:
-            raise PermanentError(
-                "Billbee sent an answer that is not JSON.",
-                raw=response.text[:RAW_LIMIT],
-                status=response.status_code,
-            ) from exc
-        if isinstance(body, dict) and body.get("ErrorCode") not in (None, 0):
-            code = body["ErrorCode"]
-            message = f"Billbee: {self.error_message(response)}"
-            cls = NotFound if code == 2 else ValidationRejected
-            raise cls(message, raw=response.text[:RAW_LIMIT], status=response.status_code)
+            raise self.bad_answer(response, f"not JSON: {exc}") from exc
+        if not isinstance(body, dict):
+            raise self.bad_answer(response, f"a JSON {type(body).__name__}, not an object")
+        self._last = response
+        if body.get("ErrorCode") not in (None, 0):
+            said = self.error_message(response)
+            params = {"system": self.system, "remote_message": said}
+            if body["ErrorCode"] == 2:
+                error: ConnectorError = NotFound(
+                    f"Billbee: {said}", code="remote.not_found", params=params
+                )
+            else:
+                error = ValidationRejected(
+                    f"Billbee: {said}", code="remote.rejected", params=params
+                )
+            error.raw, error.status = response.text[:RAW_LIMIT], response.status_code
+            raise error
         return body
 
     # -- endpoints -------------------------------------------------------------
@@ -146,12 +167,23 @@ class BillbeeClient(ApiClient):
         params += [("orderStateId", s) for s in state_ids or []]
         body = self.call("GET", "orders", params=params)
         paging = body.get("Paging") or {}
-        return Page(
-            rows=list(body.get("Data") or []),
-            page=int(paging.get("Page") or page),
-            total_pages=int(paging.get("TotalPages") or 0),
-            total_rows=int(paging.get("TotalRows") or 0),
-        )
+        rows = self._rows(body)
+        try:
+            return Page(
+                rows=rows,
+                page=int(paging.get("Page") or page),
+                total_pages=int(paging.get("TotalPages") or 0),
+                total_rows=int(paging.get("TotalRows") or 0),
+            )
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise self.bad_answer(self._last, "the paging is not numbers") from exc
+
+    def _rows(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The envelope's ``Data`` as a list of objects (reference README §3)."""
+        data = body.get("Data") or []
+        if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+            raise self.bad_answer(self._last, "'Data' is not a list of objects")
+        return data
 
     def order(self, order_id: int) -> dict[str, Any]:
         data = self.call("GET", f"orders/{order_id}").get("Data")
@@ -169,7 +201,10 @@ class BillbeeClient(ApiClient):
         Billbee allows one call per order in five minutes: callers keep the result.
         """
         data = self.call(
-            "POST", f"orders/CreateInvoice/{order_id}", params={"includeInvoicePdf": "true"}
+            "POST",
+            f"orders/CreateInvoice/{order_id}",
+            params={"includeInvoicePdf": "true"},
+            limit=INVOICE_ANSWER_LIMIT,
         ).get("Data")
         if not isinstance(data, dict):
             return "", None
@@ -188,9 +223,12 @@ class BillbeeClient(ApiClient):
         page = 1
         while True:
             body = self.call("GET", "shopaccounts", params={"page": page, "pageSize": 250})
-            for row in body.get("Data") or []:
-                shops.append(Shop(id=int(row["Id"]), name=str(row.get("Name") or row["Id"])))
-            total = int((body.get("Paging") or {}).get("TotalPages") or 0)
+            try:
+                for row in self._rows(body):
+                    shops.append(Shop(id=int(row["Id"]), name=str(row.get("Name") or row["Id"])))
+                total = int((body.get("Paging") or {}).get("TotalPages") or 0)
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                raise self.bad_answer(self._last, "a shop without a numeric 'Id'") from exc
             if page >= total:
                 return shops
             page += 1

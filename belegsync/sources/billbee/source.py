@@ -44,6 +44,9 @@ from .mapping import (
 from .settings import BillbeeSettings
 
 log = logging.getLogger("belegsync.sources.billbee")
+#: What reading an order that is not in the documented shape raises (a list for an
+#: object, text for a number …): turned into a BadAnswer, never a traceback.
+UNREADABLE = (AttributeError, KeyError, TypeError, ValueError, ArithmeticError, RecursionError)
 
 #: Re-read this much before the bookmark: Billbee's clock and ours may differ, and
 #: an order saved in the same second as the bookmark must not slip through.
@@ -208,13 +211,20 @@ class BillbeeSource:
                 first_total = page.total_rows
             elif page.total_rows != first_total:
                 stable = False
-            for order in page.rows:
-                self._orders[int(order["BillBeeOrderId"])] = order
-                modified = order.get("LastModifiedAt") or order.get("UpdatedAt")
-                if modified:
-                    moment = parse_moment(str(modified))
-                    newest = moment if newest is None else max(newest, moment)
-            documents = self.documents(page.rows)
+            try:
+                for order in page.rows:
+                    self._orders[int(order["BillBeeOrderId"])] = order
+                    modified = order.get("LastModifiedAt") or order.get("UpdatedAt")
+                    if modified:
+                        moment = parse_moment(str(modified))
+                        newest = moment if newest is None else max(newest, moment)
+                documents = self.documents(page.rows)
+            except UNREADABLE as exc:
+                # an order that is not in Billbee's documented shape: the page is not
+                # stored at all (and the cursor not moved) rather than stored half-read
+                raise self.client.bad_answer(
+                    None, f"an order of page {page.page} is not as documented: {exc!r}"
+                ) from exc
             more = page.page < page.total_pages and bool(page.rows)
             bookmark = cursor
             if not more and stable and newest is not None:

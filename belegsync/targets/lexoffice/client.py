@@ -25,7 +25,7 @@ from belegsync.connectors.errors import (
     RemoteIssue,
     ValidationRejected,
 )
-from belegsync.connectors.http import RAW_LIMIT, ApiClient, RetryPolicy, excerpt
+from belegsync.connectors.http import RAW_LIMIT, ApiClient, RetryPolicy, excerpt, parse_json
 from belegsync.connectors.ratelimit import Limiter
 
 CURRENT_BASE_URL = "https://api.lexware.io"
@@ -103,7 +103,7 @@ def parse_issues(data: Any) -> list[RemoteIssue]:
 
 def _body(response: httpx.Response) -> Any:
     try:
-        return response.json()
+        return parse_json(response.content)
     except ValueError:
         return None
 

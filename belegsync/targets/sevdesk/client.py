@@ -23,7 +23,7 @@ from belegsync.connectors.errors import (
     RateLimited,
     RetryableError,
 )
-from belegsync.connectors.http import RAW_LIMIT, ApiClient, excerpt
+from belegsync.connectors.http import RAW_LIMIT, ApiClient, excerpt, parse_json
 
 DEFAULT_BASE_URL = "https://my.sevdesk.de/api/v1"
 USER_AGENT = "belegsync (sevDesk connector)"
@@ -60,7 +60,7 @@ class SevdeskClient(ApiClient):
     @staticmethod
     def error_object(response: httpx.Response) -> dict[str, Any] | None:
         try:
-            body = response.json()
+            body = parse_json(response.content)
         except ValueError:
             return None
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
@@ -201,7 +201,7 @@ class SevdeskClient(ApiClient):
 def sevdesk_code(error: ConnectorError) -> int | None:
     """sevDesk's ``error.code`` of a failed call (151 not found, 751 already paid …)."""
     try:
-        body = json.loads(error.raw)
+        body = parse_json(error.raw)
     except ValueError:
         return None
     found = body.get("error") if isinstance(body, dict) else None

@@ -1,0 +1,128 @@
+"""Bounded remote calls (issue #14, item 4): a total deadline per attempt and a largest
+body per kind, against a hostile local server that stalls, drips or floods."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from collections.abc import Iterator
+
+import pytest
+
+from belegsync.connectors.errors import BadAnswer, NetworkError, TooLarge, TooSlow
+from belegsync.connectors.http import BODY_LIMITS, MB, BodyKind
+from belegsync.sources.afterbuy.api import AfterbuyClient, ApiCredentials
+from belegsync.sources.billbee.client import BillbeeClient
+from belegsync.targets.lexoffice.client import LexofficeClient
+from tests.doubles import BILLBEE_CREDENTIALS
+from tests.hostile.server import Hostile
+
+
+@pytest.fixture
+def hostile(point_at) -> Iterator[type[Hostile]]:
+    started: list[Hostile] = []
+
+    def start(system: str = "billbee", **behaviour) -> Hostile:
+        server = Hostile(**behaviour)
+        started.append(server)
+        point_at(system, server.url)
+        return server
+
+    yield start  # type: ignore[misc]
+    for server in started:
+        server.stop()
+
+
+def billbee(deadline: float = 1.0) -> BillbeeClient:
+    client = BillbeeClient(**BILLBEE_CREDENTIALS)
+    client.deadline = deadline
+    return client
+
+
+def timed(call) -> tuple[BaseException, float]:
+    started = time.monotonic()
+    with pytest.raises(Exception) as caught:
+        call()
+    return caught.value, time.monotonic() - started
+
+
+def test_a_stalled_answer_ends_at_the_deadline_and_is_not_repeated(hostile):
+    server = hostile(behaviour="stall")
+    error, seconds = timed(lambda: billbee(deadline=1.0).orders_page())
+    assert isinstance(error, TooSlow) and error.code == "remote.too_slow"
+    assert error.params["seconds"] == 1
+    assert 0.9 < seconds < 2.5
+    assert len(server.requests) == 1  # the next cycle tries again, not this call
+
+
+def test_a_drip_of_one_byte_at_a_time_ends_at_the_deadline(hostile):
+    """Each byte comes well within the 30 s read timeout; only the total deadline stops it."""
+    hostile(behaviour="drip", interval=0.1)
+    error, seconds = timed(lambda: billbee(deadline=1.5).orders_page())
+    assert isinstance(error, TooSlow)
+    assert 1.4 < seconds < 3.0
+
+
+def test_a_200_mb_answer_is_cut_at_the_json_limit_without_holding_it(hostile):
+    """GIVEN an answer of 200 MB in chunks (no length announced)
+    THEN the client stops at 16 MB; Python's own peak stays near that, not at 200 MB."""
+    hostile(behaviour="huge", size=200 * MB)
+    tracemalloc.start()
+    try:
+        error, _ = timed(lambda: billbee(deadline=60).orders_page())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(error, TooLarge) and error.code == "remote.too_large"
+    assert error.params["limit_mb"] == BODY_LIMITS[BodyKind.JSON] // MB
+    assert peak < 2 * BODY_LIMITS[BodyKind.JSON]
+
+
+def test_an_announced_200_mb_answer_is_refused_before_reading(hostile):
+    hostile(behaviour="huge", size=200 * MB, declare_length=True)
+    tracemalloc.start()
+    try:
+        error, seconds = timed(lambda: billbee().orders_page())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(error, TooLarge) and "209715202 bytes" in error.message
+    assert peak < 2 * MB and seconds < 1.0
+
+
+def test_garbage_instead_of_http_is_a_broken_connection(hostile):
+    hostile(answer=b"\x00\xff garbage \r\n\r\n" * 50)
+    error, _ = timed(lambda: BillbeeClient(**BILLBEE_CREDENTIALS, sleep=lambda s: None).shops())
+    assert isinstance(error, NetworkError) and error.code == "remote.connection_broken"
+
+
+def _http(body: bytes, content_type: str = "application/json") -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+        % (content_type.encode(), len(body))
+    ) + body
+
+
+def test_deeply_nested_json_is_a_bad_answer_for_every_json_client(hostile):
+    hostile(system="lexoffice", answer=_http(b"[" * 100_000))
+    with pytest.raises(BadAnswer, match="nested too deeply"):
+        LexofficeClient("key").json("GET", "/v1/profile")
+
+
+def test_an_afterbuy_answer_that_is_not_xml_is_a_bad_answer(hostile):
+    hostile(system="afterbuy", answer=_http(b"<Afterbuy><open>", "text/xml"))
+    client = AfterbuyClient(ApiCredentials(partner_token="p", account_token="a"))
+    with pytest.raises(BadAnswer) as caught:
+        client.call("GetShopProducts")
+    assert caught.value.code == "remote.bad_answer"
+
+
+def test_an_xml_bomb_is_refused(hostile):
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><Afterbuy>&b;</Afterbuy>'
+    )
+    hostile(system="afterbuy", answer=_http(bomb, "text/xml"))
+    client = AfterbuyClient(ApiCredentials(partner_token="p", account_token="a"))
+    with pytest.raises(BadAnswer):
+        client.call("GetShopProducts")

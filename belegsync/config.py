@@ -9,6 +9,7 @@ hard-coded.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import zoneinfo
 from collections.abc import Mapping
@@ -43,6 +44,11 @@ class Config:
     allowed_hosts: tuple[str, ...]
     csrf_trusted_origins: tuple[str, ...]
     time_zone: str
+    #: Served through TLS (a proxy in front): secure cookies, HSTS, redirect to https.
+    https: bool = False
+    #: The header the proxy sets to say the request came by https ("X-Forwarded-Proto").
+    proxy_header: str = ""
+    hsts_seconds: int = 0
     #: Sync engine: the shared rate limiter and the leases (DESIGN §5–6).
     shared_limiter: str = "database"
     lease_seconds: int = 300
@@ -165,14 +171,40 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         task_backend=task_backend,
         redis_url=redis_url,
         debug=_bool(env, "BELEGSYNC_DEBUG", False),
-        allowed_hosts=_list(env, "BELEGSYNC_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"),
-        csrf_trusted_origins=_list(env, "BELEGSYNC_CSRF_TRUSTED_ORIGINS", ""),
+        **_web(env),
         time_zone=_time_zone(env),
         api_requests_per_minute=_seconds(
             env, "BELEGSYNC_API_REQUESTS_PER_MINUTE", 600, 1, unit="requests"
         ),
         **_engine(env, redis_url),
     )
+
+
+def _web(env: Mapping[str, str]) -> dict[str, object]:
+    """Hosts, TLS and the proxy: what the web server trusts."""
+    hosts = _list(env, "BELEGSYNC_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+    https = _bool(env, "BELEGSYNC_HTTPS", False)
+    header = env.get("BELEGSYNC_PROXY_HEADER", "").strip()
+    if header and not re.fullmatch(r"[A-Za-z0-9-]+", header):
+        raise ConfigurationError(
+            f"BELEGSYNC_PROXY_HEADER={header!r} is not a header name; use e.g. X-Forwarded-Proto."
+        )
+    origins = _list(env, "BELEGSYNC_CSRF_TRUSTED_ORIGINS", "")
+    if https:
+        # the forms post back to the host they came from: trust exactly those, by https
+        origins += tuple(_https_origin(host) for host in hosts if host != "*")
+    return {
+        "allowed_hosts": hosts,
+        "csrf_trusted_origins": tuple(dict.fromkeys(origins)),
+        "https": https,
+        "proxy_header": header,
+        "hsts_seconds": _seconds(env, "BELEGSYNC_HSTS_SECONDS", 31_536_000, 0) if https else 0,
+    }
+
+
+def _https_origin(host: str) -> str:
+    # ".example.com" in ALLOWED_HOSTS means the domain and every subdomain
+    return f"https://*{host}" if host.startswith(".") else f"https://{host}"
 
 
 def _check_remotes(env: Mapping[str, str]) -> None:

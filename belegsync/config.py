@@ -83,11 +83,20 @@ def _secret_file(path: Path, make: str) -> str:
     return make
 
 
+def private_files() -> None:
+    """Everything this process creates from now on is its own: files 0600, folders 0700.
+
+    The database, its WAL, uploads, PDFs, exports and keys hold merchants' data and
+    secrets; a umask covers every writer (SQLite, Django's storage, the exporters)."""
+    os.umask(0o077)
+
+
 def _data_dir(env: Mapping[str, str]) -> Path:
     raw = env.get("BELEGSYNC_DATA_DIR", "").strip()
     path = Path(raw).expanduser() if raw else Path.cwd() / "data"
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)  # also a data directory made before, or by hand
     except OSError as exc:
         raise ConfigurationError(
             f"BELEGSYNC_DATA_DIR={str(path)!r} cannot be created ({exc.strerror})."

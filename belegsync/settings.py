@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from belegsync import config as _config
 from belegsync.connectors import registry
 
+_config.private_files()
 CONFIG = _config.load()
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = CONFIG.data_dir
@@ -113,6 +114,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root; files come from finders
+# uploads and their folders as private as everything else (Django's default is 0644)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -10,6 +10,9 @@ from __future__ import annotations
 import os
 import sys
 
+#: sysexits.h: "temporary failure, try again later" (the database is locked or full …).
+EX_TEMPFAIL = 75
+
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "belegsync.settings")
@@ -22,6 +25,14 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigurationError as error:
         print(f"belegsync: configuration error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    except Exception as error:
+        from belegsync.lib.outage import LINES, outage_of
+
+        outage = outage_of(error)
+        if outage is None:
+            raise
+        print(f"belegsync: {LINES[outage]}", file=sys.stderr)
+        raise SystemExit(EX_TEMPFAIL) from None
 
 
 if __name__ == "__main__":

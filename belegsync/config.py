@@ -123,7 +123,7 @@ def _database(env: Mapping[str, str], data_dir: Path) -> dict[str, object]:
         db["OPTIONS"] = {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
+            "timeout": _seconds(env, "BELEGSYNC_DB_BUSY_SECONDS", 30, 1),
         }
     elif engine.endswith("postgresql"):
         db["CONN_HEALTH_CHECKS"] = True

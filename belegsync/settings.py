@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # last, so it sees a view's exception first: a locked or full database, unreadable keys
+    "belegsync.web.outage.OutageMiddleware",
 ]
 
 ROOT_URLCONF = "belegsync.urls"

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, connection
 
+from belegsync.lib.crypto import UnreadableSecret
+
 from .heartbeat import alive
 
 log = logging.getLogger("belegsync.sync")
@@ -20,10 +22,12 @@ class Health:
     database: bool
     #: Workers seen alive; None when not asked.
     workers: int | None = None
+    #: The stored credentials decrypt with the configured keys.
+    secrets: bool = True
 
     @property
     def ok(self) -> bool:
-        return self.database and self.workers != 0
+        return self.database and self.secrets and self.workers != 0
 
 
 def check(workers: bool = False) -> Health:
@@ -35,4 +39,19 @@ def check(workers: bool = False) -> Health:
     except DatabaseError as error:
         log.warning("health: database check failed: %s", type(error).__name__)
         return Health(database=False)
-    return Health(database=True, workers=alive() if workers else None)
+    return Health(database=True, workers=alive() if workers else None, secrets=secrets_readable())
+
+
+def secrets_readable() -> bool:
+    """Do the oldest and the newest stored credentials decrypt (a wrong or missing key)?"""
+    from belegsync.documents.models import Connection
+
+    stored = Connection.objects.exclude(credentials="").only("credentials")
+    try:
+        for row in (stored.order_by("pk").first(), stored.order_by("-pk").first()):
+            if row is not None:
+                _ = row.credentials
+    except UnreadableSecret:
+        log.error("health: stored credentials do not decrypt with BELEGSYNC_FERNET_KEYS")
+        return False
+    return True

@@ -20,13 +20,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     status = health.check(workers=bool(request.GET.get("workers")))
     if not status.database:
         return JsonResponse({"database": "error"}, status=503)
-    if status.workers is None:
-        return JsonResponse({"database": "ok"})
-    return JsonResponse(
-        {
-            "database": "ok",
-            "workers": "ok" if status.workers else "none alive",
-            "alive": status.workers,
-        },
-        status=200 if status.ok else 503,
-    )
+    answer: dict[str, object] = {"database": "ok"}
+    if not status.secrets:
+        answer["secrets"] = "unreadable with the configured keys"
+    if status.workers is not None:
+        answer.update(workers="ok" if status.workers else "none alive", alive=status.workers)
+    return JsonResponse(answer, status=200 if status.ok else 503)

@@ -55,6 +55,7 @@ class Config:
     cycle_lease_seconds: int = 600
     #: REST API: requests one token may send per minute (then 429 with Retry-After).
     api_requests_per_minute: int = 600
+    pause_after_failed_cycles: int = 5
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -254,7 +255,13 @@ def _engine(env: Mapping[str, str], redis_url: str) -> dict[str, object]:
         raise ConfigurationError("BELEGSYNC_SHARED_LIMITER=redis needs BELEGSYNC_REDIS_URL.")
     lease = _seconds(env, "BELEGSYNC_LEASE_SECONDS", 300, 1)
     cycle_lease = _seconds(env, "BELEGSYNC_CYCLE_LEASE_SECONDS", 600, 1)
-    return {"shared_limiter": limiter, "lease_seconds": lease, "cycle_lease_seconds": cycle_lease}
+    return {
+        "shared_limiter": limiter,
+        "lease_seconds": lease,
+        "cycle_lease_seconds": cycle_lease,
+        # a count, read like the seconds: a whole number of at least 1
+        "pause_after_failed_cycles": _seconds(env, "BELEGSYNC_PAUSE_AFTER_FAILED_CYCLES", 5, 1),
+    }
 
 
 def _time_zone(env: Mapping[str, str]) -> str:

@@ -105,6 +105,7 @@ BELEGSYNC_LEASE_SECONDS = CONFIG.lease_seconds
 BELEGSYNC_CYCLE_LEASE_SECONDS = CONFIG.cycle_lease_seconds
 # REST API (belegsync/api): requests per token and minute; docs/api.md
 BELEGSYNC_API_REQUESTS_PER_MINUTE = CONFIG.api_requests_per_minute
+BELEGSYNC_PAUSE_AFTER_FAILED_CYCLES = CONFIG.pause_after_failed_cycles
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]

@@ -77,6 +77,11 @@ class Connection(models.Model):
     paused_reason = models.TextField(blank=True)
     #: Why it is paused, as reasons (code, parameters): ``belegsync.reasons`` renders them.
     pause_details = models.JSONField(null=True, blank=True)
+    #: Cycles in a row that failed as a whole (the source does not answer, answers
+    #: garbage …), since when, and why (reasons); repeated ones pause the connection.
+    failed_cycles = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    failure_details = models.JSONField(null=True, blank=True)
     #: Per-connection mutual exclusion of sync cycles, held by a conditional UPDATE.
     sync_owner = models.CharField(max_length=100, blank=True)
     sync_lease_until = models.DateTimeField(null=True, blank=True)

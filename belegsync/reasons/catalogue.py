@@ -64,6 +64,7 @@ PARAM_KINDS: dict[str, str] = {
     "latest_date": DATE,
     "at": DATETIME,
     "retry_at": DATETIME,
+    "since": DATETIME,
     # numbers
     "quantity": NUMBER,
     "attempts": NUMBER,
@@ -284,6 +285,11 @@ SOURCES: dict[str, Promise] = {
         "The DATEV file cannot carry this voucher as it is (%(error)s). Correct the DATEV "
         "settings of the connection, then reset the document: it goes into a correction "
         "file of its month."
+    ),
+    "connection.failing": _(
+        "The last %(count)s syncs failed (since %(since)s), so belegsync paused the "
+        "connection instead of trying every hour. When the cause below is fixed, choose "
+        "“Check again”; no document is lost."
     ),
     "connection.incomplete": _(
         "The connection is not set up completely. Open its settings and fill in what is "

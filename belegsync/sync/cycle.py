@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from belegsync.connectors.base import Cursor
-from belegsync.connectors.errors import AuthError, ConfigError, FailureReason
+from belegsync.connectors.errors import AuthError, ConfigError, ConnectorError, FailureReason
 from belegsync.connectors.reasons import Reason, as_json
 from belegsync.connectors.registry import UnknownKind
 from belegsync.documents.models import Connection, Document
@@ -40,6 +40,11 @@ def cycle_lease() -> dt.timedelta:
     return dt.timedelta(seconds=getattr(settings, "BELEGSYNC_CYCLE_LEASE_SECONDS", 600))
 
 
+def pause_after() -> int:
+    """Failed cycles in a row that pause a connection (BELEGSYNC_PAUSE_AFTER_FAILED_CYCLES)."""
+    return int(getattr(settings, "BELEGSYNC_PAUSE_AFTER_FAILED_CYCLES", 5))
+
+
 @dataclass
 class CycleReport:
     connection_id: int
@@ -50,6 +55,8 @@ class CycleReport:
     retried: int = 0
     seconds: float = 0.0
     note: str = ""
+    #: The cycle as a whole failed (its note says why); documents are untouched.
+    failed_cycle: bool = False
 
 
 def _acquire(connection_id: int, owner: str, now: dt.datetime) -> bool:
@@ -161,6 +168,34 @@ def _pause(report: CycleReport, reason: str, reasons: list[Reason]) -> CycleRepo
     return report
 
 
+def _failed(report: CycleReport, connection: Connection, error: Exception) -> CycleReport:
+    """A cycle that failed as a whole: counted, shown with its reasons and since when;
+    ``pause_after()`` of them in a row pause the connection like refused credentials."""
+    reasons = error.reasons if isinstance(error, ConnectorError) else []
+    reasons = reasons or [Reason(f"category.{FailureReason.INTERNAL.value}")]
+    now = timezone.now()
+    count = connection.failed_cycles + 1
+    Connection.objects.filter(pk=connection.pk).update(
+        failed_cycles=count,
+        failing_since=connection.failing_since or now,
+        failure_details=as_json(reasons),
+    )
+    report.failed_cycle, report.note = True, f"cycle failed: {error}"
+    log.warning("cycle failed connection=%s count=%s: %s", connection.pk, count, error)
+    if count >= pause_after():
+        since = connection.failing_since or now
+        why = [Reason("connection.failing", {"count": count, "since": since}), *reasons]
+        _pause(report, f"paused after {count} failed cycles: {error}", why)
+        report.note = f"cycle failed: {error}"
+    return report
+
+
+def _succeeded(connection: Connection) -> None:
+    Connection.objects.filter(pk=connection.pk).update(
+        last_sync_at=timezone.now(), failed_cycles=0, failing_since=None, failure_details=None
+    )
+
+
 def run_cycle(connection_id: int, worker: str, *, fetch_first: bool = True) -> CycleReport:
     started = time.monotonic()
     now = timezone.now()
@@ -176,22 +211,25 @@ def run_cycle(connection_id: int, worker: str, *, fetch_first: bool = True) -> C
         try:
             if fetch_first:
                 report.fetched = fetch(connection, now, worker)
-        except AuthError as error:
-            return _pause(report, error.message, error.reasons)
-        except (UnknownKind, ConfigError) as error:
-            return _pause(report, f"not set up completely: {error}", _setup(error))
-        requeue_unavailable(connection, now)
-        try:
+            requeue_unavailable(connection, now)
             if delivers_month_files(connection):
                 delivered = deliver_due_months(connection, worker, now)
                 report.transferred, report.failed = delivered.done, delivered.failed
             else:
                 done = transfer_waiting(connection, worker)
                 report.transferred, report.failed, report.retried = done
+        except AuthError as error:
+            return _pause(report, error.message, error.reasons)
         except (UnknownKind, ConfigError) as error:
             return _pause(report, f"not set up completely: {error}", _setup(error))
+        except ConnectorError as error:
+            return _failed(report, connection, error)
+        except Exception as error:
+            # a bug of belegsync: the cycle is recorded as failed and the worker goes on
+            log.exception("cycle crashed connection=%s", connection_id)
+            return _failed(report, connection, error)
+        _succeeded(connection)
     finally:
-        Connection.objects.filter(pk=connection_id).update(last_sync_at=timezone.now())
         _release(connection_id, worker)
         report.seconds = time.monotonic() - started
         if report.ran and (

@@ -98,6 +98,6 @@ def sync_now(connection: Connection) -> None:
 def resume(connection: Connection) -> None:
     """The merchant fixed what paused the connection (e.g. a new API key): run it again now."""
     Connection.objects.filter(pk=connection.pk).update(
-        paused_reason="", pause_details=None, next_sync_at=timezone.now()
+        paused_reason="", pause_details=None, next_sync_at=timezone.now(), failed_cycles=0
     )
     log.info("connection resumed connection=%s", connection.pk)

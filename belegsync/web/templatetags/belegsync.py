@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from belegsync.connectors import registry
+from belegsync.connectors.reasons import from_json
 from belegsync.documents.labels import (
     CATEGORY_LABELS,
     KIND_LABELS,
@@ -55,6 +56,12 @@ def failure_texts(document: Any) -> list[str]:
 @register.filter
 def skip_texts(document: Any) -> list[str]:
     return render_all(document.skips, document.currency)
+
+
+@register.filter
+def cycle_failure_texts(connection: Any) -> list[str]:
+    """Why the connection's last cycles failed as a whole (the source does not answer …)."""
+    return render_all(from_json(connection.failure_details or []))
 
 
 @register.filter

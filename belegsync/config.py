@@ -13,7 +13,7 @@ import re
 import secrets
 import zoneinfo
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +49,8 @@ class Config:
     #: The header the proxy sets to say the request came by https ("X-Forwarded-Proto").
     proxy_header: str = ""
     hsts_seconds: int = 0
+    #: Notifications by e-mail (sync/notify.py): the SMTP server, empty: none sent.
+    mail: dict[str, object] = field(default_factory=dict)
     #: Sync engine: the shared rate limiter and the leases (DESIGN §5–6).
     shared_limiter: str = "database"
     lease_seconds: int = 300
@@ -182,6 +184,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
         redis_url=redis_url,
         debug=_bool(env, "BELEGSYNC_DEBUG", False),
         **_web(env),
+        mail=_mail(env),
         time_zone=_time_zone(env),
         api_requests_per_minute=_seconds(
             env, "BELEGSYNC_API_REQUESTS_PER_MINUTE", 600, 1, unit="requests"
@@ -209,6 +212,28 @@ def _web(env: Mapping[str, str]) -> dict[str, object]:
         "https": https,
         "proxy_header": header,
         "hsts_seconds": _seconds(env, "BELEGSYNC_HSTS_SECONDS", 31_536_000, 0) if https else 0,
+    }
+
+
+def _mail(env: Mapping[str, str]) -> dict[str, object]:
+    """Django's mail settings from BELEGSYNC_SMTP_*; no host: no mail is sent."""
+    host = env.get("BELEGSYNC_SMTP_HOST", "").strip()
+    hour = _seconds(env, "BELEGSYNC_DIGEST_HOUR", 7, 0)
+    if hour > 23:
+        raise ConfigurationError(f"BELEGSYNC_DIGEST_HOUR={hour} is not an hour (0–23).")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": host,
+        "EMAIL_PORT": _seconds(env, "BELEGSYNC_SMTP_PORT", 25, 1),
+        "EMAIL_HOST_USER": env.get("BELEGSYNC_SMTP_USER", ""),
+        "EMAIL_HOST_PASSWORD": env.get("BELEGSYNC_SMTP_PASSWORD", ""),
+        "EMAIL_USE_TLS": _bool(env, "BELEGSYNC_SMTP_STARTTLS", False),
+        "EMAIL_USE_SSL": _bool(env, "BELEGSYNC_SMTP_SSL", False),
+        "EMAIL_TIMEOUT": 20,
+        "DEFAULT_FROM_EMAIL": env.get("BELEGSYNC_MAIL_FROM", "").strip() or "belegsync@localhost",
+        "BELEGSYNC_NOTIFY_BY_MAIL": bool(host),
+        "BELEGSYNC_MAIL_LANGUAGE": env.get("BELEGSYNC_MAIL_LANGUAGE", "").strip() or "de",
+        "BELEGSYNC_DIGEST_HOUR": hour,
     }
 
 

@@ -33,6 +33,8 @@ class Organisation(models.Model):
     #: The global "sync enabled" switch of the first product page.
     sync_enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    #: The local day its last daily digest went out (sync/notify.py claims it).
+    digest_sent_on = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name

@@ -27,6 +27,7 @@ from belegsync.connectors.registry import UnknownKind
 from belegsync.documents.models import Connection, Document
 from belegsync.documents.states import IllegalTransition, State, transition
 
+from . import notify
 from .adapters import source_for, target_for
 from .ingest import IngestReport, store_all
 from .models import CycleRecord
@@ -164,6 +165,7 @@ def _pause(report: CycleReport, reason: str, reasons: list[Reason]) -> CycleRepo
         paused_reason=reason, pause_details=as_json(reasons) or None
     )
     log.warning("connection paused connection=%s", report.connection_id)
+    notify.connection_paused(report.connection_id)
     report.note = reason
     return report
 

@@ -55,7 +55,7 @@ from belegsync.connectors.reasons import Reason, as_json
 from belegsync.documents.models import Connection, Document, DocumentFile, Event
 from belegsync.documents.states import IllegalTransition, State, transition
 
-from . import conflicts
+from . import conflicts, notify
 from .checks import as_booked, check_before_create
 
 log = logging.getLogger("belegsync.sync")
@@ -447,6 +447,7 @@ def _pause_connection(document: Document, worker: str, error: ConnectorError) ->
         paused_reason=error.message, pause_details=details or None
     )
     log.warning("connection paused connection=%s reason=auth", document.connection_id)
+    notify.connection_paused(document.connection_id)
     return transition(
         document,
         "release",

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from belegsync.sync.notify import send_digests
 from belegsync.sync.scheduler import tick
 from belegsync.sync.tasks import enqueue_sync
 from belegsync.webhooks import tasks as webhooks
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         last_dispatch = 0.0
         while running:
             enqueued = tick(enqueue_sync)
+            send_digests()
             if enqueued:
                 self.stdout.write(f"enqueued sync for connections {enqueued}")
             if time.monotonic() - last_dispatch >= WEBHOOK_INTERVAL:

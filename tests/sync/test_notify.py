@@ -1,0 +1,131 @@
+"""Notifications (issue #14, item 5): an immediate message when a connection pauses and
+a daily digest, by e-mail through Django's mail settings — delivered here to a real
+local SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from decimal import Decimal
+from email import message_from_bytes
+from email.header import decode_header, make_header
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.utils import timezone
+
+from belegsync.connectors.base import SourceDocument
+from belegsync.documents.models import Connection, Organisation
+from belegsync.sync.cycle import run_cycle
+from belegsync.sync.ingest import store_all
+from belegsync.sync.notify import send_digests
+from tests.conftest import make_voucher
+from tests.doubles import BILLBEE_CREDENTIALS
+from tests.hostile.server import Hostile
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = dt.timezone(dt.timedelta(hours=1))
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.mails: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        mail = message_from_bytes(envelope.content)
+        mail["X-Rcpt"] = ", ".join(envelope.rcpt_tos)
+        self.mails.append(mail)
+        return "250 OK"
+
+
+def subject(mail) -> str:
+    return str(make_header(decode_header(mail["Subject"])))
+
+
+def body(mail) -> str:
+    return mail.get_payload(decode=True).decode(mail.get_content_charset() or "utf-8")
+
+
+@pytest.fixture
+def inbox(settings, alice):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.BELEGSYNC_NOTIFY_BY_MAIL = True
+    alice.email = "alice@teeladen.example"
+    alice.save()
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def broken_billbee(org, point_at, settings):
+    settings.BELEGSYNC_PAUSE_AFTER_FAILED_CYCLES = 1
+    server = Hostile(answer=b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n<>")
+    point_at("billbee", server.url)
+    yield Connection.objects.create(
+        organisation=org,
+        name="Billbee → Books",
+        source_kind="billbee",
+        target_kind="memory",
+        credentials={"source": dict(BILLBEE_CREDENTIALS)},
+    )
+    server.stop()
+
+
+def test_a_paused_connection_is_mailed_at_once(
+    inbox, broken_billbee, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run_cycle(broken_billbee.pk, "w1")
+    assert len(inbox.mails) == 1
+    mail = inbox.mails[0]
+    assert mail["X-Rcpt"] == "alice@teeladen.example"
+    assert subject(mail) == "belegsync: die Verbindung „Billbee → Books“ ist pausiert"
+    text = body(mail)
+    assert "Billbee hat eine Antwort geschickt, die belegsync nicht lesen kann" in text
+    assert "Erneut prüfen" in text
+
+
+def test_without_a_mail_server_nothing_is_sent(
+    broken_billbee, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.BELEGSYNC_NOTIFY_BY_MAIL = False
+    with django_capture_on_commit_callbacks(execute=True):
+        run_cycle(broken_billbee.pk, "w1")
+    assert Connection.objects.get(pk=broken_billbee.pk).paused_reason
+    assert mailoutbox == []
+    assert send_digests() == 0
+
+
+def test_the_daily_digest_goes_once_a_day_after_its_hour(inbox, connection, org):
+    bad = make_voucher("RE-9", total_gross=Decimal("50.00"))  # does not add up: failed
+    store_all(connection, [SourceDocument(bad, source_id="RE-9")], actor="test")
+    Connection.objects.filter(pk=connection.pk).update(
+        failing_since=timezone.now(),
+        failure_details=[{"code": "remote.unreachable", "params": {"system": "Billbee"}}],
+    )
+    early = dt.datetime(2026, 12, 2, 6, 30, tzinfo=BERLIN)
+    morning = dt.datetime(2026, 12, 2, 7, 30, tzinfo=BERLIN)
+    assert send_digests(early) == 0  # before BELEGSYNC_DIGEST_HOUR (7)
+    assert send_digests(morning) == 1
+    assert send_digests(morning + dt.timedelta(hours=5)) == 0  # once a day
+    assert Organisation.objects.get(pk=org.pk).digest_sent_on == dt.date(2026, 12, 2)
+    mail = inbox.mails[0]
+    assert subject(mail) == "belegsync: dein Tag bei Alice's Shop"
+    text = body(mail)
+    assert "Fehlgeschlagene Belege" in text and ": 1" in text
+    assert "Abgleiche von Shop → Books schlagen fehl seit" in text
+    assert "Billbee ist gerade nicht erreichbar" in text
+    assert send_digests(morning + dt.timedelta(days=1)) == 1  # the next day again
+
+
+def test_a_quiet_day_sends_no_digest(inbox, connection):
+    assert send_digests(dt.datetime(2026, 12, 2, 8, 0, tzinfo=BERLIN)) == 0
+    assert inbox.mails == []

@@ -110,7 +110,9 @@ def test_every_shape_moves_to_its_owner_and_back():
     engine read it before; migrating back gives the flat dict again."""
     pks = _create(_migrate(BEFORE), SHAPES)
     _migrate(AFTER)
-    moved = {name: Current.objects.get(pk=pk) for name, pk in pks.items()}
+    # read by today's model, but only the columns 0005 knows (later migrations add more)
+    read = Current.objects.only("source_kind", "target_kind", "settings")
+    moved = {name: read.get(pk=pk) for name, pk in pks.items()}
 
     billbee = moved["billbee_three_steps_to_sevdesk"]
     policy = billbee.policy

@@ -218,13 +218,13 @@ def _web(env: Mapping[str, str]) -> dict[str, object]:
 def _mail(env: Mapping[str, str]) -> dict[str, object]:
     """Django's mail settings from BELEGSYNC_SMTP_*; no host: no mail is sent."""
     host = env.get("BELEGSYNC_SMTP_HOST", "").strip()
-    hour = _seconds(env, "BELEGSYNC_DIGEST_HOUR", 7, 0)
+    hour = _seconds(env, "BELEGSYNC_DIGEST_HOUR", 7, 0, "hours")
     if hour > 23:
         raise ConfigurationError(f"BELEGSYNC_DIGEST_HOUR={hour} is not an hour (0–23).")
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": host,
-        "EMAIL_PORT": _seconds(env, "BELEGSYNC_SMTP_PORT", 25, 1),
+        "EMAIL_PORT": _seconds(env, "BELEGSYNC_SMTP_PORT", 25, 1, "port"),
         "EMAIL_HOST_USER": env.get("BELEGSYNC_SMTP_USER", ""),
         "EMAIL_HOST_PASSWORD": env.get("BELEGSYNC_SMTP_PASSWORD", ""),
         "EMAIL_USE_TLS": _bool(env, "BELEGSYNC_SMTP_STARTTLS", False),
@@ -284,8 +284,9 @@ def _engine(env: Mapping[str, str], redis_url: str) -> dict[str, object]:
         "shared_limiter": limiter,
         "lease_seconds": lease,
         "cycle_lease_seconds": cycle_lease,
-        # a count, read like the seconds: a whole number of at least 1
-        "pause_after_failed_cycles": _seconds(env, "BELEGSYNC_PAUSE_AFTER_FAILED_CYCLES", 5, 1),
+        "pause_after_failed_cycles": _seconds(
+            env, "BELEGSYNC_PAUSE_AFTER_FAILED_CYCLES", 5, 1, "cycles"
+        ),
     }
 
 

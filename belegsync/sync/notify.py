@@ -2,8 +2,11 @@
 
 Both go by e-mail through Django's mail settings (``BELEGSYNC_SMTP_*``) to the
 organisation's members who have an address; without a mail server configured
-nothing is sent. Texts are rendered in ``BELEGSYNC_MAIL_LANGUAGE`` (German by
-default, as the merchants' UI) from the same reasons the pages show.
+nothing is sent. A pause also goes to the organisation's webhook endpoints that
+want ``connection.paused``, through the one webhook sender
+(:func:`belegsync.webhooks.outbox.emit`). Texts are rendered in
+``BELEGSYNC_MAIL_LANGUAGE`` (German by default, as the merchants' UI) from the same
+reasons the pages show.
 
 The digest goes once a day per organisation, at ``BELEGSYNC_DIGEST_HOUR`` local
 time or later: the scheduler calls :func:`send_digests` on every tick and a
@@ -29,6 +32,8 @@ from belegsync.documents.labels import failure_reason_label
 from belegsync.documents.models import Connection, Document, Event, Membership, Organisation
 from belegsync.documents.states import State
 from belegsync.reasons import render_all
+from belegsync.webhooks.models import WebhookEvent
+from belegsync.webhooks.outbox import emit
 
 log = logging.getLogger("belegsync.notify")
 
@@ -56,15 +61,40 @@ def _send(organisation_id: int, subject: str, body: str) -> bool:
 # -- the moment a connection pauses ------------------------------------------------------
 
 
-def connection_paused(connection_id: int) -> None:
-    """Send the pause notice once the pause is committed (the engine calls this)."""
-    transaction.on_commit(lambda: _send_pause_notice(connection_id))
+def connection_paused(connection_id: int, *, webhook: bool = True) -> None:
+    """Announce a pause once it is committed (the engine calls this).
+
+    ``webhook=False`` where the pause is recorded on a document's history: the
+    webhook outbox finds those on its own, and each pause is sent once.
+    """
+    transaction.on_commit(lambda: _announce_pause(connection_id, webhook))
 
 
-def _send_pause_notice(connection_id: int) -> None:
+def _announce_pause(connection_id: int, webhook: bool) -> None:
     connection = Connection.objects.filter(pk=connection_id).first()
     if connection is None or not connection.paused_reason:
         return
+    if webhook:
+        _pause_webhook(connection)
+    _send_pause_notice(connection)
+
+
+def _pause_webhook(connection: Connection) -> None:
+    at = timezone.now()
+    emit(
+        connection.organisation_id,
+        WebhookEvent.CONNECTION_PAUSED,
+        f"{WebhookEvent.CONNECTION_PAUSED.value}:connection-{connection.pk}:{at:%Y%m%dT%H%M%S}",
+        {
+            "connection": {"id": connection.pk, "name": connection.name},
+            "reasons": list(connection.pause_details or []),
+        },
+        at,
+    )
+
+
+def _send_pause_notice(connection: Connection) -> None:
+    connection_id = connection.pk
     with translation.override(settings.BELEGSYNC_MAIL_LANGUAGE):
         reasons = render_all(connection.pause_reasons) or [connection.paused_reason]
         subject = _("belegsync: the connection “%(name)s” is paused") % {"name": connection.name}

@@ -447,7 +447,7 @@ def _pause_connection(document: Document, worker: str, error: ConnectorError) ->
         paused_reason=error.message, pause_details=details or None
     )
     log.warning("connection paused connection=%s reason=auth", document.connection_id)
-    notify.connection_paused(document.connection_id)
+    notify.connection_paused(document.connection_id, webhook=False)  # its event is the webhook
     return transition(
         document,
         "release",

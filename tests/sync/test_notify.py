@@ -129,3 +129,25 @@ def test_the_daily_digest_goes_once_a_day_after_its_hour(inbox, connection, org)
 def test_a_quiet_day_sends_no_digest(inbox, connection):
     assert send_digests(dt.datetime(2026, 12, 2, 8, 0, tzinfo=BERLIN)) == 0
     assert inbox.mails == []
+
+
+def test_a_pause_after_failed_cycles_goes_to_the_webhooks_once(
+    broken_billbee, alice, settings, django_capture_on_commit_callbacks
+):
+    """The cycle's pause has no document event for the webhook outbox to find: it is
+    queued through the one sender, for each endpoint that wants connection.paused."""
+    from belegsync.services import Actor
+    from belegsync.services import webhooks as services
+    from belegsync.webhooks.models import Delivery
+
+    settings.BELEGSYNC_WEBHOOK_ALLOW_PRIVATE = True
+    services.register(
+        Actor.of(alice), "https://hooks.teeladen.example/belegsync", ["connection.paused"]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        run_cycle(broken_billbee.pk, "w1")
+    (delivery,) = Delivery.objects.all()
+    assert delivery.event == "connection.paused"
+    data = delivery.payload["data"]
+    assert data["connection"] == {"id": broken_billbee.pk, "name": "Billbee → Books"}
+    assert [r["code"] for r in data["reasons"]] == ["connection.failing", "remote.bad_answer"]

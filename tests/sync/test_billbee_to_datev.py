@@ -53,7 +53,6 @@ def connection(org, billbee):
                 },
             },
             "source": {
-                "billbee_base_url": f"{billbee.url}/api/v1/",
                 "state_ids": [str(s) for s in range(1, 18)],
                 "rate_per_second": 200,  # the double has no limit; nothing to wait for
             },

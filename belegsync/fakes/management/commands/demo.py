@@ -168,7 +168,7 @@ def connections(doubles_port: int = 0) -> list[DemoConnection]:
             },
             {
                 "policy": {"start_date": "2024-01-01", "mark_paid": True},
-                "source": {"billbee_base_url": f"{billbee}/api/v1/", "state_ids": ["3", "4", "7"]},
+                "source": {"state_ids": ["3", "4", "7"]},
                 "target": {"consultant_number": 1001, "client_number": 1},
             },
         ),

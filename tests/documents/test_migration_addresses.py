@@ -1,4 +1,4 @@
-"""Migration 0008 drops the remote addresses connections stored (issue #14, item 1)."""
+"""Migration 0009 drops the remote addresses connections stored (issue #14, item 1)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def _migrate(targets=None):
     return executor.loader.project_state(targets).apps
 
 
-MIGRATION = ("documents", "0008_remote_addresses_fixed")
+MIGRATION = ("documents", "0009_remote_addresses_fixed")
 
 
 def before(migration):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0008_remote_addresses_fixed'),
+        ('documents', '0009_remote_addresses_fixed'),
     ]
 
     operations = [

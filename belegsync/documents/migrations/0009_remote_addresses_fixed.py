@@ -58,6 +58,6 @@ def drop_addresses(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("documents", "0007_number_search")]
+    dependencies = [("documents", "0008_number_conflict")]
 
     operations = [migrations.RunPython(drop_addresses, migrations.RunPython.noop)]

@@ -187,7 +187,7 @@ def test_a_client_cannot_be_given_another_base_url():
 def test_the_forms_have_no_address_fields():
     assert "billbee_base_url" not in SettingsForm().fields
     assert "base_url" not in SevdeskCredentialsForm().fields
-    from belegsync.sources.afterbuy.api_source import ApiSettingsForm
+    from belegsync.sources.afterbuy.forms import ApiSettingsForm
 
     assert not {"afterbuy_api_url", "afterbuy_web_url"} & set(ApiSettingsForm().fields)
 

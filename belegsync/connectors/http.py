@@ -241,8 +241,12 @@ class ApiClient:
     # -- sending -------------------------------------------------------------
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """Send with pacing and retries; return a 2xx/3xx response or raise typed."""
+        """Send with pacing and retries; return a 2xx/3xx response or raise typed.
+
+        The retries of one call end within its deadline too: a server that stalls
+        past the read timeout is not waited for once per attempt."""
         attempt = 0
+        started = time.monotonic()
         while True:
             try:
                 return self._send_once(method, path, **kwargs)
@@ -251,6 +255,8 @@ class ApiClient:
                 if attempt >= self.retry.attempts or not self._may_repeat(method, error):
                     raise
                 delay = self.retry.delay(attempt, error.retry_after)
+                if time.monotonic() - started + delay >= self.deadline:
+                    raise
                 log.info(
                     "retrying %s %s after %s (attempt %d, in %.1fs)",
                     method,

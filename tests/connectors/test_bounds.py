@@ -55,6 +55,19 @@ def test_a_stalled_answer_ends_at_the_deadline_and_is_not_repeated(hostile):
     assert len(server.requests) == 1  # the next cycle tries again, not this call
 
 
+def test_retries_of_a_stalled_call_end_within_the_deadline_too(hostile):
+    """GIVEN a read timeout shorter than the deadline (each attempt times out on its own)
+    THEN the call's retries stop once the deadline would pass."""
+    import httpx
+
+    server = hostile(behaviour="stall")
+    client = billbee(deadline=1.0)
+    client.http.timeout = httpx.Timeout(0.3)
+    error, seconds = timed(lambda: client.orders_page())
+    assert isinstance(error, NetworkError) and error.code in ("remote.timeout", "remote.too_slow")
+    assert seconds < 1.6 and len(server.requests) <= 3
+
+
 def test_a_drip_of_one_byte_at_a_time_ends_at_the_deadline(hostile):
     """Each byte comes well within the 30 s read timeout; only the total deadline stops it."""
     hostile(behaviour="drip", interval=0.1)

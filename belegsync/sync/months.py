@@ -36,11 +36,13 @@ from django.utils import timezone
 
 from belegsync.connectors.base import MonthDocument, Source, SourceDocument
 from belegsync.connectors.errors import ConnectorError, FailureReason
-from belegsync.connectors.reasons import as_json
+from belegsync.connectors.reasons import Reason, as_json
 from belegsync.documents.models import Connection, Document, DocumentFile
 from belegsync.documents.states import State, transition
 
+from . import conflicts
 from .adapters import source_for, target_for
+from .checks import as_booked, voucher_problems
 from .models import MonthFile
 from .transfer import crash_point
 
@@ -118,6 +120,7 @@ def deliver_month(
             .filter(pk__in=ids, state=State.WAITING)
             .order_by("invoice_date", "id")
         )
+        documents = _checked(connection, documents, worker)
         if not documents:
             return None, 0, 0
         pdfs = (
@@ -136,7 +139,11 @@ def deliver_month(
         made = target.month_file(
             month,
             (
-                MonthDocument(d.pk, d.as_voucher(), bytes(pdfs[d.pk]) if d.pk in pdfs else None)
+                MonthDocument(
+                    d.pk,
+                    as_booked(d.as_voucher(), connection.policy),
+                    bytes(pdfs[d.pk]) if d.pk in pdfs else None,
+                )
                 for d in documents
             ),
             sequence=sequence,
@@ -184,6 +191,32 @@ def deliver_month(
         len(made.included),
     )
     return file, len(made.included), len(made.left_out)
+
+
+def _checked(connection: Connection, documents: list[Document], worker: str) -> list[Document]:
+    """The documents that pass the checks right before the file is written (as a
+    transfer's before its create, :mod:`.checks`); the others fail with their reasons."""
+    policy, today = connection.policy, timezone.localdate()
+    passed = []
+    for document in documents:
+        held = conflicts.reason(connection.pk, document.kind, document.source_number)
+        problems = voucher_problems(document.as_voucher(), policy, today)
+        if held is None and not problems:
+            passed.append(document)
+            continue
+        reasons = [held] if held is not None else [Reason.of(p) for p in problems]
+        reasons.append(Reason("checked_before_sending"))
+        category = FailureReason.CONFLICT if held is not None else FailureReason.VALIDATION
+        transition(
+            document,
+            "fail",
+            actor=worker,
+            message=", ".join(r.code for r in reasons),
+            detail={"reason": category.value, "reasons": as_json(reasons)},
+            failure_reason=category.value,
+            failure_details=as_json(reasons),
+        )
+    return passed
 
 
 def _mark_transferred(connection: Connection, source: Source, worker: str) -> None:

@@ -279,3 +279,41 @@ def test_lexoffice_says_before_sending_when_its_account_is_a_small_business(org,
     document = Document.objects.get(source_number="RE-32")
     assert codes(document)[0] == "lexoffice.small_business_only_there"
     assert lexoffice.app.vouchers == {}
+
+
+# --- DATEV month files: the same check right before the file is written --------------
+
+
+@pytest.mark.django_db
+def test_a_month_file_leaves_out_what_fails_the_check_just_before_it_is_written(org):
+    """GIVEN a DATEV connection with two documents of a month that is over, one of whose
+    stored data stopped adding up after import WHEN the month is delivered THEN the file
+    carries the other one only, and the broken one fails with its reason."""
+    conn = Connection.objects.create(
+        organisation=org,
+        name="Shop → DATEV",
+        source_kind="memory",
+        target_kind="datev",
+        settings={
+            "policy": {"transfer_pdf": False},
+            "target": {"consultant_number": 1001, "client_number": 1},
+        },
+    )
+    store_all(
+        conn,
+        [
+            SourceDocument(make_voucher("RE-40"), source_id="RE-40"),
+            SourceDocument(make_voucher("RE-41"), source_id="RE-41"),
+        ],
+    )
+    broken = Document.objects.get(source_number="RE-41")
+    Document.objects.filter(pk=broken.pk).update(voucher={**broken.voucher, "total_gross": "99.00"})
+    run_cycle(conn.pk, "worker-1", fetch_first=False)
+    states = dict(Document.objects.filter(connection=conn).values_list("source_number", "state"))
+    assert states == {"RE-40": "done", "RE-41": "failed"}
+    assert codes(Document.objects.get(source_number="RE-41")) == [
+        "total_mismatch",
+        "checked_before_sending",
+    ]
+    (file,) = conn.month_files.all()
+    assert [d.source_number for d in file.documents.all()] == ["RE-40"]

@@ -55,7 +55,8 @@ class Command(BaseCommand):
                 interval=interval,
                 batch=False,
                 backend_name=DEFAULT_TASK_BACKEND_ALIAS,
-                startup_delay=True,
+                # claim at once: a worker started for a queue that waits is needed now
+                startup_delay=False,
                 max_tasks=None,
                 worker_id=f"{worker_name()}:{index}"[-64:],
                 excluded_queue_names=[],

@@ -78,6 +78,10 @@ class FileReading:
     #: Detected facts shown with the result, e.g. {"encoding": "UTF-8", "delimiter": ";"}.
     details: Mapping[str, str]
     rows: Iterator[SourceDocument | RejectedRow]
+    #: Reads the whole file only for what breaks it as a whole (raising
+    #: ``errors.UnreadableFile``), without making documents: the import's checking
+    #: pass uses it when single bad rows do not stop the import. None: it reads ``rows``.
+    check: Callable[[], None] | None = None
 
 
 #: ``progress(bytes_read, bytes_total)``, called now and then while a file is read.

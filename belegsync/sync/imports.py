@@ -151,6 +151,11 @@ def _check(job: ImportJob, source: FileSource, path: Path) -> bool:
     reading = source.read_file(path, progress)
     job.details = dict(reading.details)
     ImportJob.objects.filter(pk=job.pk).update(details=job.details)
+    if job.mode != ImportJob.Mode.NOTHING and reading.check is not None:
+        # single bad rows do not stop this import: only a break of the whole file does,
+        # and finding one needs no invoices made (the storing pass makes them once)
+        reading.check()
+        return _to_store(job)
     bad = False
     for row in reading.rows:
         if isinstance(row, RejectedRow) and job.mode == ImportJob.Mode.NOTHING:
@@ -161,6 +166,10 @@ def _check(job: ImportJob, source: FileSource, path: Path) -> bool:
             counts=job.counts, problems=job.problems, problems_total=job.problems_total
         )
         return False
+    return _to_store(job)
+
+
+def _to_store(job: ImportJob) -> bool:
     job.phase, job.bytes_done = 2, 0
     _renew(job, phase=2, bytes_done=0)
     return True

@@ -682,32 +682,64 @@ class RechnungslisteReader:
                         group_number = number
                     group.append((line, row))
             except csv.Error as error:
-                raise FileProblem(
-                    "malformed",
-                    f"Die Datei ist ab Zeile {last_line + 1} nicht lesbar ({error}). Meist ist "
-                    "sie unvollständig (abgeschnitten) oder ein Anführungszeichen ist nicht "
-                    "geschlossen. Exportieren Sie erneut. Es wurde nichts importiert.",
-                    f"The file cannot be read from line {last_line + 1} on ({error}). Usually "
-                    "it is incomplete (cut off) or a quote is not closed. Export again. "
-                    "Nothing was imported.",
-                    line=last_line + 1,
-                ) from None
+                raise _malformed(last_line, error) from None
             except UnicodeDecodeError as error:
-                raise FileProblem(
-                    "encoding",
-                    f"Die Datei ist nicht durchgehend {layout.encoding_label}-kodiert (Fehler "
-                    f"nach Zeile {last_line}). Exportieren Sie sie erneut mit der "
-                    "Zeichenkodierung „UTF-8“. Es wurde nichts importiert.",
-                    f"The file is not {layout.encoding_label} throughout (error after line "
-                    f"{last_line}: {error.reason}). Export it again with the encoding 'UTF-8'. "
-                    "Nothing was imported.",
-                    line=last_line + 1,
-                ) from None
+                raise _undecodable(layout, last_line, error) from None
             if group:
                 yield _parse_invoice(layout, group_number, group)
         self.bytes_read = self.size
         if progress is not None:
             progress(self.size, self.size)
+
+    def check(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Read the whole file for what breaks it as a whole, making no invoices.
+
+        Raises :class:`FileProblem` where :meth:`invoices` would (a quote never
+        closed, bytes of another encoding); rows are only split, at the csv
+        module's speed: an import's checking pass needs no more.
+        """
+        with self._open() as handle:
+            reader = csv.reader(handle, delimiter=self.layout.delimiter, strict=True)
+            last_line = 0
+            try:
+                for rows, _row in enumerate(reader, start=1):
+                    last_line = reader.line_num
+                    if progress is not None and rows % 2000 == 0:
+                        self.bytes_read = handle.buffer.tell()  # type: ignore[attr-defined]
+                        progress(self.bytes_read, self.size)
+            except csv.Error as error:
+                raise _malformed(last_line, error) from None
+            except UnicodeDecodeError as error:
+                raise _undecodable(self.layout, last_line, error) from None
+        self.bytes_read = self.size
+        if progress is not None:
+            progress(self.size, self.size)
+
+
+def _malformed(last_line: int, error: csv.Error) -> FileProblem:
+    return FileProblem(
+        "malformed",
+        f"Die Datei ist ab Zeile {last_line + 1} nicht lesbar ({error}). Meist ist "
+        "sie unvollständig (abgeschnitten) oder ein Anführungszeichen ist nicht "
+        "geschlossen. Exportieren Sie erneut. Es wurde nichts importiert.",
+        f"The file cannot be read from line {last_line + 1} on ({error}). Usually "
+        "it is incomplete (cut off) or a quote is not closed. Export again. "
+        "Nothing was imported.",
+        line=last_line + 1,
+    )
+
+
+def _undecodable(layout: Layout, last_line: int, error: UnicodeDecodeError) -> FileProblem:
+    return FileProblem(
+        "encoding",
+        f"Die Datei ist nicht durchgehend {layout.encoding_label}-kodiert (Fehler "
+        f"nach Zeile {last_line}). Exportieren Sie sie erneut mit der "
+        "Zeichenkodierung „UTF-8“. Es wurde nichts importiert.",
+        f"The file is not {layout.encoding_label} throughout (error after line "
+        f"{last_line}: {error.reason}). Export it again with the encoding 'UTF-8'. "
+        "Nothing was imported.",
+        line=last_line + 1,
+    )
 
 
 def _width_problem(layout: Layout, line: int, row: list[str]) -> ParsedInvoice:

@@ -78,7 +78,9 @@ class RechnungslisteUploads:
             "encoding": reader.layout.encoding_label,
             "delimiter": reader.layout.delimiter_label,
         }
-        return FileReading(details=details, rows=_rows(reader, progress))
+        return FileReading(
+            details=details, rows=_rows(reader, progress), check=lambda: reader.check(progress)
+        )
 
 
 def _rows(

@@ -112,6 +112,31 @@ def test_it_gives_a_clear_error_for_each_broken_file(tmp_path: Path, name: str) 
     assert problems[0].line > 1
 
 
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_check_finds_every_break_of_the_whole_file_the_full_read_finds(
+    tmp_path: Path, name: str
+) -> None:
+    """The import's checking pass reads only for breaks of the whole file: it must stop
+    on exactly the files, with the same code and line, that reading the invoices stops on."""
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(broken_files()[name])
+    try:
+        reader = RechnungslisteReader(path)
+    except FileProblem:
+        return  # refused on opening, before either pass
+    try:
+        list(reader.invoices())
+        full = None
+    except FileProblem as problem:
+        full = (problem.code, problem.line)
+    try:
+        reader.check()
+        checked = None
+    except FileProblem as problem:
+        checked = (problem.code, problem.line)
+    assert checked == full
+
+
 def test_it_names_the_missing_column_and_the_file_headers(tmp_path: Path) -> None:
     path = tmp_path / "missing.csv"
     path.write_bytes(broken_files()["missing_column"])

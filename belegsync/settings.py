@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # the REST API; "ninja" serves its docs page from its own static files, no CDN
     "ninja",
+
+    "axes",
     "belegsync.documents",
     "belegsync.sync",
     "belegsync.exports",
@@ -54,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # turns a locked-out login into the lockout page (django-axes)
+    "axes.middleware.AxesMiddleware",
     # last, so it sees a view's exception first: a locked or full database, unreadable keys
     "belegsync.web.outage.OutageMiddleware",
 ]
@@ -63,6 +68,32 @@ WSGI_APPLICATION = "belegsync.wsgi.application"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# Accounts (docs/operations.md, "Logins"): passwords Django's validators accept, and
+# logins throttled by django-axes per user name and per address, each on its own: after
+# five failures within the cool-off, that user (from anywhere) and that address (for any
+# user) are refused for 15 minutes, the right password included.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "belegsync.web.views.auth.locked_out"
+# failures are kept (AccessAttempt); a row per successful login is not needed
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 
 TEMPLATES = [
     {

@@ -1,13 +1,19 @@
-"""Log in with Django's auth views and our templates; log out by POST only; change password."""
+"""Log in with Django's auth views and our templates; log out by POST only; change password.
+
+Logins are throttled by django-axes (settings ``AXES_*``): :func:`locked_out` is the
+page it answers with once a user name or an address has failed too often.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -33,3 +39,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, _("Your password is changed."))
         return response
+
+
+def locked_out(
+    request: HttpRequest, response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """Too many failed logins for this user name or from this address (429)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "web/locked_out.html", {"minutes": minutes}, status=429)

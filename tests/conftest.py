@@ -117,11 +117,31 @@ def other_org(db):
 
 @pytest.fixture
 def alice(org, django_user_model):
-    """A merchant of ``org``."""
+    """A merchant of ``org``, its owner."""
     from belegsync.documents.models import Membership
 
     user = django_user_model.objects.create_user("alice", password="alice-password-1")
     Membership.objects.create(user=user, organisation=org)
+    return user
+
+
+@pytest.fixture
+def bookkeeper(org, django_user_model):
+    """Berta keeps Alice's books: everything but members and credentials."""
+    from belegsync.documents.models import Membership
+
+    user = django_user_model.objects.create_user("berta", password="berta-password-1")
+    Membership.objects.create(user=user, organisation=org, role="bookkeeper")
+    return user
+
+
+@pytest.fixture
+def tax_advisor(org, django_user_model):
+    """Theo, Alice's tax advisor: reads documents, the month report and DATEV files."""
+    from belegsync.documents.models import Membership
+
+    user = django_user_model.objects.create_user("theo", password="theo-password-1")
+    Membership.objects.create(user=user, organisation=org, role="tax_advisor")
     return user
 
 

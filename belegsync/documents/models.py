@@ -19,6 +19,7 @@ from belegsync.connectors.settings import POLICY, AdapterSettings, Policy, read,
 from belegsync.reasons import render_all, sentence
 
 from .fields import EncryptedJSONField
+from .roles import Permission, Role, allows
 from .states import State
 
 DEFAULT_SYNC_INTERVAL = 3600
@@ -41,15 +42,22 @@ class Organisation(models.Model):
 
 
 class Membership(models.Model):
+    """A user's place in one organisation, with the role that says what they may do."""
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
     )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
+    #: Members from before roles existed did everything: they are owners.
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.OWNER)
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.organisation}"
+        return f"{self.user} @ {self.organisation} ({self.role})"
+
+    def allows(self, permission: Permission | str) -> bool:
+        return allows(self.role, permission)
 
 
 class Connection(models.Model):

@@ -8,10 +8,20 @@ from typing import Any
 from django.db.models import QuerySet
 
 from belegsync.documents.models import Connection, Document, Membership, Organisation
+from belegsync.documents.roles import Permission, Role
 
 
 class NotAllowed(PermissionError):
     """The actor may not do this (another organisation's data, or their role forbids it)."""
+
+
+class RoleForbids(NotAllowed):
+    """The actor's own organisation's data, but their role does not allow this (web: 403)."""
+
+    def __init__(self, role: Role | None, permission: Permission) -> None:
+        super().__init__(f"The role {role} may not {permission.value}.")
+        self.role = role
+        self.permission = permission
 
 
 @dataclass(frozen=True)
@@ -19,8 +29,9 @@ class Actor:
     """The user on whose behalf a service acts, or ``None`` for the system / an operator.
 
     ``name`` goes into the history (``Event.actor``). A user acts within their
-    organisation only; the system (the CLI on the server, the scheduler) may
-    act on every organisation.
+    organisation only, and does what their role allows (``documents.roles``);
+    the system (the CLI on the server, the scheduler) may do everything on every
+    organisation.
     """
 
     user: Any = None
@@ -49,6 +60,28 @@ class Actor:
         if self.user is not None and membership is None:
             raise NotAllowed("This user belongs to no organisation.")
         return membership.organisation if membership is not None else None
+
+    # -- what this actor may do --------------------------------------------------------
+
+    @property
+    def role(self) -> Role | None:
+        """The user's role in their organisation; None for the system."""
+        membership = self.membership
+        if self.user is not None and membership is None:
+            raise NotAllowed("This user belongs to no organisation.")
+        return Role(membership.role) if membership is not None else None
+
+    def may(self, permission: Permission | str) -> bool:
+        """Whether the actor's role allows this; the system may do everything."""
+        membership = self.membership
+        if self.user is None:
+            return True
+        return membership is not None and membership.allows(permission)
+
+    def require(self, permission: Permission | str) -> None:
+        """Refuse what the actor's role does not allow (the web answers 403)."""
+        if not self.may(permission):
+            raise RoleForbids(self.role, Permission(permission))
 
     # -- what this actor may see --------------------------------------------------------
 

@@ -38,6 +38,7 @@ from belegsync.documents.models import (
     ConnectionEvent,
     Organisation,
 )
+from belegsync.documents.roles import Permission
 from belegsync.reasons import describe_error
 from belegsync.sync import scheduler
 
@@ -117,6 +118,7 @@ def update_settings(
     next cycle reads the source from the start date again and re-evaluates
     skipped documents under the new settings (storing unchanged data is a no-op).
     """
+    actor.require(Permission.MANAGE_CONNECTIONS)
     actor.require_connection(connection)
     return _store_settings(connection, {namespace: changes})
 
@@ -162,6 +164,8 @@ def create_connection(
     Raises :class:`InvalidSettings` or :class:`CredentialsRefused` (nothing is
     created), ``ValueError`` for a name already taken or a bad interval.
     """
+    # a connection starts with its credentials: the owner's task
+    actor.require(Permission.MANAGE_CREDENTIALS)
     actor.require_organisation(organisation)
     connection = Connection(organisation=organisation, setup_complete=False)
     return _save(
@@ -201,7 +205,16 @@ def update_connection(
     password left empty in a form is not given). A side whose kind changes
     starts with that kind's default settings.
     """
+    actor.require(Permission.MANAGE_CONNECTIONS)
     actor.require_connection(connection)
+    kinds = {"source_kind": source_kind, "target_kind": target_kind}
+    other_kind = any(v is not None and v != getattr(connection, k) for k, v in kinds.items())
+    new_credentials = any(
+        v not in (None, "") for c in (credentials or {}).values() for v in c.values()
+    )
+    if other_kind or new_credentials:
+        # another system needs other credentials: only who may enter them changes it
+        actor.require(Permission.MANAGE_CREDENTIALS)
     fields = {
         k: v
         for k, v in {
@@ -342,6 +355,7 @@ def _context(connection: Connection, side: str) -> AdapterContext:
 
 def sync_now(actor: Actor, connection: Connection) -> bool:
     """Make the connection due at once; True when it will run (enabled, set up, not paused)."""
+    actor.require(Permission.MANAGE_CONNECTIONS)
     actor.require_connection(connection)
     scheduler.sync_now(connection)
     return connection.is_active
@@ -349,6 +363,7 @@ def sync_now(actor: Actor, connection: Connection) -> bool:
 
 def set_enabled(actor: Actor, connection: Connection, enabled: bool) -> None:
     """The connection's own "sync enabled" switch: off stops new claims at once."""
+    actor.require(Permission.MANAGE_CONNECTIONS)
     actor.require_connection(connection)
     Connection.objects.filter(pk=connection.pk).update(enabled=enabled)
     connection.enabled = enabled
@@ -356,6 +371,7 @@ def set_enabled(actor: Actor, connection: Connection, enabled: bool) -> None:
 
 def set_organisation_sync(actor: Actor, organisation: Organisation, enabled: bool) -> None:
     """The global switch of all the organisation's connections; documents keep their state."""
+    actor.require(Permission.MANAGE_CONNECTIONS)
     actor.require_organisation(organisation)
     Organisation.objects.filter(pk=organisation.pk).update(sync_enabled=enabled)
     organisation.sync_enabled = enabled
@@ -441,6 +457,7 @@ def refresh_setup(actor: Actor, connection: Connection) -> list[str]:
 
 def step_done(actor: Actor, connection: Connection, step: str) -> None:
     """An adapter's set-up step was saved (e.g. "billbee:payment")."""
+    actor.require(Permission.MANAGE_CONNECTIONS)
     actor.require_connection(connection)
     done = list(connection.steps_done or [])
     if step not in done:
@@ -478,6 +495,7 @@ def check_again(actor: Actor, connection: Connection) -> list[str]:
     Returns the refusals, in the merchant's words; with none, a paused
     connection resumes and the set-up is refreshed.
     """
+    actor.require(Permission.MANAGE_CONNECTIONS)
     actor.require_connection(connection)
     problems: list[str] = []
     for side in SIDES:

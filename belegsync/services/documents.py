@@ -20,6 +20,7 @@ from belegsync.documents import actions
 from belegsync.documents.actions import Outcome
 from belegsync.documents.labels import ACTION_LABELS, STATE_LABELS
 from belegsync.documents.models import Document
+from belegsync.documents.roles import Permission
 from belegsync.documents.states import MOVES, State
 from belegsync.reasons import describe_error
 from belegsync.sync.adapters import target_for
@@ -84,6 +85,7 @@ class RemoteCheck:
 
 def act(actor: Actor, action: Action | str, documents: Iterable[Document]) -> list[Outcome]:
     """Apply one of the merchant's actions to each document; one outcome per document."""
+    actor.require(Permission.ACT_ON_DOCUMENTS)
     action = Action(action)
     chosen = list(documents)
     for document in chosen:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from belegsync.connectors import registry
 from belegsync.connectors.base import FileSource
 from belegsync.documents.models import Connection
+from belegsync.documents.roles import Permission
 from belegsync.sync import imports
 from belegsync.sync.models import ImportJob
 from belegsync.sync.tasks import import_file, worker_name
@@ -81,6 +82,7 @@ def start_import(
     Raises :class:`UploadRefused` for a file over the limit (nothing is kept)
     or a connection whose source takes no files.
     """
+    actor.require(Permission.IMPORT_FILES)
     actor.require_connection(connection)
     if not takes_files(connection):
         raise UploadRefused(_("This connection's source takes no uploaded files."))
@@ -130,6 +132,7 @@ def start_import_from_path(
 
 def import_now(actor: Actor, job: ImportJob) -> ImportJob:
     """Run the job in this process (the CLI waits for its result)."""
+    actor.require(Permission.IMPORT_FILES)
     actor.require_connection(job.connection)
     imports.run(job.pk, worker_name())
     job.refresh_from_db()
@@ -138,6 +141,7 @@ def import_now(actor: Actor, job: ImportJob) -> ImportJob:
 
 def import_again(actor: Actor, job: ImportJob) -> ImportJob:
     """Read the file again from the start, e.g. once its columns are assigned."""
+    actor.require(Permission.IMPORT_FILES)
     actor.require_connection(job.connection)
     imports.restart(job)
     transaction.on_commit(lambda: import_file.enqueue(job.pk))
@@ -147,6 +151,7 @@ def import_again(actor: Actor, job: ImportJob) -> ImportJob:
 
 def jobs(actor: Actor) -> QuerySet[ImportJob]:
     """The actor's import jobs, newest first."""
+    actor.require(Permission.IMPORT_FILES)
     organisation = actor.organisation
     found = ImportJob.objects.select_related("connection", "user").order_by("-id")
     return found if organisation is None else found.filter(connection__organisation=organisation)

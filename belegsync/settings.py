@@ -32,7 +32,6 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # the REST API; "ninja" serves its docs page from its own static files, no CDN
     "ninja",
-
     "axes",
     "belegsync.documents",
     "belegsync.sync",
@@ -54,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # every page's role rule (web/roles.py): what declares none is refused
+    "belegsync.web.roles.RoleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -106,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "belegsync.web.roles.may",
             ],
         },
     },

@@ -60,6 +60,46 @@ class Membership(models.Model):
         return allows(self.role, permission)
 
 
+class Invitation(models.Model):
+    """A one-time link with which someone becomes a member in the given role.
+
+    Only the SHA-256 of the link's token is kept: the link is shown once to the
+    owner who made it (and mailed where mail is configured), and a copy of the
+    database opens no account. Accepted once, or expired, it opens nothing.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    email = models.EmailField(blank=True)
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.role} @ {self.organisation}"
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()
+
+
 class Connection(models.Model):
     """One source feeding one target, with its credentials, settings and cursor."""
 

@@ -19,8 +19,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from belegsync.documents.models import Document
+from belegsync.documents.roles import Permission
 from belegsync.documents.states import State
+from belegsync.services import Actor
 from belegsync.web import scoping
+from belegsync.web.roles import requires
 
 from .models import FORMAT_TAGS, DatevConfig, DocumentTag, ExportFormat, ExportJob, TagOption
 from .service import Criteria, filter_documents, run_export
@@ -71,6 +74,7 @@ def _with_tags(documents: QuerySet[Document]) -> QuerySet[Document]:
     )
 
 
+@requires(Permission.VIEW_DOCUMENTS)
 def overview(request: HttpRequest) -> HttpResponse:
     """All documents of all connections, filtered, newest first, keyset-paged by id."""
     criteria = read_criteria(request, request.GET)
@@ -133,12 +137,19 @@ def _selection(request: HttpRequest, data: QueryDict) -> tuple[QuerySet[Document
     return documents, criteria
 
 
+@requires(Permission.DATEV_FILES)
 @require_http_methods(["GET", "POST"])
 def export_dialog(request: HttpRequest) -> HttpResponse:
     """Choose format and tag option for the selection; POST runs the export."""
     data = request.POST if request.method == "POST" else request.GET
     documents, criteria = _selection(request, data)
     form = ExportForm(request.POST if request.method == "POST" else None)
+    actor = Actor.of(request.user)
+    if not actor.may(Permission.EXPORT):
+        # the tax advisor reads: DATEV files, and no document marked
+        form.fields["format"].choices = [(ExportFormat.DATEV, ExportFormat.DATEV.label)]
+        form.fields["option"].choices = [(TagOption.NONE, TagOption.NONE.label)]
+        form.fields["option"].initial = TagOption.NONE
     if request.method == "POST" and form.is_valid():
         period = None
         if criteria.date_from and criteria.date_to:
@@ -183,6 +194,7 @@ def _job_or_404(request: HttpRequest, pk: int) -> ExportJob:
         raise Http404("No such export.") from None
 
 
+@requires(Permission.VIEW_DOCUMENTS)
 def job_list(request: HttpRequest) -> HttpResponse:
     jobs = _jobs(request).select_related("user")
     before = request.GET.get("before", "")
@@ -195,13 +207,17 @@ def job_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@requires(Permission.VIEW_DOCUMENTS)
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     return render(request, "exports/job_detail.html", {"job": job})
 
 
+@requires(Permission.DATEV_FILES)
 def download(request: HttpRequest, pk: int) -> FileResponse:
     job = _job_or_404(request, pk)
+    if job.format != ExportFormat.DATEV:
+        Actor.of(request.user).require(Permission.EXPORT)
     path = job.path
     if path is None or not path.exists():
         raise Http404("This export has no file (any more).")
@@ -242,6 +258,7 @@ class DatevConfigForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
+@requires(Permission.EXPORT)
 @require_http_methods(["GET", "POST"])
 def datev_settings(request: HttpRequest) -> HttpResponse:
     organisation = scoping.organisation_of(request)

@@ -82,13 +82,25 @@ def adapter_form(adapter: Any, attribute: str) -> type[forms.Form] | None:
 
 
 def credentials_form(
-    form_class: type[forms.Form], saved: dict[str, Any], data: Any, prefix: str
+    form_class: type[forms.Form],
+    saved: dict[str, Any],
+    data: Any,
+    prefix: str,
+    *,
+    locked: bool = False,
 ) -> forms.Form:
     """The adapter's credentials form, never showing a saved value.
 
     A field with a saved value becomes optional: left empty, the saved value is
-    kept (see :func:`merged_credentials`).
+    kept (see :func:`merged_credentials`). ``locked`` (a role that may not manage
+    credentials): a form without fields that is always valid, so the saved
+    credentials stay as they are whatever is posted.
     """
+    if locked:
+        form = form_class(data={}, prefix=prefix)
+        form.fields.clear()
+        form.locked = True  # type: ignore[attr-defined]
+        return form
     form = form_class(data=data, prefix=prefix)
     for name, field in form.fields.items():
         if saved.get(name) not in (None, ""):

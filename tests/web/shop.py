@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import timezone
 
-from belegsync.documents.models import Connection, Event
+from belegsync.documents.models import Connection, Event, Invitation
 from tests.web.helpers import failed, make_document
 
 #: The common English leaks: words a German page never needs (whole words, case-sensitive).
@@ -212,4 +212,17 @@ def pages(shop) -> list[str]:
     urls += ["/imports/new/"]
     urls += [f"/connections/{csv.pk}/import/"]
     urls += [f"/exports/new/?ids={shop['done'].pk}", f"/exports/jobs/{shop['job'].pk}/"]
+    urls += ["/members/", f"/invite/{_invitation(connections[0].organisation)}/"]
     return urls
+
+
+def _invitation(organisation) -> str:
+    """The token of an open invitation to a tax advisor (its page, as the invitee sees it)."""
+    token = "german-check-invitation"
+    Invitation.objects.create(
+        organisation=organisation,
+        role="tax_advisor",
+        token_sha256=Invitation.digest(token),
+        expires_at=timezone.now() + dt.timedelta(days=1),
+    )
+    return token

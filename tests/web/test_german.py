@@ -105,6 +105,9 @@ NOT_PAGES = {
     "import_transfer_now",
     "lexoffice:settings",
     "sevdesk:settings",
+    "member_role",
+    "member_remove",
+    "invitation_withdraw",
 }
 COVERED = {
     "dashboard",
@@ -126,6 +129,8 @@ COVERED = {
     "import_new",
     "connection_import",
     "billbee:settings",
+    "members",
+    "invitation",
 }
 
 

@@ -13,14 +13,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
+from belegsync.documents.roles import Permission
 from belegsync.services import Actor, connections
 from belegsync.services import imports as services
 from belegsync.services.actor import NotAllowed
 from belegsync.sync.models import ImportJob
+from belegsync.web.roles import requires
 
 from .forms import MappingForm
 
 
+@requires(Permission.IMPORT_FILES)
 @require_http_methods(["GET", "POST"])
 def mapping(request: HttpRequest, pk: int) -> HttpResponse:
     actor = Actor.of(request.user)

@@ -33,11 +33,13 @@ from belegsync.connectors import registry
 from belegsync.connectors.base import AccountChoice, AdapterContext
 from belegsync.connectors.errors import ConnectorError
 from belegsync.documents.models import Connection
+from belegsync.documents.roles import Permission
 from belegsync.reasons import describe_error
 from belegsync.services import Actor
 from belegsync.services import connections as setup
 from belegsync.web import scoping
 from belegsync.web.forms import PolicyForm, credentials_form, merged_credentials, policy_initial
+from belegsync.web.roles import requires
 
 from . import forms
 from .mapping import COUPON_METHOD
@@ -110,6 +112,7 @@ def _next(connection: Connection, step: str) -> HttpResponse:
     return redirect("billbee:settings", pk=connection.pk, step=step)
 
 
+@requires(Permission.MANAGE_CONNECTIONS)
 def settings_view(request: HttpRequest, pk: int, step: str = "general") -> HttpResponse:
     connection = _connection(request, pk)
     handler = {"general": _general, "payment": _payment, "accounts": _accounts}.get(step)
@@ -133,7 +136,8 @@ def _shop_choices(connection: Connection) -> tuple[list[tuple[str, str]] | None,
 def _general(request: HttpRequest, connection: Connection) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     saved = dict((connection.credentials or {}).get("source", {}))
-    cred_form = credentials_form(forms.CredentialsForm, saved, data, "cred")
+    locked = not Actor.of(request.user).may(Permission.MANAGE_CREDENTIALS)
+    cred_form = credentials_form(forms.CredentialsForm, saved, data, "cred", locked=locked)
     shops, shop_error = _shop_choices(connection)
     initial = connection.settings_of("source").model_dump()
     form = forms.GeneralForm(data, initial=initial, shops=shops)

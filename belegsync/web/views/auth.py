@@ -18,6 +18,8 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 
+from belegsync.web.roles import signed_in
+
 
 @method_decorator(login_not_required, name="dispatch")
 class LoginView(auth_views.LoginView):
@@ -25,10 +27,12 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+@method_decorator(signed_in, name="dispatch")
 class LogoutView(auth_views.LogoutView):
     http_method_names = ["post", "options"]
 
 
+@method_decorator(signed_in, name="dispatch")
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Change one's own password (the first start's generated one, above all)."""
 

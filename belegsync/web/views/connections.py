@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from belegsync.connectors import registry
 from belegsync.connectors.settings import settings_model
 from belegsync.documents.models import Connection
+from belegsync.documents.roles import Permission
 from belegsync.reasons import describe_error
 from belegsync.services import Actor
 from belegsync.services import connections as services
@@ -30,12 +31,14 @@ from belegsync.web.forms import (
     merged_credentials,
     policy_fields,
 )
+from belegsync.web.roles import requires
 
 from .common import back, checked, is_htmx
 
 SIDES = ("source", "target")
 
 
+@requires(Permission.MANAGE_CONNECTIONS)
 def connection_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -59,6 +62,8 @@ def _kind(request: HttpRequest, form: ConnectionForm, side: str) -> str:
     """The kind chosen in the form (posted or asked for by the htmx reload), else the saved one."""
     name = f"{side}_kind"
     wanted = request.POST.get(name) or request.GET.get(name) or ""
+    if form.fields[name].disabled:
+        wanted = ""
     if wanted in dict(form.fields[name].choices):  # type: ignore[attr-defined]
         return wanted
     current = getattr(form.instance, name, "") or ""
@@ -73,6 +78,7 @@ def _side_forms(
 ) -> dict[str, dict[str, Any]]:
     """Per side: the adapter class and its credentials and own settings forms (or None)."""
     data = request.POST if request.method == "POST" else None
+    locked = not Actor.of(request.user).may(Permission.MANAGE_CREDENTIALS)
     saved_credentials = connection.credentials or {}
     sides: dict[str, dict[str, Any]] = {}
     for side in SIDES:
@@ -82,7 +88,11 @@ def _side_forms(
         cred_form = adapter_form(cls, "credentials_form") if cls is not None else None
         if cred_form is not None:
             entry["credentials"] = credentials_form(
-                cred_form, dict(saved_credentials.get(side, {})), data, f"{side}-cred"
+                cred_form,
+                dict(saved_credentials.get(side, {})),
+                data,
+                f"{side}-cred",
+                locked=locked,
             )
         set_form = adapter_form(cls, "settings_form") if cls is not None else None
         if set_form is not None:
@@ -114,6 +124,13 @@ def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(values, cls=DjangoJSONEncoder))  # type: ignore[no-any-return]
 
 
+@requires(Permission.MANAGE_CREDENTIALS)
+def connection_new(request: HttpRequest) -> HttpResponse:
+    """A new connection starts with its credentials: an owner's task."""
+    return connection_edit(request)
+
+
+@requires(Permission.MANAGE_CONNECTIONS)
 def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     organisation = scoping.organisation_of(request)
     connection = (
@@ -125,6 +142,10 @@ def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     # the htmx reload after a change of kind keeps what was typed (never credentials)
     initial = {k: v for k in ("name", "source_kind", "target_kind") if (v := request.GET.get(k))}
     form = ConnectionForm(data, instance=connection, organisation=organisation, initial=initial)
+    if not Actor.of(request.user).may(Permission.MANAGE_CREDENTIALS):
+        # another system needs other credentials: only who may enter them changes it
+        for name in ("source_kind", "target_kind"):
+            form.fields[name].disabled = True
     sides = _side_forms(request, form, connection)
     policy = _policy_form(request, sides, connection)
     if request.method == "POST" and _save(request, form, sides, policy, connection):
@@ -186,7 +207,7 @@ def _save(
     credentials = {
         side: _json_safe(merged_credentials({}, entry["credentials"].cleaned_data))
         for side, entry in sides.items()
-        if entry["credentials"] is not None
+        if entry["credentials"] is not None and not getattr(entry["credentials"], "locked", False)
     }
     changes = {
         side: _json_safe(entry["settings"].cleaned_data)
@@ -202,8 +223,15 @@ def _save(
                 actor, connection.organisation, **fields, credentials=credentials, **changes
             )
         else:
+            # a bookkeeper's save leaves the credentials alone, and so their check
+            # ("Check again" asks the remote)
             saved = services.update_connection(
-                actor, connection, **fields, credentials=credentials, **changes
+                actor,
+                connection,
+                **fields,
+                credentials=credentials,
+                check=list(credentials),
+                **changes,
             )
     except services.CredentialsRefused as refused:
         sides[refused.side]["credentials"].add_error(
@@ -234,6 +262,7 @@ def _status(request: HttpRequest, connection: Connection) -> HttpResponse:
     return back(request, "dashboard")
 
 
+@requires(Permission.MANAGE_CONNECTIONS)
 @require_POST
 def toggle_enabled(request: HttpRequest, pk: int) -> HttpResponse:
     connection = scoping.connection_or_404(request, pk)
@@ -246,6 +275,7 @@ def toggle_enabled(request: HttpRequest, pk: int) -> HttpResponse:
     return _status(request, connection)
 
 
+@requires(Permission.MANAGE_CONNECTIONS)
 @require_POST
 def sync_now(request: HttpRequest, pk: int) -> HttpResponse:
     connection = scoping.connection_or_404(request, pk)
@@ -282,6 +312,7 @@ def _why_not_now(connection: Connection) -> str:
     return _("Sync of “%(name)s” requested; it starts shortly.") % names
 
 
+@requires(Permission.MANAGE_CONNECTIONS)
 @require_POST
 def check_again(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask the remotes whether they accept the saved credentials; resume a paused connection."""

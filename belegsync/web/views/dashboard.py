@@ -19,12 +19,14 @@ from django.views.decorators.http import require_POST
 
 from belegsync.documents.labels import failure_reason_label
 from belegsync.documents.models import DocumentCount, Event
+from belegsync.documents.roles import Permission
 from belegsync.documents.states import State
 from belegsync.services import Actor
 from belegsync.services import connections as services
 from belegsync.sync.heartbeat import ALIVE, alive
 from belegsync.sync.models import CycleRecord, WorkerHeartbeat
 from belegsync.web import charts, scoping
+from belegsync.web.roles import requires
 
 from .common import back, checked, is_htmx
 
@@ -67,6 +69,7 @@ def failures_by_reason(groups: list[tuple[str, int, str, int]]) -> list[tuple[st
     )
 
 
+@requires(Permission.VIEW_DOCUMENTS)
 def dashboard(request: HttpRequest) -> HttpResponse:
     organisation = scoping.organisation_of(request)
     groups = document_groups(request)
@@ -109,6 +112,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@requires(Permission.MANAGE_CONNECTIONS)
 @require_POST
 def toggle_organisation_sync(request: HttpRequest) -> HttpResponse:
     organisation = scoping.organisation_of(request)

@@ -19,11 +19,13 @@ from belegsync.connectors.reasons import Reason
 from belegsync.documents import listing
 from belegsync.documents.labels import ACTION_LABELS, STATE_LABELS
 from belegsync.documents.models import Connection, Document, DocumentFile
+from belegsync.documents.roles import Permission
 from belegsync.documents.states import State
 from belegsync.reasons.render import render_all
 from belegsync.services import Actor
 from belegsync.services import documents as services
 from belegsync.web import scoping
+from belegsync.web.roles import requires
 
 from .common import back
 
@@ -46,6 +48,11 @@ CONFIRMS: dict[str, Promise] = {
     ),
 }
 BULK_CONFIRM = gettext_lazy("Apply “{action}” to {count} selected documents?")
+
+
+def _may_act(request: HttpRequest) -> bool:
+    """The tax advisor sees the documents without the buttons their role may not press."""
+    return Actor.of(request.user).may(Permission.ACT_ON_DOCUMENTS)
 
 
 def offered(state: str) -> list[tuple[str, str, str]]:
@@ -155,6 +162,7 @@ def pages(
     return Pages(total, first, first + len(rows) - 1 if rows else 0, number, previous)
 
 
+@requires(Permission.VIEW_DOCUMENTS)
 def document_list(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request)
     documents = filtered(request, filters)
@@ -172,7 +180,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "next_after": next_after,
             "base_query": _query_without_after(request),
             "connections": scoping.connections(request).order_by("name"),
-            "actions": offered(filters.state) if filters.state else [],
+            "actions": offered(filters.state) if filters.state and _may_act(request) else [],
             "bulk_confirm": BULK_CONFIRM,
         },
     )
@@ -183,6 +191,7 @@ def voucher_warnings(voucher: Voucher, currency: str) -> list[str]:
     return render_all((Reason.of(p) for p in warnings(voucher)), currency)
 
 
+@requires(Permission.VIEW_DOCUMENTS)
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     document = scoping.document_or_404(request, pk)
     try:
@@ -199,11 +208,12 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "warnings": voucher_warnings(voucher, document.currency) if voucher else [],
             "has_file": DocumentFile.objects.filter(document=document).exists(),
             "events": document.events.select_related("user").order_by("at", "id"),
-            "actions": offered(document.state),
+            "actions": offered(document.state) if _may_act(request) else [],
         },
     )
 
 
+@requires(Permission.VIEW_DOCUMENTS)
 def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     document = scoping.document_or_404(request, pk)
     file = DocumentFile.objects.filter(document=document).first()
@@ -239,6 +249,7 @@ def report(request: HttpRequest, action: str, outcomes: list[services.Outcome]) 
             messages.error(request, outcome.message)
 
 
+@requires(Permission.ACT_ON_DOCUMENTS)
 @require_POST
 def document_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     document = scoping.document_or_404(request, pk)
@@ -248,6 +259,7 @@ def document_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return back(request, "document", document.pk)
 
 
+@requires(Permission.ACT_ON_DOCUMENTS)
 @require_POST
 def bulk_action(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")

@@ -14,12 +14,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from belegsync.documents.models import Connection
+from belegsync.documents.roles import Permission
 from belegsync.services import Actor
 from belegsync.services import connections as connection_services
 from belegsync.services import imports as services
 from belegsync.services.actor import NotAllowed
 from belegsync.sync.models import ImportJob, ImportOutcome
 from belegsync.web import scoping
+from belegsync.web.roles import requires
 
 from .common import is_htmx
 
@@ -69,6 +71,7 @@ def _file_label(connection: Connection) -> str:
     return str(getattr(services.file_source_class(connection), "file_label", ""))
 
 
+@requires(Permission.IMPORT_FILES)
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     actor = Actor.of(request.user)
@@ -153,6 +156,7 @@ def _context(request: HttpRequest, job: ImportJob) -> dict[str, object]:
     }
 
 
+@requires(Permission.IMPORT_FILES)
 def job_page(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     mapping = _mapping_url(job)
@@ -161,6 +165,7 @@ def job_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/import_job.html", _context(request, job))
 
 
+@requires(Permission.IMPORT_FILES)
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     response = render(request, "web/_import_result.html", _context(request, job))
@@ -178,6 +183,7 @@ def _mapping_url(job: ImportJob) -> str:
     return reverse(name, args=[job.pk]) if name else ""
 
 
+@requires(Permission.IMPORT_FILES)
 @require_POST
 def transfer_now(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)

@@ -9,7 +9,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from belegsync.documents.report import month_bounds, month_report
+from belegsync.documents.roles import Permission
 from belegsync.web import charts, scoping
+from belegsync.web.roles import requires
 
 
 def _month(value: str) -> dt.date:
@@ -19,6 +21,7 @@ def _month(value: str) -> dt.date:
         return timezone.localdate().replace(day=1)
 
 
+@requires(Permission.VIEW_DOCUMENTS)
 def month(request: HttpRequest) -> HttpResponse:
     chosen = _month(request.GET.get("month", ""))
     connection = None

@@ -11,10 +11,12 @@ from django.views.decorators.http import require_POST
 from belegsync.api import tokens
 from belegsync.services import Actor
 from belegsync.services.actor import NotAllowed
+from belegsync.web.roles import signed_in
 
 from .common import back
 
 
+@signed_in  # a token acts as its user: what it may do is the user's role
 def token_list(request: HttpRequest) -> HttpResponse:
     """The user's tokens; a POST creates one and shows its secret in this one answer.
 
@@ -43,6 +45,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@signed_in
 @require_POST
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:

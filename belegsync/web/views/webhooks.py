@@ -9,9 +9,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from belegsync.documents.roles import Permission
 from belegsync.services import Actor
 from belegsync.services import webhooks as services
 from belegsync.services.actor import NotAllowed
+from belegsync.web.roles import requires
 from belegsync.webhooks.models import WebhookEvent
 
 from .common import back
@@ -19,6 +21,7 @@ from .common import back
 SHOWN_DELIVERIES = 50
 
 
+@requires(Permission.MANAGE_CONNECTIONS)
 def webhook_list(request: HttpRequest) -> HttpResponse:
     actor = Actor.of(request.user)
     if actor.membership is None:
@@ -49,6 +52,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@requires(Permission.MANAGE_CONNECTIONS)
 @require_POST
 def remove(request: HttpRequest, pk: int) -> HttpResponse:
     try:

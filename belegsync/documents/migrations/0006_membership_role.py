@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0004_connection_setup'),
+        ('documents', '0005_namespaced_settings'),
     ]
 
     operations = [

@@ -133,6 +133,10 @@ class ExportJob(models.Model):
     tag = models.CharField(max_length=40)
     state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING)
     error = models.TextField(blank=True)
+    #: The process writing it and until when: a running job whose lease ran out lost its
+    #: process (killed, out of disk) and is ended by ``service.recover``.
+    worker = models.CharField(max_length=150, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
     #: The filters the selection was made with, for the history.
     criteria = models.JSONField(blank=True, default=dict)
     file_name = models.CharField(max_length=200, blank=True)

@@ -5,13 +5,21 @@ streaming: documents are read with ``.iterator(chunk_size=…)`` and each vouche
 written to disk before the next is read, so 100 000 documents never sit in memory.
 A document the format cannot carry is left out with its reason; only documents
 that are in the finished, validated file get the tag.
+
+A job holds a lease while it writes. One whose process died (kill -9, a full
+disk, a lost database) keeps "running" only until the lease runs out:
+:func:`recover` then ends it as failed, removes its rows in the same
+transaction and its temporary files, and its page offers to try again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import os
 import shutil
+import socket
 import tempfile
 import zipfile
 from collections.abc import Iterable
@@ -19,9 +27,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from belegsync.bookkeeping import Voucher
 from belegsync.documents.models import Document, DocumentFile, Organisation
@@ -48,6 +58,14 @@ BATCH = 1000
 #: How many left-out documents and number mappings the summary lists itself; all of
 #: them are in the job's ExportedDocument rows.
 SUMMARY_LIMIT = 1000
+
+
+def export_lease() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "BELEGSYNC_EXPORT_LEASE_SECONDS", 300))
+
+
+class LeaseLost(Exception):
+    """The job was ended as interrupted while this process still wrote it."""
 
 
 class ExportError(Exception):
@@ -129,6 +147,9 @@ class FormatWriter(Protocol):
 
     def finish(self) -> list[Path]: ...
 
+    def abort(self) -> None:
+        """Close what is open (a failed export's file handles, e.g. on a full disk)."""
+
     @property
     def number_map(self) -> dict[str, str]: ...
 
@@ -145,6 +166,9 @@ class _Datev:
 
     def finish(self) -> list[Path]:
         return [f.path for f in self.writer.finish()]
+
+    def abort(self) -> None:
+        pass  # writes its files in finish()
 
     @property
     def number_map(self) -> dict[str, str]:
@@ -164,6 +188,9 @@ class _Csv:
     def finish(self) -> list[Path]:
         return self.writer.finish()
 
+    def abort(self) -> None:
+        self.writer.abort()
+
 
 class _PdfZip:
     number_map: dict[str, str] = {}
@@ -180,6 +207,9 @@ class _PdfZip:
 
     def finish(self) -> list[Path]:
         return self.writer.finish()
+
+    def abort(self) -> None:
+        self.writer.abort()
 
 
 def _has_file(document: Document) -> bool:
@@ -245,6 +275,8 @@ def run_export(
         option=option,
         tag=tag,
         criteria=criteria or {},
+        worker=_worker(),
+        lease_until=timezone.now() + export_lease(),
     )
     selection = documents.filter(connection__organisation=organisation)
     if option is TagOption.ONLY_UNTAGGED:
@@ -257,26 +289,86 @@ def run_export(
     else:
         selection = selection.only("id", "source_number", "kind", "voucher")
     work = Path(tempfile.mkdtemp(prefix=f"job-{job.pk}-", dir=exports_dir()))
+    writer: FormatWriter | None = None
     try:
         writer = _writer(fmt, organisation, work, period)
         left_out = _write(job, writer, selection.iterator(chunk_size=chunk))
         files = writer.finish()
         _store_file(job, files, fmt)
-        _finish(job, writer, left_out)
-        if option is TagOption.TAG:
-            _tag(job)
+        with transaction.atomic():
+            # done and tagged together: a job killed in between is neither
+            _finish(job, writer, left_out)
+            if option is TagOption.TAG:
+                _tag(job)
     except Exception as error:
         message = str(error) if isinstance(error, ExportError) else f"Export failed: {error}"
         if not isinstance(error, ExportError):
             log.exception("export job %s failed", job.pk)
-        ExportedDocument.objects.filter(job=job).delete()
-        job.state = ExportJob.State.FAILED
-        job.error = message
-        job.finished_at = timezone.now()
-        job.save(update_fields=["state", "error", "finished_at"])
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.abort()  # closing may fail again on a full disk; the handle is gone
+        _fail(job, message)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return job
+
+
+def _worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:150]
+
+
+def _renew(job: ExportJob) -> None:
+    """Extend the lease while writing; the job was ended meanwhile: stop."""
+    kept = ExportJob.objects.filter(
+        pk=job.pk, state=ExportJob.State.RUNNING, worker=job.worker
+    ).update(lease_until=timezone.now() + export_lease())
+    if not kept:
+        raise LeaseLost(job.pk)
+
+
+def _fail(job: ExportJob, message: str) -> bool:
+    """End a running job as failed: its rows go in the same transaction, then its files."""
+    with transaction.atomic():
+        ended = ExportJob.objects.filter(pk=job.pk, state=ExportJob.State.RUNNING).update(
+            state=ExportJob.State.FAILED,
+            error=message,
+            finished_at=timezone.now(),
+            lease_until=None,
+        )
+        if ended:
+            ExportedDocument.objects.filter(job_id=job.pk).delete()
+    if ended:
+        job.state, job.error = ExportJob.State.FAILED, message
+        _remove_files(job.pk)
+    return bool(ended)
+
+
+def _remove_files(job_id: int) -> None:
+    """A failed job's temporary folder and any file it had begun to keep."""
+    folder = exports_dir()
+    for path in [*folder.glob(f"job-{job_id}-*"), *folder.glob(f"{job_id}-*")]:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def recover(now: dt.datetime | None = None) -> list[int]:
+    """End the running jobs whose process is gone (lease run out); returns their ids."""
+    now = now or timezone.now()
+    ended = []
+    stale = ExportJob.objects.filter(state=ExportJob.State.RUNNING).filter(
+        Q(lease_until__lt=now) | Q(lease_until__isnull=True, created_at__lt=now - export_lease())
+    )
+    for job in stale.only("pk", "state"):
+        message = _(
+            "The export was interrupted (the server stopped, or its disk was full). Nothing "
+            "was tagged; try again."
+        )
+        if _fail(job, message):
+            log.warning("export job %s lost its process; ended as failed", job.pk)
+            ended.append(job.pk)
+    return ended
 
 
 def _write(
@@ -311,6 +403,7 @@ def _write(
         if len(buffer) >= BATCH:
             _record(buffer)
             buffer.clear()
+            _renew(job)
     _record(buffer)
     job.exported_count, job.left_out_count = exported, skipped
     return left_out

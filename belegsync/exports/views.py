@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -26,7 +27,7 @@ from belegsync.web import scoping
 from belegsync.web.roles import requires
 
 from .models import FORMAT_TAGS, DatevConfig, DocumentTag, ExportFormat, ExportJob, TagOption
-from .service import Criteria, filter_documents, run_export
+from .service import Criteria, filter_documents, recover, run_export
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("connection", "shop", "from", "to", "state", "tagged", "kind", "q")
@@ -196,6 +197,7 @@ def _job_or_404(request: HttpRequest, pk: int) -> ExportJob:
 
 @requires(Permission.VIEW_DOCUMENTS)
 def job_list(request: HttpRequest) -> HttpResponse:
+    recover()  # a job whose process died shows as failed, not "running" for ever
     jobs = _jobs(request).select_related("user")
     before = request.GET.get("before", "")
     if before.isdigit():
@@ -209,8 +211,36 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 @requires(Permission.VIEW_DOCUMENTS)
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    recover()
     job = _job_or_404(request, pk)
-    return render(request, "exports/job_detail.html", {"job": job})
+    again = ""
+    if job.state == ExportJob.State.FAILED:
+        again = f"{reverse('exports:overview')}?{_criteria_query(job.criteria)}"
+    return render(request, "exports/job_detail.html", {"job": job, "again": again})
+
+
+#: Criteria.as_json() keys → the overview's filter parameters.
+_CRITERIA_PARAMS = {
+    "connections": "connection",
+    "date_from": "from",
+    "date_to": "to",
+    "state": "state",
+    "kind": "kind",
+    "shop": "shop",
+    "tagged": "tagged",
+    "search": "q",
+}
+
+
+def _criteria_query(criteria: dict[str, Any]) -> str:
+    """The overview's query that selects again what a job selected ("try again")."""
+    query = QueryDict(mutable=True)
+    for key, param in _CRITERIA_PARAMS.items():
+        value = criteria.get(key)
+        for item in value if isinstance(value, list) else [value]:
+            if item not in (None, ""):
+                query.appendlist(param, str(item))
+    return query.urlencode()
 
 
 @requires(Permission.DATEV_FILES)

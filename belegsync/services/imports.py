@@ -8,13 +8,14 @@ progress and result for whoever asks.
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,8 @@ from belegsync.sync.models import ImportJob
 from belegsync.sync.tasks import import_file, worker_name
 
 from .actor import Actor, NotAllowed
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -90,29 +93,44 @@ def start_import(
     limit = max_upload_bytes()
     digest = hashlib.sha256()
     size = 0
-    with tempfile.TemporaryFile() as spool:
-        for chunk in chunks:
-            size += len(chunk)
-            if size > limit:
-                raise UploadRefused(too_large_message())
-            digest.update(chunk)
-            spool.write(chunk)
-        spool.seek(0)
-        with transaction.atomic():
-            job = ImportJob(
-                connection=connection,
-                user=actor.user,
-                actor=actor.name,
-                filename=Path(filename).name[:200] or "upload",
-                size=size,
-                sha256=digest.hexdigest(),
-                mode=mode,
+    job = ImportJob(
+        connection=connection,
+        user=actor.user,
+        actor=actor.name,
+        filename=Path(filename).name[:200] or "upload",
+        mode=mode,
+    )
+    storage, name = job.file.storage, ""
+    try:
+        with tempfile.TemporaryFile() as spool:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise UploadRefused(too_large_message())
+                digest.update(chunk)
+                spool.write(chunk)
+            spool.seek(0)
+            job.size, job.sha256 = size, digest.hexdigest()
+            # named here, so that a write cut off by a full disk can be removed by name
+            name = job.file.field.generate_filename(job, job.filename)
+            with transaction.atomic():
+                job.file.name = storage.save(name, File(spool))
+                job.save()
+                if enqueue:
+                    # the task must find the committed job row (never one that rolls back)
+                    transaction.on_commit(lambda: import_file.enqueue(job.pk))
+    except (OSError, DatabaseError) as error:
+        # a full disk or a lost database: no job, and no half-written file left behind
+        if name and storage.exists(name):
+            storage.delete(name)
+        log.warning("upload %s not kept: %s", job.filename, error)
+        raise UploadRefused(
+            _(
+                "The file could not be kept: the server's disk is full or its database "
+                "cannot be reached. Nothing was imported; try again later or tell the "
+                "administrator."
             )
-            job.file.save(job.filename, File(spool), save=False)
-            job.save()
-            if enqueue:
-                # the task must find the committed job row (never one that rolls back)
-                transaction.on_commit(lambda: import_file.enqueue(job.pk))
+        ) from error
     return job
 
 
@@ -140,10 +158,11 @@ def import_now(actor: Actor, job: ImportJob) -> ImportJob:
 
 
 def import_again(actor: Actor, job: ImportJob) -> ImportJob:
-    """Read the file again from the start, e.g. once its columns are assigned."""
+    """Read the file again ("try again"; once its columns are assigned): a job that lost
+    its workers resumes after its last stored batch, any other starts from the top."""
     actor.require(Permission.IMPORT_FILES)
     actor.require_connection(job.connection)
-    imports.restart(job)
+    imports.try_again(job)
     transaction.on_commit(lambda: import_file.enqueue(job.pk))
     job.refresh_from_db()
     return job

@@ -17,6 +17,12 @@ Two passes over the file:
 
 A finished import that changed anything makes its connection due at once:
 what was uploaded is transferred now, not at the next interval.
+
+A job whose worker is gone (killed, out of disk, cut off from the database)
+keeps its lease until it runs out; :func:`recover` (every scheduler tick)
+then queues it again, and the next worker resumes after the last stored
+batch. After :data:`MAX_ATTEMPTS` the job ends as failed with the reason, and
+its page offers to try again.
 """
 
 from __future__ import annotations
@@ -26,13 +32,15 @@ import datetime as dt
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from belegsync.connectors.base import FileSource, RejectedRow, SourceDocument
 from belegsync.connectors.errors import ConnectorError, UnreadableFile
@@ -52,8 +60,33 @@ PROGRESS_EVERY = 0.5
 _TRANSFERRED = frozenset({State.PROCESSING, State.DONE, State.MANUAL})
 
 
+#: A job whose worker was lost this often ends as failed instead of being resumed again.
+MAX_ATTEMPTS = 3
+
+
 class LeaseLost(Exception):
     """Another worker took the job over (this one was too slow): stop without writing."""
+
+
+class WorkerLost(UnreadableFile):
+    """The import stopped MAX_ATTEMPTS times without finishing (the file is not to blame)."""
+
+    code = "worker_lost"
+
+    def __init__(self, attempts: int, last_error: str = "") -> None:
+        super().__init__(f"The import stopped {attempts} times; last: {last_error or 'unknown'}")
+        self.attempts, self.last_error = attempts, last_error
+
+    def message(self, language: str = "en") -> str:
+        with translation.override(language):
+            text = _(
+                "The import stopped %(attempts)d times before it was finished (the worker "
+                "ended, the disk was full or the database could not be reached). What was "
+                "stored is kept and nothing is stored twice: press “Try again”."
+            ) % {"attempts": self.attempts}
+            if self.last_error:
+                text += " " + _("Last error: %(error)s") % {"error": self.last_error}
+        return text
 
 
 def import_lease() -> dt.timedelta:
@@ -89,6 +122,53 @@ def run(job_id: int, worker: str) -> ImportJob | None:
     except LeaseLost:
         log.warning("import job %s was taken over; worker %s stops", job.pk, worker)
         return None
+    except (DatabaseError, OSError) as error:
+        # a full disk, a lost database: the batch in flight rolled back; give the job
+        # back at once so that recover() queues it again (or ends it after MAX_ATTEMPTS)
+        log.exception("import job %s stopped: %s", job.pk, error)
+        _give_back(job, error)
+        return None
+
+
+def _give_back(job: ImportJob, error: Exception) -> None:
+    details = {**job.details, "last_error": str(error)[:200]}
+    with contextlib.suppress(DatabaseError):
+        ImportJob.objects.filter(
+            pk=job.pk, state=ImportJob.State.RUNNING, worker=job.worker
+        ).update(lease_until=timezone.now(), details=details)
+
+
+def recover(enqueue: Callable[[int], object], now: dt.datetime | None = None) -> Recovered:
+    """Jobs whose worker is gone (lease run out): queue them again, or end them as failed.
+
+    Each job is moved by a conditional UPDATE, so two schedulers recover it once.
+    """
+    now = now or timezone.now()
+    stale = ImportJob.objects.filter(state=ImportJob.State.RUNNING, lease_until__lt=now)
+    recovered = Recovered()
+    for pk, attempts, details in stale.values_list("pk", "attempts", "details"):
+        still = ImportJob.objects.filter(pk=pk, state=ImportJob.State.RUNNING, lease_until__lt=now)
+        if attempts >= MAX_ATTEMPTS:
+            error = WorkerLost(attempts, (details or {}).get("last_error", ""))
+            if still.update(
+                state=ImportJob.State.FAILED,
+                file_error=error.as_dict(),
+                finished_at=now,
+                lease_until=None,
+            ):
+                log.warning("import job %s failed after %s attempts", pk, attempts)
+                recovered.failed.append(pk)
+        elif still.update(state=ImportJob.State.PENDING, worker="", lease_until=None):
+            enqueue(pk)
+            log.warning("import job %s lost its worker; queued again", pk)
+            recovered.resumed.append(pk)
+    return recovered
+
+
+@dataclass
+class Recovered:
+    resumed: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
 
 
 def _run(job: ImportJob) -> ImportJob:
@@ -328,4 +408,17 @@ def restart(job: ImportJob) -> None:
         bytes_done=0,
         file_error=None,
         finished_at=None,
+        attempts=0,
+    )
+
+
+def try_again(job: ImportJob) -> None:
+    """ "Try again" on a failed job: one that lost its workers resumes after its last
+    stored batch; any other is read again from the start."""
+    lost = (job.file_error or {}).get("code") == WorkerLost.code
+    if not lost:
+        restart(job)
+        return
+    ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.FAILED).update(
+        state=ImportJob.State.PENDING, file_error=None, finished_at=None, attempts=0
     )

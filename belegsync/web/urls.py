@@ -65,6 +65,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("imports/<int:pk>/", imports.job_page, name="import_job"),
     path("imports/<int:pk>/progress/", imports.progress, name="import_progress"),
     path("imports/<int:pk>/transfer-now/", imports.transfer_now, name="import_transfer_now"),
+    path("imports/<int:pk>/again/", imports.try_again, name="import_again"),
     # each adapter's own pages under /<its folder>/ (connectors/registry.py)
     *[path(f"{prefix}/", include(module)) for prefix, module in registry.url_packages()],
     path("exports/", include("belegsync.exports.urls")),

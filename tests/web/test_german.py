@@ -103,6 +103,7 @@ NOT_PAGES = {
     "import_job",
     "import_progress",
     "import_transfer_now",
+    "import_again",
     "lexoffice:settings",
     "sevdesk:settings",
     "member_role",

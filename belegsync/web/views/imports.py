@@ -185,6 +185,17 @@ def _mapping_url(job: ImportJob) -> str:
 
 @requires(Permission.IMPORT_FILES)
 @require_POST
+def try_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """A failed import, queued again (resumed where its worker was lost)."""
+    job = _job_or_404(request, pk)
+    if job.state == ImportJob.State.FAILED:
+        services.import_again(Actor.of(request.user), job)
+        messages.success(request, _("The import starts again."))
+    return redirect("import_job", pk=job.pk)
+
+
+@requires(Permission.IMPORT_FILES)
+@require_POST
 def transfer_now(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     if connection_services.sync_now(Actor.of(request.user), job.connection):

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from belegsync.documents.models import Connection, Document
 from belegsync.exports.models import ExportFormat, ExportJob, TagOption
-from belegsync.exports.service import Criteria, filter_documents, run_export
+from belegsync.exports.service import Criteria, filter_documents, recover, run_export
 from belegsync.sync.models import MonthFile
 
 
@@ -54,6 +54,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="file to write")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        recover()  # end the jobs of export processes that died
         connections = Connection.objects.filter(name=options["connection"])
         if options["organisation"]:
             connections = connections.filter(organisation__slug=options["organisation"])

@@ -1,7 +1,8 @@
 """``belegsync scheduler``: enqueue a sync for each connection that is due.
 
 Several schedulers may run side by side: each due connection is enqueued once
-(see :mod:`belegsync.sync.scheduler`).
+(see :mod:`belegsync.sync.scheduler`). Each tick also recovers the imports
+whose worker is gone (:func:`belegsync.sync.imports.recover`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from belegsync.sync import imports
 from belegsync.sync.notify import send_digests
 from belegsync.sync.scheduler import tick
-from belegsync.sync.tasks import enqueue_sync
+from belegsync.sync.tasks import enqueue_sync, import_file
 from belegsync.webhooks import tasks as webhooks
 
 #: Seconds between two webhook dispatches (collect new events, send what is due).
@@ -44,6 +46,12 @@ class Command(BaseCommand):
             send_digests()
             if enqueued:
                 self.stdout.write(f"enqueued sync for connections {enqueued}")
+            recovered = imports.recover(import_file.enqueue)
+            if recovered.resumed or recovered.failed:
+                self.stdout.write(
+                    f"imports whose worker was lost: resumed {recovered.resumed}, "
+                    f"failed {recovered.failed}"
+                )
             if time.monotonic() - last_dispatch >= WEBHOOK_INTERVAL:
                 webhooks.enqueue_dispatch()
                 last_dispatch = time.monotonic()

@@ -413,8 +413,8 @@ def restart(job: ImportJob) -> None:
 
 
 def try_again(job: ImportJob) -> None:
-    """ "Try again" on a failed job: one that lost its workers resumes after its last
-    stored batch; any other is read again from the start."""
+    """What "Try again" does to a failed job: one that lost its workers resumes after
+    its last stored batch; any other is read again from the start."""
     lost = (job.file_error or {}).get("code") == WorkerLost.code
     if not lost:
         restart(job)

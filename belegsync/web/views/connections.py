@@ -325,6 +325,7 @@ def check_again(request: HttpRequest, pk: int) -> HttpResponse:
     return back(request, "connection_edit", connection.pk)
 
 
+@requires(Permission.DATEV_FILES)  # the tax advisor's DATEV files
 def month_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
     """A delivered month file (DATEV Buchungsstapel with its PDFs) of the user's connection."""
     connection = scoping.connection_or_404(request, pk)

@@ -79,8 +79,13 @@ URLS = """
 from django.http import HttpResponse
 from django.urls import path
 
+from belegsync.documents.roles import Permission
+from belegsync.web.roles import requires
+
 app_name = "tinyshop"
-urlpatterns = [path("hello/", lambda request: HttpResponse("tiny"), name="hello")]
+# every page says which role may open it (web/roles.py); one without a rule answers 403
+hello = requires(Permission.MANAGE_CONNECTIONS)(lambda request: HttpResponse("tiny"))
+urlpatterns = [path("hello/", hello, name="hello")]
 """
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0007_number_search'),
+        ('documents', '0008_number_conflict'),
     ]
 
     operations = [

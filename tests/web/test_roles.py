@@ -19,6 +19,7 @@ from belegsync.documents.models import Connection, Invitation, Membership
 from belegsync.documents.roles import Permission, allows
 from belegsync.exports.models import ExportJob
 from belegsync.sync.models import ImportJob
+from belegsync.web.forms import adapter_form
 from belegsync.web.roles import SIGNED_IN, rule_of
 from tests.web.helpers import failed
 
@@ -194,7 +195,11 @@ def test_the_bookkeeper_changes_settings_but_never_credentials(client, bookkeepe
             "enabled": "on",
             "sync_interval": 3600,
             "target-cred-api_key": "berta-own-key",
-            **filled(registry.target_class("lexoffice").settings_form(prefix="target-set")),
+            **filled(
+                adapter_form(registry.target_class("lexoffice"), "settings_form")(
+                    prefix="target-set"
+                )
+            ),
         },
     )
     assert response.status_code == 302, response.content.decode().split("<main>")[1][:3000]

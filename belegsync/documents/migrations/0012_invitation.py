@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0009_membership_role'),
+        ('documents', '0011_membership_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

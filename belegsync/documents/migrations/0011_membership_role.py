@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0008_number_conflict'),
+        ('documents', '0010_failing_cycles_and_digest'),
     ]
 
     operations = [

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
 
+from belegsync.documents.roles import Permission
 from belegsync.services import Actor
 
 from . import tokens
@@ -24,12 +25,19 @@ class TokenAuth(HttpBearer):
         return tokens.authenticate(token)
 
 
-def actor(request: HttpRequest) -> Actor:
-    """The actor of an authenticated request (``request.auth`` is its token)."""
+def actor(request: HttpRequest, permission: Permission | None = None) -> Actor:
+    """The actor of an authenticated request (``request.auth`` is its token).
+
+    With ``permission``, its role must allow it (``RoleForbids``: 403) — for the
+    reads; what changes something the services check themselves.
+    """
     token: Any = getattr(request, "auth", None)
     if not isinstance(token, ApiToken):  # pragma: no cover - ninja answers 401 first
         raise PermissionError("Not authenticated.")
-    return tokens.actor_for(token)
+    who = tokens.actor_for(token)
+    if permission is not None:
+        who.require(permission)
+    return who
 
 
 class TokenThrottle(BaseThrottle):

@@ -15,6 +15,7 @@ from ninja import Router, Status
 
 from belegsync.connectors import registry
 from belegsync.documents.models import Connection
+from belegsync.documents.roles import Permission
 from belegsync.reasons import describe_error, render_all
 from belegsync.reasons.history import actor_label
 from belegsync.services import connections as services
@@ -72,7 +73,8 @@ def connection_out(connection: Connection) -> dict[str, Any]:
 
 def _connection(request: HttpRequest, pk: PathId) -> Connection:
     try:
-        return actor(request).connections().select_related("organisation").get(pk=pk)
+        who = actor(request, Permission.MANAGE_CONNECTIONS)
+        return who.connections().select_related("organisation").get(pk=pk)
     except Connection.DoesNotExist:
         raise problems.not_found(_("No such connection.")) from None
 
@@ -80,7 +82,8 @@ def _connection(request: HttpRequest, pk: PathId) -> Connection:
 @router.get("/connections", response={200: list[ConnectionOut], **problems.responses()})
 def list_connections(request: HttpRequest) -> list[dict[str, Any]]:
     """The organisation's connections by name."""
-    found = actor(request).connections().select_related("organisation").order_by("name")
+    who = actor(request, Permission.MANAGE_CONNECTIONS)
+    found = who.connections().select_related("organisation").order_by("name")
     return [connection_out(c) for c in found]
 
 
@@ -250,7 +253,7 @@ organisation = Router(tags=["organisation"])
 
 
 def _organisation_out(request: HttpRequest) -> dict[str, Any]:
-    mine = actor(request).organisation
+    mine = actor(request, Permission.VIEW_DOCUMENTS).organisation
     assert mine is not None  # a token always acts within its organisation
     return {"name": mine.name, "slug": mine.slug, "sync_enabled": mine.sync_enabled}
 

@@ -14,6 +14,7 @@ from belegsync.connectors.reasons import Reason
 from belegsync.documents import listing
 from belegsync.documents.labels import failure_reason_label
 from belegsync.documents.models import Document, DocumentFile
+from belegsync.documents.roles import Permission
 from belegsync.documents.states import State
 from belegsync.reasons import render
 from belegsync.reasons.history import actor_label, entry
@@ -150,7 +151,8 @@ def detail_out(document: Document) -> dict[str, Any]:
 
 def _document(request: HttpRequest, pk: PathId) -> Document:
     try:
-        return actor(request).documents().select_related("connection").get(pk=pk)
+        who = actor(request, Permission.VIEW_DOCUMENTS)
+        return who.documents().select_related("connection").get(pk=pk)
     except Document.DoesNotExist:
         raise problems.not_found(_("No such document.")) from None
 
@@ -161,7 +163,7 @@ def _document(request: HttpRequest, pk: PathId) -> Document:
     summary="List documents (newest first, cursor pages)",
 )
 def list_documents(request: HttpRequest, filters: Query[DocumentFilters]) -> dict[str, Any]:
-    who = actor(request)
+    who = actor(request, Permission.VIEW_DOCUMENTS)
     connections = who.connections()
     wanted = filters.connection
     if wanted is not None and not connections.filter(pk=wanted).exists():

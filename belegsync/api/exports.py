@@ -11,7 +11,7 @@ from ninja import Query, Router, Status
 from belegsync.exports.models import ExportJob
 from belegsync.exports.service import Criteria
 from belegsync.services import exports as services
-from belegsync.services.actor import NotAllowed
+from belegsync.services.actor import NotAllowed, RoleForbids
 
 from . import problems
 from .auth import actor
@@ -46,6 +46,8 @@ def export_out(job: ExportJob) -> dict[str, Any]:
 def _job(request: HttpRequest, pk: PathId) -> ExportJob:
     try:
         return services.job(actor(request), pk)
+    except RoleForbids:  # their own organisation's: 403, not "not found"
+        raise
     except NotAllowed:
         raise problems.not_found(_("No such export.")) from None
 
@@ -71,6 +73,8 @@ def create_export(request: HttpRequest, payload: ExportIn) -> Status[dict[str, A
         job = services.export(
             actor(request), criteria, payload.format, option=payload.option, ids=payload.ids
         )
+    except RoleForbids:  # their own organisation's: 403, not "not found"
+        raise
     except NotAllowed:
         raise problems.not_found(_("No such connection.")) from None
     return Status(201, export_out(job))

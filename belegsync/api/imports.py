@@ -15,7 +15,7 @@ from belegsync.connectors.reasons import Reason
 from belegsync.documents.models import Connection
 from belegsync.reasons import render
 from belegsync.services import imports as services
-from belegsync.services.actor import NotAllowed
+from belegsync.services.actor import NotAllowed, RoleForbids
 from belegsync.sync.models import ImportJob, ImportOutcome
 
 from . import problems
@@ -121,5 +121,7 @@ def get_import(request: HttpRequest, pk: PathId) -> dict[str, Any]:
     """Progress and result: counts per outcome, the first numbers, the rejected rows."""
     try:
         return import_out(services.job(actor(request), pk))
+    except RoleForbids:  # their own organisation's: 403, not "not found"
+        raise
     except NotAllowed:
         raise problems.not_found(_("No such import.")) from None

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
-from belegsync.services.actor import NotAllowed
+from belegsync.services.actor import NotAllowed, RoleForbids
 
 log = logging.getLogger("belegsync.api")
 
@@ -146,6 +146,21 @@ def install(api: NinjaAPI) -> None:
     def on_not_found(request: HttpRequest, error: Exception) -> HttpResponse:
         return response(not_found())
 
+    def on_role(request: HttpRequest, error: RoleForbids) -> HttpResponse:
+        role = str(error.role.label) if error.role is not None else ""
+        return response(
+            ApiProblem(
+                403,
+                "forbidden",
+                _(
+                    "Your role (%(role)s) does not allow this. The token acts with its "
+                    "user's role; ask your organisation's owner."
+                )
+                % {"role": role},
+                title=_("Not allowed for your role"),
+            )
+        )
+
     def on_unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
         log.exception("api: unexpected error on %s %s", request.method, request.path)
         return response(
@@ -160,12 +175,13 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(Exception, on_unexpected)
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(NotAllowed, on_not_found)
+    api.add_exception_handler(RoleForbids, on_role)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(ValidationError, on_validation)
     api.add_exception_handler(ApiProblem, on_problem)
 
 
 def responses(*statuses: int, authenticated: bool = True) -> dict[int, type[ProblemOut]]:
-    """The problem answers an endpoint documents (with a token: 401 and 429 too)."""
-    every = {*statuses, 401, 429} if authenticated else set(statuses)
+    """The problem answers an endpoint documents (with a token: 401, 403 and 429 too)."""
+    every = {*statuses, 401, 403, 429} if authenticated else set(statuses)
     return {status: ProblemOut for status in sorted(every)}

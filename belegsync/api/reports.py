@@ -10,6 +10,7 @@ from ninja import Query, Router
 
 from belegsync.documents.models import Connection
 from belegsync.documents.report import month_report
+from belegsync.documents.roles import Permission
 
 from . import problems
 from .auth import actor
@@ -22,7 +23,7 @@ router = Router(tags=["reports"])
 def get_month_report(request: HttpRequest, query: Query[MonthQuery]) -> dict[str, Any]:
     """Complete when every document of the month is booked (or skipped by the connection's
     filters) and no invoice number is missing between the month's first and last."""
-    who = actor(request)
+    who = actor(request, Permission.VIEW_DOCUMENTS)
     organisation = who.organisation
     assert organisation is not None
     connection = None

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from belegsync.services import webhooks as services
-from belegsync.services.actor import NotAllowed
+from belegsync.services.actor import NotAllowed, RoleForbids
 from belegsync.webhooks.models import Delivery, Endpoint
 
 from . import problems
@@ -81,6 +81,8 @@ def delete_webhook(request: HttpRequest, pk: PathId) -> Status[None]:
     """Remove an endpoint; deliveries not yet sent are dropped."""
     try:
         services.remove(actor(request), pk)
+    except RoleForbids:  # their own organisation's: 403, not "not found"
+        raise
     except NotAllowed:
         raise problems.not_found(_("No such webhook.")) from None
     return Status(204, None)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
+from belegsync.documents.roles import Permission
 from belegsync.exports.models import ExportFormat, ExportJob, TagOption
 from belegsync.exports.service import Criteria, filter_documents, run_export
 
@@ -31,6 +32,9 @@ def export(
     organisation = actor.organisation
     if organisation is None:
         raise NotAllowed("An export belongs to one organisation.")
+    # a tax advisor may fetch DATEV files, as long as they mark nothing
+    datev_only = ExportFormat(fmt) is ExportFormat.DATEV and TagOption(option) is not TagOption.TAG
+    actor.require(Permission.DATEV_FILES if datev_only else Permission.EXPORT)
     mine = set(actor.connections().values_list("pk", flat=True))
     if any(pk not in mine for pk in criteria.connections):
         raise NotAllowed("No such connection.")
@@ -56,6 +60,7 @@ def export(
 
 def jobs(actor: Actor) -> QuerySet[ExportJob]:
     """The actor's export jobs, newest first."""
+    actor.require(Permission.VIEW_DOCUMENTS)
     organisation = actor.organisation
     found = ExportJob.objects.select_related("user").order_by("-id")
     return found if organisation is None else found.filter(organisation=organisation)

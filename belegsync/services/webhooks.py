@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from belegsync.documents.roles import Permission
 from belegsync.webhooks import addresses, signing
 from belegsync.webhooks.models import Delivery, Endpoint, WebhookEvent
 
@@ -19,6 +20,7 @@ class Refused(ValueError):
 
 def endpoints(actor: Actor) -> QuerySet[Endpoint]:
     """The organisation's endpoints (a removed one is kept, switched off, for its log)."""
+    actor.require(Permission.MANAGE_CONNECTIONS)
     organisation = actor.organisation
     found = Endpoint.objects.filter(active=True)
     return found if organisation is None else found.filter(organisation=organisation)
@@ -26,6 +28,7 @@ def endpoints(actor: Actor) -> QuerySet[Endpoint]:
 
 def register(actor: Actor, url: str, events: Iterable[str]) -> tuple[Endpoint, str]:
     """A new endpoint of the actor's organisation, and its signing secret (shown once)."""
+    actor.require(Permission.MANAGE_CONNECTIONS)
     organisation = actor.organisation
     if organisation is None:
         raise NotAllowed("A webhook belongs to one organisation.")
@@ -64,6 +67,7 @@ def remove(actor: Actor, pk: int) -> Endpoint:
 
 def deliveries(actor: Actor) -> QuerySet[Delivery]:
     """The organisation's deliveries, newest first."""
+    actor.require(Permission.MANAGE_CONNECTIONS)
     organisation = actor.organisation
     found = Delivery.objects.select_related("endpoint").order_by("-id")
     return found if organisation is None else found.filter(endpoint__organisation=organisation)

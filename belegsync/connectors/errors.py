@@ -154,25 +154,44 @@ class ConfigError(PermanentError):
 class UnreadableFile(ValueError):
     """A source file (CSV upload, preview input) cannot be read as a whole.
 
-    ``code`` says what kind of problem it is; ``MISSING_COLUMNS`` means the
-    merchant can fix it by saying which of the file's columns hold the missing
-    values (``missing``, ``headers``) rather than by exporting again.
+    Like a failure, it is a reason code with parameters (``csv.empty``,
+    ``csv.missing_columns`` …), shown in the reader's language by
+    :mod:`belegsync.reasons`; ``raw`` keeps what the parser said, for support.
+    ``MISSING_COLUMNS`` means the merchant can fix it by saying which of the
+    file's columns hold the missing values (``missing``, ``headers``) rather
+    than by exporting again.
     """
 
-    MISSING_COLUMNS: ClassVar[str] = "missing_columns"
-    code: str = "unreadable"
-    missing: tuple[str, ...] = ()
-    headers: tuple[str, ...] = ()
+    MISSING_COLUMNS: ClassVar[str] = "csv.missing_columns"
 
-    def message(self, language: str = "en") -> str:
-        return str(self)
+    def __init__(
+        self,
+        *,
+        code: str,
+        raw: str = "",
+        line: int | None = None,
+        missing: tuple[str, ...] = (),
+        headers: tuple[str, ...] = (),
+        **params: Any,
+    ) -> None:
+        self.code = code
+        self.params = params
+        self.raw = raw
+        self.line = line
+        self.missing = missing
+        self.headers = headers
+        super().__init__(f"{code}: {raw}" if raw else code)
+
+    @property
+    def reasons(self) -> list[Reason]:
+        return [Reason(self.code, self.params)]
 
     def as_dict(self) -> dict[str, Any]:
-        """What an import job keeps of the problem, in both of the UI's languages."""
+        """What an import job keeps of the problem (``ImportJob.file_error``)."""
         return {
-            "code": self.code,
-            "de": self.message("de"),
-            "en": self.message("en"),
+            **Reason(self.code, self.params).as_json(),
+            "raw": self.raw,
+            "line": self.line,
             "missing": list(self.missing),
             "headers": list(self.headers),
         }

@@ -9,6 +9,22 @@ a document's history entries.
 
 from __future__ import annotations
 
-from .render import describe_error, field_label, format_param, render, render_all, sentence
+from .render import (
+    describe_error,
+    field_label,
+    file_problem,
+    format_param,
+    render,
+    render_all,
+    sentence,
+)
 
-__all__ = ["describe_error", "field_label", "format_param", "render", "render_all", "sentence"]
+__all__ = [
+    "describe_error",
+    "field_label",
+    "file_problem",
+    "format_param",
+    "render",
+    "render_all",
+    "sentence",
+]

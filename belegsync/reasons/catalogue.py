@@ -39,6 +39,7 @@ KIND = "kind"
 STATE = "state"
 STATES = "states"
 TEXTS_LIST = "texts"
+QUOTED = "quoted"
 
 #: One meaning per parameter name, across all codes.
 PARAM_KINDS: dict[str, str] = {
@@ -106,6 +107,15 @@ PARAM_KINDS: dict[str, str] = {
     "line": TEXT,
     "messages": TEXTS_LIST,
     "source_ids": TEXTS_LIST,
+    # files (FILES): line numbers as in the file, headers as the file spells them
+    "first_line": TEXT,
+    "from_line": TEXT,
+    "after_line": TEXT,
+    "fields": NUMBER,
+    "header_fields": NUMBER,
+    "encoding": TEXT,
+    "column": TEXT,
+    "columns": QUOTED,
 }
 
 # --- the codes -----------------------------------------------------------------
@@ -508,6 +518,99 @@ CHECKS: dict[str, Promise] = {
         "then reset the document."
     ),
 }
+#: A file that cannot be read, or a row of it (sources/afterbuy/csv.py, sync/imports.py):
+#: each shown after where it is (:data:`FILE_PLACES`), so it says only what and what to do.
+FILES: dict[str, Promise] = {
+    "csv.formula": _(
+        "The value looks like a spreadsheet formula and is not taken over, for safety. "
+        "Correct it in Afterbuy and export the invoice list again."
+    ),
+    "csv.amount_missing": _(
+        "The amount is missing. Fill it in (for example 0,00) and upload the file again."
+    ),
+    "csv.not_a_number": _(
+        "This is not an amount in German format (expected for example 1.234,56 or -12,00). "
+        "Correct the cell and upload the file again."
+    ),
+    "csv.date_missing": _(
+        "The date is missing (expected DD.MM.YYYY, for example 29.11.2024). Fill it in and "
+        "upload the file again."
+    ),
+    "csv.not_a_date": _(
+        "This is not a valid date (expected DD.MM.YYYY, for example 29.11.2024). Correct the "
+        "cell and upload the file again."
+    ),
+    "csv.unknown_country": _(
+        "The country is not recognised (expected a country code like DE, AT or CH). Correct "
+        "the buyer's country in Afterbuy and export the invoice list again."
+    ),
+    "csv.totals_differ": _(
+        "The rows of invoice %(number)s state different gross totals. Every row of one "
+        "invoice must state the same total: export the invoice list again."
+    ),
+    "csv.repeated_differently": _(
+        "Invoice %(number)s appears more than once with different values (first on line "
+        "%(first_line)s). Without item columns the file holds one row per invoice: remove "
+        "the extra row or export the invoice list again."
+    ),
+    "csv.number_repeated": _(
+        "Invoice %(number)s already appears on line %(first_line)s. The rows of one invoice "
+        "must follow each other: remove the duplicate row."
+    ),
+    "csv.number_missing": _(
+        "The invoice number is missing; every row needs one. Correct the row or export the "
+        "invoice list again."
+    ),
+    "csv.wrong_width": _(
+        "The row has %(fields)s fields, the header line %(header_fields)s. The file may be cut "
+        "off, or a separator inside a field is not quoted: export the invoice list again."
+    ),
+    "csv.empty": _("The file is empty. Export the invoice list from Afterbuy again and upload it."),
+    "csv.unknown_encoding": _(
+        "The file is not a readable CSV text file (unknown character encoding, or binary "
+        "data). Export the invoice list from Afterbuy as CSV with the encoding “UTF-8”."
+    ),
+    "csv.no_header": _(
+        "The first line holds no column headers. Export the complete invoice list from "
+        "Afterbuy again."
+    ),
+    "csv.missing_columns": _(
+        "The file lacks required columns: %(columns)s. Nothing was imported. Assign the "
+        "columns, or export the complete invoice list from Afterbuy."
+    ),
+    "csv.malformed": _(
+        "The file cannot be read from line %(from_line)s on: it is probably cut off, or a "
+        "quote is not closed. Nothing was imported; export the invoice list again."
+    ),
+    "csv.encoding_changed": _(
+        "The file is not %(encoding)s throughout (an error after line %(after_line)s). "
+        "Nothing was imported; export the invoice list again with the encoding “UTF-8”."
+    ),
+    "import.source_not_ready": _(
+        "The connection's source is not set up, so the file cannot be read. Complete the "
+        "connection's settings and upload the file again."
+    ),
+    "import.not_a_file_source": _(
+        "This connection's source (%(system)s) takes no uploaded files. Upload the file to a "
+        "connection that reads files."
+    ),
+    "file.not_utf8": _("The file is not UTF-8 text. Save it as UTF-8 and try again."),
+    "file.not_json": _(
+        "The file is not JSON (an error on line %(from_line)s). Export the orders again."
+    ),
+    "billbee.not_orders": _(
+        "The file holds no Billbee orders (expected an object with “Data”, or a JSON list). "
+        "Export the orders from Billbee again."
+    ),
+}
+
+#: Where in a file a problem is, put before its text.
+FILE_PLACES: dict[str, Promise] = {
+    "line": _("Line %(line)s: %(text)s"),
+    "column": _("Line %(line)s, column “%(column)s”: %(text)s"),
+    "value": _("Line %(line)s, column “%(column)s”, value “%(value)s”: %(text)s"),
+}
+QUOTE = _("“%(text)s”")
 
 #: Every code and its text.
 TEXTS: dict[str, Promise] = {
@@ -519,6 +622,7 @@ TEXTS: dict[str, Promise] = {
     **HISTORY,
     **EVIDENCE,
     **CHECKS,
+    **FILES,
 }
 
 

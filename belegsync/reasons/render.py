@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 
 from belegsync.connectors.reasons import Reason
 from belegsync.lib import l10n
@@ -68,6 +69,8 @@ def format_param(name: str, value: Any, currency: str = "EUR") -> str:
         return _listed(value, lambda v: state_label(str(v)))
     if kind == c.TEXTS_LIST:
         return _listed(value, str)
+    if kind == c.QUOTED:
+        return _listed(value, lambda v: str(c.QUOTE) % {"text": v})
     return str(value)
 
 
@@ -96,7 +99,8 @@ def _line_number(path: str) -> str:
 def render(reason: Reason, currency: str = "EUR") -> str:
     """The reason's text in the active language; an unknown code still reads as a sentence."""
     if reason.code == c.LEGACY:
-        return str(reason.params.get("text") or "")
+        german = (get_language() or "").startswith("de") and reason.params.get("text_de")
+        return str(german or reason.params.get("text") or "")
     text = c.TEXTS.get(reason.code)
     if text is None:
         log.warning("reason code without a text: %s", reason.code)
@@ -130,3 +134,23 @@ def describe_error(error: Any) -> str:
 def sentence(texts: Iterable[str]) -> str:
     """Several rendered reasons as one paragraph (lists, the CLI, the month report)."""
     return " ".join(texts)
+
+
+def file_problem(stored: Mapping[str, Any]) -> str:
+    """A problem of an uploaded file as the merchant reads it.
+
+    A row's problem (``ImportJob.problems``, with ``column``) starts with where it
+    is: line, column as the file heads it, the value; a problem of the whole file
+    (``ImportJob.file_error``) says it all in its text.
+    """
+    text = render(Reason.from_json(stored))
+    if "column" not in stored or not stored.get("line"):
+        return text
+    column, value = stored.get("column") or "", str(stored.get("value") or "")
+    place = "value" if column and value else "column" if column else "line"
+    return str(c.FILE_PLACES[place]) % {
+        "line": stored["line"],
+        "column": column,
+        "value": value[:80],
+        "text": text,
+    }

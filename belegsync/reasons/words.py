@@ -94,3 +94,16 @@ def state_label(value: str) -> str:
     """A document state (waiting, failed …) in the reader's words."""
     label = STATE_LABELS.get(value)
     return str(label) if label is not None else value
+
+
+#: The separators of a CSV file, by their character.
+DELIMITERS: dict[str, Promise] = {
+    ";": gettext_lazy("semicolon"),
+    ",": gettext_lazy("comma"),
+    "\t": gettext_lazy("tab"),
+}
+
+
+def delimiter_label(value: str) -> str:
+    label = DELIMITERS.get(value)
+    return str(label) if label is not None else value

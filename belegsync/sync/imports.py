@@ -175,9 +175,11 @@ def _run(job: ImportJob) -> ImportJob:
     try:
         source = source_for(job.connection)
     except (ConnectorError, UnknownKind) as error:
-        return _unreadable(job, SourceNotReady(str(getattr(error, "message", error))))
+        raw = str(getattr(error, "message", error))
+        return _unreadable(job, UnreadableFile(code="import.source_not_ready", raw=raw))
     if not isinstance(source, FileSource):
-        return _unreadable(job, NotAFileSource(job.connection.source_kind))
+        kind = job.connection.source_kind
+        return _unreadable(job, UnreadableFile(code="import.not_a_file_source", system=kind))
     try:
         with local_copy(job) as path:
             if job.phase < 2 and not _check(job, source, path):
@@ -186,17 +188,6 @@ def _run(job: ImportJob) -> ImportJob:
     except UnreadableFile as error:
         return _unreadable(job, error)
     return _finish(job)
-
-
-class SourceNotReady(UnreadableFile):
-    code = "source_not_ready"
-
-
-class NotAFileSource(UnreadableFile):
-    code = "not_a_file_source"
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(f"The connection's source ({kind}) takes no uploaded files.")
 
 
 @contextlib.contextmanager

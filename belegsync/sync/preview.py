@@ -15,6 +15,7 @@ from belegsync.bookkeeping import Voucher, validate
 from belegsync.connectors.base import Target
 from belegsync.connectors.errors import ConnectorError
 from belegsync.documents.models import Document
+from belegsync.reasons import file_problem
 
 from .adapters import target_for
 
@@ -22,7 +23,7 @@ from .adapters import target_for
 def entry(target: Target, number: str, result: Voucher | list[Any]) -> dict[str, Any]:
     """``{"document", "request"}`` or ``{"document", "errors"}`` for one read voucher."""
     if isinstance(result, list):
-        return {"document": number, "errors": [str(e) for e in result]}
+        return {"document": number, "errors": [_error_text(e) for e in result]}
     problems = validate(result)
     if problems:
         return {"document": number, "errors": [str(p) for p in problems]}
@@ -30,6 +31,12 @@ def entry(target: Target, number: str, result: Voucher | list[Any]) -> dict[str,
         return {"document": number, "request": target.preview(result)}
     except ConnectorError as error:
         return {"document": number, "errors": [error.message]}
+
+
+def _error_text(error: Any) -> str:
+    """A reader's problem (a row of a file, with its code) or an error's own words."""
+    as_dict = getattr(error, "as_dict", None)
+    return file_problem(as_dict()) if callable(as_dict) else str(error)
 
 
 def preview_document(document: Document) -> dict[str, Any]:

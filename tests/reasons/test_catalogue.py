@@ -46,6 +46,7 @@ SAMPLES = {
     catalogue.STATE: "failed",
     catalogue.STATES: ["done", "manual"],
     catalogue.TEXTS_LIST: ["a", "b"],
+    catalogue.QUOTED: ["Gesamtbetrag brutto", "MwSt 19%"],
     catalogue.TEXT: "RE-1001",
 }
 

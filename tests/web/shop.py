@@ -181,7 +181,66 @@ def shop(org, alice, connection):
         state="done",
         exported_count=1,
     )
-    return {"connections": made, "failed": bad, "skipped": skipped, "done": done, "job": job}
+    imports = _import_jobs(next(c for c in made if c.source_kind == "afterbuy_csv"), alice)
+    return {
+        "connections": made,
+        "failed": bad,
+        "skipped": skipped,
+        "done": done,
+        "job": job,
+        **imports,
+    }
+
+
+def _import_jobs(connection, alice) -> dict:
+    """A finished import with a bad row of every kind, and one waiting for its columns."""
+    from belegsync.sources.afterbuy.csv import FileProblem, RowProblem
+    from belegsync.sync.models import ImportJob
+
+    rows = [
+        RowProblem(4, "Bereits bezahlt", "19,99,1", code="csv.not_a_number", number="24189"),
+        RowProblem(5, "Rechnungsdatum", "31.02.2024", code="csv.not_a_date", number="24190"),
+        RowProblem(6, "", "", code="csv.wrong_width", params={"fields": 3, "header_fields": 27}),
+        RowProblem(
+            7,
+            "Rechnungsnummer",
+            "24187",
+            code="csv.number_repeated",
+            params={"number": "24187", "first_line": 2},
+            number="24187",
+        ),
+    ]
+    done = ImportJob.objects.create(
+        connection=connection,
+        user=alice,
+        actor="alice",
+        file="imports/a.csv",
+        filename="rechnungsliste.csv",
+        state="done",
+        phase=2,
+        details={"encoding": "Windows-1252", "delimiter": ";"},
+        counts={"created": 7, "rejected": 4},
+        numbers={"created": ["24191"]},
+        problems=[p.as_dict() for p in rows],
+        problems_total=4,
+    )
+    missing = FileProblem(
+        code=FileProblem.MISSING_COLUMNS,
+        columns=["Gesamtbetrag brutto"],
+        line=1,
+        missing=("total_gross",),
+        headers=("Rechnungsnummer", "Summe"),
+    )
+    mapping = ImportJob.objects.create(
+        connection=connection,
+        user=alice,
+        actor="alice",
+        file="imports/b.csv",
+        filename="ohne-summe.csv",
+        state="needs_mapping",
+        file_error=missing.as_dict(),
+    )
+    return {"import_done": done, "import_mapping": mapping}
 
 
 def pages(shop) -> list[str]:
@@ -212,7 +271,12 @@ def pages(shop) -> list[str]:
     urls += ["/imports/new/"]
     urls += [f"/connections/{csv.pk}/import/"]
     urls += [f"/exports/new/?ids={shop['done'].pk}", f"/exports/jobs/{shop['job'].pk}/"]
+<<<<<<< HEAD
     urls += ["/members/", f"/invite/{_invitation(connections[0].organisation)}/"]
+=======
+    urls += [f"/imports/{shop['import_done'].pk}/"]
+    urls += [f"/afterbuy/imports/{shop['import_mapping'].pk}/mapping/"]
+>>>>>>> f1ea608 (An upload's problems as reason codes: every bad row of a Rechnungsliste and every file that cannot be read is stored as a code with its parameters and where it is (line, column as headed, value), rendered in the reader's language with what to do (du) on the result page, the mapping page, belegsync import and preview; no more German/English text pairs in code (RowProblem, UnreadableFile). Separator and missing columns named in the reader's words; old import jobs keep their texts (sync 0003); the import job and mapping pages join the German check)
     return urls
 
 

@@ -97,10 +97,8 @@ NOT_PAGES = {
     "connection_check",
     "exports:download",
     "connection_month_file",
-    "afterbuy:import_mapping",
     "billbee:settings_start",
-    # the steps of a running import (its job page, progress fragment and "transfer now")
-    "import_job",
+    # the steps of a running import (its progress fragment and "transfer now")
     "import_progress",
     "import_transfer_now",
     "import_again",
@@ -130,8 +128,13 @@ COVERED = {
     "import_new",
     "connection_import",
     "billbee:settings",
+<<<<<<< HEAD
     "members",
     "invitation",
+=======
+    "import_job",
+    "afterbuy:import_mapping",
+>>>>>>> f1ea608 (An upload's problems as reason codes: every bad row of a Rechnungsliste and every file that cannot be read is stored as a code with its parameters and where it is (line, column as headed, value), rendered in the reader's language with what to do (du) on the result page, the mapping page, belegsync import and preview; no more German/English text pairs in code (RowProblem, UnreadableFile). Separator and missing columns named in the reader's words; old import jobs keep their texts (sync 0003); the import job and mapping pages join the German check)
 }
 
 
@@ -139,3 +142,25 @@ def test_every_page_of_the_project_is_in_the_german_check():
     """A new page must be added to the check above (or named as no page here)."""
     unchecked = _named_pages() - NOT_PAGES - COVERED
     assert not unchecked, f"pages the German check does not render: {sorted(unchecked)}"
+
+
+def test_an_imports_problems_read_in_german_with_where_and_what_to_do(client, alice, shop):
+    """GIVEN an import with bad rows and one that lacks a column
+    WHEN alice reads their pages in German
+    THEN each row problem names line, column and value and says what to do (du), the
+    separator is named in German, and the missing column by its header in the file."""
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    html = client.get(f"/imports/{shop['import_done'].pk}/").content.decode()
+    assert "Gelesen als Windows-1252, Trennzeichen: Semikolon." in html
+    text = visible_text(html)
+    assert (
+        "Zeile 4, Spalte „Bereits bezahlt“, Wert „19,99,1“: Das ist kein Betrag im deutschen "
+        "Format" in text
+    )
+    assert "Zeile 6: Die Zeile hat 3 Felder, die Kopfzeile 27." in text
+    assert "Die Rechnung 24187 kommt schon in Zeile 2 vor." in text
+    mapping = f"/afterbuy/imports/{shop['import_mapping'].pk}/mapping/"
+    text = visible_text(client.get(mapping).content.decode())
+    assert "Der Datei fehlen Pflichtspalten: „Gesamtbetrag brutto“." in text
+    assert "„Gesamtbetrag brutto“ (Bruttobetrag)" in text  # the form's label

@@ -18,6 +18,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _NOISE = re.compile(r"[^a-z0-9%]+")
 
@@ -31,8 +34,10 @@ def normalise(header: str) -> str:
 @dataclass(frozen=True)
 class Column:
     key: str
-    label_de: str
-    label_en: str
+    #: The header Afterbuy's export gives it (German in every language: it is the file's).
+    header: str
+    #: What it holds, in the reader's language.
+    meaning: Promise
     names: tuple[str, ...]
     required: bool = False
 
@@ -41,7 +46,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "number",
         "Rechnungsnummer",
-        "invoice number",
+        _("invoice number"),
         (
             "Rechnungsnummer",
             "Rechnungs-Nr.",
@@ -59,14 +64,14 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "invoice_date",
         "Rechnungsdatum",
-        "invoice date",
+        _("invoice date"),
         ("Rechnungsdatum", "Re-Datum", "Belegdatum", "Datum", "InvoiceDate", "Invoice date"),
         required=True,
     ),
     Column(
         "total_gross",
         "Gesamtbetrag brutto",
-        "gross total",
+        _("gross total"),
         (
             "Gesamtbetrag brutto",
             "Gesamtbetrag",
@@ -85,33 +90,35 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "country",
         "Land",
-        "country",
+        _("country"),
         ("Land", "Länderkürzel", "Laenderkuerzel", "Ländercode", "Country", "CountryISO"),
         required=True,
     ),
     Column(
         "order_id",
         "VorgangsID",
-        "order id",
+        _("order id"),
         ("VorgangsID", "Vorgangs-ID", "Vorgangsnummer", "Vorgang", "OrderID", "Bestellnummer"),
     ),
-    Column("order_date", "Bestelldatum", "order date", ("Bestelldatum", "Kaufdatum", "OrderDate")),
+    Column(
+        "order_date", "Bestelldatum", _("order date"), ("Bestelldatum", "Kaufdatum", "OrderDate")
+    ),
     Column(
         "customer_number",
         "Kundennummer",
-        "customer number",
+        _("customer number"),
         ("Kundennummer", "Kunden-Nr.", "KundenID", "Kunden-ID", "AfterbuyUserID"),
     ),
-    Column("company", "Firma", "company", ("Firma", "Firmenname", "Company", "Unternehmen")),
-    Column("first_name", "Vorname", "first name", ("Vorname", "FirstName")),
-    Column("last_name", "Nachname", "last name", ("Nachname", "Name", "LastName")),
-    Column("street", "Straße", "street", ("Straße", "Str.", "Anschrift", "Street")),
-    Column("zip_code", "PLZ", "postcode", ("PLZ", "Postleitzahl", "PostalCode", "ZIP")),
-    Column("city", "Ort", "city", ("Ort", "Stadt", "City")),
+    Column("company", "Firma", _("company"), ("Firma", "Firmenname", "Company", "Unternehmen")),
+    Column("first_name", "Vorname", _("first name"), ("Vorname", "FirstName")),
+    Column("last_name", "Nachname", _("last name"), ("Nachname", "Name", "LastName")),
+    Column("street", "Straße", _("street"), ("Straße", "Str.", "Anschrift", "Street")),
+    Column("zip_code", "PLZ", _("postcode"), ("PLZ", "Postleitzahl", "PostalCode", "ZIP")),
+    Column("city", "Ort", _("city"), ("Ort", "Stadt", "City")),
     Column(
         "vat_id",
         "USt-IdNr",
-        "VAT id",
+        _("VAT id"),
         (
             "USt-IdNr",
             "USt-IdNr.",
@@ -123,49 +130,49 @@ COLUMNS: tuple[Column, ...] = (
             "TaxIDNumber",
         ),
     ),
-    Column("email", "E-Mail", "e-mail", ("E-Mail", "Email", "Mail")),
+    Column("email", "E-Mail", _("e-mail"), ("E-Mail", "Email", "Mail")),
     Column(
         "payment_method",
         "Zahlungsart",
-        "payment method",
+        _("payment method"),
         ("Zahlungsart", "Zahlungsmethode", "Zahlart", "PaymentMethod"),
     ),
     Column(
         "payment_date",
         "Bezahlt am",
-        "paid on",
+        _("paid on"),
         ("Bezahlt am", "Zahlungsdatum", "Bezahldatum", "Zahldatum", "PayDate", "PaymentDate"),
     ),
     Column(
         "paid_amount",
         "Bereits bezahlt",
-        "amount paid",
+        _("amount paid"),
         ("Bereits bezahlt", "Bezahlt", "Bezahlter Betrag", "Zahlbetrag", "AlreadyPaid"),
     ),
     Column(
         "shipping_gross",
         "Versandkosten brutto",
-        "shipping (gross)",
+        _("shipping (gross)"),
         ("Versandkosten brutto", "Versandkosten", "Versand brutto", "ShippingCost"),
     ),
     Column(
         "total_net",
         "Gesamtbetrag netto",
-        "net total",
+        _("net total"),
         ("Gesamtbetrag netto", "Gesamt netto", "Summe netto", "Nettobetrag"),
     ),
-    Column("currency", "Währung", "currency", ("Währung", "Waehrung", "Currency")),
-    Column("platform", "Plattform", "platform", ("Plattform", "Platform", "Marktplatz", "Shop")),
+    Column("currency", "Währung", _("currency"), ("Währung", "Waehrung", "Currency")),
+    Column("platform", "Plattform", _("platform"), ("Plattform", "Platform", "Marktplatz", "Shop")),
     Column(
         "credit_note",
         "Gutschrift",
-        "credit note",
+        _("credit note"),
         ("Gutschrift", "Ist Gutschrift", "Belegart", "Typ", "Storno"),
     ),
     Column(
         "refers_to",
         "Bezugsrechnung",
-        "corrected invoice",
+        _("corrected invoice"),
         (
             "Bezugsrechnung",
             "Originalrechnung",
@@ -180,27 +187,27 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "item_title",
         "Artikelbezeichnung",
-        "item",
+        _("item"),
         ("Artikelbezeichnung", "Artikel", "Artikelname", "Bezeichnung", "ItemTitle"),
     ),
-    Column("item_sku", "Artikelnummer", "SKU", ("Artikelnummer", "Art.-Nr.", "Anr", "SKU")),
-    Column("item_quantity", "Menge", "quantity", ("Menge", "Anzahl", "Stück", "ItemQuantity")),
+    Column("item_sku", "Artikelnummer", _("SKU"), ("Artikelnummer", "Art.-Nr.", "Anr", "SKU")),
+    Column("item_quantity", "Menge", _("quantity"), ("Menge", "Anzahl", "Stück", "ItemQuantity")),
     Column(
         "item_price",
         "Einzelpreis brutto",
-        "unit price (gross)",
+        _("unit price (gross)"),
         ("Einzelpreis brutto", "Einzelpreis", "Stückpreis", "Preis", "ItemPrice"),
     ),
     Column(
         "item_tax_rate",
         "Steuersatz",
-        "tax rate",
+        _("tax rate"),
         ("Steuersatz", "MwSt-Satz", "MwSt.-Satz", "USt-Satz", "MwSt %", "TaxRate"),
     ),
     Column(
         "shipping_tax_rate",
         "Steuersatz Versand",
-        "shipping tax rate",
+        _("shipping tax rate"),
         ("Steuersatz Versand", "MwSt-Satz Versand", "Versand MwSt-Satz", "ShippingTaxRate"),
     ),
 )
@@ -212,7 +219,7 @@ ITEM_KEYS = ("item_title", "item_price", "item_tax_rate")
 
 _NAMES: dict[str, str] = {}
 for _column in COLUMNS:
-    for _name in (_column.key, _column.label_de, *_column.names):
+    for _name in (_column.key, _column.header, *_column.names):
         _NAMES.setdefault(normalise(_name), _column.key)
 
 _RATE = r"(\d{1,2}(?:[,.]\d{1,2})?)%?"

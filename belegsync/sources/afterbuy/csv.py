@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from charset_normalizer import from_bytes
+from django.utils.translation import gettext as _
 
 from belegsync.bookkeeping import (
     ZERO,
@@ -54,6 +55,7 @@ from belegsync.bookkeeping import (
 from belegsync.connectors.base import SourceDocument
 from belegsync.connectors.errors import UnreadableFile
 from belegsync.connectors.first_seen import FirstSeen
+from belegsync.connectors.reasons import Reason
 
 from .columns import BY_KEY, ITEM_KEYS, REQUIRED, bucket_of, iso_country, key_of, normalise
 
@@ -107,71 +109,33 @@ _FORMULA_START = ("=", "@", "\t", "\r")
 
 @dataclass(frozen=True)
 class RowProblem:
-    """One problem in the file: where (line, column), the value, what to do — de and en."""
+    """One problem in the file: where (line, column as headed in the file, the value) and
+    its reason code (``csv.not_a_number`` …), shown in the reader's language by
+    :mod:`belegsync.reasons.files`."""
 
     line: int
     column: str
     value: str
-    message_de: str
-    message_en: str
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
     number: str = ""
 
-    def message(self, language: str = "en") -> str:
-        text = self.message_de if language.startswith("de") else self.message_en
-        where = f"Zeile {self.line}" if language.startswith("de") else f"line {self.line}"
-        if self.column:
-            where += f", {'Spalte' if language.startswith('de') else 'column'} „{self.column}“"
-        if self.value:
-            where += f", {'Wert' if language.startswith('de') else 'value'} „{self.value[:80]}“"
-        return f"{where}: {text}"
-
     def __str__(self) -> str:
-        return self.message("en")
+        return f"line {self.line} {self.column!r} {self.value[:80]!r}: {self.code}"
 
     def as_dict(self) -> dict[str, Any]:
+        """The stored form (``ImportJob.problems``): the reason and where it is."""
         return {
+            **Reason(self.code, dict(self.params)).as_json(),
             "line": self.line,
             "column": self.column,
             "value": self.value[:200],
             "number": self.number,
-            "de": self.message("de"),
-            "en": self.message("en"),
         }
 
 
 class FileProblem(UnreadableFile):
     """The file as a whole cannot be read: nothing of it is imported."""
-
-    def __init__(
-        self,
-        code: str,
-        message_de: str,
-        message_en: str,
-        *,
-        line: int | None = None,
-        missing: tuple[str, ...] = (),
-        headers: tuple[str, ...] = (),
-    ) -> None:
-        self.code = code
-        self.message_de = message_de
-        self.message_en = message_en
-        self.line = line
-        self.missing = missing
-        self.headers = headers
-        super().__init__(message_en)
-
-    def message(self, language: str = "en") -> str:
-        return self.message_de if language.startswith("de") else self.message_en
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "de": self.message_de,
-            "en": self.message_en,
-            "line": self.line,
-            "missing": list(self.missing),
-            "headers": list(self.headers),
-        }
 
 
 @dataclass(frozen=True)
@@ -190,10 +154,6 @@ class Layout:
     def items(self) -> bool:
         return all(k in self.columns for k in ITEM_KEYS)
 
-    @property
-    def delimiter_label(self) -> str:
-        return {";": "Semikolon / semicolon", ",": "Komma / comma", "\t": "Tab"}[self.delimiter]
-
 
 @dataclass
 class ParsedInvoice:
@@ -211,11 +171,7 @@ class ParsedInvoice:
 def detect_encoding(sample: bytes, complete: bool) -> tuple[str, str]:
     """The codec to read the file with, and a label for the merchant."""
     if not sample.strip():
-        raise FileProblem(
-            "empty",
-            "Die Datei ist leer. Exportieren Sie die Rechnungsliste erneut.",
-            "The file is empty. Export the invoice list again.",
-        )
+        raise FileProblem(code="csv.empty")
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig", _ENCODING_LABELS["utf-8-sig"]
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -229,14 +185,7 @@ def detect_encoding(sample: bytes, complete: bool) -> tuple[str, str]:
             return "utf-8", _ENCODING_LABELS["utf-8"]
     best = None if b"\x00" in sample else from_bytes(sample).best()
     if best is None or best.encoding not in _WESTERN:
-        raise FileProblem(
-            "encoding",
-            "Die Datei ist keine lesbare CSV-Textdatei (Zeichenkodierung unbekannt oder "
-            "Binärdaten). Exportieren Sie die Rechnungsliste in Afterbuy als CSV mit der "
-            "Zeichenkodierung „UTF-8“.",
-            "The file is not a readable CSV text file (unknown character encoding or binary "
-            "data). Export the invoice list from Afterbuy as CSV with the encoding 'UTF-8'.",
-        )
+        raise FileProblem(code="csv.unknown_encoding", raw=best.encoding if best else "")
     return "cp1252", _ENCODING_LABELS["cp1252"]
 
 
@@ -285,14 +234,8 @@ def resolve_columns(
         missing += [f"net_{rate}" for rate in tax if rate not in net]
     if missing:
         raise FileProblem(
-            "missing_columns",
-            "Der Datei fehlen Pflichtspalten: "
-            + ", ".join(column_label(k, "de") for k in missing)
-            + ". Es wurde nichts importiert. Ordnen Sie die Spalten zu oder exportieren Sie die "
-            "vollständige Rechnungsliste.",
-            "The file lacks required columns: "
-            + ", ".join(column_label(k, "en") for k in missing)
-            + ". Nothing was imported. Map the columns or export the complete invoice list.",
+            code=FileProblem.MISSING_COLUMNS,
+            columns=[column_header(k) for k in missing],
             line=1,
             missing=tuple(missing),
             headers=tuple(headers),
@@ -300,15 +243,24 @@ def resolve_columns(
     return columns, net, tax
 
 
-def column_label(key: str, language: str = "en") -> str:
-    de = language.startswith("de")
+def column_header(key: str) -> str:
+    """The header the export gives a column (``net_19`` → ``Netto 19%``)."""
     if key == "net_by_rate":
-        return "„Netto 19%“ …" if de else "'Netto 19%' …"
+        return "Netto 19% …"
     for prefix, word in (("tax_", "MwSt"), ("net_", "Netto")):
         if key.startswith(prefix):
-            return f"„{word} {key[len(prefix) :]}%“" if de else f"'{word} {key[len(prefix) :]}%'"
-    column = BY_KEY[key]
-    return f"„{column.label_de}“" if de else f"'{column.label_de}' ({column.label_en})"
+            return f"{word} {key[len(prefix) :]}%"
+    return BY_KEY[key].header
+
+
+def column_label(key: str) -> str:
+    """A column as the reader knows it: its header in the file, and what it holds."""
+    header = column_header(key)
+    column = BY_KEY.get(key)
+    meaning = str(column.meaning) if column is not None else ""
+    if not meaning or normalise(meaning) == normalise(header):
+        return _("“%(header)s”") % {"header": header}
+    return _("“%(header)s” (%(meaning)s)") % {"header": header, "meaning": meaning}
 
 
 # --- values --------------------------------------------------------------------------------
@@ -327,9 +279,9 @@ class _Cells:
         self.number = number
         self.problems: list[RowProblem] = []
 
-    def problem(self, index: int | None, value: str, de: str, en: str) -> None:
+    def problem(self, index: int | None, value: str, code: str, **params: Any) -> None:
         column = self.headers[index] if index is not None else ""
-        self.problems.append(RowProblem(self.line, column, value, de, en, self.number))
+        self.problems.append(RowProblem(self.line, column, value, code, params, self.number))
 
     def raw(self, key: str) -> str:
         index = self.layout.columns.get(key)
@@ -341,10 +293,7 @@ class _Cells:
             self.problem(
                 self.layout.columns[key],
                 value,
-                "Der Wert sieht aus wie eine Tabellenformel und wird aus Sicherheitsgründen "
-                "nicht übernommen. Korrigieren Sie ihn in Afterbuy und exportieren Sie erneut.",
-                "The value looks like a spreadsheet formula and is refused for safety. "
-                "Correct it in Afterbuy and export again.",
+                code="csv.formula",
             )
             return ""
         return value
@@ -356,8 +305,7 @@ class _Cells:
                 self.problem(
                     index,
                     value,
-                    "Der Betrag fehlt. Tragen Sie ihn ein (z. B. 0,00).",
-                    "The amount is missing. Fill it in (e.g. 0,00).",
+                    code="csv.amount_missing",
                 )
             return ZERO
         if _NUMBER.match(value):
@@ -368,8 +316,7 @@ class _Cells:
         self.problem(
             index,
             value,
-            "Das ist keine Zahl im deutschen Format. Erwartet wird z. B. 1.234,56 oder -12,00.",
-            "This is not a number in German format. Expected e.g. 1.234,56 or -12,00.",
+            code="csv.not_a_number",
         )
         return ZERO
 
@@ -389,8 +336,7 @@ class _Cells:
                 self.problem(
                     index,
                     value,
-                    "Das Datum fehlt. Erwartet wird TT.MM.JJJJ, z. B. 29.11.2024.",
-                    "The date is missing. Expected DD.MM.YYYY, e.g. 29.11.2024.",
+                    code="csv.date_missing",
                 )
             return None
         match = _DATE.match(value)
@@ -406,8 +352,7 @@ class _Cells:
         self.problem(
             index,
             value,
-            "Das ist kein gültiges Datum. Erwartet wird TT.MM.JJJJ, z. B. 29.11.2024.",
-            "This is not a valid date. Expected DD.MM.YYYY, e.g. 29.11.2024.",
+            code="csv.not_a_date",
         )
         return None
 
@@ -419,8 +364,7 @@ class _Cells:
         self.problem(
             self.layout.columns["country"],
             value,
-            "Das Land ist nicht erkannt. Erwartet wird ein Ländercode wie DE, AT, CH.",
-            "The country is not recognised. Expected a country code like DE, AT, CH.",
+            code="csv.unknown_country",
         )
         return "DE"
 
@@ -493,8 +437,8 @@ def _parse_invoice(layout: Layout, number: str, rows: list[tuple[int, list[str]]
                 item.problem(
                     layout.columns["total_gross"],
                     item_row[layout.columns["total_gross"]],
-                    f"Die Zeilen der Rechnung {number} nennen verschiedene Gesamtbeträge.",
-                    f"The rows of invoice {number} state different totals.",
+                    code="csv.totals_differ",
+                    number=number,
                 )
             position = _item_line(item, sign)
             if position is not None:
@@ -528,12 +472,9 @@ def _parse_invoice(layout: Layout, number: str, rows: list[tuple[int, list[str]]
                         other_line,
                         layout.headers[layout.columns["number"]],
                         number,
-                        f"Die Rechnung {number} steht mehrfach mit verschiedenen Werten in der "
-                        f"Datei (zuerst in Zeile {line}). Ohne Artikelspalten wird eine Zeile "
-                        "je Rechnung erwartet.",
-                        f"Invoice {number} appears more than once with different values (first "
-                        f"on line {line}). Without item columns one row per invoice is expected.",
-                        number,
+                        code="csv.repeated_differently",
+                        params={"number": number, "first_line": line},
+                        number=number,
                     )
                 )
         lines = _bucket_lines(cells, sign)
@@ -612,12 +553,7 @@ class RechnungslisteReader:
         headers = next(csv.reader([header_line], delimiter=delimiter), [])
         headers = [h.strip().lstrip("\ufeff") for h in headers]
         if not any(headers):
-            raise FileProblem(
-                "no_header",
-                "Die erste Zeile enthält keine Spaltenüberschriften.",
-                "The first line holds no column headers.",
-                line=1,
-            )
+            raise FileProblem(code="csv.no_header", line=1)
         columns, net, tax = resolve_columns(headers, mapping)
         self.layout = Layout(encoding, label, delimiter, tuple(headers), columns, net, tax)
 
@@ -665,8 +601,7 @@ class RechnungslisteReader:
                                     line,
                                     layout.headers[number_index],
                                     "",
-                                    "Die Rechnungsnummer fehlt. Jede Zeile braucht eine.",
-                                    "The invoice number is missing. Every row needs one.",
+                                    code="csv.number_missing",
                                 )
                             ],
                         )
@@ -718,27 +653,20 @@ class RechnungslisteReader:
 
 def _malformed(last_line: int, error: csv.Error) -> FileProblem:
     return FileProblem(
-        "malformed",
-        f"Die Datei ist ab Zeile {last_line + 1} nicht lesbar ({error}). Meist ist "
-        "sie unvollständig (abgeschnitten) oder ein Anführungszeichen ist nicht "
-        "geschlossen. Exportieren Sie erneut. Es wurde nichts importiert.",
-        f"The file cannot be read from line {last_line + 1} on ({error}). Usually "
-        "it is incomplete (cut off) or a quote is not closed. Export again. "
-        "Nothing was imported.",
+        code="csv.malformed",
+        raw=str(error),
         line=last_line + 1,
+        from_line=last_line + 1,
     )
 
 
 def _undecodable(layout: Layout, last_line: int, error: UnicodeDecodeError) -> FileProblem:
     return FileProblem(
-        "encoding",
-        f"Die Datei ist nicht durchgehend {layout.encoding_label}-kodiert (Fehler "
-        f"nach Zeile {last_line}). Exportieren Sie sie erneut mit der "
-        "Zeichenkodierung „UTF-8“. Es wurde nichts importiert.",
-        f"The file is not {layout.encoding_label} throughout (error after line "
-        f"{last_line}: {error.reason}). Export it again with the encoding 'UTF-8'. "
-        "Nothing was imported.",
+        code="csv.encoding_changed",
+        raw=str(error.reason),
         line=last_line + 1,
+        encoding=layout.encoding_label,
+        after_line=last_line,
     )
 
 
@@ -754,12 +682,9 @@ def _width_problem(layout: Layout, line: int, row: list[str]) -> ParsedInvoice:
                 line,
                 "",
                 "",
-                f"Die Zeile hat {len(row)} Felder, die Kopfzeile {width}. Ist die Datei "
-                "abgeschnitten oder ein Trennzeichen in einem Feld nicht in Anführungszeichen? "
-                "Exportieren Sie erneut.",
-                f"The row has {len(row)} fields, the header {width}. Is the file cut off, or "
-                "is a separator inside a field not quoted? Export again.",
-                number,
+                code="csv.wrong_width",
+                params={"fields": len(row), "header_fields": width},
+                number=number,
             )
         ],
     )
@@ -774,11 +699,9 @@ def _repeat_problem(layout: Layout, line: int, number: str, first: int) -> Parse
                 line,
                 layout.headers[layout.columns["number"]],
                 number,
-                f"Die Rechnung {number} kommt schon in Zeile {first} vor. Zeilen einer "
-                "Rechnung müssen direkt untereinander stehen; entfernen Sie die doppelte Zeile.",
-                f"Invoice {number} already appears on line {first}. Rows of one invoice must "
-                "follow each other; remove the duplicate row.",
-                number,
+                code="csv.number_repeated",
+                params={"number": number, "first_line": first},
+                number=number,
             )
         ],
     )
@@ -786,8 +709,8 @@ def _repeat_problem(layout: Layout, line: int, number: str, first: int) -> Parse
 
 def read_for_preview(
     path: Path | str, mapping: Mapping[str, str] | None = None
-) -> Iterator[tuple[str, Voucher | list[str]]]:
-    """(number, voucher) or (number, error messages) per invoice, in file order.
+) -> Iterator[tuple[str, Voucher | list[Any]]]:
+    """(number, voucher) or (number, its problems) per invoice, in file order.
 
     For ``belegsync preview --source afterbuy-csv``: reads only, stores nothing. A
     voucher that does not add up yields its validation problems as errors, since
@@ -796,7 +719,7 @@ def read_for_preview(
     """
     for invoice in RechnungslisteReader(path, mapping).invoices():
         if invoice.document is None:
-            yield invoice.number, [str(p) for p in invoice.problems]
+            yield invoice.number, list(invoice.problems)
             continue
         voucher = invoice.document.voucher
         problems = validate(voucher)
@@ -808,6 +731,6 @@ def read_for_preview(
 
 def preview_file(
     path: Path | str, settings: Mapping[str, Any]
-) -> Iterator[tuple[str, Voucher | list[str]]]:
+) -> Iterator[tuple[str, Voucher | list[Any]]]:
     """``belegsync preview --source afterbuy-csv``: with the connection's saved column mapping."""
     return read_for_preview(path, settings.get("csv_mapping"))

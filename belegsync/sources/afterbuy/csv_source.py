@@ -76,7 +76,8 @@ class RechnungslisteUploads:
         reader = RechnungslisteReader(path, mapping or None)
         details = {
             "encoding": reader.layout.encoding_label,
-            "delimiter": reader.layout.delimiter_label,
+            # the character: shown by its name in the reader's language (reasons.words)
+            "delimiter": reader.layout.delimiter,
         }
         return FileReading(
             details=details, rows=_rows(reader, progress), check=lambda: reader.check(progress)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
+<<<<<<< HEAD
 from belegsync.documents.roles import Permission
+=======
+from belegsync.reasons import file_problem
+>>>>>>> f1ea608 (An upload's problems as reason codes: every bad row of a Rechnungsliste and every file that cannot be read is stored as a code with its parameters and where it is (line, column as headed, value), rendered in the reader's language with what to do (du) on the result page, the mapping page, belegsync import and preview; no more German/English text pairs in code (RowProblem, UnreadableFile). Separator and missing columns named in the reader's words; old import jobs keep their texts (sync 0003); the import job and mapping pages join the German check)
 from belegsync.services import Actor, connections
 from belegsync.services import imports as services
 from belegsync.services.actor import NotAllowed
@@ -36,10 +39,7 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("import_job", pk=job.pk)
     connection = job.connection
     missing = [key for key in error["missing"] if not key.startswith(("net_", "tax_"))]
-    language = get_language()
-    form = MappingForm(
-        request.POST or None, missing=missing, headers=error["headers"], language=language
-    )
+    form = MappingForm(request.POST or None, missing=missing, headers=error["headers"])
     if request.method == "POST" and form.is_valid() and missing:
         saved = connection.settings_of("source").model_dump().get("csv_mapping", {})
         connections.update_settings(
@@ -50,7 +50,7 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "job": job,
         "form": form,
-        "file_error": error.get("de" if language.startswith("de") else "en"),
+        "file_error": file_problem(error),
         "unmappable": [k for k in error["missing"] if k not in missing],
     }
     return render(request, "afterbuy/mapping.html", context)

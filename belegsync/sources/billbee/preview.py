@@ -26,21 +26,19 @@ def load_orders(path: str | Path) -> list[dict[str, Any]]:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"{path}: not UTF-8 text ({exc.reason}).") from exc
+        raise UnreadableFile(code="file.not_utf8", raw=str(exc.reason)) from exc
     try:
         body = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise UnreadableFile(
-            f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+            code="file.not_json", raw=exc.msg, line=exc.lineno, from_line=exc.lineno
         ) from exc
     if isinstance(body, dict) and "Data" in body:
         body = body["Data"]
     if isinstance(body, dict):
         body = [body]
     if not isinstance(body, list):
-        raise UnreadableFile(
-            f"{path}: expected Billbee orders (an object with 'Data' or a JSON array)."
-        )
+        raise UnreadableFile(code="billbee.not_orders")
     return body
 
 

@@ -14,7 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from belegsync.documents.models import Connection
+<<<<<<< HEAD
 from belegsync.documents.roles import Permission
+=======
+from belegsync.reasons import file_problem
+from belegsync.reasons.words import delimiter_label
+>>>>>>> f1ea608 (An upload's problems as reason codes: every bad row of a Rechnungsliste and every file that cannot be read is stored as a code with its parameters and where it is (line, column as headed, value), rendered in the reader's language with what to do (du) on the result page, the mapping page, belegsync import and preview; no more German/English text pairs in code (RowProblem, UnreadableFile). Separator and missing columns named in the reader's words; old import jobs keep their texts (sync 0003); the import job and mapping pages join the German check)
 from belegsync.services import Actor
 from belegsync.services import connections as connection_services
 from belegsync.services import imports as services
@@ -141,14 +146,13 @@ def _summary(job: ImportJob) -> list[dict[str, object]]:
 
 
 def _context(request: HttpRequest, job: ImportJob) -> dict[str, object]:
-    german = (request.LANGUAGE_CODE or "").startswith("de")
-    language = "de" if german else "en"
     connection = job.connection
     return {
         "job": job,
         "summary": _summary(job),
-        "problems": [p.get(language, "") for p in job.problems[:200]],
-        "file_error": (job.file_error or {}).get(language),
+        "details": _details(job),
+        "problems": [file_problem(p) for p in job.problems[:200]],
+        "file_error": file_problem(job.file_error) if job.file_error else "",
         "running": not job.finished,
         "transfers": job.state == ImportJob.State.DONE and not job.nothing_imported,
         "connection": connection,
@@ -156,7 +160,22 @@ def _context(request: HttpRequest, job: ImportJob) -> dict[str, object]:
     }
 
 
+<<<<<<< HEAD
 @requires(Permission.IMPORT_FILES)
+=======
+def _details(job: ImportJob) -> list[str]:
+    """What was detected about the file (encoding, separator), in the reader's words."""
+    details = job.details or {}
+    shown = []
+    if details.get("encoding"):
+        shown.append(_("read as %(encoding)s") % {"encoding": details["encoding"]})
+    if details.get("delimiter"):
+        separator = delimiter_label(str(details["delimiter"]))
+        shown.append(_("separator: %(separator)s") % {"separator": separator})
+    return shown
+
+
+>>>>>>> f1ea608 (An upload's problems as reason codes: every bad row of a Rechnungsliste and every file that cannot be read is stored as a code with its parameters and where it is (line, column as headed, value), rendered in the reader's language with what to do (du) on the result page, the mapping page, belegsync import and preview; no more German/English text pairs in code (RowProblem, UnreadableFile). Separator and missing columns named in the reader's words; old import jobs keep their texts (sync 0003); the import job and mapping pages join the German check)
 def job_page(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     mapping = _mapping_url(job)

@@ -51,15 +51,15 @@ def broken_files() -> dict[str, bytes]:
 
 #: name → (file-level error code or None, column named in a row problem or None)
 EXPECTED: dict[str, tuple[str | None, str | None]] = {
-    "zero_bytes": ("empty", None),
-    "empty_lines": ("empty", None),
+    "zero_bytes": ("csv.empty", None),
+    "empty_lines": ("csv.empty", None),
     "only_header": (None, None),
-    "binary_junk": ("encoding", None),
-    "png": ("encoding", None),
-    "truncated_in_quote": ("malformed", None),
+    "binary_junk": ("csv.unknown_encoding", None),
+    "png": ("csv.unknown_encoding", None),
+    "truncated_in_quote": ("csv.malformed", None),
     "truncated_row": (None, ""),
-    "wrong_encoding": ("encoding", None),
-    "missing_column": ("missing_columns", None),
+    "wrong_encoding": ("csv.encoding_changed", None),
+    "missing_column": ("csv.missing_columns", None),
     "bad_number": (None, "Bereits bezahlt"),
     "bad_date": (None, "Rechnungsdatum"),
     "formula_name": (None, "Nachname"),

@@ -5,8 +5,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from belegsync.bookkeeping import LineCategory, Voucher, VoucherKind, validate
+from belegsync.reasons import file_problem
 from belegsync.sources.afterbuy.csv import FileProblem, RechnungslisteReader, read_for_preview
 
 from .corpus import EXPECTED, SAMPLE_CP1252, SAMPLE_UTF8, broken_files
@@ -80,6 +82,10 @@ def test_it_reads_a_bom_other_separators_and_renamed_reordered_headers(tmp_path:
 def test_it_names_line_column_and_value_of_a_bad_cell_in_german_and_english(
     tmp_path: Path,
 ) -> None:
+    """GIVEN a Rechnungsliste with "19,99,1" as the amount paid of invoice 24189
+    WHEN it is read
+    THEN that invoice alone is refused, with a code, and the text names line, column and
+    value and what to do, in German (du) and English."""
     path = tmp_path / "bad.csv"
     path.write_bytes(broken_files()["bad_number"])
     _, invoices = _read(path)
@@ -87,8 +93,16 @@ def test_it_names_line_column_and_value_of_a_bad_cell_in_german_and_english(
     assert [i.number for i in bad] == ["24189"]
     problem = bad[0].problems[0]
     assert (problem.line, problem.column, problem.value) == (4, "Bereits bezahlt", "19,99,1")
-    assert "1.234,56" in problem.message("de") and "Zeile 4" in problem.message("de")
-    assert "line 4" in problem.message("en") and "German format" in problem.message("en")
+    assert problem.code == "csv.not_a_number"
+    with translation.override("de"):
+        assert file_problem(problem.as_dict()) == (
+            "Zeile 4, Spalte „Bereits bezahlt“, Wert „19,99,1“: Das ist kein Betrag im "
+            "deutschen Format (erwartet z.\xa0B. 1.234,56 oder -12,00). Korrigiere die Zelle "
+            "und lade die Datei erneut hoch."
+        )
+    with translation.override("en"):
+        english = file_problem(problem.as_dict())
+    assert english.startswith("Line 4, column “Bereits bezahlt”, value “19,99,1”: This is not")
     assert len([i for i in invoices if i.document]) == 9
 
 
@@ -101,7 +115,9 @@ def test_it_gives_a_clear_error_for_each_broken_file(tmp_path: Path, name: str) 
         with pytest.raises(FileProblem) as caught:
             _read(path)
         assert caught.value.code == code
-        assert caught.value.message("de") and caught.value.message("en")
+        with translation.override("de"):
+            german = file_problem(caught.value.as_dict())
+        assert "Etwas ist schiefgegangen" not in german and "exportiere" in german.lower()
         return
     _, invoices = _read(path)
     problems = [p for i in invoices for p in i.problems]
@@ -143,7 +159,8 @@ def test_it_names_the_missing_column_and_the_file_headers(tmp_path: Path) -> Non
     with pytest.raises(FileProblem) as caught:
         _read(path)
     assert caught.value.missing == ("total_gross",)
-    assert "Gesamtbetrag brutto" in caught.value.message("de")
+    with translation.override("de"):
+        assert "Pflichtspalten: „Gesamtbetrag brutto“." in file_problem(caught.value.as_dict())
     assert "Summe" in caught.value.headers
 
 
@@ -160,7 +177,9 @@ def test_it_refuses_a_formula_in_a_name(tmp_path: Path) -> None:
     _, invoices = _read(path)
     bad = [i for i in invoices if i.problems]
     assert [i.number for i in bad] == ["24189"] and bad[0].document is None
-    assert "formula" in bad[0].problems[0].message("en")
+    assert bad[0].problems[0].code == "csv.formula"
+    with translation.override("de"):
+        assert "Tabellenformel" in file_problem(bad[0].problems[0].as_dict())
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
@@ -220,7 +239,10 @@ def test_it_reports_an_invoice_number_that_comes_back(tmp_path: Path) -> None:
     path.write_text("\r\n".join([*lines[:4], lines[1]]), "utf-8")
     _, invoices = _read(path)
     assert invoices[-1].number == "24187" and invoices[-1].document is None
-    assert "line 2" in str(invoices[-1].problems[0])
+    problem = invoices[-1].problems[0]
+    assert (problem.code, problem.params["first_line"]) == ("csv.number_repeated", 2)
+    with translation.override("de"):
+        assert "kommt schon in Zeile 2 vor" in file_problem(problem.as_dict())
 
 
 def test_preview_yields_vouchers_and_errors_in_file_order(tmp_path: Path) -> None:
@@ -229,7 +251,8 @@ def test_preview_yields_vouchers_and_errors_in_file_order(tmp_path: Path) -> Non
     result = list(read_for_preview(path))
     assert [number for number, _ in result][:4] == ["24187", "24188", "24189", "24190"]
     assert isinstance(result[0][1], Voucher)
-    assert isinstance(result[2][1], list) and "Rechnungsdatum" in result[2][1][0]
+    assert isinstance(result[2][1], list) and result[2][1][0].column == "Rechnungsdatum"
+    assert result[2][1][0].code == "csv.not_a_date"
     # a credit note without the invoice it corrects is bookable (with a warning)
     assert isinstance(result[-1][1], Voucher) and result[-1][1].is_credit_note
 

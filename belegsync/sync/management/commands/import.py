@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from belegsync.connectors import registry
 from belegsync.documents.models import Connection
+from belegsync.reasons import file_problem
 from belegsync.services import Actor
 from belegsync.services import imports as services
 from belegsync.sync.models import ImportJob, ImportOutcome
@@ -39,7 +40,7 @@ def summary_lines(job: ImportJob) -> list[str]:
         f"import:    #{job.pk}",
     ]
     if job.file_error:
-        lines.append(f"error:     {job.file_error['en']}")
+        lines.append(f"error:     {file_problem(job.file_error)}")
         if job.file_error.get("headers"):
             lines.append("headers:   " + " | ".join(job.file_error["headers"]))
         return lines
@@ -50,7 +51,7 @@ def summary_lines(job: ImportJob) -> list[str]:
     if job.mode == ImportJob.Mode.NOTHING and job.problems_total:
         lines.append("Nothing was imported (mode 'nothing'): correct the file and upload again.")
     for problem in job.problems[:200]:
-        lines.append(f"  - {problem['en']}")
+        lines.append(f"  - {file_problem(problem)}")
     if job.problems_total > min(len(job.problems), 200):
         lines.append(f"  … and {job.problems_total - min(len(job.problems), 200)} more problems")
     return lines

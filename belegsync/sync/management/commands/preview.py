@@ -21,6 +21,7 @@ from belegsync.connectors import registry
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.errors import UnreadableFile
 from belegsync.documents.models import Connection
+from belegsync.reasons import render_all, sentence
 from belegsync.sync.preview import entry
 
 
@@ -63,5 +64,5 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{opts['file']}: cannot be read ({exc.strerror}).") from exc
         except UnreadableFile as exc:
-            raise CommandError(f"{opts['file']}: {exc}") from exc
+            raise CommandError(f"{opts['file']}: {sentence(render_all(exc.reasons))}") from exc
         self.stdout.write(json.dumps(entries, ensure_ascii=False, indent=2))

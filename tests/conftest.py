@@ -101,6 +101,16 @@ def _clean_memory_adapters() -> Iterator[None]:
     MemoryTarget.reset()
 
 
+@pytest.fixture(autouse=True)
+def _default_language_again() -> Iterator[None]:
+    """A German page request leaves German active in the thread (LocaleMiddleware does not
+    deactivate): the next test starts in the default language whatever ran before it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def org(db):
     from belegsync.documents.models import Organisation

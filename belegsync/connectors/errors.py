@@ -48,6 +48,8 @@ class ConnectorError(Exception):
     #: The reason code the merchant reads (``belegsync.reasons``), and its parameters.
     code: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    #: One reason per complaint, where the remote named several (lexoffice's IssueList).
+    issue_reasons: list[Reason] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
@@ -59,6 +61,8 @@ class ConnectorError(Exception):
         ``message`` (English) then stays with the event for support; no English
         text reaches a German page.
         """
+        if self.issue_reasons and self.issue_reasons[0].code == self.code:
+            return list(self.issue_reasons)
         if self.code:
             return [Reason(self.code, dict(self.params))]
         return [Reason(f"category.{self.reason.value}")]

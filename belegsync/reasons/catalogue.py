@@ -116,6 +116,10 @@ PARAM_KINDS: dict[str, str] = {
     "encoding": TEXT,
     "column": TEXT,
     "columns": QUOTED,
+    # targets (TARGETS): what a remote named, as it named it
+    "remote_field": TEXT,
+    "key": TEXT,
+    "version": TEXT,
 }
 
 # --- the codes -----------------------------------------------------------------
@@ -612,6 +616,158 @@ FILE_PLACES: dict[str, Promise] = {
 }
 QUOTE = _("“%(text)s”")
 
+#: What lexoffice and sevDesk refuse, by their documented errors (targets/*/client.py and
+#: the targets; their reference's §4 and §1.1): what it means and what to do.
+TARGETS: dict[str, Promise] = {
+    "lexoffice.gross_total_mismatch": _(
+        "lexoffice refused the voucher: its gross total does not match the sum of its "
+        "positions. Check the amounts of the invoice in your shop system (a difference of a "
+        "cent is enough), then reset the document."
+    ),
+    "lexoffice.tax_total_mismatch": _(
+        "lexoffice refused the voucher: its tax total does not match the tax of its positions. "
+        "Check the tax amounts of the invoice in your shop system (a difference of a cent is "
+        "enough), then reset the document."
+    ),
+    "lexoffice.item_tax_mismatch": _(
+        "lexoffice refused the tax of a position: it does not match the position's amount at "
+        "its tax rate. Check the tax amounts of the invoice in your shop system, then reset "
+        "the document."
+    ),
+    "lexoffice.rate_not_allowed": _(
+        "lexoffice refused a tax rate: its vouchers take only 0, 5, 7, 16 and 19 %%, and a "
+        "foreign EU rate only for a distance sale booked at the destination. Check the "
+        "distance-sales setting of the connection and in lexoffice, then reset the document."
+    ),
+    "lexoffice.category_not_usable": _(
+        "lexoffice refused the posting category of a position: it is unknown, or not usable "
+        "for this sale. Check the posting categories in the connection's settings, then reset "
+        "the document."
+    ),
+    "lexoffice.contact_not_usable": _(
+        "lexoffice refused the voucher's contact: it is missing or no customer. Give the contact "
+        "the role “customer” in lexoffice, or switch off “a customer per buyer” in the "
+        "connection's settings, then reset the document."
+    ),
+    "lexoffice.contact_not_customer": _(
+        "lexoffice refused the contact: it is neither a customer nor a vendor. Give the contact "
+        "the role “customer” in lexoffice, then reset the document."
+    ),
+    "lexoffice.status_not_writable": _(
+        "lexoffice refuses to change the voucher's status: a voucher that is paid or booked "
+        "there can no longer be changed through its interface. Correct it in lexoffice by "
+        "hand, then mark the document as imported manually."
+    ),
+    "lexoffice.date_refused": _(
+        "lexoffice refused the voucher date. Check the invoice date in your shop system, then "
+        "reset the document."
+    ),
+    "lexoffice.number_refused": _(
+        "lexoffice refused the voucher number. Check the invoice number in your shop system, "
+        "then reset the document."
+    ),
+    "lexoffice.file_refused": _(
+        "lexoffice refused the invoice's file (its type, size or content): it takes readable "
+        "PDF, JPG and PNG files of at most 5 MB. Check the PDF in your shop system, then reset "
+        "the document."
+    ),
+    "lexoffice.file_type_refused": _(
+        "lexoffice refused the file type: it takes XML invoices (e-invoices) only when "
+        "“E-Rechnung” is switched on in lexoffice. Switch it on there, then reset the document."
+    ),
+    "lexoffice.bad_request": _(
+        "lexoffice refused a value as too long or too short. Check the texts of the document in "
+        "your shop system (names, addresses), then reset it; support has the details."
+    ),
+    "lexoffice.field_refused": _(
+        "lexoffice refused the field “%(remote_field)s” (%(key)s). Check the document's data "
+        "in your shop system, then reset it; support has the details."
+    ),
+    "lexoffice.refused": _(
+        "lexoffice refused the document without saying why (HTTP %(status)s). Support has the "
+        "details; reset the document to try again."
+    ),
+    "lexoffice.plan_lacks_bookkeeping": _(
+        "Your lexoffice plan has no bookkeeping, so belegsync cannot book vouchers into it. "
+        "Choose a plan with bookkeeping in lexoffice, then check the connection again."
+    ),
+    "lexoffice.version_conflict": _(
+        "The voucher was changed in lexoffice while belegsync updated it. Check it in "
+        "lexoffice, then re-upload the document."
+    ),
+    "lexoffice.wrong_format": _(
+        "belegsync sent lexoffice a request in the wrong format. This is not your fault: "
+        "support has the details. Reset the document to try again."
+    ),
+    "lexoffice.no_api_key": _(
+        "The lexoffice connection has no API key. Create one at "
+        "https://app.lexware.de/addons/public-api and enter it in the connection's settings."
+    ),
+    "lexoffice.key_refused": _(
+        "lexoffice did not accept this API key. Copy it again from "
+        "https://app.lexware.de/addons/public-api (keys expire after 24 months)."
+    ),
+    "lexoffice.key_lacks_rights": _(
+        "lexoffice accepted the API key but refused access: the key lacks a permission. Create "
+        "a key with access to vouchers, files and contacts and enter it in the connection's "
+        "settings."
+    ),
+    "lexoffice.contact_without_name": _(
+        "Document %(number)s needs a lexoffice contact, but the buyer has no name. Add the "
+        "buyer's name or company in your shop system, or switch off “a customer per buyer” in "
+        "the connection's settings."
+    ),
+    "lexoffice.pdf_too_large": _(
+        "The PDF %(filename)s has %(size_mb)s MB; lexoffice takes at most %(limit_mb)s MB per "
+        "file. Make it smaller (for example without embedded images), then re-upload the "
+        "document."
+    ),
+    "lexoffice.not_a_pdf": _(
+        "The file %(filename)s is not a PDF: the shop system sent something else. Check the "
+        "invoice PDF in your shop system, then reset the document."
+    ),
+    "lexoffice.voucher_gone": _(
+        "lexoffice no longer has the voucher %(remote_id)s: it was probably deleted there. "
+        "Reset the document to create it again."
+    ),
+    "sevdesk.not_found": _(
+        "sevDesk no longer has what belegsync refers to (it said: “%(remote_message)s”). If you "
+        "deleted the voucher there, reset the document to create it again."
+    ),
+    "sevdesk.not_deletable": _(
+        "sevDesk refused because the voucher is no draft any more (it said: "
+        "“%(remote_message)s”). Check the voucher in sevDesk, then mark the document as "
+        "imported manually."
+    ),
+    "sevdesk.not_a_draft": _(
+        "sevDesk changes only drafts, and this voucher was booked or enshrined meanwhile (it "
+        "said: “%(remote_message)s”). Check it in sevDesk, then mark the document as imported "
+        "manually."
+    ),
+    "sevdesk.refused": _(
+        "sevDesk refused the voucher and said: “%(remote_message)s”. Most often the revenue "
+        "account does not fit the tax rule or rate: check the accounts in the connection's "
+        "settings, then reset the document."
+    ),
+    "sevdesk.bad_request": _(
+        "sevDesk refused the request as malformed (it said: “%(remote_message)s”). Support has "
+        "the details; reset the document to try again."
+    ),
+    "sevdesk.conflict": _(
+        "sevDesk refused because the voucher's state does not allow it (it said: "
+        "“%(remote_message)s”). Check the voucher in sevDesk, then reset the document."
+    ),
+    "sevdesk.bookkeeping_v1": _(
+        "This sevDesk account still uses bookkeeping system %(version)s; belegsync needs system "
+        "2.0 (sevdesk-Update 2.0). Switch in sevDesk, then check the connection again."
+    ),
+    "sevdesk.paid_without_pdf": _(
+        "Voucher %(number)s is already (partly) paid in sevDesk and has no PDF. sevDesk attaches "
+        "files only to drafts, and making it a draft would undo its payments: attach the PDF in "
+        "sevDesk by hand, then mark the document as imported manually."
+    ),
+}
+
 #: Every code and its text.
 TEXTS: dict[str, Promise] = {
     **VOUCHER_DATA,
@@ -623,6 +779,7 @@ TEXTS: dict[str, Promise] = {
     **EVIDENCE,
     **CHECKS,
     **FILES,
+    **TARGETS,
 }
 
 

@@ -40,6 +40,7 @@ from belegsync.connectors.errors import (
     Conflict,
     FailureReason,
     NetworkError,
+    NotFound,
     PermanentError,
     PermissionDenied,
     ServerError,
@@ -175,7 +176,7 @@ class LexofficeTarget:
         if self._client is None:
             if not self.api_key:
                 raise ConfigError(
-                    "The lexoffice connection has no API key. Add it in the connection settings."
+                    "The lexoffice connection has no API key.", code="lexoffice.no_api_key"
                 )
             self._client = LexofficeClient(self.api_key, self.base_url, limiter=self.limiter)
         return self._client
@@ -340,11 +341,12 @@ class LexofficeTarget:
         try:
             result = self.client.upload_file(ref.remote_id, pdf, filename)
         except ValidationRejected as error:
-            error.message = (
-                f"lexoffice refused the file {filename}: {error.message}. Check that it is a "
-                "readable PDF of at most 5 MB, then reset the document."
-            )
+            error.message = f"lexoffice refused the file {filename}: {error.message}"
+            if error.code != "lexoffice.file_type_refused":
+                error.recode("lexoffice.file_refused", filename=filename)
             raise
+        except NotFound as error:
+            raise error.recode("lexoffice.voucher_gone", remote_id=ref.remote_id) from None
         files = [*ref.facts.get("files", []), str(result["id"])]
         return replace(ref, version=None, facts={**ref.facts, "files": list(dict.fromkeys(files))})
 
@@ -378,7 +380,10 @@ class LexofficeTarget:
         """Replace the remote voucher's data; keeps its files (an omitted file id on PUT
         deletes the file for good, README §5.1) and retries once on a version conflict."""
         for attempt in range(2):
-            current = self.client.get_voucher(ref.remote_id)
+            try:
+                current = self.client.get_voucher(ref.remote_id)
+            except NotFound as error:
+                raise error.recode("lexoffice.voucher_gone", remote_id=ref.remote_id) from None
             body = self.body(voucher)
             body["files"] = list(current.get("files") or [])
             body["version"] = current["version"]
@@ -404,23 +409,19 @@ class LexofficeTarget:
         try:
             profile = target.profile()
         except AuthError as error:
-            error.message = (
-                "lexoffice did not accept this API key. Copy it again from "
-                "https://app.lexware.de/addons/public-api (keys expire after 24 months)."
-            )
+            error.message = "lexoffice did not accept this API key."
+            error.recode("lexoffice.key_refused")
             raise
         except PermissionDenied as error:
-            error.message = (
-                "lexoffice accepted the key but refused access: the key lacks a permission. "
-                "Create a key with access to vouchers, files and contacts."
-            )
+            error.message = "lexoffice accepted the key but refused access to the profile."
+            error.recode("lexoffice.key_lacks_rights")
             raise
         features = profile.get("businessFeatures") or []
         if "BOOKKEEPING" not in features:
             raise PermissionDenied(
-                "Your lexoffice plan has no bookkeeping (Buchhaltung): belegsync cannot book "
-                "vouchers into it. Upgrade the plan in lexoffice.",
+                "The lexoffice plan has no bookkeeping (BOOKKEEPING not in businessFeatures).",
                 raw=str(profile)[:500],
+                code="lexoffice.plan_lacks_bookkeeping",
             )
         return profile
 
@@ -516,6 +517,8 @@ class LexofficeTarget:
             raise ValidationRejected(
                 f"Voucher {voucher.number} needs a lexoffice contact, but the buyer has no name.",
                 reason=FailureReason.VALIDATION,
+                code="lexoffice.contact_without_name",
+                params={"number": voucher.number},
             )
         cache_key = (name, party.vat_id or party.customer_number)
         with self._lock:
@@ -602,15 +605,19 @@ def check_file(content: bytes, filename: str) -> None:
     """Refuse before sending what lexoffice would refuse (README §5.3)."""
     if len(content) > MAX_FILE_BYTES:
         raise ValidationRejected(
-            f"The PDF {filename} is {len(content) / 1024 / 1024:.1f} MB; lexoffice accepts at "
-            "most 5 MB per file. Make it smaller (e.g. without embedded images), then "
-            "re-upload. / Die PDF-Datei ist größer als 5 MB.",
+            f"The PDF {filename} is {len(content)} bytes; lexoffice accepts at most 5 MB.",
             reason=FailureReason.VALIDATION,
+            code="lexoffice.pdf_too_large",
+            params={
+                "filename": filename,
+                "size_mb": f"{len(content) / 1024 / 1024:.1f}",
+                "limit_mb": MAX_FILE_BYTES // (1024 * 1024),
+            },
         )
     if not content.startswith(b"%PDF-"):
         raise ValidationRejected(
-            f"The file {filename} for this voucher is not a PDF (it starts with "
-            f"{content[:8]!r}); the source sent something else. Check the invoice PDF in the "
-            "source system. / Die Datei ist kein PDF.",
+            f"The file {filename} is not a PDF (it starts with {content[:8]!r}).",
             reason=FailureReason.VALIDATION,
+            code="lexoffice.not_a_pdf",
+            params={"filename": filename},
         )

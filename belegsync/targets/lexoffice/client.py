@@ -20,6 +20,7 @@ import httpx
 from belegsync.connectors.errors import (
     Conflict,
     ConnectorError,
+    FailureReason,
     PermanentError,
     PermissionDenied,
     RemoteIssue,
@@ -27,6 +28,7 @@ from belegsync.connectors.errors import (
 )
 from belegsync.connectors.http import RAW_LIMIT, ApiClient, RetryPolicy, excerpt, parse_json
 from belegsync.connectors.ratelimit import Limiter
+from belegsync.connectors.reasons import Reason
 
 CURRENT_BASE_URL = "https://api.lexware.io"
 #: Replaced on 2025-05-26, reachable until December 2025 (README §1).
@@ -34,47 +36,53 @@ OLD_BASE_URL = "https://api.lexoffice.io"
 MAX_PAGE_SIZE = 250
 DEFAULT_RETRY = RetryPolicy()
 
-#: What a rejected field means for the merchant, English / German, by issue source.
-FIELD_MESSAGES: tuple[tuple[str, str], ...] = (
-    (
-        "totalTaxAmount",
-        "tax amount does not match the lines / Steuerbetrag passt nicht zur Summe der Positionen",
-    ),
-    (
-        "totalGrossAmount",
-        "gross total does not match the lines / Bruttobetrag passt nicht zur Summe der Positionen",
-    ),
-    (
-        "taxRatePercent",
-        "tax rate not allowed for this posting category / "
-        "Steuersatz für diese Buchungskategorie nicht zulässig",
-    ),
-    (
-        "taxAmount",
-        "tax of a position does not match its amount / "
-        "Steuerbetrag einer Position passt nicht zum Betrag",
-    ),
-    (
-        "categoryId",
-        "posting category unknown or not usable here (check the category overrides) / "
-        "Buchungskategorie unbekannt oder hier nicht zulässig",
-    ),
-    (
-        "contactId",
-        "contact missing or not a customer / Kontakt fehlt oder ist kein Kunde",
-    ),
-    ("voucherStatus", "voucher status cannot be set / Belegstatus nicht änderbar"),
-    ("voucherDate", "voucher date missing or malformed / Belegdatum fehlt oder ist ungültig"),
-    ("voucherNumber", "voucher number missing / Belegnummer fehlt"),
-    ("file", "file rejected (type, size or content) / Datei abgelehnt"),
+#: What a refused field of a voucher, file or contact means, by the issue's ``source``
+#: (README §4.3, the rules of §5.1 and §5.3): the i18nKeys of voucher failures are not
+#: documented ("map by HTTP status, not by key"), the fields they name are.
+FIELD_CODES: tuple[tuple[str, str], ...] = (
+    ("totalGrossAmount", "lexoffice.gross_total_mismatch"),
+    ("totalTaxAmount", "lexoffice.tax_total_mismatch"),
+    ("taxAmount", "lexoffice.item_tax_mismatch"),
+    ("taxRatePercent", "lexoffice.rate_not_allowed"),
+    ("categoryId", "lexoffice.category_not_usable"),
+    ("contactId", "lexoffice.contact_not_usable"),
+    ("voucherStatus", "lexoffice.status_not_writable"),
+    ("voucherDate", "lexoffice.date_refused"),
+    ("voucherNumber", "lexoffice.number_refused"),
+    ("file", "lexoffice.file_refused"),
 )
+#: The documented keys that say more than their field (README §4.3, §5.3).
+KEY_CODES: dict[str, str] = {
+    "inacceptable_file_extension": "lexoffice.file_type_refused",
+    "contact_is_neither_customer_nor_vendor": "lexoffice.contact_not_customer",
+    "bad_request_error": "lexoffice.bad_request",
+}
+#: A refused field belegsync has no words of its own for.
+FIELD_REFUSED = "lexoffice.field_refused"
 
 
-def describe_issue(source: str | None, key: str) -> str:
-    for field_name, message in FIELD_MESSAGES:
+def issue_reason(source: str | None, key: str) -> Reason:
+    """One issue of lexoffice's IssueList as a reason the merchant can act on."""
+    params = {"remote_field": source or "–", "key": key or "–"}
+    if key in KEY_CODES or (source or "") in KEY_CODES:
+        return Reason(KEY_CODES.get(key) or KEY_CODES[str(source)], params)
+    for field_name, code in FIELD_CODES:
         if source and (source == field_name or source.endswith("." + field_name)):
-            return message
-    return f"{source or 'voucher'}: {key}"
+            return Reason(code, params)
+    return Reason(FIELD_REFUSED, params)
+
+
+def issue_reasons(data: Any) -> list[Reason]:
+    """Every issue of a legacy IssueList, as reasons; the same issue once."""
+    if not isinstance(data, dict):
+        return []
+    found: dict[str, Reason] = {}
+    for item in data.get("IssueList") or []:
+        if isinstance(item, dict):
+            source, key = item.get("source"), str(item.get("i18nKey") or item.get("type") or "")
+            reason = issue_reason(str(source) if source else None, key)
+            found.setdefault(reason.code, reason)
+    return list(found.values())
 
 
 def escape_search(value: str) -> str:
@@ -94,7 +102,7 @@ def parse_issues(data: Any) -> list[RemoteIssue]:
         if isinstance(item, dict):
             source = item.get("source")
             key = str(item.get("i18nKey") or item.get("type") or "")
-            issues.append(RemoteIssue(str(source or ""), describe_issue(source, key) + f" [{key}]"))
+            issues.append(RemoteIssue(str(source or ""), f"{source or 'voucher'}: {key}"))
     for item in data.get("details") or []:
         if isinstance(item, dict):
             issues.append(RemoteIssue(str(item.get("field") or ""), str(item.get("message") or "")))
@@ -145,33 +153,53 @@ class LexofficeClient(ApiClient):
     def error_for(self, response: httpx.Response) -> ConnectorError:
         status = response.status_code
         raw = response.text[:RAW_LIMIT]
-        issues = parse_issues(_body(response))
+        body = _body(response)
+        issues = parse_issues(body)
+        reasons = issue_reasons(body)
         said = self.error_message(response)
         if status in (400, 406):
+            reasons = reasons or [Reason("lexoffice.refused", {"status": status})]
             return ValidationRejected(
-                f"lexoffice rejected the voucher: {said}", raw=raw, status=status, issues=issues
-            )
-        if status == 402:
-            return PermissionDenied(
-                "Your lexoffice plan does not include bookkeeping (402): vouchers cannot be "
-                "booked through the API. / Ihr lexoffice-Tarif enthält keine Buchhaltung.",
-                raw=raw,
-                status=status,
-            )
-        if status == 409:
-            return Conflict(
-                "The voucher was changed in lexoffice meanwhile (version conflict); "
-                "belegsync reloads and retries.",
+                f"lexoffice rejected the voucher: {said}",
                 raw=raw,
                 status=status,
                 issues=issues,
+                code=reasons[0].code,
+                params=dict(reasons[0].params),
+                issue_reasons=reasons,
+            )
+        if status == 402:
+            return PermissionDenied(
+                "The lexoffice plan does not include bookkeeping through the API (402).",
+                raw=raw,
+                status=status,
+                code="lexoffice.plan_lacks_bookkeeping",
+            )
+        if status == 409:
+            return Conflict(
+                "The voucher was changed in lexoffice meanwhile (version conflict).",
+                raw=raw,
+                status=status,
+                issues=issues,
+                code="lexoffice.version_conflict",
             )
         if status == 415:
             return PermanentError(
-                "belegsync sent lexoffice a request in the wrong format (415); "
-                "this is a bug, support has the details.",
+                "belegsync sent lexoffice a request in the wrong format (415): a bug.",
                 raw=raw,
                 status=status,
+                reason=FailureReason.INTERNAL,
+                code="lexoffice.wrong_format",
+            )
+        if status == 500 and any(r.code == "lexoffice.contact_not_customer" for r in reasons):
+            # a 500 that is no outage: the contact's role (README §4.3), the same on retry
+            return ValidationRejected(
+                f"lexoffice refused the contact: {said}",
+                raw=raw,
+                status=status,
+                issues=issues,
+                code="lexoffice.contact_not_customer",
+                params=dict(reasons[0].params),
             )
         return super().error_for(response)
 

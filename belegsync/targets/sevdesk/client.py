@@ -34,6 +34,17 @@ CODE_ALREADY_PAID = 751
 CODE_NOT_DRAFT = 90400
 
 
+#: What sevDesk's own error codes mean for the merchant (README §1.1); 751 "already
+#: paid" is no failure for belegsync (the payment step treats it as done).
+ERROR_CODES = {
+    CODE_NOT_FOUND: "sevdesk.not_found",
+    159: "sevdesk.not_deletable",
+    CODE_NOT_DRAFT: "sevdesk.not_a_draft",
+}
+#: Statuses whose words are sevDesk's: validation (422), malformed (400), conflict (409).
+STATUS_CODES = {422: "sevdesk.refused", 400: "sevdesk.bad_request", 409: "sevdesk.conflict"}
+
+
 #: PUTs that are not idempotent in sevDesk: repeating a booking books twice.
 UNSAFE_PUTS = ("/bookAmount", "/resetToDraft", "/resetToOpen")
 
@@ -73,6 +84,17 @@ class SevdeskClient(ApiClient):
             return super().error_message(response)
         return excerpt(error.get("message") or "no message")
 
+    def error_for(self, response: httpx.Response) -> ConnectorError:
+        error = super().error_for(response)
+        found = self.error_object(response) or {}
+        said = str(found.get("message") or "")[:300] or f"HTTP {response.status_code}"
+        code = found.get("code")
+        if isinstance(code, int) and code in ERROR_CODES:
+            return error.recode(ERROR_CODES[code], remote_message=said)
+        if response.status_code in STATUS_CODES:
+            return error.recode(STATUS_CODES[response.status_code], remote_message=said)
+        return error
+
     def _send_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         response = super()._send_once(method, path, **kwargs)
         found = self.error_object(response)
@@ -106,6 +128,8 @@ class SevdeskClient(ApiClient):
             raise PermanentError(
                 "sevDesk sent an answer without 'objects'.",
                 raw=json.dumps(body)[:RAW_LIMIT],
+                code="remote.bad_answer",
+                params={"system": self.system},
             )
         return body["objects"]
 

@@ -64,10 +64,11 @@ def rejected(voucher: Voucher, error: ConnectorError) -> ConnectorError:
         return error
     said = error.message.split(": ", 1)[-1]
     return ValidationRejected(
-        f"sevDesk refused voucher {voucher.number}: {said}. Check the voucher's tax rates "
-        "and the revenue accounts in the connection settings, then reset the document.",
+        f"sevDesk refused voucher {voucher.number}: {said}",
         raw=error.raw,
         status=error.status,
+        code=error.code,
+        params=dict(error.params),
     )
 
 
@@ -147,9 +148,9 @@ class SevdeskTarget:
     def _require_v2(version: str) -> None:
         if version != "2.0":
             raise ConfigError(
-                f"This sevDesk account still uses bookkeeping system {version}. belegsync "
-                "needs sevDesk's bookkeeping system 2.0 (sevdesk-Update 2.0); switch in "
-                "sevDesk, then save the connection again."
+                f"This sevDesk account still uses bookkeeping system {version}, not 2.0.",
+                code="sevdesk.bookkeeping_v1",
+                params={"version": version},
             )
 
     # -- preflight, once per adapter --------------------------------------------------
@@ -264,11 +265,11 @@ class SevdeskTarget:
             return ref
         status = str(ref.facts.get("status", ""))
         if status in ("750", "1000"):
+            number = str(ref.facts.get("description") or ref.remote_id)
             raise Conflict(
-                f"The voucher {ref.facts.get('description', ref.remote_id)} is already "
-                "(partly) paid in sevDesk and has no PDF. sevDesk attaches files only to "
-                "drafts, and making it a draft would undo its payments: attach the PDF in "
-                "sevDesk by hand, then mark the document as imported manually."
+                f"The voucher {number} is already (partly) paid in sevDesk and has no PDF.",
+                code="sevdesk.paid_without_pdf",
+                params={"number": number},
             )
         temp = self.client.upload_temp_file(pdf, filename)
         header, positions = self._draft_state(ref)

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from belegsync.bookkeeping import Line, Party, Payment
 from belegsync.connectors.base import AdapterContext
@@ -20,6 +21,7 @@ from belegsync.connectors.http import RetryPolicy
 from belegsync.connectors.settings import Policy
 from belegsync.fakes.base import READINGS, serve_in_thread
 from belegsync.fakes.lexoffice import LexofficeFake, Profile
+from belegsync.reasons import render
 from belegsync.targets.lexoffice import LexofficeTarget
 from belegsync.targets.lexoffice.client import LexofficeClient
 from belegsync.targets.lexoffice.forms import LexofficeSettingsForm
@@ -148,8 +150,11 @@ def test_it_explains_a_rejected_voucher_and_keeps_the_issue_list(fake):
     with pytest.raises(ValidationRejected) as caught:
         client.create_voucher(body)
     error = caught.value
-    assert "tax amount does not match the lines" in error.message
-    assert "Steuerbetrag passt nicht zur Summe der Positionen" in error.message
+    assert [r.code for r in error.reasons] == ["lexoffice.tax_total_mismatch"]
+    with translation.override("de"):
+        assert render(error.reasons[0]).startswith(
+            "lexoffice hat den Beleg abgelehnt: seine Steuersumme passt nicht zur Steuer"
+        )
     assert [i.field for i in error.issues] == ["totalTaxAmount"]
     assert "IssueList" in error.raw
     assert KEY not in error.message + error.raw

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from belegsync.bookkeeping import Party, Payment
 from belegsync.connectors.base import Target
@@ -15,6 +16,7 @@ from belegsync.connectors.errors import (
     ServerError,
     ValidationRejected,
 )
+from belegsync.reasons import render
 from belegsync.targets.sevdesk import SevdeskTarget
 from belegsync.targets.sevdesk.forms import SevdeskCredentialsForm
 from tests.conftest import make_voucher
@@ -158,7 +160,11 @@ def test_a_sevdesk_refusal_names_the_voucher_and_keeps_sevdesks_words(target, fa
     with pytest.raises(ValidationRejected) as caught:
         adapter.create(make_voucher())
     assert "RE-1001" in caught.value.message and "5186" in caught.value.message
-    assert "reset the document" in caught.value.message
+    assert caught.value.code == "sevdesk.refused"
+    with translation.override("de"):
+        german = render(caught.value.reasons[0])
+    assert german.startswith("sevDesk hat den Beleg abgelehnt und sagt: „The combination")
+    assert "prüf die Konten in den Einstellungen der Verbindung" in german
     assert "not allowed" in caught.value.raw
 
 

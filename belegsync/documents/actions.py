@@ -30,6 +30,8 @@ class Outcome:
     document: Document
     ok: bool
     message: str
+    #: What the merchant should know beside "done" (a re-upload without newer data).
+    note: str = ""
 
 
 def _actor(user: Any, by: str = "") -> str:

@@ -68,6 +68,11 @@ class LeaseLost(Exception):
     """The job was ended as interrupted while this process still wrote it."""
 
 
+#: Why a finished job has no file (``ExportJob.summary["no_file"]``).
+NOTHING_EXPORTED = "nothing_exported"
+NO_PDFS = "no_pdfs"
+
+
 class ExportError(Exception):
     """The export cannot run (e.g. no DATEV settings); a message for the merchant."""
 
@@ -279,7 +284,10 @@ def run_export(
         lease_until=timezone.now() + export_lease(),
     )
     selection = documents.filter(connection__organisation=organisation)
+    already_tagged = 0
     if option is TagOption.ONLY_UNTAGGED:
+        # left out because an earlier export of this format has them: counted as left out
+        already_tagged = selection.filter(has_tag(tag)).count()
         selection = selection.exclude(has_tag(tag))
     selection = selection.order_by("invoice_date", "id")
     chunk = CHUNK
@@ -294,10 +302,15 @@ def run_export(
         writer = _writer(fmt, organisation, work, period)
         left_out = _write(job, writer, selection.iterator(chunk_size=chunk))
         files = writer.finish()
-        _store_file(job, files, fmt)
+        if job.exported_count:
+            _store_file(job, files, fmt)
+        else:
+            # a file without a single document (a 22-byte ZIP, a CSV of headers) is no
+            # export: the job says why instead of offering it
+            job.summary["no_file"] = NO_PDFS if fmt is ExportFormat.PDF_ZIP else NOTHING_EXPORTED
         with transaction.atomic():
             # done and tagged together: a job killed in between is neither
-            _finish(job, writer, left_out)
+            _finish(job, writer, left_out, already_tagged)
             if option is TagOption.TAG:
                 _tag(job)
     except Exception as error:
@@ -447,7 +460,9 @@ def _store_file(job: ExportJob, files: list[Path], fmt: ExportFormat) -> None:
     job.summary["files"] = [p.name for p in files]
 
 
-def _finish(job: ExportJob, writer: FormatWriter, left_out: list[dict[str, Any]]) -> None:
+def _finish(
+    job: ExportJob, writer: FormatWriter, left_out: list[dict[str, Any]], already_tagged: int
+) -> None:
     mapping = [
         {"belegfeld1": short, "number": full}
         for short, full in list(writer.number_map.items())[:SUMMARY_LIMIT]
@@ -455,12 +470,15 @@ def _finish(job: ExportJob, writer: FormatWriter, left_out: list[dict[str, Any]]
     job.summary.update(
         {
             "exported": job.exported_count,
+            # left out by the format (listed with their reasons) and for their tag
             "left_out_count": job.left_out_count,
+            "already_tagged": already_tagged,
             "left_out": left_out,
             "number_map_count": len(writer.number_map),
             "number_map": mapping,
         }
     )
+    job.left_out_count += already_tagged
     job.state = ExportJob.State.DONE
     job.finished_at = timezone.now()
     job.save()

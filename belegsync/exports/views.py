@@ -16,7 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryD
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from belegsync.documents.models import Document
@@ -27,7 +27,7 @@ from belegsync.web import scoping
 from belegsync.web.roles import requires
 
 from .models import FORMAT_TAGS, DatevConfig, DocumentTag, ExportFormat, ExportJob, TagOption
-from .service import Criteria, filter_documents, recover, run_export
+from .service import NO_PDFS, NOTHING_EXPORTED, Criteria, filter_documents, recover, run_export
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("connection", "shop", "from", "to", "state", "tagged", "kind", "q")
@@ -167,14 +167,14 @@ def export_dialog(request: HttpRequest) -> HttpResponse:
             criteria=described,
             period=period,
         )
-        if job.state == ExportJob.State.DONE:
-            messages.success(
-                request,
-                _("Exported %(exported)d documents, %(left)d left out.")
-                % {"exported": job.exported_count, "left": job.left_out_count},
-            )
-        else:
+        if job.state != ExportJob.State.DONE:
             messages.error(request, job.error)
+        elif job.file_path:
+            messages.success(request, counts_message(job))
+            # the job page starts the download ("Export and download") and shows the counts
+            return redirect(reverse("exports:job", args=[job.pk]) + "?download=1")
+        else:
+            messages.warning(request, f"{counts_message(job)} {no_file_message(job)}")
         return redirect("exports:job", pk=job.pk)
     hidden = [(key, value) for key in (*FILTER_KEYS, "all", "ids") for value in data.getlist(key)]
     return render(
@@ -182,6 +182,42 @@ def export_dialog(request: HttpRequest) -> HttpResponse:
         "exports/dialog.html",
         {"form": form, "count": documents.count(), "hidden": hidden, "all": data.get("all") == "1"},
     )
+
+
+def counts_message(job: ExportJob) -> str:
+    """ "1 document exported, 5 left out (5 of them exported in this format before)." """
+    exported = ngettext(
+        "%(count)d document exported", "%(count)d documents exported", job.exported_count
+    ) % {"count": job.exported_count}
+    left = ngettext("%(count)d left out", "%(count)d left out", job.left_out_count) % {
+        "count": job.left_out_count
+    }
+    already = int(job.summary.get("already_tagged") or 0)
+    if not already:
+        return _("%(exported)s, %(left)s.") % {"exported": exported, "left": left}
+    before = ngettext(
+        "%(count)d of them already carries the tag %(tag)s",
+        "%(count)d of them already carry the tag %(tag)s",
+        already,
+    ) % {"count": already, "tag": job.tag}
+    return _("%(exported)s, %(left)s (%(before)s).") % {
+        "exported": exported,
+        "left": left,
+        "before": before,
+    }
+
+
+def no_file_message(job: ExportJob) -> str:
+    """Why a finished export offers no file, or "" when it has one."""
+    why = job.summary.get("no_file")
+    if why == NO_PDFS:
+        return _(
+            "No file: none of the selected documents has a PDF, and an empty ZIP would be of "
+            "no use. Their PDFs arrive with the next sync from the source."
+        )
+    if why == NOTHING_EXPORTED:
+        return _("No file: not one of the selected documents could be exported.")
+    return ""
 
 
 def _jobs(request: HttpRequest) -> QuerySet[ExportJob]:
@@ -216,7 +252,15 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     again = ""
     if job.state == ExportJob.State.FAILED:
         again = f"{reverse('exports:overview')}?{_criteria_query(job.criteria)}"
-    return render(request, "exports/job_detail.html", {"job": job, "again": again})
+    download = request.GET.get("download") == "1" and bool(job.file_path)
+    context = {
+        "job": job,
+        "again": again,
+        "counts": counts_message(job) if job.state == ExportJob.State.DONE else "",
+        "no_file": no_file_message(job),
+        "start_download": download,
+    }
+    return render(request, "exports/job_detail.html", context)
 
 
 #: Criteria.as_json() keys → the overview's filter parameters.

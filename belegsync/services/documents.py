@@ -8,7 +8,7 @@ says why in the merchant's words.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -95,23 +95,42 @@ def act(actor: Actor, action: Action | str, documents: Iterable[Document]) -> li
     if action is Action.REUPLOAD:
         check = RemoteCheck()
         for document in chosen:
-            try:
-                outcomes += actions.bulk(
-                    actions.reupload,
-                    [document],
-                    remote_exists=check,
-                    user=actor.user,
-                    by=actor.name,
-                )
-            except RemoteCheckFailed as error:
-                outcomes.append(Outcome(document, False, str(error)))
-            except (KeyError, ValueError, TypeError, ArithmeticError):
-                outcomes.append(_unreadable(document))
+            outcomes.append(_reupload(actor, document, check))
     else:
         outcomes = actions.bulk(
             actions.ACTIONS[action.value], chosen, user=actor.user, by=actor.name
         )
     return [o if o.ok else Outcome(o.document, False, _refusal(action, o, check)) for o in outcomes]
+
+
+def _reupload(actor: Actor, document: Document, check: RemoteCheck) -> Outcome:
+    """Re-upload one document, saying whether it goes out with newer data or the same."""
+    newer = document.pending_voucher is not None
+    if not newer and document.state == State.WAITING:
+        return Outcome(
+            document,
+            False,
+            _(
+                "%(number)s: nothing to re-upload: there is no newer data, and it waits for "
+                "its transfer anyway."
+            )
+            % {"number": document.source_number},
+        )
+    try:
+        (outcome,) = actions.bulk(
+            actions.reupload, [document], remote_exists=check, user=actor.user, by=actor.name
+        )
+    except RemoteCheckFailed as error:
+        return Outcome(document, False, str(error))
+    except (KeyError, ValueError, TypeError, ArithmeticError):
+        return _unreadable(document)
+    if outcome.ok and not newer:
+        note = _(
+            "%(number)s: there was no newer data; it is transferred again with the data "
+            "belegsync has."
+        ) % {"number": document.source_number}
+        return replace(outcome, note=note)
+    return outcome
 
 
 def act_on_ids(

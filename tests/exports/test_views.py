@@ -77,7 +77,8 @@ def test_it_exports_a_selection_and_tags_it_then_only_untagged(client_alice, org
         {"ids": [docs[0].pk, docs[1].pk], "format": "datev", "option": "tag"},
     )
     job = ExportJob.objects.get()
-    assert response.status_code == 302 and response.url == reverse("exports:job", args=[job.pk])
+    assert response.status_code == 302
+    assert response.url == reverse("exports:job", args=[job.pk]) + "?download=1"
     assert tagged() == {"RE-1", "RE-2"}
     assert job.user.username == "alice"
 
@@ -204,3 +205,58 @@ def test_the_datev_settings_form_checks_the_numbers(client_alice, org) -> None:
     settings = org.datev_config.to_settings()
     assert settings.revenue_account("domestic:0") == 4100
     assert settings.revenue_account("domestic:19") == 4400
+
+
+def test_export_and_download_starts_the_download_on_the_job_page(client_alice, org, docs) -> None:
+    """GIVEN a selection WHEN "Export and download" is pressed THEN the browser lands on the
+    job page with the counts, which starts the download of the file at once."""
+    response = client_alice.post(
+        reverse("exports:dialog"), {"all": "1", "format": "csv", "option": ""}, follow=True
+    )
+    job = ExportJob.objects.get()
+    page = response.content.decode()
+    download = reverse("exports:download", args=[job.pk])
+    assert f'<meta http-equiv="refresh" content="0; url={download}">' in page
+    assert 'id="download-starts"' in page and "5 documents exported, 0 left out." in page
+    body = b"".join(client_alice.get(download).streaming_content)
+    assert b"RE-5" in body
+    later = client_alice.get(reverse("exports:job", args=[job.pk])).content.decode()
+    assert "http-equiv" not in later  # only right after the export, not on every visit
+
+
+def test_only_untagged_counts_the_documents_it_leaves_out_for_their_tag(
+    client_alice, org, connection, docs
+) -> None:
+    """GIVEN six documents, five of them exported as CSV before WHEN "only without the tag"
+    exports all six THEN one is exported and five are counted as left out, saying why."""
+    sixth = store(connection, make_voucher("RE-6", invoice_date=dt.date(2026, 6, 6), payments=()))
+    for document in docs:
+        DocumentTag.objects.create(document=document, tag="CSV")
+    client_alice.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    response = client_alice.post(
+        reverse("exports:dialog"),
+        {"all": "1", "format": "csv", "option": "only_untagged"},
+        follow=True,
+    )
+    job = ExportJob.objects.get()
+    assert (job.exported_count, job.left_out_count) == (1, 5)
+    assert list(job.documents.values_list("pk", flat=True)) == [sixth.pk]
+    page = response.content.decode()
+    assert "1 Beleg exportiert, 5 ausgelassen (5 davon tragen schon das Kennzeichen CSV)." in page
+    assert 'id="left-out-count">5<' in page
+
+
+def test_a_pdf_zip_without_a_single_pdf_is_not_offered(client_alice, org, docs) -> None:
+    """GIVEN documents without PDFs WHEN they are exported as a PDF ZIP THEN no (empty)
+    ZIP is offered for download, and the page says why."""
+    response = client_alice.post(
+        reverse("exports:dialog"), {"all": "1", "format": "pdf-zip", "option": "tag"}, follow=True
+    )
+    job = ExportJob.objects.get()
+    assert job.state == ExportJob.State.DONE and not job.file_path
+    assert (job.exported_count, job.left_out_count) == (0, 5)
+    page = response.content.decode()
+    assert "none of the selected documents has a PDF" in page
+    assert "http-equiv" not in page and 'id="download"' not in page
+    assert client_alice.get(reverse("exports:download", args=[job.pk])).status_code == 404
+    assert not DocumentTag.objects.exists()

@@ -279,3 +279,23 @@ def test_it_shows_the_detail_even_when_the_stored_voucher_is_unreadable(logged_i
     document = failed(connection, voucher={})
     page = logged_in.get(f"/documents/{document.pk}/").content.decode()
     assert "The stored voucher data cannot be read." in page
+
+
+def test_a_reupload_without_newer_data_says_so(logged_in, connection):
+    """GIVEN a transferred document the target no longer has, and no newer data
+    WHEN the merchant re-uploads it
+    THEN it is transferred again, and the page says it goes with the data belegsync has,
+    not "with the newest data"."""
+    document = make_document(connection, "RE-5", "done", remote_id="mem-5")
+    page = logged_in.post(f"/documents/{document.pk}/reupload/", follow=True).content.decode()
+    document.refresh_from_db()
+    assert document.state == "waiting"
+    assert "RE-5: there was no newer data; it is transferred again with the data" in page
+
+
+def test_a_reupload_of_a_waiting_document_without_newer_data_is_refused(logged_in, connection):
+    document = make_document(connection, "RE-6", "waiting")
+    page = logged_in.post(f"/documents/{document.pk}/reupload/", follow=True).content.decode()
+    assert "RE-6: nothing to re-upload: there is no newer data" in page
+    assert "done for" not in page
+    assert not document.events.filter(action="reupload").exists()

@@ -247,6 +247,8 @@ def report(request: HttpRequest, action: str, outcomes: list[services.Outcome]) 
     for outcome in outcomes:
         if not outcome.ok:
             messages.error(request, outcome.message)
+        elif outcome.note:
+            messages.info(request, outcome.note)
 
 
 @requires(Permission.ACT_ON_DOCUMENTS)

@@ -102,14 +102,18 @@ class Command(BaseCommand):
             self.stderr.write(f"left out {entry['number']}: {entry['reason']}")
         for entry in job.summary.get("number_map", []):
             self.stdout.write(f"number {entry['number']} → Belegfeld 1 {entry['belegfeld1']}")
+        already = int(job.summary.get("already_tagged") or 0)
+        left = f"{job.left_out_count} left out" + (
+            f", {already} of them already tagged {job.tag}" if already else ""
+        )
         if job.path is None:
-            self.stdout.write(f"Nothing exported ({job.left_out_count} left out); no file written.")
+            self.stdout.write(f"Nothing exported ({left}); no file written.")
             return
         shutil.copyfile(job.path, options["output"])
         tagged = " and tagged" if option is TagOption.TAG else ""
         self.stdout.write(
             f"Exported{tagged} {job.exported_count} documents to {options['output']} "
-            f"({job.file_name}); {job.left_out_count} left out. Job #{job.pk}."
+            f"({job.file_name}); {left}. Job #{job.pk}."
         )
 
     def _delivered(self, connection: Connection, folder: Path) -> None:

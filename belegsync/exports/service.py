@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from belegsync.bookkeeping import Voucher
+from belegsync.connectors.reasons import Reason, as_json
 from belegsync.documents.models import Document, DocumentFile, Organisation
 from belegsync.targets.csvexport.csvfile import CsvWriter, Dialect
 from belegsync.targets.csvexport.pdfzip import NoPdf, PdfZipWriter
@@ -74,11 +75,19 @@ NO_PDFS = "no_pdfs"
 
 
 class ExportError(Exception):
-    """The export cannot run (e.g. no DATEV settings); a message for the merchant."""
+    """The export cannot run (e.g. no DATEV settings): ``code`` is what the merchant reads."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class LeftOut(Exception):
-    pass
+    """A document the format cannot carry: ``reasons`` say why (group EXPORTS)."""
+
+    def __init__(self, message: str, reasons: list[Reason]) -> None:
+        super().__init__(message)
+        self.reasons = reasons
 
 
 # --- selection ------------------------------------------------------------------
@@ -167,7 +176,7 @@ class _Datev:
         try:
             return self.writer.add(voucher).belegfeld1
         except NotExpressible as error:
-            raise LeftOut(str(error)) from None
+            raise LeftOut(str(error), error.reasons) from None
 
     def finish(self) -> list[Path]:
         return [f.path for f in self.writer.finish()]
@@ -208,7 +217,7 @@ class _PdfZip:
         try:
             return self.writer.add(voucher.number, bytes(file.content) if file else None)
         except NoPdf as error:
-            raise LeftOut(str(error)) from None
+            raise LeftOut(str(error), [Reason("export.no_pdf")]) from None
 
     def finish(self) -> list[Path]:
         return self.writer.finish()
@@ -231,7 +240,8 @@ def datev_config(organisation: Organisation) -> DatevConfig:
     except DatevConfig.DoesNotExist:
         raise ExportError(
             "Set up the DATEV settings first (consultant number, client number, chart of "
-            "accounts): your tax advisor has them."
+            "accounts): your tax advisor has them.",
+            code="export.no_datev_settings",
         ) from None
 
 
@@ -315,12 +325,15 @@ def run_export(
                 _tag(job)
     except Exception as error:
         message = str(error) if isinstance(error, ExportError) else f"Export failed: {error}"
-        if not isinstance(error, ExportError):
+        if isinstance(error, ExportError):
+            why = Reason(error.code)
+        else:
             log.exception("export job %s failed", job.pk)
+            why = Reason("internal_error", {"error": type(error).__name__})
         if writer is not None:
             with contextlib.suppress(OSError):
                 writer.abort()  # closing may fail again on a full disk; the handle is gone
-        _fail(job, message)
+        _fail(job, message, why)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return job
@@ -339,12 +352,15 @@ def _renew(job: ExportJob) -> None:
         raise LeaseLost(job.pk)
 
 
-def _fail(job: ExportJob, message: str) -> bool:
+def _fail(job: ExportJob, message: str, why: Reason | None = None) -> bool:
     """End a running job as failed: its rows go in the same transaction, then its files."""
+    if why is not None:
+        job.summary["error_reasons"] = as_json([why])
     with transaction.atomic():
         ended = ExportJob.objects.filter(pk=job.pk, state=ExportJob.State.RUNNING).update(
             state=ExportJob.State.FAILED,
             error=message,
+            summary=job.summary,
             finished_at=timezone.now(),
             lease_until=None,
         )
@@ -397,7 +413,10 @@ def _write(
             try:
                 voucher = document.as_voucher()
             except (KeyError, ValueError, TypeError) as error:
-                raise LeftOut(f"The stored voucher cannot be read ({error}).") from None
+                raise LeftOut(
+                    f"The stored voucher cannot be read ({error}).",
+                    [Reason("export.unreadable_voucher")],
+                ) from None
             reference = writer.add(document, voucher)
         except LeftOut as reason:
             skipped += 1
@@ -407,6 +426,8 @@ def _write(
                         "document": document.pk,
                         "number": document.source_number,
                         "reason": str(reason),
+                        # what the merchant reads, in their language (belegsync.reasons)
+                        "reasons": as_json(reason.reasons),
                     }
                 )
             buffer.append((job.pk, document.pk, False, "", str(reason)))

@@ -19,9 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
+from belegsync.connectors.reasons import from_json
 from belegsync.documents.models import Document
 from belegsync.documents.roles import Permission
 from belegsync.documents.states import State
+from belegsync.reasons import render_all, sentence
 from belegsync.services import Actor
 from belegsync.web import scoping
 from belegsync.web.roles import requires
@@ -168,7 +170,7 @@ def export_dialog(request: HttpRequest) -> HttpResponse:
             period=period,
         )
         if job.state != ExportJob.State.DONE:
-            messages.error(request, job.error)
+            messages.error(request, error_message(job))
         elif job.file_path:
             messages.success(request, counts_message(job))
             # the job page starts the download ("Export and download") and shows the counts
@@ -205,6 +207,20 @@ def counts_message(job: ExportJob) -> str:
         "left": left,
         "before": before,
     }
+
+
+def error_message(job: ExportJob) -> str:
+    """Why the export failed, in the reader's words (an old job's text as it was)."""
+    reasons = from_json(job.summary.get("error_reasons"))
+    return sentence(render_all(reasons)) if reasons else job.error
+
+
+def left_out_texts(job: ExportJob) -> list[dict[str, Any]]:
+    """The left-out documents with their reasons in the reader's words."""
+    return [
+        {**entry, "why": sentence(render_all(from_json(entry.get("reasons"))))}
+        for entry in job.summary.get("left_out") or []
+    ]
 
 
 def no_file_message(job: ExportJob) -> str:
@@ -258,6 +274,8 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "again": again,
         "counts": counts_message(job) if job.state == ExportJob.State.DONE else "",
         "no_file": no_file_message(job),
+        "error": error_message(job) if job.state == ExportJob.State.FAILED else "",
+        "left_out": left_out_texts(job),
         "start_download": download,
     }
     return render(request, "exports/job_detail.html", context)

@@ -120,6 +120,14 @@ PARAM_KINDS: dict[str, str] = {
     "remote_field": TEXT,
     "key": TEXT,
     "version": TEXT,
+    # exports (EXPORTS)
+    "customer_number": TEXT,
+    "low": TEXT,
+    "high": TEXT,
+    "length": NUMBER,
+    "limit": NUMBER,
+    "belegfeld": TEXT,
+    "other": TEXT,
 }
 
 # --- the codes -----------------------------------------------------------------
@@ -768,6 +776,54 @@ TARGETS: dict[str, Promise] = {
     ),
 }
 
+#: Why an export leaves a document out, or cannot run (exports/service.py, targets/datev).
+EXPORTS: dict[str, Promise] = {
+    "datev.debtor_out_of_range": _(
+        "Customer number %(customer_number)s gives the debtor account %(account)s, outside "
+        "DATEV's debtor range %(low)s–%(high)s. Choose a smaller debtor base, or collective "
+        "debtors, in the DATEV settings."
+    ),
+    "datev.foreign_currency": _(
+        "The document is in %(currency)s; the DATEV export needs the amount in euros and the "
+        "exchange rate, which the document does not carry. Book it by hand."
+    ),
+    "datev.number_too_long": _(
+        "The invoice number has %(length)s characters; DATEV keeps at most %(limit)s. Book it "
+        "by hand, or use shorter numbers in your shop system."
+    ),
+    "datev.zero_total": _(
+        "The total is zero: DATEV refuses bookings without an amount, so there is nothing to "
+        "book for this document."
+    ),
+    "datev.no_revenue_account": _(
+        "There is no revenue account for %(treatment)s at %(rate)s. Set the account "
+        "“%(key)s” in the DATEV settings (your tax advisor knows which one)."
+    ),
+    "datev.oss_tax_key_missing": _(
+        "An EU distance sale (One-Stop-Shop) needs the DATEV tax key your tax advisor uses "
+        "for it (often 240). Set “OSS tax key” in the DATEV settings."
+    ),
+    "datev.amount_too_large": _(
+        "The amount %(amount)s is larger than DATEV can carry. Book it by hand."
+    ),
+    "datev.belegfeld1_taken": _(
+        "Its Belegfeld 1 “%(belegfeld)s” would be the same as that of %(other)s, and DATEV "
+        "could not tell the two apart. Export them in separate files, or rename one of the "
+        "invoices in your shop system."
+    ),
+    "export.no_pdf": _(
+        "The shop system has no PDF for this document (yet), so it is not in the ZIP. It can "
+        "be exported once the PDF has arrived with a sync."
+    ),
+    "export.unreadable_voucher": _(
+        "The stored data of this document cannot be read. Import it again, then export it."
+    ),
+    "export.no_datev_settings": _(
+        "Set up the DATEV settings first (consultant number, client number, chart of "
+        "accounts): your tax advisor has them."
+    ),
+}
+
 #: Every code and its text.
 TEXTS: dict[str, Promise] = {
     **VOUCHER_DATA,
@@ -780,6 +836,7 @@ TEXTS: dict[str, Promise] = {
     **CHECKS,
     **FILES,
     **TARGETS,
+    **EXPORTS,
 }
 
 

@@ -128,7 +128,10 @@ def test_the_job_page_lists_left_out_documents_and_mapped_numbers(
     client_alice.post(reverse("exports:dialog"), {"all": "1", "format": "datev", "option": "tag"})
     job = ExportJob.objects.get()
     page = client_alice.get(reverse("exports:job", args=[job.pk])).content.decode()
-    assert "RE-USD" in page and "Currency USD" in page
+    assert "RE-USD" in page and "The document is in USD; the DATEV export needs" in page
+    client_alice.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    german = client_alice.get(reverse("exports:job", args=[job.pk])).content.decode()
+    assert "Der Beleg ist in USD; der DATEV-Export braucht den Betrag in Euro" in german
     assert "RE 1.5" in page and job.summary["number_map"][0]["belegfeld1"] in page
     assert tagged() == {"RE 1.5"}
 
@@ -138,8 +141,11 @@ def test_a_failed_export_says_why(client_alice, docs) -> None:
     job = ExportJob.objects.get()
     assert job.state == ExportJob.State.FAILED
     page = client_alice.get(reverse("exports:job", args=[job.pk])).content.decode()
-    assert "DATEV settings" in page
+    assert "Set up the DATEV settings first" in page
     assert not DocumentTag.objects.exists()
+    client_alice.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    german = client_alice.get(reverse("exports:job", args=[job.pk])).content.decode()
+    assert "Richte zuerst die DATEV-Einstellungen ein" in german
 
 
 def test_another_organisation_sees_nothing(client, bob, org, docs) -> None:

@@ -180,6 +180,18 @@ def shop(org, alice, connection):
         tag="CSV",
         state="done",
         exported_count=1,
+        left_out_count=1,
+        summary={
+            "left_out_count": 1,
+            "left_out": [
+                {
+                    "document": done.pk,
+                    "number": done.source_number,
+                    "reason": "Currency USD: the DATEV export needs the EUR amount",
+                    "reasons": [{"code": "datev.foreign_currency", "params": {"currency": "USD"}}],
+                }
+            ],
+        },
     )
     imports = _import_jobs(next(c for c in made if c.source_kind == "afterbuy_csv"), alice)
     return {

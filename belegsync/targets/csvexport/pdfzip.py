@@ -34,7 +34,7 @@ class PdfZipWriter:
     def add(self, number: str, pdf: bytes | None) -> str:
         """Add the PDF as ``<number>.pdf``; returns the name it got in the ZIP."""
         if not pdf:
-            raise NoPdf("The source provided no PDF for this document.")
+            raise NoPdf("The source provided no PDF for this document.")  # export.no_pdf
         name = pdf_name(number)
         stem, counter = name[:-4], 1
         while name.lower() in self._names:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from belegsync.bookkeeping import (
     ZERO,
@@ -43,6 +43,7 @@ from belegsync.bookkeeping import (
     validate,
 )
 from belegsync.bookkeeping.tax import SELLER_COUNTRY, is_eu
+from belegsync.connectors.reasons import Reason
 from belegsync.connectors.spreadsheet import FORMULA_STARTS, neutralise
 
 from . import columns as col
@@ -209,7 +210,18 @@ class DatevSettings:
 
 
 class NotExpressible(Exception):
-    """The voucher cannot be booked in this format; the message tells the merchant why."""
+    """The voucher cannot be booked in this format.
+
+    ``reasons`` say why in the merchant's words (:mod:`belegsync.reasons`, group
+    EXPORTS); the message says it in English for logs and support.
+    """
+
+    def __init__(
+        self, message: str, *, code: str, reasons: list[Reason] | None = None, **params: Any
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reasons = reasons or [Reason(code, params)]
 
 
 # --- text -----------------------------------------------------------------------
@@ -308,7 +320,12 @@ def _debtor(voucher: Voucher, settings: DatevSettings) -> int:
             if account > high:
                 raise NotExpressible(
                     f"Customer number {number} gives debtor {account}, outside DATEV's debtor "
-                    f"range {low}–{high}: choose a smaller debtor base or collective debtors."
+                    f"range {low}–{high}.",
+                    code="datev.debtor_out_of_range",
+                    customer_number=number,
+                    account=str(account),
+                    low=str(low),
+                    high=str(high),
                 )
             return account
     return settings.default_debtor
@@ -355,11 +372,17 @@ def bookings(voucher: Voucher, settings: DatevSettings) -> list[Booking]:
     if voucher.currency != "EUR":
         raise NotExpressible(
             f"Currency {voucher.currency}: the DATEV export needs the EUR amount and "
-            "exchange rate, which the voucher does not carry. Book it by hand."
+            "exchange rate, which the voucher does not carry.",
+            code="datev.foreign_currency",
+            currency=voucher.currency,
         )
     problems = validate(voucher)
     if problems:
-        raise NotExpressible("The voucher is not consistent: " + "; ".join(map(str, problems)))
+        raise NotExpressible(
+            "The voucher is not consistent: " + "; ".join(map(str, problems)),
+            code="category.validation",
+            reasons=[Reason.of(problem) for problem in problems],
+        )
     number = voucher.number
     field1 = belegfeld1(number)
     infos: list[tuple[str, str]] = [("", ""), ("", "")]
@@ -369,7 +392,10 @@ def bookings(voucher: Voucher, settings: DatevSettings) -> list[Booking]:
         if len(neutralise(number)) > BELEGINFO_INHALT_MAX:
             raise NotExpressible(
                 f"The number is {len(number)} characters long; DATEV can keep at most "
-                f"{BELEGINFO_INHALT_MAX}."
+                f"{BELEGINFO_INHALT_MAX}.",
+                code="datev.number_too_long",
+                length=len(number),
+                limit=BELEGINFO_INHALT_MAX,
             )
         infos[1] = ("Rechnungsnummer", _info(number))
     info_pairs = tuple(infos) if any(a for a, _ in infos) else ()
@@ -377,7 +403,9 @@ def bookings(voucher: Voucher, settings: DatevSettings) -> list[Booking]:
     treatment = voucher.tax_treatment
     groups = [g for g in voucher.tax_groups() if g.gross != ZERO]
     if not groups:
-        raise NotExpressible("The total is 0,00: DATEV rejects bookings without an amount.")
+        raise NotExpressible(
+            "The total is 0,00: DATEV rejects bookings without an amount.", code="datev.zero_total"
+        )
     name = voucher.party.display_name
     head = [number, name]
     if voucher.is_credit_note:
@@ -392,8 +420,11 @@ def bookings(voucher: Voucher, settings: DatevSettings) -> list[Booking]:
         if account is None:
             raise NotExpressible(
                 f"No revenue account for a {TREATMENT_LABELS[treatment]} at "
-                f"{_rate_text(group.rate)} %: set account '{key}' in the DATEV settings "
-                "(ask your tax advisor which one)."
+                f"{_rate_text(group.rate)} %: set account '{key}' in the DATEV settings.",
+                code="datev.no_revenue_account",
+                treatment=treatment.value,
+                rate=group.rate,
+                key=key,
             )
         tax_key, eu_vat_id, eu_rate = "", "", None
         if treatment is TaxTreatment.INTRA_EU_SUPPLY:
@@ -403,7 +434,8 @@ def bookings(voucher: Voucher, settings: DatevSettings) -> list[Booking]:
                 if not settings.oss_tax_key:
                     raise NotExpressible(
                         "An OSS distance sale needs the DATEV tax key your tax advisor uses "
-                        "for it (often 240): set 'OSS tax key' in the DATEV settings."
+                        "for it (often 240).",
+                        code="datev.oss_tax_key_missing",
                     )
                 tax_key = settings.oss_tax_key
             country = voucher.party.country.upper()
@@ -414,7 +446,11 @@ def bookings(voucher: Voucher, settings: DatevSettings) -> list[Booking]:
         debit = positive != voucher.is_credit_note
         amount = abs(group.gross)
         if amount > MAX_AMOUNT:
-            raise NotExpressible(f"The amount {amount} is larger than DATEV can carry.")
+            raise NotExpressible(
+                f"The amount {amount} is larger than DATEV can carry.",
+                code="datev.amount_too_large",
+                amount=amount,
+            )
         result.append(
             Booking(
                 amount=amount,
@@ -609,7 +645,10 @@ class ExtfWriter:
             seen = self.number_map.get(field1)
             if seen is not None and seen != voucher.number:
                 raise NotExpressible(
-                    f"Its Belegfeld 1 {field1} would equal that of {seen}; rename one of them."
+                    f"Its Belegfeld 1 {field1} would equal that of {seen}.",
+                    code="datev.belegfeld1_taken",
+                    belegfeld=field1,
+                    other=seen,
                 )
         by_key: dict[tuple[dt.date, int], list[Booking]] = {}
         for booking in rows:

@@ -37,7 +37,7 @@ def issue_list(*issues: tuple[str | None, str], kind: str = "validation_failure"
 
 
 def lexoffice_error(status: int, body: dict):
-    client = LexofficeClient("key", "http://127.0.0.1:9")
+    client = LexofficeClient("key")
     try:
         return client.error_for(httpx.Response(status, json=body))
     finally:
@@ -145,7 +145,7 @@ def sevdesk_error(status: int, code: int | None, message: str = "sevDesk says no
         },
         "objects": None,
     }
-    client = SevdeskClient("token", "http://127.0.0.1:9")
+    client = SevdeskClient("token")
     try:
         return client.error_for(httpx.Response(status, content=json.dumps(body).encode()))
     finally:

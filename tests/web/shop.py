@@ -283,12 +283,9 @@ def pages(shop) -> list[str]:
     urls += ["/imports/new/"]
     urls += [f"/connections/{csv.pk}/import/"]
     urls += [f"/exports/new/?ids={shop['done'].pk}", f"/exports/jobs/{shop['job'].pk}/"]
-<<<<<<< HEAD
     urls += ["/members/", f"/invite/{_invitation(connections[0].organisation)}/"]
-=======
     urls += [f"/imports/{shop['import_done'].pk}/"]
     urls += [f"/afterbuy/imports/{shop['import_mapping'].pk}/mapping/"]
->>>>>>> f1ea608 (An upload's problems as reason codes: every bad row of a Rechnungsliste and every file that cannot be read is stored as a code with its parameters and where it is (line, column as headed, value), rendered in the reader's language with what to do (du) on the result page, the mapping page, belegsync import and preview; no more German/English text pairs in code (RowProblem, UnreadableFile). Separator and missing columns named in the reader's words; old import jobs keep their texts (sync 0003); the import job and mapping pages join the German check)
     return urls
 
 

@@ -13,9 +13,7 @@ from .csv import column_label
 class MappingForm(forms.Form):
     """One choice per missing column: which header of the file holds it."""
 
-    def __init__(
-        self, *args: Any, missing: list[str], headers: list[str], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, missing: list[str], headers: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [("", "—"), *((h, h) for h in headers if h)]
         for key in missing:

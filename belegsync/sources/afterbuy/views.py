@@ -12,11 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-<<<<<<< HEAD
 from belegsync.documents.roles import Permission
-=======
 from belegsync.reasons import file_problem
->>>>>>> f1ea608 (An upload's problems as reason codes: every bad row of a Rechnungsliste and every file that cannot be read is stored as a code with its parameters and where it is (line, column as headed, value), rendered in the reader's language with what to do (du) on the result page, the mapping page, belegsync import and preview; no more German/English text pairs in code (RowProblem, UnreadableFile). Separator and missing columns named in the reader's words; old import jobs keep their texts (sync 0003); the import job and mapping pages join the German check)
 from belegsync.services import Actor, connections
 from belegsync.services import imports as services
 from belegsync.services.actor import NotAllowed

@@ -14,12 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from belegsync.documents.models import Connection
-<<<<<<< HEAD
 from belegsync.documents.roles import Permission
-=======
 from belegsync.reasons import file_problem
 from belegsync.reasons.words import delimiter_label
->>>>>>> f1ea608 (An upload's problems as reason codes: every bad row of a Rechnungsliste and every file that cannot be read is stored as a code with its parameters and where it is (line, column as headed, value), rendered in the reader's language with what to do (du) on the result page, the mapping page, belegsync import and preview; no more German/English text pairs in code (RowProblem, UnreadableFile). Separator and missing columns named in the reader's words; old import jobs keep their texts (sync 0003); the import job and mapping pages join the German check)
 from belegsync.services import Actor
 from belegsync.services import connections as connection_services
 from belegsync.services import imports as services
@@ -160,9 +157,6 @@ def _context(request: HttpRequest, job: ImportJob) -> dict[str, object]:
     }
 
 
-<<<<<<< HEAD
-@requires(Permission.IMPORT_FILES)
-=======
 def _details(job: ImportJob) -> list[str]:
     """What was detected about the file (encoding, separator), in the reader's words."""
     details = job.details or {}
@@ -175,7 +169,7 @@ def _details(job: ImportJob) -> list[str]:
     return shown
 
 
->>>>>>> f1ea608 (An upload's problems as reason codes: every bad row of a Rechnungsliste and every file that cannot be read is stored as a code with its parameters and where it is (line, column as headed, value), rendered in the reader's language with what to do (du) on the result page, the mapping page, belegsync import and preview; no more German/English text pairs in code (RowProblem, UnreadableFile). Separator and missing columns named in the reader's words; old import jobs keep their texts (sync 0003); the import job and mapping pages join the German check)
+@requires(Permission.IMPORT_FILES)
 def job_page(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     mapping = _mapping_url(job)

@@ -602,6 +602,11 @@ FILES: dict[str, Promise] = {
         "The connection's source is not set up, so the file cannot be read. Complete the "
         "connection's settings and upload the file again."
     ),
+    "worker_lost": _(
+        "The import stopped %(attempts)s times before it was finished (the worker "
+        "ended, the disk was full or the database could not be reached). What was "
+        "stored is kept and nothing is stored twice: press “Try again”."
+    ),
     "import.not_a_file_source": _(
         "This connection's source (%(system)s) takes no uploaded files. Upload the file to a "
         "connection that reads files."

@@ -39,8 +39,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from belegsync.connectors.base import FileSource, RejectedRow, SourceDocument
 from belegsync.connectors.errors import ConnectorError, UnreadableFile
@@ -74,19 +73,8 @@ class WorkerLost(UnreadableFile):
     code = "worker_lost"
 
     def __init__(self, attempts: int, last_error: str = "") -> None:
-        super().__init__(f"The import stopped {attempts} times; last: {last_error or 'unknown'}")
+        super().__init__(code=self.code, raw=last_error, attempts=attempts)
         self.attempts, self.last_error = attempts, last_error
-
-    def message(self, language: str = "en") -> str:
-        with translation.override(language):
-            text = _(
-                "The import stopped %(attempts)d times before it was finished (the worker "
-                "ended, the disk was full or the database could not be reached). What was "
-                "stored is kept and nothing is stored twice: press “Try again”."
-            ) % {"attempts": self.attempts}
-            if self.last_error:
-                text += " " + _("Last error: %(error)s") % {"error": self.last_error}
-        return text
 
 
 def import_lease() -> dt.timedelta:

@@ -16,11 +16,12 @@ import time
 
 import pytest
 from django.db import OperationalError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from belegsync.documents.models import Connection, Document, Event
 from belegsync.exports.models import ExportedDocument, ExportJob, exports_dir
 from belegsync.exports.service import recover as recover_exports
+from belegsync.reasons import file_problem
 from belegsync.services import Actor
 from belegsync.services import imports as services
 from belegsync.sync import imports
@@ -142,8 +143,9 @@ def test_a_job_that_keeps_losing_its_worker_ends_failed_and_tries_again(afterbuy
     job.refresh_from_db()
     assert job.state == ImportJob.State.FAILED
     assert job.file_error["code"] == "worker_lost"
-    assert "database or disk is full" in job.file_error["en"]
-    assert "3-mal" in job.file_error["de"]
+    assert "database or disk is full" in job.file_error["raw"]
+    with translation.override("de"):
+        assert "3-mal" in file_problem(job.file_error)
     assert job.rows_done == 3
 
     monkeypatch.setattr(imports, "store_batch", real)

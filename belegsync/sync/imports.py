@@ -182,10 +182,13 @@ def _run(job: ImportJob) -> ImportJob:
 def local_copy(job: ImportJob) -> Iterator[Path]:
     """The stored upload as a local path (a temporary copy where storage is remote)."""
     try:
-        yield Path(job.file.path)
+        local = Path(job.file.path)
+    except NotImplementedError:  # a remote storage has no local path
+        local = None
+    if local is not None:
+        # outside the try: an error of the caller's block must not reach the except
+        yield local
         return
-    except NotImplementedError:
-        pass
     with tempfile.NamedTemporaryFile(suffix=".upload") as copy:
         with job.file.open("rb") as stored:
             shutil.copyfileobj(stored, copy)

@@ -165,8 +165,13 @@ class Destinations:
         if host.lower() in self.trusted_hosts:
             return
         for address in addresses:
-            if not ipaddress.ip_address(address.split("%", 1)[0]).is_global:
+            if not is_public(address):
                 raise refused(self.remote, f"{host} ({address})")
+
+
+def is_public(address: str) -> bool:
+    """Is the IP ``address`` (an IPv6 one may carry a ``%zone``) on the public internet?"""
+    return ipaddress.ip_address(address.split("%", 1)[0]).is_global
 
 
 def refused(remote: str, where: str) -> AddressRefused:

@@ -22,6 +22,7 @@ import httpx
 from django.db.models import Q
 from django.utils import timezone
 
+from belegsync.connectors import deadline, egress
 from belegsync.connectors.http import USER_AGENT
 
 from . import addresses, signing
@@ -33,6 +34,8 @@ MAX_ATTEMPTS = 8
 BASE_DELAY = dt.timedelta(seconds=30)
 MAX_DELAY = dt.timedelta(hours=6)
 TIMEOUT = 10.0
+#: The whole try (connect, send, answer) ends by then, however slowly a receiver drips.
+DEADLINE = 30.0
 LEASE = dt.timedelta(seconds=60)
 #: What a delivery keeps of a receiver's answer (status line and the start of the body).
 KEPT = 500
@@ -69,23 +72,30 @@ def claim(delivery_id: int, now: dt.datetime) -> bool:
     )
 
 
-def send(delivery: Delivery, client: httpx.Client, now: dt.datetime | None = None) -> Delivery:
-    """One try of a claimed delivery; records its outcome."""
+def send(delivery: Delivery, now: dt.datetime | None = None) -> Delivery:
+    """One try of a claimed delivery; records its outcome.
+
+    The request goes through :func:`addresses.client`: the receiver's name is
+    resolved once, at the socket, and the connection goes to an address that
+    passed the check, so an answer that changes in between cannot redirect it.
+    """
     now = now or timezone.now()
     endpoint = delivery.endpoint
     refused = "" if endpoint.active else "The endpoint is switched off."
-    refused = refused or addresses.refusal(endpoint.url)
+    refused = refused or addresses.malformed(endpoint.url)
     if refused:
         return _record(delivery, now, status=None, error=refused, final=True)
     content = body(delivery)
     try:
-        answer = client.post(
-            endpoint.url,
-            content=content,
-            headers=headers(delivery, content, now.timestamp()),
-            timeout=TIMEOUT,
-            follow_redirects=False,
-        )
+        with deadline.scope(DEADLINE), addresses.client(endpoint.url) as client:
+            answer = client.post(
+                endpoint.url,
+                content=content,
+                headers=headers(delivery, content, now.timestamp()),
+                timeout=TIMEOUT,
+            )
+    except egress.AddressRefused as error:
+        return _record(delivery, now, status=None, error=error.message, final=True)
     except httpx.HTTPError as error:
         return _record(delivery, now, status=None, error=f"{type(error).__name__}: {error}")
     if 200 <= answer.status_code < 300:
@@ -124,9 +134,7 @@ def _record(
     return delivery
 
 
-def send_due(
-    now: dt.datetime | None = None, client: httpx.Client | None = None, limit: int = 100
-) -> int:
+def send_due(now: dt.datetime | None = None, limit: int = 100) -> int:
     """Send the deliveries whose time has come; returns how many were tried."""
     now = now or timezone.now()
     due = list(
@@ -135,14 +143,8 @@ def send_due(
         .values_list("pk", flat=True)[:limit]
     )
     tried = 0
-    own = client is None
-    client = client or httpx.Client()
-    try:
-        for pk in due:
-            if claim(pk, now):
-                send(Delivery.objects.select_related("endpoint").get(pk=pk), client, now)
-                tried += 1
-    finally:
-        if own:
-            client.close()
+    for pk in due:
+        if claim(pk, now):
+            send(Delivery.objects.select_related("endpoint").get(pk=pk), now)
+            tried += 1
     return tried

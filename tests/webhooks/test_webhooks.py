@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import httpx
 import pytest
 from django.utils import timezone
 
+from belegsync.connectors import egress
 from belegsync.documents.models import Event
 from belegsync.services import Actor
 from belegsync.services import webhooks as services
@@ -50,8 +50,7 @@ def _settled(document, to_state, action="fail", from_state="processing", **detai
 
 
 def _send_all(now=None):
-    with httpx.Client() as client:
-        return sender.send_due(now=now, client=client)
+    return sender.send_due(now=now)
 
 
 def test_a_failed_document_is_delivered_signed(endpoint, connection, receiver):
@@ -196,6 +195,96 @@ def test_a_delivery_to_an_address_refused_now_is_not_sent(endpoint, connection, 
     delivery = Delivery.objects.get()
     assert delivery.state == Delivery.State.FAILED and "private" in delivery.last_error
     assert receiver.received == []
+
+
+class Rebinding:
+    """A resolver whose answer for one name changes: ``answers`` in turn, the last repeats.
+
+    There is no DNS server to fake on this machine, so the name is answered in
+    ``socket.getaddrinfo``; and as there is no internet either, a connection to
+    a public address is refused (and recorded) instead of leaving the host.
+    """
+
+    def __init__(self, monkeypatch, name: str, answers: list[str]) -> None:
+        import socket
+
+        self.name, self.answers, self.lookups, self.connects = name, answers, 0, []
+        real_lookup, real_connect = socket.getaddrinfo, socket.create_connection
+
+        def lookup(host, port, *args, **kwargs):
+            if host != name:
+                return real_lookup(host, port, *args, **kwargs)
+            answer = self.answers[min(self.lookups, len(self.answers) - 1)]
+            self.lookups += 1
+            return real_lookup(answer, port, *args, **kwargs)
+
+        def connect(address, *args, **kwargs):
+            host, port = address
+            resolved = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][0]
+            self.connects.append(resolved)
+            if egress.is_public(resolved):
+                raise ConnectionRefusedError(f"no internet here ({resolved})")
+            return real_connect((resolved, port), *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", lookup)
+        monkeypatch.setattr(socket, "create_connection", connect)
+
+    def url(self, receiver: Receiver) -> str:
+        return receiver.url.replace("127.0.0.1", self.name)
+
+
+PUBLIC = "93.184.216.34"
+
+
+def test_a_name_that_answers_differently_on_the_next_lookup_cannot_reach_the_network(
+    alice, connection, receiver, settings, monkeypatch
+):
+    """GIVEN a receiver name that resolves to a public address when checked and to
+    127.0.0.1 on every later lookup (DNS rebinding) WHEN its delivery is sent THEN the
+    name is looked up once, the connection goes to the public address that was checked,
+    and nothing reaches the receiver inside the network."""
+    settings.BELEGSYNC_WEBHOOK_ALLOW_PRIVATE = False
+    dns = Rebinding(monkeypatch, "hooks.example.org", [PUBLIC, PUBLIC, "127.0.0.1"])
+    services.register(Actor.of(alice), dns.url(receiver), ["document.failed"])
+    assert dns.lookups == 1  # the check when it was saved
+    _settled(failed(connection), "failed")
+    outbox.collect()
+    assert _send_all() == 1
+    assert dns.lookups == 2 and dns.connects == [PUBLIC]
+    assert receiver.received == []
+    delivery = Delivery.objects.get()
+    assert delivery.state == Delivery.State.PENDING and "ConnectError" in delivery.last_error
+
+
+def test_a_name_that_points_inside_at_the_delivery_is_refused_before_connecting(
+    alice, connection, receiver, settings, monkeypatch
+):
+    settings.BELEGSYNC_WEBHOOK_ALLOW_PRIVATE = False
+    dns = Rebinding(monkeypatch, "hooks.example.org", [PUBLIC, "127.0.0.1"])
+    services.register(Actor.of(alice), dns.url(receiver), ["document.failed"])
+    _settled(failed(connection), "failed")
+    outbox.collect()
+    _send_all()
+    delivery = Delivery.objects.get()
+    assert delivery.state == Delivery.State.FAILED
+    assert "hooks.example.org points into a private network (127.0.0.1)" in delivery.last_error
+    assert dns.connects == [] and receiver.received == []
+
+
+def test_a_trusted_receiver_gets_the_address_its_name_had_when_looked_up(
+    alice, connection, receiver, monkeypatch
+):
+    """With private receivers allowed (tests, a receiver on the same machine) the host is
+    trusted with what it resolves to, and still connected to as resolved: once."""
+    dns = Rebinding(monkeypatch, "receiver.internal", ["127.0.0.1", "127.0.0.2"])
+    services.register(Actor.of(alice), dns.url(receiver), ["document.failed"])
+    _settled(failed(connection), "failed")
+    outbox.collect()
+    assert _send_all() == 1
+    assert dns.lookups == 1 and dns.connects == ["127.0.0.1"]
+    assert len(receiver.received) == 1
+    assert receiver.received[0].headers["Host"].startswith("receiver.internal:")
+    assert Delivery.objects.get().state == Delivery.State.DELIVERED
 
 
 def test_nobody_registers_nonsense_or_removes_another_organisations_webhook(alice, bob, receiver):

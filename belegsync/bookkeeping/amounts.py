@@ -149,13 +149,24 @@ def split_by_rates(amount: Decimal, bases: Mapping[Decimal, Decimal]) -> dict[De
 
 
 def positions(
-    lines: Sequence[Line], basis: PriceBasis, key_of: Callable[[Line], K], unit: Decimal = CENT
+    lines: Sequence[Line],
+    basis: PriceBasis,
+    key_of: Callable[[Line], K],
+    unit: Decimal = CENT,
+    *,
+    non_negative: bool = False,
 ) -> list[Position]:
     """The lines summed per (rate, ``key_of(line)``), highest rate first.
 
     The priced amount of a position is the (rounded) sum of its lines; the rate's
     tax is allocated over its positions in proportion to their priced amounts,
     the remaining cent going where the rounding left most behind.
+
+    ``non_negative`` (for a target that books positive positions only): a position
+    that a discount leaves negative is absorbed by the rate's other positions
+    (:func:`absorb_negative`), so no position of a rate whose total is not negative
+    is below zero. A rate whose total is negative keeps its negative position; the
+    target refuses it.
     """
     by_rate: dict[Decimal, dict[K, list[Decimal]]] = {}
     for line in lines:
@@ -165,14 +176,54 @@ def positions(
     for rate, keys in sorted(by_rate.items(), key=lambda kv: kv[0], reverse=True):
         group = group_of(rate, sum((sum(a, ZERO) for a in keys.values()), ZERO), 0, basis, unit)
         exact = [sum(a, ZERO) for a in keys.values()]
-        amounts = _unit_amounts(exact, group_total(group, basis), unit)
+        total = group_total(group, basis)
+        amounts = _unit_amounts(exact, total, unit)
+        counts = [len(members) for members in keys.values()]
+        if non_negative:
+            amounts, counts = absorb_negative(amounts, counts, total, unit)
         taxes = allocate(group.tax, amounts, unit)
-        for (key, members), amount, tax in zip(keys.items(), amounts, taxes, strict=True):
+        for key, amount, tax, count in zip(keys, amounts, taxes, counts, strict=True):
+            if count == 0:
+                continue  # absorbed entirely: nothing of it is booked on its own
             net, gross = (
                 (amount - tax, amount) if basis is PriceBasis.GROSS else (amount, amount + tax)
             )
-            result.append(Position(rate=rate, key=key, net=net, gross=gross, lines=len(members)))
+            result.append(Position(rate=rate, key=key, net=net, gross=gross, lines=count))
     return result
+
+
+def absorb_negative(
+    amounts: list[Decimal], counts: list[int], total: Decimal, unit: Decimal = CENT
+) -> tuple[list[Decimal], list[int]]:
+    """One rate's position amounts without a negative one, where the rate's ``total`` allows.
+
+    A discount booked on one position (lexoffice: its rate's largest category) can
+    exceed that position while the rate's total stays positive (goods 10 € and a fee
+    4.90 € on another category, a 12 € coupon on the goods). Then the negative part is
+    absorbed by the rate's positive positions in proportion to their amounts: the rate's
+    total is split over them (:func:`allocate`, largest remainder), each keeping the
+    same share of its amount, and the negative position books nothing (goods 0 €, fee
+    2.90 €). The rate's net, tax and gross, the figures of the return, do not change;
+    only their split over categories does. The parts are whole
+    units adding up to ``total`` exactly, none below zero. A position left at zero (the
+    negative ones, and a small one the split rounds away) gives its lines to the rate's
+    largest position (``counts``: lines per position); one left with no lines is one
+    the caller drops.
+
+    Positions that are all non-negative, or a negative ``total`` (no split can make
+    its positions positive), are returned as they are.
+    """
+    if total < 0 or all(a >= 0 for a in amounts):
+        return amounts, counts
+    weights = [a if a > 0 else ZERO for a in amounts]
+    parts = allocate(total, weights, unit)
+    largest = max(range(len(amounts)), key=lambda i: (weights[i], -i))
+    gone = [i != largest and parts[i] == 0 for i in range(len(parts))]
+    absorbed = sum(c for c, g in zip(counts, gone, strict=True) if g)
+    new_counts = [
+        0 if gone[i] else c + (absorbed if i == largest else 0) for i, c in enumerate(counts)
+    ]
+    return parts, new_counts
 
 
 def group_total(group: TaxGroup, basis: PriceBasis) -> Decimal:

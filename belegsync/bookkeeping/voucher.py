@@ -168,7 +168,13 @@ class Voucher:
         """Per tax rate, highest first: the rate's total and the tax stated on it."""
         return tax_groups(self.lines, self.prices, minor_unit(self.currency))
 
-    def positions(self, key_of: Callable[[Line], Hashable]) -> list[Position]:
+    def positions(
+        self, key_of: Callable[[Line], Hashable], *, non_negative: bool = False
+    ) -> list[Position]:
         """The lines summed per (rate, ``key_of(line)``) whose amounts add up per rate
-        to exactly :meth:`tax_groups` (what a target books; see ``amounts.positions``)."""
-        return positions(self.lines, self.prices, key_of, minor_unit(self.currency))
+        to exactly :meth:`tax_groups` (what a target books; see ``amounts.positions``;
+        ``non_negative``: a discount larger than its position is absorbed by the
+        rate's other positions, ``amounts.absorb_negative``)."""
+        return positions(
+            self.lines, self.prices, key_of, minor_unit(self.currency), non_negative=non_negative
+        )

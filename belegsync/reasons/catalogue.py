@@ -155,6 +155,13 @@ VOUCHER_DATA: dict[str, Promise] = {
         "in your shop system."
     ),
     # lexoffice mapping refusals ([vat-truth]: rules of the tax per rate)
+    "lexoffice.negative_rate_total": _(
+        "After its discounts the total at %(rate)s is negative (%(amount)s): the "
+        "discounts at that rate are larger than what the document sells at it, and "
+        "lexoffice books no negative amount at a tax rate. Check the discount's tax rate "
+        "in your shop system, or issue the refund as a credit note."
+    ),
+    # before absorb_negative (kept for documents failed with it): a single position
     "lexoffice.negative_position": _(
         "After its discounts the amount at %(rate)s is negative (%(amount)s); lexoffice "
         "books only positive positions. Issue the refund as a credit note in your shop "

@@ -148,6 +148,45 @@ CASES = [
         datev=[("S", "109,75", 8400)],
     ),
     Case(
+        # goods 10.00 € (Warenverkäufe) and a fee 4.90 € (Einnahmen) at 19 %, a 12.00 €
+        # coupon: 2.90 € → tax 2.90 × 19/119 = 0.463… → 0.46. The coupon goes to the
+        # rate's largest category (goods: −2.00 €), which lexoffice cannot book; the
+        # fee absorbs the negative part: Einnahmen 2.90 / 0.46, no goods item.
+        "a coupon larger than the goods beside a fee at the same rate",
+        voucher(
+            [
+                line("10.00", R19, "8.40"),
+                line("4.90", R19, "4.12", category=LineCategory.FEE),
+                Line("Gutschein", D(-1), D("-10.08"), D("-12.00"), R19, LineCategory.DISCOUNT),
+            ],
+            "2.44",
+            "2.90",
+        ),
+        [("19", "2.44", "0.46", "2.90")],
+        lexoffice=[("Einnahmen", "19", "2.9", "0.46")],
+        sevdesk=[(5192, "19", "2.90")],
+        datev=[("S", "2,90", 8400)],
+    ),
+    Case(
+        # the same, net-priced: 10.00 + 4.90 − 12.00 = 2.90 net, tax 2.90 × 19 % = 0.551
+        # → 0.55, gross 3.45; lexoffice taxType net: Einnahmen 2.90 + 0.55.
+        "a coupon larger than the goods beside a fee, net-priced",
+        voucher(
+            [
+                Line("Artikel", D(1), D("10.00"), D("11.90"), R19),
+                Line("Gebühr", D(1), D("4.90"), D("5.83"), R19, LineCategory.FEE),
+                Line("Gutschein", D(-1), D("-12.00"), D("-14.28"), R19, LineCategory.DISCOUNT),
+            ],
+            "2.90",
+            "3.45",
+            prices=PriceBasis.NET,
+        ),
+        [("19", "2.90", "0.55", "3.45")],
+        lexoffice=[("Einnahmen", "19", "2.9", "0.55")],
+        sevdesk=[(5192, "19", "2.90")],
+        datev=[("S", "3,45", 8400)],
+    ),
+    Case(
         # full credit note for the mixed invoice: the same figures, the other direction
         "full credit note with reference",
         voucher(
@@ -470,9 +509,10 @@ def test_a_credit_note_without_reference_is_booked_with_the_warning_in_every_tar
     assert (booking.side, booking.amount) == ("H", D("7.13"))
 
 
-def test_lexoffice_refusals_are_reasons_the_merchant_reads_in_german():
-    """A discount that leaves a negative lexoffice position is refused with a code (no
-    de/en text pair in code): the German text names the rate and the amount."""
+def test_lexoffice_refuses_a_rate_whose_total_is_negative_in_german():
+    """GIVEN 1.00 € at 19 %, 1.07 € at 7 % and a 2.00 € discount at 7 % WHEN mapped for
+    lexoffice THEN the 7 % total (−0.93 €) cannot be booked by any split over
+    categories: refused with a code whose German text names the rate and the total."""
     from django.utils import translation
 
     from belegsync.connectors.errors import ValidationRejected
@@ -483,7 +523,59 @@ def test_lexoffice_refusals_are_reasons_the_merchant_reads_in_german():
     v = voucher([goods, line("1.07", R7, "1.00"), discount], "0.16", "0.07")
     with pytest.raises(ValidationRejected) as refused:
         lexoffice_items(v)
-    assert refused.value.code == "lexoffice.negative_position"
+    assert refused.value.code == "lexoffice.negative_rate_total"
     with translation.override("de"):
         [text] = render_all(refused.value.reasons)
-    assert text.startswith("Nach den Rabatten ist der Betrag zu 7\xa0% negativ (-0,93\xa0€)")
+    assert text.startswith("Nach den Rabatten ist die Summe zu 7\xa0% negativ (-0,93\xa0€)")
+
+
+def test_a_discount_larger_than_its_category_is_absorbed_in_proportion():
+    """Shipping on its own category (the merchant's override): goods 10.00 €, shipping
+    4.90 € and a fee 3.10 € at 19 %, a 12.00 € coupon on the goods. The rate's 6.00 €
+    are split over the positive positions 4.90 : 3.10: 3.675 and 2.325, floored 3.67 and
+    2.32, the left cent to the earlier of the equal remainders: 3.68 and 2.32. Tax 6.00 ×
+    19/119 = 0.958… → 0.96, split 0.588 : 0.372 → 0.59 and 0.37."""
+    from belegsync.targets.lexoffice.mapping import GOODS, INCOME, MappingOptions, to_lexoffice
+
+    own_shipping = "7c112b66-0565-479c-bc18-5845e080880a"  # any other category id
+    v = voucher(
+        [
+            line("10.00", R19, "8.40"),
+            line("4.90", R19, "4.12", category=LineCategory.SHIPPING),
+            line("3.10", R19, "2.61", category=LineCategory.FEE),
+            Line("Gutschein", D(-1), D("-10.08"), D("-12.00"), R19, LineCategory.DISCOUNT),
+        ],
+        "5.05",
+        "6.00",
+    )
+    options = MappingOptions(category_overrides={"shipping": own_shipping})
+    items = to_lexoffice(v, options)["voucherItems"]
+    assert [(i["categoryId"], i["amount"], i["taxAmount"]) for i in items] == [
+        (own_shipping, D("3.68"), D("0.59")),
+        (INCOME, D("2.32"), D("0.37")),
+    ]
+    assert GOODS not in {i["categoryId"] for i in items}
+
+
+def test_absorbing_keeps_the_rates_total_and_drops_what_is_left_at_zero():
+    from belegsync.bookkeeping.amounts import absorb_negative
+
+    # the negative part goes, the rest keeps its share; the goods' lines move to the largest
+    assert absorb_negative([D("-2.00"), D("4.90")], [2, 1], D("2.90")) == (
+        [D(0), D("2.90")],
+        [0, 3],
+    )
+    # a small position the split rounds to zero gives its lines to the largest as well
+    assert absorb_negative([D("-9.98"), D("10.00"), D("0.01")], [1, 1, 1], D("0.03")) == (
+        [D("0.00"), D("0.03"), D("0.00")],
+        [0, 3, 0],
+    )
+    # nothing negative, or a negative total: as they are
+    assert absorb_negative([D("1.00"), D("2.00")], [1, 1], D("3.00")) == (
+        [D("1.00"), D("2.00")],
+        [1, 1],
+    )
+    assert absorb_negative([D("-3.00"), D("1.00")], [1, 1], D("-2.00")) == (
+        [D("-3.00"), D("1.00")],
+        [1, 1],
+    )

@@ -74,6 +74,10 @@ class Strictness:
     check_item_tax: bool = False
     #: Accept ``version: 1`` on POST (the docs say both 0 and 1).
     accept_post_version_one: bool = True
+    #: Accept an item with a negative ``amount`` or ``taxAmount``. The reference says
+    #: nothing (the voucher type carries the direction, README §5.1); off by default,
+    #: the stricter reading, which belegsync's mapping keeps (it never sends one).
+    allow_negative_items: bool = False
 
 
 def money(value: Any) -> Decimal | None:
@@ -215,6 +219,10 @@ def _check_items(
         if amount is None or tax is None:
             complete = False
             continue
+        if not strict.allow_negative_items:
+            for name, value in (("amount", amount), ("taxAmount", tax)):
+                if value < 0:
+                    issues.append(issue("negative_amount", f"{where}.{name}"))
         sum_amount += amount
         sum_tax += tax
         if strict.check_item_tax and rate is not None:

@@ -137,7 +137,10 @@ def group_items(voucher: Voucher, options: MappingOptions) -> list[dict[str, Any
 
     A discount goes to the category of the largest position of its rate, whatever
     that position's category (goods may be overridden to another category than the
-    discount's), unless the merchant gave discounts a category of their own.
+    discount's), unless the merchant gave discounts a category of their own. Where
+    that leaves a position negative (a 12 € coupon on 10 € goods beside a 4.90 € fee),
+    the rate's other positions absorb it in proportion (``amounts.absorb_negative``):
+    lexoffice's items are positive. Only a rate whose total is negative is refused.
     """
     category_of = _categories(voucher, options)
     net_priced = voucher.prices is PriceBasis.NET
@@ -148,7 +151,9 @@ def group_items(voucher: Voucher, options: MappingOptions) -> list[dict[str, Any
             "taxRatePercent": p.rate,
             "categoryId": p.key,
         }
-        for p in sorted(voucher.positions(category_of), key=lambda p: (-p.rate, str(p.key)))
+        for p in sorted(
+            voucher.positions(category_of, non_negative=True), key=lambda p: (-p.rate, str(p.key))
+        )
     ]
     _refuse_negative(voucher, items)
     return items
@@ -178,16 +183,23 @@ def _categories(voucher: Voucher, options: MappingOptions) -> Callable[[Line], s
 
 
 def _refuse_negative(voucher: Voucher, items: list[dict[str, Any]]) -> None:
-    """lexoffice positions are positive (the type carries the direction; README §5.1)."""
+    """lexoffice positions are positive (the type carries the direction; README §5.1).
+
+    After ``absorb_negative`` an item is negative only when its rate's total is: a
+    discount at a rate larger than what the document sells at it, which no split
+    over categories can book.
+    """
     bad = [i for i, item in enumerate(items) if item["amount"] < 0 or item["taxAmount"] < 0]
     if bad:
+        rate = items[bad[0]]["taxRatePercent"]
+        total = sum((item["amount"] for item in items if item["taxRatePercent"] == rate), ZERO)
         raise ValidationRejected(
-            f"Voucher {voucher.number}: after discounts the amount at "
-            f"{items[bad[0]]['taxRatePercent']} % is negative ({items[bad[0]]['amount']}); "
-            "lexoffice only books positive positions. Issue the refund as a credit note.",
+            f"Voucher {voucher.number}: after discounts the total at {rate} % is negative "
+            f"({total}); lexoffice books no negative amount at a tax rate. Correct the "
+            "discount's tax rate, or issue the refund as a credit note.",
             issues=[RemoteIssue(f"voucherItems[{i}].amount", "negative") for i in bad],
-            code="lexoffice.negative_position",
-            params={"rate": items[bad[0]]["taxRatePercent"], "amount": items[bad[0]]["amount"]},
+            code="lexoffice.negative_rate_total",
+            params={"rate": rate, "amount": total},
         )
 
 

@@ -49,6 +49,10 @@ class Config:
     #: The header the proxy sets to say the request came by https ("X-Forwarded-Proto").
     proxy_header: str = ""
     hsts_seconds: int = 0
+    #: The header the proxy writes the visitor's address into ("X-Forwarded-For"), and how
+    #: many proxies append to it (web/client_ip.py); empty: the connection's address.
+    client_ip_header: str = ""
+    trusted_proxies: int = 1
     #: Notifications by e-mail (sync/notify.py): the SMTP server, empty: none sent.
     mail: dict[str, object] = field(default_factory=dict)
     #: Sync engine: the shared rate limiter and the leases (DESIGN §5–6).
@@ -197,11 +201,7 @@ def _web(env: Mapping[str, str]) -> dict[str, object]:
     """Hosts, TLS and the proxy: what the web server trusts."""
     hosts = _list(env, "BELEGSYNC_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
     https = _bool(env, "BELEGSYNC_HTTPS", False)
-    header = env.get("BELEGSYNC_PROXY_HEADER", "").strip()
-    if header and not re.fullmatch(r"[A-Za-z0-9-]+", header):
-        raise ConfigurationError(
-            f"BELEGSYNC_PROXY_HEADER={header!r} is not a header name; use e.g. X-Forwarded-Proto."
-        )
+    header = _header(env, "BELEGSYNC_PROXY_HEADER", "X-Forwarded-Proto")
     origins = _list(env, "BELEGSYNC_CSRF_TRUSTED_ORIGINS", "")
     if https:
         # the forms post back to the host they came from: trust exactly those, by https
@@ -212,7 +212,27 @@ def _web(env: Mapping[str, str]) -> dict[str, object]:
         "https": https,
         "proxy_header": header,
         "hsts_seconds": _seconds(env, "BELEGSYNC_HSTS_SECONDS", 31_536_000, 0) if https else 0,
+        **_client_ip(env),
     }
+
+
+def _header(env: Mapping[str, str], name: str, example: str) -> str:
+    header = env.get(name, "").strip()
+    if header and not re.fullmatch(r"[A-Za-z0-9-]+", header):
+        raise ConfigurationError(f"{name}={header!r} is not a header name; use e.g. {example}.")
+    return header
+
+
+def _client_ip(env: Mapping[str, str]) -> dict[str, object]:
+    """Where login throttling finds the visitor's address behind a proxy."""
+    header = _header(env, "BELEGSYNC_CLIENT_IP_HEADER", "X-Forwarded-For")
+    if env.get("BELEGSYNC_TRUSTED_PROXIES", "").strip() and not header:
+        raise ConfigurationError(
+            "BELEGSYNC_TRUSTED_PROXIES is set without BELEGSYNC_CLIENT_IP_HEADER; "
+            "name the header the proxies write the address into."
+        )
+    proxies = _seconds(env, "BELEGSYNC_TRUSTED_PROXIES", 1, 1, "proxies")
+    return {"client_ip_header": header, "trusted_proxies": proxies}
 
 
 def _mail(env: Mapping[str, str]) -> dict[str, object]:

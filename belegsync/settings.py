@@ -83,6 +83,11 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "belegsync.web.views.auth.locked_out"
+# the visitor's address: the connection's, or behind proxies the one they wrote into the
+# header the operator named (BELEGSYNC_CLIENT_IP_HEADER, web/client_ip.py)
+AXES_CLIENT_IP_CALLABLE = "belegsync.web.client_ip.client_ip"
+BELEGSYNC_CLIENT_IP_HEADER = CONFIG.client_ip_header
+BELEGSYNC_TRUSTED_PROXIES = CONFIG.trusted_proxies
 # failures are kept (AccessAttempt); a row per successful login is not needed
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False

@@ -29,6 +29,16 @@ from belegsync.config import ConfigurationError, load
         ({"BELEGSYNC_LEASE_SECONDS": "five"}, "BELEGSYNC_LEASE_SECONDS"),
         ({"BELEGSYNC_CYCLE_LEASE_SECONDS": "0"}, "BELEGSYNC_CYCLE_LEASE_SECONDS"),
         ({"BELEGSYNC_API_REQUESTS_PER_MINUTE": "many"}, "BELEGSYNC_API_REQUESTS_PER_MINUTE"),
+        ({"BELEGSYNC_CLIENT_IP_HEADER": "X-Forwarded-For: 1"}, "BELEGSYNC_CLIENT_IP_HEADER"),
+        ({"BELEGSYNC_TRUSTED_PROXIES": "2"}, "BELEGSYNC_CLIENT_IP_HEADER"),
+        (
+            {"BELEGSYNC_CLIENT_IP_HEADER": "X-Forwarded-For", "BELEGSYNC_TRUSTED_PROXIES": "0"},
+            "BELEGSYNC_TRUSTED_PROXIES",
+        ),
+        (
+            {"BELEGSYNC_CLIENT_IP_HEADER": "X-Real-IP", "BELEGSYNC_TRUSTED_PROXIES": "one"},
+            "BELEGSYNC_TRUSTED_PROXIES",
+        ),
     ],
 )
 def test_it_names_the_wrong_variable(tmp_path, env, variable):
@@ -81,3 +91,16 @@ def test_the_api_request_limit_defaults_to_600_a_minute(tmp_path):
     assert load({"BELEGSYNC_DATA_DIR": str(tmp_path)}).api_requests_per_minute == 600
     tuned = load({"BELEGSYNC_DATA_DIR": str(tmp_path), "BELEGSYNC_API_REQUESTS_PER_MINUTE": "60"})
     assert tuned.api_requests_per_minute == 60
+
+
+def test_the_client_address_header_is_off_unless_named(tmp_path):
+    default = load({"BELEGSYNC_DATA_DIR": str(tmp_path)})
+    assert (default.client_ip_header, default.trusted_proxies) == ("", 1)
+    behind = load(
+        {
+            "BELEGSYNC_DATA_DIR": str(tmp_path),
+            "BELEGSYNC_CLIENT_IP_HEADER": "X-Forwarded-For",
+            "BELEGSYNC_TRUSTED_PROXIES": "2",
+        }
+    )
+    assert (behind.client_ip_header, behind.trusted_proxies) == ("X-Forwarded-For", 2)

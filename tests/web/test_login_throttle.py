@@ -78,6 +78,84 @@ def test_the_lockout_page_says_what_happened_in_german(client, alice):
     assert "Sie " not in page
 
 
+# -- behind a reverse proxy (BELEGSYNC_CLIENT_IP_HEADER) ---------------------------------
+
+PROXY = "10.0.0.2"
+
+
+def via_proxy(client, username: str, password: str, forwarded: str):
+    """A login as the proxy passes it on: from the proxy's address, with its header."""
+    return client.post(
+        "/login/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+@pytest.fixture
+def behind_a_proxy(settings):
+    settings.BELEGSYNC_CLIENT_IP_HEADER = "X-Forwarded-For"
+    settings.BELEGSYNC_TRUSTED_PROXIES = 1
+    return settings
+
+
+def test_two_visitors_behind_one_proxy_are_throttled_each_on_their_own(
+    client, alice, bob, behind_a_proxy
+):
+    """GIVEN one proxy in front, trusted to name the visitor in X-Forwarded-For
+    WHEN an attacker at one address guesses five times
+    THEN that address is locked, and bob behind the same proxy still logs in."""
+    for name in ("mallory", "trudy", "eve", "oscar", "peggy"):
+        via_proxy(client, name, "guess", "198.51.100.66")
+    assert via_proxy(client, "bob", "bob-password-1", "198.51.100.66").status_code == 429
+    assert via_proxy(client, "bob", "bob-password-1", "192.0.2.1").status_code == 302
+    counted = AccessAttempt.objects.values_list("ip_address", flat=True).distinct()
+    assert set(counted) == {"198.51.100.66"}  # never the proxy's own address
+
+
+def test_a_forged_header_is_ignored_without_the_setting(client, alice, bob):
+    """GIVEN no client-IP header configured
+    WHEN a guesser sends a new X-Forwarded-For with every try
+    THEN it is counted by its connection's address and locked all the same."""
+    for n, name in enumerate(("mallory", "trudy", "eve", "oscar", "peggy")):
+        via_proxy(client, name, "guess", f"203.0.113.{n}")
+    assert via_proxy(client, "bob", "bob-password-1", "192.0.2.1").status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {PROXY}
+
+
+def test_entries_before_the_trusted_proxies_are_not_trusted(client, alice, bob, behind_a_proxy):
+    """GIVEN one trusted proxy, which appends the address it was connected from
+    WHEN the guesser puts a fresh address of its own in front with every try
+    THEN only the proxy's entry counts: the guesser is locked by its real address."""
+    for n, name in enumerate(("mallory", "trudy", "eve", "oscar", "peggy")):
+        via_proxy(client, name, "guess", f"203.0.113.{n}, 198.51.100.66")
+    assert via_proxy(client, "bob", "bob-password-1", "1.2.3.4, 198.51.100.66").status_code == 429
+    assert via_proxy(client, "bob", "bob-password-1", "198.51.100.66, 192.0.2.1").status_code == 302
+
+
+def test_with_two_proxies_the_entry_the_outer_one_wrote_counts(client, alice, behind_a_proxy):
+    behind_a_proxy.BELEGSYNC_TRUSTED_PROXIES = 2
+    for n in range(5):
+        via_proxy(client, f"guess{n}", "guess", f"203.0.113.{n}, 198.51.100.66, 10.0.0.9")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.66"}
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "counted"),
+    [
+        ("", PROXY),  # the request did not pass the proxy: its own peer
+        ("not-an-address", PROXY),
+        ("  2001:DB8::1 ", "2001:db8::1"),
+    ],
+)
+def test_a_missing_or_broken_header_counts_the_connection(
+    client, alice, behind_a_proxy, forwarded, counted
+):
+    via_proxy(client, "alice", "wrong", forwarded)
+    assert AccessAttempt.objects.get().ip_address == counted
+
+
 @pytest.mark.parametrize(
     ("password", "complaint"),
     [

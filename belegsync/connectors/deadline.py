@@ -1,10 +1,12 @@
-"""A total deadline for one remote call: connect, TLS, request, answer and body together.
+"""A total deadline for one remote call: name lookup, connect, TLS, request, answer and
+body together.
 
 httpx's timeouts are per operation: a server that sends one byte every ten
 seconds never trips a 30 s read timeout and holds a sync for good. So the
 client opens a :func:`scope` around each call, and the socket layer
 (:class:`~belegsync.connectors.egress.GuardedBackend`) gives every connect,
-read and write only the time that is left of it (:class:`BoundedStream`).
+read and write only the time that is left of it (:class:`BoundedStream`); the name
+lookup waits no longer either (:func:`~belegsync.connectors.egress.resolve`).
 """
 
 from __future__ import annotations

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import queue
 import socket
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -199,7 +201,7 @@ class GuardedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        addresses = resolve(host, port)
+        addresses = resolve(host, port, timeout)
         self.destinations.check_addresses(host, addresses)
         error: Exception | None = None
         for address in addresses:
@@ -220,13 +222,43 @@ class GuardedBackend(httpcore.NetworkBackend):
         self._sockets.sleep(seconds)
 
 
-def resolve(host: str, port: int) -> list[str]:
-    """The host's addresses, in the resolver's order; ConnectError when there are none."""
+def resolve(host: str, port: int, timeout: float | None = None) -> list[str]:
+    """The host's addresses, in the resolver's order, within the connect ``timeout`` and
+    the call's deadline; ConnectError when there are none.
+
+    ``getaddrinfo`` blocks in C and takes no timeout: a name server that does not
+    answer holds it as long as resolv.conf allows, for every search domain and
+    attempt, outside any socket the deadline bounds. So the lookup runs in a thread
+    of its own, and the call stops waiting when its time is up; the thread is left
+    to end with the resolver (it holds no lock and no connection).
+    """
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass  # a name: ask the resolver
+    limit = deadline.bounded(timeout)
+    answer: queue.SimpleQueue[list[str] | OSError] = queue.SimpleQueue()
+    threading.Thread(
+        target=_look_up, args=(host, port, answer), name=f"resolve {host}", daemon=True
+    ).start()
+    try:
+        found = answer.get(timeout=limit)
+    except queue.Empty:
+        if deadline.passed():
+            raise deadline.DeadlinePassed(f"{host} was not resolved before the deadline") from None
+        raise httpcore.ConnectTimeout(f"{host} was not resolved within {limit:.0f} s") from None
+    if isinstance(found, OSError):
+        raise httpcore.ConnectError(f"{host} cannot be resolved ({found})") from found
+    return found
+
+
+def _look_up(host: str, port: int, answer: queue.SimpleQueue[list[str] | OSError]) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise httpcore.ConnectError(f"{host} cannot be resolved ({exc})") from exc
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+        answer.put(exc)
+    else:
+        answer.put(list(dict.fromkeys(str(info[4][0]) for info in infos)))
 
 
 class GuardedTransport(httpx.HTTPTransport):

@@ -314,6 +314,16 @@ class ApiClient:
                     code="remote.too_slow",
                     params={"system": self.system, "seconds": round(self.deadline)},
                 ) from exc
+            if isinstance(exc, httpx.ConnectTimeout):
+                # no connection (or not even its address) within the connect timeout:
+                # nothing was sent, so even a POST may be repeated
+                raise NetworkError(
+                    f"{self.system} cannot be reached ({exc}).",
+                    raw=repr(exc),
+                    never_sent=True,
+                    code="remote.unreachable",
+                    params={"system": self.system},
+                ) from exc
             raise NetworkError(
                 f"{self.system} did not answer in time.",
                 raw=repr(exc),

@@ -3,14 +3,16 @@ body per kind, against a hostile local server that stalls, drips or floods."""
 
 from __future__ import annotations
 
+import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from belegsync.connectors.errors import BadAnswer, NetworkError, TooLarge, TooSlow
-from belegsync.connectors.http import BODY_LIMITS, MB, BodyKind
+from belegsync.connectors.http import BODY_LIMITS, MB, NO_RETRY, BodyKind
 from belegsync.sources.afterbuy.api import AfterbuyClient, ApiCredentials
 from belegsync.sources.billbee.client import BillbeeClient
 from belegsync.targets.lexoffice.client import LexofficeClient
@@ -58,8 +60,6 @@ def test_a_stalled_answer_ends_at_the_deadline_and_is_not_repeated(hostile):
 def test_retries_of_a_stalled_call_end_within_the_deadline_too(hostile):
     """GIVEN a read timeout shorter than the deadline (each attempt times out on its own)
     THEN the call's retries stop once the deadline would pass."""
-    import httpx
-
     server = hostile(behaviour="stall")
     client = billbee(deadline=1.0)
     client.http.timeout = httpx.Timeout(0.3)
@@ -74,6 +74,63 @@ def test_a_drip_of_one_byte_at_a_time_ends_at_the_deadline(hostile):
     error, seconds = timed(lambda: billbee(deadline=1.5).orders_page())
     assert isinstance(error, TooSlow)
     assert 1.4 < seconds < 3.0
+
+
+@pytest.fixture
+def hanging_resolver(monkeypatch) -> Iterator[list[str]]:
+    """Name lookups of ``*.hangs.test`` never answer (a name server that is away);
+    every other name resolves as usual. Yields the names looked up."""
+    import socket
+
+    release = threading.Event()
+    asked: list[str] = []
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if str(host).endswith(".hangs.test"):
+            asked.append(host)
+            release.wait(30)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield asked
+    release.set()  # the abandoned lookups end with the test
+
+
+def test_a_name_server_that_never_answers_ends_at_the_deadline(point_at, hanging_resolver):
+    """GIVEN the remote's name cannot be resolved because the resolver hangs
+    THEN the call gives up at its deadline like a stalled answer, not after the resolver."""
+    point_at("billbee", "http://api.hangs.test:8001")
+    client = billbee(deadline=1.0)
+    client.http.timeout = httpx.Timeout(30.0)
+    error, seconds = timed(lambda: client.orders_page())
+    assert isinstance(error, TooSlow) and error.code == "remote.too_slow"
+    assert 0.9 < seconds < 2.0
+    assert hanging_resolver == ["api.hangs.test"]  # not repeated by the call's retries
+
+
+def test_a_name_lookup_counts_against_the_connect_timeout(point_at, hanging_resolver):
+    """Within a long deadline, a lookup that hangs is a connect timeout: nothing was sent."""
+    point_at("billbee", "http://api.hangs.test:8001")
+    client = BillbeeClient(**BILLBEE_CREDENTIALS, retry=NO_RETRY)
+    client.http.timeout = httpx.Timeout(30.0, connect=0.5)
+    error, seconds = timed(lambda: client.orders_page())
+    assert isinstance(error, NetworkError) and error.code == "remote.unreachable"
+    assert error.never_sent and seconds < 1.5
+
+
+def test_an_address_needs_no_name_lookup(monkeypatch):
+    """An operator's address given as an IP is not asked of the resolver, even one that hangs."""
+    import socket
+
+    from belegsync.connectors import egress
+
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: threading.Event().wait())
+    started = time.monotonic()
+    assert egress.resolve("127.0.0.1", 80, timeout=5) == ["127.0.0.1"]
+    assert egress.resolve("::1", 80, timeout=5) == ["::1"]
+    assert time.monotonic() - started < 0.1
 
 
 def test_a_200_mb_answer_is_cut_at_the_json_limit_without_holding_it(hostile):

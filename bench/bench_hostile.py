@@ -4,10 +4,12 @@
    sent (a listening local server counts what reaches it).
 2. Peak memory for a 200 MB answer, chunked and announced: the process's peak RSS
    (``ru_maxrss``) grows by how much over a baseline request in the same process.
-3. Time to give up on a stalled answer and on a slow drip (one byte every 10 s) with the
-   real 60 s deadline.
+3. Peak memory for a gzip bomb (200 KB that unpack to 200 MB): peak RSS growth, and
+   Python's own peak (tracemalloc) against the 16 MB JSON limit.
+4. Time to give up on a stalled answer, on a slow drip (one byte every 10 s) with the
+   real 60 s deadline, and on a name server that never answers (10 s connect timeout).
 
-    .venv/bin/python bench/bench_hostile.py            # all three (about 2.5 minutes)
+    .venv/bin/python bench/bench_hostile.py            # all of it (about 2.5 minutes)
     .venv/bin/python bench/bench_hostile.py --quick    # deadline 5 s instead of 60 s
 """
 
@@ -17,8 +19,11 @@ import argparse
 import contextlib
 import os
 import resource
+import socket
 import sys
 import time
+import tracemalloc
+import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -117,6 +122,52 @@ def memory_for_200_mb(declare_length: bool) -> tuple[float, float]:
     return baseline, grown
 
 
+def memory_for_gzip_bomb() -> tuple[float, float]:
+    """(peak RSS growth, tracemalloc peak) in MB for 200 MB of zeros packed as gzip."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    bomb = packer.compress(b'{"Data": "') + b"".join(packer.compress(b"0" * MB) for _ in range(200))
+    bomb += packer.flush()
+    server = Hostile(
+        answer=b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(bomb) + bomb
+    )
+    point("billbee", server.url)
+    before = peak_rss_mb()
+    tracemalloc.start()
+    try:
+        BillbeeClient(**CREDENTIALS).call("GET", "orders")
+    except ConnectorError as error:
+        assert error.code == "remote.too_large", error.code
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    server.stop()
+    return peak_rss_mb() - before, peak / MB
+
+
+def give_up_on_the_resolver(deadline: float) -> tuple[float, str]:
+    """A name server that never answers (getaddrinfo blocks for two minutes)."""
+    real = socket.getaddrinfo
+
+    def hangs(host: object, *args: object, **kwargs: object) -> object:
+        if str(host).endswith(".hangs.test"):
+            time.sleep(120)
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    socket.getaddrinfo = hangs  # type: ignore[assignment]
+    point("billbee", "http://api.hangs.test:8001")
+    client = BillbeeClient(**CREDENTIALS)
+    client.deadline = deadline
+    started = time.monotonic()
+    code = "answered"
+    try:
+        client.call("GET", "orders")
+    except ConnectorError as error:
+        code = error.code
+    finally:
+        socket.getaddrinfo = real
+    return time.monotonic() - started, code
+
+
 def give_up(behaviour: str, deadline: float) -> tuple[float, str]:
     server = Hostile(behaviour=behaviour, interval=10.0)
     point("billbee", server.url)
@@ -140,6 +191,11 @@ def main() -> None:
     deadline = 5.0 if args.quick else 60.0
     attempts, refused, reached = refused_requests()
     print(f"inside addresses: {attempts} requests, {refused} refused, {reached} reached a server")
+    grown, traced = memory_for_gzip_bomb()
+    print(
+        f"gzip bomb (200 KB → 200 MB): peak RSS +{grown:.1f} MB, Python's peak {traced:.1f} MB "
+        "(limit 16 MB)"
+    )
     for declared in (False, True):
         baseline, grown = memory_for_200_mb(declared)
         how = "announced" if declared else "chunked"
@@ -150,6 +206,8 @@ def main() -> None:
     for behaviour in ("stall", "drip"):
         seconds, code = give_up(behaviour, deadline)
         print(f"{behaviour}: gave up after {seconds:.1f} s with {code} (deadline {deadline:.0f} s)")
+    seconds, code = give_up_on_the_resolver(deadline)
+    print(f"hanging name server: gave up after {seconds:.1f} s with {code}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import json as jsonlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import httpx
 
 from . import deadline
+from .decoding import ACCEPTED, BrokenEncoding, decoded
 from .egress import Destinations, GuardedTransport
 from .errors import (
     AuthError,
@@ -164,7 +165,12 @@ class ApiClient:
             event_hooks={"request": [self.destinations.check_url]},
             follow_redirects=False,
             trust_env=False,
-            headers={"User-Agent": USER_AGENT, **self.auth_headers()},
+            # only what .decoding unpacks within the size limit
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept-Encoding": ACCEPTED,
+                **self.auth_headers(),
+            },
             auth=self.auth(),
         )
 
@@ -344,17 +350,35 @@ class ApiClient:
         return response
 
     def _read_body(self, response: httpx.Response, limit: int) -> None:
-        """Read the streamed body, cut at ``limit`` bytes (declared or counted)."""
+        """Read the streamed body, cut at ``limit`` bytes (declared, sent or unpacked).
+
+        The limit holds for what a compressed body unpacks to while it is unpacked
+        (:mod:`.decoding`), not after a chunk of it was unpacked whole."""
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise self._too_large(limit, int(declared))
         body = bytearray()
-        for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) > limit:
-                raise self._too_large(limit)
+        try:
+            for piece in decoded(
+                self._counted(response.iter_raw(), limit),
+                response.headers.get("Content-Encoding", ""),
+            ):
+                body += piece
+                if len(body) > limit:
+                    raise self._too_large(limit)
+        except BrokenEncoding as exc:
+            raise self.bad_answer(None, f"its encoding is broken: {exc}") from exc
         # the read body becomes the response's content (decoded: no Content-Encoding)
         response._content = bytes(body)
+
+    def _counted(self, raw: Iterator[bytes], limit: int) -> Iterator[bytes]:
+        """The body as sent, cut at ``limit`` too (a packed stream that unpacks to nothing)."""
+        sent = 0
+        for chunk in raw:
+            sent += len(chunk)
+            if sent > limit:
+                raise self._too_large(limit)
+            yield chunk
 
     def _too_large(self, limit: int, declared: int | None = None) -> PermanentError:
         size = f"{declared} bytes" if declared else f"more than {limit} bytes"

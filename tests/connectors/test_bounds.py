@@ -3,9 +3,12 @@ body per kind, against a hostile local server that stalls, drips or floods."""
 
 from __future__ import annotations
 
+import gzip as gzip_module
+import struct
 import threading
 import time
 import tracemalloc
+import zlib
 from collections.abc import Iterator
 
 import httpx
@@ -160,17 +163,84 @@ def test_an_announced_200_mb_answer_is_refused_before_reading(hostile):
     assert peak < 2 * MB and seconds < 1.0
 
 
+def _packed(encoding: str, body: bytes = b"", zeros: int = 0) -> bytes:
+    """``body`` and then ``zeros`` zero bytes, packed as ``encoding`` a megabyte at a time."""
+    wbits = {"gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS, "bare": -zlib.MAX_WBITS}
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits[encoding])
+    out = [packer.compress(body)]
+    block = b"0" * MB
+    for _ in range(zeros // MB):
+        out.append(packer.compress(block))
+    return b"".join(out) + packer.flush()
+
+
+def test_a_gzip_bomb_is_cut_while_it_unpacks(hostile):
+    """GIVEN 200 KB of gzip that unpacks to 200 MB
+    THEN the client stops at the JSON limit of what it unpacked, and never holds much
+    more than that limit: no network chunk is unpacked whole (64 KB of it are 64 MB)."""
+    bomb = _packed("gzip", b'{"Data": "', zeros=200 * MB)
+    assert len(bomb) < MB
+    hostile(answer=_http(bomb, encoding="gzip"))
+    tracemalloc.start()
+    try:
+        error, _ = timed(lambda: billbee(deadline=60).orders_page())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(error, TooLarge) and error.code == "remote.too_large"
+    assert peak < 1.3 * BODY_LIMITS[BodyKind.JSON]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "bare"])
+def test_a_compressed_answer_is_read(hostile, encoding):
+    """gzip and deflate (zlib-wrapped, and bare as some servers send it) are unpacked;
+    the client asks for those two only."""
+    server = hostile(system="lexoffice")
+    server.answer = _http(
+        _packed(encoding, b'{"companyName": "Muster GmbH"}'),
+        encoding="deflate" if encoding == "bare" else encoding,
+    )
+    assert LexofficeClient("key").json("GET", "/v1/profile") == {"companyName": "Muster GmbH"}
+    assert b"accept-encoding: gzip, deflate\r\n" in server.requests[0].lower() + b"\r\n"
+
+
+def test_a_packed_stream_that_unpacks_to_nothing_is_cut_too(hostile):
+    """Empty deflate blocks cost five bytes each and unpack to nothing: what is sent
+    counts against the limit as well (here 17 MB of them, no length announced)."""
+    empty_block = b"\x00\x00\x00\xff\xff"  # stored, not final, no bytes
+    tail = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    gzip = (
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+        + empty_block * (17 * MB // len(empty_block))
+        + tail.compress(b"{}")
+        + tail.flush()
+        + struct.pack("<II", zlib.crc32(b"{}"), 2)
+    )
+    assert gzip_module.decompress(gzip) == b"{}"
+    hostile(answer=_http(gzip, encoding="gzip", length=False))
+    error, _ = timed(lambda: billbee(deadline=60).orders_page())
+    assert isinstance(error, TooLarge) and error.code == "remote.too_large"
+
+
 def test_garbage_instead_of_http_is_a_broken_connection(hostile):
     hostile(answer=b"\x00\xff garbage \r\n\r\n" * 50)
     error, _ = timed(lambda: BillbeeClient(**BILLBEE_CREDENTIALS, sleep=lambda s: None).shops())
     assert isinstance(error, NetworkError) and error.code == "remote.connection_broken"
 
 
-def _http(body: bytes, content_type: str = "application/json") -> bytes:
+def _http(
+    body: bytes, content_type: str = "application/json", encoding: str = "", length: bool = True
+) -> bytes:
+    """An answer with ``body`` (its length announced, or read until the server closes)."""
+    packed = b"Content-Encoding: %s\r\n" % encoding.encode() if encoding else b""
+    announced = b"Content-Length: %d\r\n" % len(body) if length else b""
     return (
-        b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
-        % (content_type.encode(), len(body))
-    ) + body
+        b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nConnection: close\r\n" % content_type.encode()
+        + announced
+        + packed
+        + b"\r\n"
+        + body
+    )
 
 
 def test_deeply_nested_json_is_a_bad_answer_for_every_json_client(hostile):

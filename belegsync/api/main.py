@@ -62,6 +62,9 @@ problems.install(api)
 class HealthOut(Schema):
     ok: bool
     database: bool
+    #: False when the stored credentials do not decrypt with the configured keys; null when
+    #: the database does not answer.
+    secrets: bool | None
     workers: int | None
 
 
@@ -74,9 +77,15 @@ health = Router(tags=["health"])
     response={200: HealthOut, 503: HealthOut, **problems.responses(422, authenticated=False)},
 )
 def get_health(request: HttpRequest, workers: bool = False) -> Status[dict[str, Any]]:
-    """Whether the database answers and (with `workers=true`) a sync worker is alive."""
+    """Whether the database answers, the stored credentials decrypt with the configured keys
+    and (with `workers=true`) a sync worker is alive: the checks of `/healthz`."""
     found = health_check.check(workers=workers)
-    body = {"ok": found.ok, "database": found.database, "workers": found.workers}
+    body = {
+        "ok": found.ok,
+        "database": found.database,
+        "secrets": found.secrets,
+        "workers": found.workers,
+    }
     return Status(200 if found.ok else 503, body)
 
 

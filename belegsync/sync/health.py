@@ -22,16 +22,17 @@ class Health:
     database: bool
     #: Workers seen alive; None when not asked.
     workers: int | None = None
-    #: The stored credentials decrypt with the configured keys.
-    secrets: bool = True
+    #: The stored credentials decrypt with the configured keys; None when the database is down.
+    secrets: bool | None = None
 
     @property
     def ok(self) -> bool:
-        return self.database and self.secrets and self.workers != 0
+        return self.database and bool(self.secrets) and self.workers != 0
 
 
 def check(workers: bool = False) -> Health:
-    """The database's answer to ``SELECT 1``, and the live workers when ``workers``."""
+    """The database's answer to ``SELECT 1``, whether the stored credentials decrypt, and
+    the live workers when ``workers``: the checks both ``/healthz`` and the API answer."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

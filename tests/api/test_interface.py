@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.cache import cache
 from django.test import Client, override_settings
 
 from belegsync.api.management.commands.openapi import COMMITTED, rendered
+from belegsync.documents.models import Connection
 
 from .conftest import ApiClient
 
@@ -49,7 +51,25 @@ def test_the_docs_page_loads_nothing_from_elsewhere(db):
 def test_health_needs_no_token(anonymous):
     answer = anonymous.get("/health")
     assert answer.status_code == 200
-    assert answer.json() == {"ok": True, "database": True, "workers": None}
+    assert answer.json() == {"ok": True, "database": True, "secrets": True, "workers": None}
+
+
+def test_health_fails_like_healthz_when_the_keys_do_not_read_the_credentials(anonymous, org):
+    """GIVEN stored credentials WHEN belegsync runs with another key THEN the API's health
+    and /healthz both answer 503 and say the secrets are unreadable (one check behind both)."""
+    Connection.objects.create(
+        organisation=org,
+        name="Shop → lexoffice",
+        source_kind="memory",
+        target_kind="lexoffice",
+        credentials={"target": {"api_key": "secret"}},
+    )
+    with override_settings(FERNET_KEYS=(Fernet.generate_key().decode(),)):
+        answer = anonymous.get("/health")
+        healthz = Client().get("/healthz")
+    assert answer.status_code == 503 == healthz.status_code
+    assert answer.json() == {"ok": False, "database": True, "secrets": False, "workers": None}
+    assert healthz.json()["secrets"] == "unreadable with the configured keys"
 
 
 def test_an_unknown_path_under_the_api_is_not_the_web_login(anonymous):

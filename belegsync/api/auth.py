@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
@@ -43,10 +43,11 @@ def actor(request: HttpRequest, permission: Permission | None = None) -> Actor:
 class TokenThrottle(BaseThrottle):
     """``BELEGSYNC_API_REQUESTS_PER_MINUTE`` per token and clock minute; past it, 429.
 
-    A counter per token and minute in Django's cache (``add`` + ``incr``, atomic
-    in every backend): exact for one ``belegsync run`` process; several web
-    processes share it once they share a cache. The wait until the next minute
-    is kept per thread, as ninja asks for it right after refusing.
+    Counted in the database (:func:`count_request`), so every web process and
+    host of one installation counts the same requests. A fixed window: at most
+    twice the limit can pass around a minute's turn, and ``Retry-After`` is
+    exact (the seconds to the next minute). The wait is kept per thread, as
+    ninja asks for it right after refusing.
     """
 
     def __init__(self, clock: Any = time.time) -> None:
@@ -60,15 +61,35 @@ class TokenThrottle(BaseThrottle):
         limit = int(getattr(settings, "BELEGSYNC_API_REQUESTS_PER_MINUTE", 600))
         now = self._clock()
         minute = int(now // 60)
-        key = f"belegsync-api-rate:{token.pk}:{minute}"
-        cache.add(key, 0, timeout=120)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # evicted between add and incr: this request opens the minute
-            cache.set(key, 1, timeout=120)
-            count = 1
+        count = count_request(token.pk, minute)
         self._refused.wait = (minute + 1) * 60 - now
-        return bool(count <= limit)
+        return count <= limit
 
     def wait(self) -> float | None:
         return float(math.ceil(getattr(self._refused, "wait", 60.0)))
+
+
+#: The table is RequestCount's (``api_requestcount``); a literal, so the statement is fixed.
+COUNT_REQUEST = (
+    "INSERT INTO api_requestcount (token_id, minute, requests) VALUES (%s, %s, 1) "
+    "ON CONFLICT (token_id) DO UPDATE SET "
+    "requests = CASE WHEN api_requestcount.minute = excluded.minute "
+    "THEN api_requestcount.requests + 1 ELSE 1 END, "
+    "minute = excluded.minute "
+    "RETURNING requests"
+)
+
+
+def count_request(token_id: int, minute: int) -> int:
+    """Count one request of the token in ``minute``; how many it has sent in it so far.
+
+    One statement, atomic on SQLite (>= 3.35) and PostgreSQL alike: the
+    token's row is created, counted on, or restarted at 1 when its minute has
+    passed, and the new count comes back (``RETURNING``). Refused requests
+    count too, so a client that keeps hammering stays refused to the minute's
+    end. Outside a transaction the row lock is held for this statement only.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(COUNT_REQUEST, [token_id, minute])
+        (count,) = cursor.fetchone()
+    return int(count)

@@ -41,3 +41,19 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class RequestCount(models.Model):
+    """How many requests a token sent in its current clock minute (the request limit).
+
+    One row per token, counted by one upsert per request in the database every
+    web process shares (:func:`belegsync.api.auth.count_request`), so the limit
+    holds across processes and hosts without a shared cache.
+    """
+
+    token = models.OneToOneField(
+        ApiToken, on_delete=models.CASCADE, primary_key=True, related_name="request_count"
+    )
+    #: The clock minute counted (Unix time // 60).
+    minute = models.BigIntegerField()
+    requests = models.PositiveIntegerField()

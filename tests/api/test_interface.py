@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from cryptography.fernet import Fernet
-from django.core.cache import cache
 from django.test import Client, override_settings
 
 from belegsync.api.management.commands.openapi import COMMITTED, rendered
@@ -78,15 +76,8 @@ def test_an_unknown_path_under_the_api_is_not_the_web_login(anonymous):
     assert "login" not in answer.get("Location", "")
 
 
-@pytest.fixture
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @override_settings(BELEGSYNC_API_REQUESTS_PER_MINUTE=3)
-def test_a_token_past_its_limit_gets_429_with_retry_after(as_alice, as_bob, fresh_cache):
+def test_a_token_past_its_limit_gets_429_with_retry_after(as_alice, as_bob):
     statuses = [as_alice.get("/documents").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     refused = as_alice.get("/documents")
@@ -97,7 +88,7 @@ def test_a_token_past_its_limit_gets_429_with_retry_after(as_alice, as_bob, fres
     assert as_bob.get("/documents").status_code == 200
 
 
-def test_a_fresh_minute_lets_the_token_in_again(alice, fresh_cache, settings):
+def test_a_fresh_minute_lets_the_token_in_again(alice, settings):
     from belegsync.api import tokens
     from belegsync.api.auth import TokenThrottle
     from belegsync.services import Actor

@@ -1,7 +1,9 @@
 """Imports and exports that lose their process end as failed or resume; nothing is left over.
 
-The kill tests run the real code in a child process on the test database and
-kill its whole process group with SIGKILL in the middle of the work; the full
+The kill tests run the real code in a child process on the test database, which
+stops at a pause in the middle of the work (after its first committed batch or
+rows) until the parent kills its whole process group with SIGKILL: never too
+early, never after the child finished, on a fast or a loaded machine; the full
 disk is a real one (a small tmpfs) where the machine lets us mount it.
 """
 
@@ -13,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.db import OperationalError
@@ -49,9 +52,23 @@ def _expire(model, pk: int) -> None:
     model.objects.filter(pk=pk).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
 
 
-def _child(code: str) -> subprocess.Popen[bytes]:
-    """Python with Django set up on the test database, in its own process group."""
-    script = "import django; django.setup()\n" + code
+def _child(code: str, pause_after: str, marker: Path) -> subprocess.Popen[bytes]:
+    """Python with Django set up on the test database, in its own process group, that
+    stops for good once ``pause_after`` (``module.function``) has returned the first
+    time, and says so by creating ``marker``: the parent kills it there, however fast
+    or slow the machine is."""
+    module, function = pause_after.rsplit(".", 1)
+    hook = (
+        f"import pathlib, time, {module} as target\n"
+        f"real = target.{function}\n"
+        "def paused(*args, **kwargs):\n"
+        "    result = real(*args, **kwargs)\n"
+        f"    pathlib.Path({str(marker)!r}).touch()\n"
+        "    time.sleep(600)  # until the parent's SIGKILL\n"
+        "    return result\n"
+        f"target.{function} = paused\n"
+    )
+    script = "import django; django.setup()\n" + hook + code
     env = child_env(DJANGO_SETTINGS_MODULE="belegsync.settings")
     return subprocess.Popen(
         [sys.executable, "-c", script],
@@ -59,20 +76,22 @@ def _child(code: str) -> subprocess.Popen[bytes]:
         env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=marker.with_suffix(".log").open("wb"),
     )
 
 
-def _kill_when(child: subprocess.Popen[bytes], ready, timeout: float = 60) -> None:
-    """SIGKILL the child's whole process tree as soon as ``ready()`` holds."""
+def _kill_when_paused(child: subprocess.Popen[bytes], marker: Path, timeout: float = 120) -> None:
+    """SIGKILL the child's whole process tree once it waits at its pause."""
     deadline = time.monotonic() + timeout
-    while not ready():
-        if child.poll() is not None:  # a loaded machine can be too slow to catch it
-            pytest.skip("the child finished before it could be killed")
-        assert time.monotonic() < deadline, "the child never got there"
+    while not marker.exists():
+        if child.poll() is not None:
+            said = marker.with_suffix(".log").read_text(errors="replace")[-2000:]
+            raise AssertionError(f"the child ended before its pause:\n{said}")
+        assert time.monotonic() < deadline, "the child never got to its pause"
         time.sleep(0.01)
     os.killpg(child.pid, signal.SIGKILL)
     child.wait(10)
+    assert child.returncode == -signal.SIGKILL
 
 
 # --- imports -----------------------------------------------------------------------------
@@ -87,12 +106,13 @@ def test_an_import_killed_mid_file_is_resumed_and_stores_every_invoice_once(afte
     path = tmp_path / "rechnungsliste.csv"
     generate(path, INVOICES, seed=7)
     job = services.start_import_from_path(Actor.system("cli"), afterbuy, path)
-    child = _child(f"from belegsync.sync import imports; imports.run({job.pk}, 'victim')")
-
-    def first_batch_stored() -> bool:
-        return ImportJob.objects.filter(pk=job.pk, rows_done__gt=0).exists()
-
-    _kill_when(child, first_batch_stored)
+    paused = tmp_path / "paused"
+    child = _child(
+        f"from belegsync.sync import imports; imports.run({job.pk}, 'victim')",
+        pause_after="belegsync.sync.imports._commit",  # the first batch is committed
+        marker=paused,
+    )
+    _kill_when_paused(child, paused)
     job.refresh_from_db()
     assert job.state == ImportJob.State.RUNNING and 0 < job.rows_done < INVOICES
     stored_before = Document.objects.filter(connection=afterbuy).count()
@@ -235,13 +255,11 @@ def test_an_export_killed_mid_file_ends_failed_without_rows_or_files(connection,
     child = _child(
         "from django.core.management import call_command\n"
         f"call_command('export', fmt='csv', connection={connection.name!r}, tag=True, "
-        f"output={str(out)!r})"
+        f"output={str(out)!r})",
+        pause_after="belegsync.exports.service._record",  # the first rows are recorded
+        marker=tmp_path / "paused",
     )
-
-    def rows_recorded() -> bool:
-        return ExportedDocument.objects.exists()
-
-    _kill_when(child, rows_recorded)
+    _kill_when_paused(child, tmp_path / "paused")
     job = ExportJob.objects.get()
     assert job.state == ExportJob.State.RUNNING
     left = list(exports_dir().glob(f"job-{job.pk}-*"))

@@ -144,7 +144,7 @@ def detail_out(document: Document) -> dict[str, Any]:
         "raw_error": document.raw_error,
         "tax_groups": _tax_groups(document),
         "has_pdf": DocumentFile.objects.filter(document=document).exists(),
-        "actions": [a.value for a in services.ACTIONS_FOR_STATE[document.state]],
+        "actions": [a.value for a in services.actions_for(document)],
         "history": _history(document),
     }
 

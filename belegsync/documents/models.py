@@ -144,6 +144,9 @@ class Connection(models.Model):
     credentials_checked = models.JSONField(blank=True, default=dict)
     #: The adapters' set-up steps saved at least once ("billbee:general", …).
     steps_done = models.JSONField(blank=True, default=list)
+    #: Archived (``services.connections.archive``): never scheduled, synced or offered
+    #: for actions that send; its documents stay readable. None: in use.
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -154,9 +157,14 @@ class Connection(models.Model):
         return self.name
 
     @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
     def is_active(self) -> bool:
         return (
-            self.enabled
+            self.archived_at is None
+            and self.enabled
             and self.setup_complete
             and not self.paused_reason
             and self.organisation.sync_enabled

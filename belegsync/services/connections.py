@@ -354,9 +354,13 @@ def _context(connection: Connection, side: str) -> AdapterContext:
 
 
 def sync_now(actor: Actor, connection: Connection) -> bool:
-    """Make the connection due at once; True when it will run (enabled, set up, not paused)."""
+    """Make the connection due at once; True when it will run (enabled, set up, not paused).
+
+    Refused (:class:`Archived`) for an archived connection.
+    """
     actor.require(Permission.MANAGE_CONNECTIONS)
     actor.require_connection(connection)
+    require_in_use(connection)
     scheduler.sync_now(connection)
     return connection.is_active
 
@@ -375,6 +379,61 @@ def set_organisation_sync(actor: Actor, organisation: Organisation, enabled: boo
     actor.require_organisation(organisation)
     Organisation.objects.filter(pk=organisation.pk).update(sync_enabled=enabled)
     organisation.sync_enabled = enabled
+
+
+# --- archive ----------------------------------------------------------------------------
+
+
+class Archived(Exception):
+    """The connection is archived: it sends nothing until it is restored (API: 409)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        super().__init__(
+            _("“%(name)s” is archived; restore it first (Connections, “Archived connections”).")
+            % {"name": connection.name}
+        )
+
+
+def require_in_use(connection: Connection) -> None:
+    """Refuse what would send through an archived connection."""
+    if connection.archived_at is not None:
+        raise Archived(connection)
+
+
+def archive(actor: Actor, connection: Connection) -> bool:
+    """Put the connection away: it is never scheduled or synced again, nor offered for
+    uploads or actions that send, and its documents stay readable (lists, detail,
+    month report, exports). The cycle in flight finishes its step. True when it was
+    in use until now.
+    """
+    actor.require(Permission.MANAGE_CONNECTIONS)
+    actor.require_connection(connection)
+    now = timezone.now()
+    # conditional: two presses (or two tabs) archive once, with one history entry
+    changed = Connection.objects.filter(pk=connection.pk, archived_at__isnull=True).update(
+        archived_at=now
+    )
+    connection.archived_at = Connection.objects.values_list("archived_at", flat=True).get(
+        pk=connection.pk
+    )
+    if changed:
+        _event(connection, actor, "archived", "Archived: the connection no longer syncs.")
+    return bool(changed)
+
+
+def restore(actor: Actor, connection: Connection) -> bool:
+    """Take the connection out of the archive: it syncs again at once (if its switches
+    and set-up allow), from its stored cursor. True when it was archived until now."""
+    actor.require(Permission.MANAGE_CONNECTIONS)
+    actor.require_connection(connection)
+    changed = Connection.objects.filter(pk=connection.pk, archived_at__isnull=False).update(
+        archived_at=None, next_sync_at=timezone.now()
+    )
+    connection.archived_at = None
+    if changed:
+        _event(connection, actor, "restored", "Restored from the archive: the connection syncs.")
+    return bool(changed)
 
 
 # --- set-up ------------------------------------------------------------------------------

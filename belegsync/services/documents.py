@@ -29,12 +29,14 @@ from .actor import Actor, NotAllowed
 
 __all__ = [
     "ACTIONS_FOR_STATE",
+    "SENDING",
     "Action",
     "NotAllowed",
     "Outcome",
     "RemoteCheckFailed",
     "act",
     "act_on_ids",
+    "actions_for",
 ]
 
 
@@ -43,6 +45,9 @@ class Action(StrEnum):
     MARK_MANUALLY_IMPORTED = "mark_manually_imported"
     REUPLOAD = "reupload"
 
+
+#: The actions that send the document again: refused for an archived connection's.
+SENDING = frozenset({Action.RESET, Action.REUPLOAD})
 
 #: Actions offered per state (the others would only be refused).
 ACTIONS_FOR_STATE: dict[str, tuple[Action, ...]] = {
@@ -53,6 +58,15 @@ ACTIONS_FOR_STATE: dict[str, tuple[Action, ...]] = {
     State.MANUAL: (Action.RESET, Action.REUPLOAD),
     State.SKIPPED: (Action.RESET, Action.REUPLOAD),
 }
+
+
+def actions_for(document: Document) -> tuple[Action, ...]:
+    """What may be offered for this document: by its state, and nothing that sends
+    through an archived connection."""
+    offered = ACTIONS_FOR_STATE.get(document.state, ())
+    if document.connection.archived_at is not None:
+        return tuple(a for a in offered if a not in SENDING)
+    return offered
 
 
 class RemoteCheckFailed(Exception):
@@ -90,17 +104,30 @@ def act(actor: Actor, action: Action | str, documents: Iterable[Document]) -> li
     chosen = list(documents)
     for document in chosen:
         actor.require_connection(document.connection)
+    sendable = [d for d in chosen if not (action in SENDING and d.connection.archived_at)]
     outcomes: list[Outcome] = []
     check = None
     if action is Action.REUPLOAD:
         check = RemoteCheck()
-        for document in chosen:
+        for document in sendable:
             outcomes.append(_reupload(actor, document, check))
     else:
         outcomes = actions.bulk(
-            actions.ACTIONS[action.value], chosen, user=actor.user, by=actor.name
+            actions.ACTIONS[action.value], sendable, user=actor.user, by=actor.name
         )
-    return [o if o.ok else Outcome(o.document, False, _refusal(action, o, check)) for o in outcomes]
+    by_document = {id(o.document): o for o in outcomes}
+    return [
+        _reported(action, by_document[id(d)], check)
+        if id(d) in by_document
+        else Outcome(d, False, _archived(d))
+        for d in chosen
+    ]
+
+
+def _reported(action: Action, outcome: Outcome, check: RemoteCheck | None) -> Outcome:
+    if outcome.ok:
+        return outcome
+    return Outcome(outcome.document, False, _refusal(action, outcome, check))
 
 
 def _reupload(actor: Actor, document: Document, check: RemoteCheck) -> Outcome:
@@ -164,6 +191,12 @@ def _refusal(action: Action, outcome: Outcome, check: RemoteCheck | None) -> str
             "then re-upload."
         ) % {"number": document.source_number}
     return outcome.message
+
+
+def _archived(document: Document) -> str:
+    return _(
+        "%(number)s: its connection “%(name)s” is archived and sends nothing; restore it first."
+    ) % {"number": document.source_number, "name": document.connection.name}
 
 
 def _unreadable(document: Document) -> Outcome:

@@ -67,8 +67,9 @@ def file_source_class(connection: Connection) -> type[FileSource] | None:
 
 
 def importable_connections(actor: Actor) -> list[Connection]:
-    """The actor's connections that take uploaded files, by name."""
-    return [c for c in actor.connections().order_by("name") if takes_files(c)]
+    """The actor's connections in use that take uploaded files, by name."""
+    in_use = actor.connections().filter(archived_at__isnull=True).order_by("name")
+    return [c for c in in_use if takes_files(c)]
 
 
 def start_import(
@@ -82,13 +83,18 @@ def start_import(
 ) -> ImportJob:
     """Keep the uploaded file and queue its import; the job says how it goes.
 
-    Raises :class:`UploadRefused` for a file over the limit (nothing is kept)
-    or a connection whose source takes no files.
+    Raises :class:`UploadRefused` for a file over the limit (nothing is kept),
+    a connection whose source takes no files, or an archived one.
     """
     actor.require(Permission.IMPORT_FILES)
     actor.require_connection(connection)
     if not takes_files(connection):
         raise UploadRefused(_("This connection's source takes no uploaded files."))
+    if connection.archived_at is not None:
+        raise UploadRefused(
+            _("“%(name)s” is archived and takes no files; restore it first.")
+            % {"name": connection.name}
+        )
     mode = ImportJob.Mode(mode)
     limit = max_upload_bytes()
     digest = hashlib.sha256()

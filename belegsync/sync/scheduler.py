@@ -60,6 +60,7 @@ def claim_due(now: dt.datetime) -> list[tuple[int, bool]]:
         SET next_sync_at = {_next_sync_sql()},
             last_sync_at = CASE WHEN {busy} THEN last_sync_at ELSE %(now)s END
         WHERE enabled = %(true)s AND paused_reason = '' AND setup_complete = %(true)s
+          AND archived_at IS NULL
           AND (next_sync_at IS NULL OR next_sync_at <= %(now)s)
           AND organisation_id IN (
               SELECT id FROM {Organisation._meta.db_table} WHERE sync_enabled = %(true)s)

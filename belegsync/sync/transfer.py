@@ -118,6 +118,7 @@ def claimable(now: dt.datetime) -> Q:
         connection__enabled=True,
         connection__paused_reason="",
         connection__setup_complete=True,
+        connection__archived_at__isnull=True,
         connection__organisation__sync_enabled=True,
     )
     return (waiting | abandoned) & active

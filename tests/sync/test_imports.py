@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from belegsync.documents.models import Connection, Document, Event
 from belegsync.documents.states import State
-from belegsync.services import Actor
+from belegsync.services import Actor, connections
 from belegsync.services import imports as services
 from belegsync.sync import imports
 from belegsync.sync.cycle import run_cycle
@@ -136,3 +136,14 @@ def test_a_finished_job_is_not_run_again(afterbuy):
 def test_a_connection_without_a_file_source_refuses_uploads(connection):
     with pytest.raises(services.UploadRefused):
         services.start_import(Actor.system(), connection, [b"x"], "x.csv")
+
+
+@pytest.mark.django_db
+def test_an_archived_connection_takes_no_uploads_and_is_not_offered(alice, afterbuy):
+    actor = Actor.of(alice)
+    assert services.importable_connections(actor) == [afterbuy]
+    connections.archive(actor, afterbuy)
+    assert services.importable_connections(actor) == []
+    with pytest.raises(services.UploadRefused, match="archived"):
+        services.start_import(actor, afterbuy, [b"x"], "x.csv")
+    assert ImportJob.objects.count() == 0

@@ -55,11 +55,13 @@ def _may_act(request: HttpRequest) -> bool:
     return Actor.of(request.user).may(Permission.ACT_ON_DOCUMENTS)
 
 
-def offered(state: str) -> list[tuple[str, str, str]]:
-    """(action, label, confirmation) of the actions a document in ``state`` allows."""
+def offered(state: str, *, archived: bool = False) -> list[tuple[str, str, str]]:
+    """(action, label, confirmation) of the actions a document in ``state`` allows;
+    of an archived connection's, none that sends."""
     return [
         (a.value, str(ACTION_LABELS[a]), str(CONFIRMS[a.value]))
         for a in services.ACTIONS_FOR_STATE[state]
+        if not (archived and a in services.SENDING)
     ]
 
 
@@ -168,6 +170,12 @@ def document_list(request: HttpRequest) -> HttpResponse:
     documents = filtered(request, filters)
     rows, next_after = page(documents, filters.after)
     where = pages(documents, rows, filters.after, _int(request.GET.get("p", "")) or 1)
+    actions = offered(filters.state) if filters.state and _may_act(request) else []
+    for row in rows:
+        archived = row.connection.archived_at is not None
+        row.row_actions = (  # type: ignore[attr-defined]
+            offered(row.state, archived=True) if archived and actions else actions
+        )
     return render(
         request,
         "web/document_list.html",
@@ -180,7 +188,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "next_after": next_after,
             "base_query": _query_without_after(request),
             "connections": scoping.connections(request).order_by("name"),
-            "actions": offered(filters.state) if filters.state and _may_act(request) else [],
+            "actions": actions,
             "bulk_confirm": BULK_CONFIRM,
         },
     )
@@ -208,7 +216,9 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "warnings": voucher_warnings(voucher, document.currency) if voucher else [],
             "has_file": DocumentFile.objects.filter(document=document).exists(),
             "events": document.events.select_related("user").order_by("at", "id"),
-            "actions": offered(document.state) if _may_act(request) else [],
+            "actions": offered(document.state, archived=document.connection.archived_at is not None)
+            if _may_act(request)
+            else [],
         },
     )
 

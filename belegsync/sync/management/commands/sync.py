@@ -19,7 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         ids = opts["connection"] or list(
-            Connection.objects.filter(enabled=True, paused_reason="", setup_complete=True)
+            Connection.objects.filter(
+                enabled=True, paused_reason="", setup_complete=True, archived_at__isnull=True
+            )
             .order_by("pk")
             .values_list("pk", flat=True)
         )

@@ -103,11 +103,13 @@ def _clean_memory_adapters() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _default_language_again() -> Iterator[None]:
-    """A German page request leaves German active in the thread (LocaleMiddleware does not
-    deactivate): the next test starts in the default language whatever ran before it."""
-    yield
+    """Every test starts and ends in the default language: a German page request leaves
+    German active in the thread (LocaleMiddleware does not deactivate), and so does a test
+    that activates a language by hand. Proven by tests/test_default_language.py."""
     from django.utils import translation
 
+    translation.deactivate()
+    yield
     translation.deactivate()
 
 

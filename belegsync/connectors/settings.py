@@ -23,12 +23,13 @@ another side's keys or wipe a field it does not show.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from belegsync.bookkeeping import DocumentDate
+from belegsync.connectors.reasons import Reason
 
 __all__ = [
     "NAMESPACES",
@@ -122,6 +123,14 @@ class AdapterSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     rate_per_second: float | None = Field(default=None, gt=0)
+
+    @classmethod
+    def reasons_of(
+        cls, errors: Iterable[Mapping[str, Any]], values: Mapping[str, Any]
+    ) -> list[Reason]:
+        """pydantic's ``errors`` of ``values`` as reasons in the merchant's words, where the
+        adapter has them (an empty list: the form's own checks come first)."""
+        return []
 
 
 class NoSettings(AdapterSettings):

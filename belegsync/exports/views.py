@@ -25,6 +25,8 @@ from belegsync.documents.roles import Permission
 from belegsync.documents.states import State
 from belegsync.reasons import render_all, sentence
 from belegsync.services import Actor
+from belegsync.targets.datev import rules
+from belegsync.targets.datev.forms import add_reasons, explain_refusals
 from belegsync.web import scoping
 from belegsync.web.roles import requires
 
@@ -340,14 +342,40 @@ class DatevConfigForm(forms.ModelForm):  # type: ignore[type-arg]
             "payment_accounts": gettext_lazy("Accounts per payment method (as JSON)"),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        explain_refusals(self)
+
     def clean(self) -> dict[str, Any]:
+        """What DATEV would refuse, each at its field as a reason (what to enter)."""
         data: dict[str, Any] = super().clean() or {}
+        mappings = [name for name in ("revenue_accounts", "payment_accounts") if name in data]
+        for name in mappings:
+            if not _accounts(data[name]):
+                add_reasons(self, [rules.reason(name)])
+        if self.errors:
+            return data
         config = DatevConfig(**{k: v for k, v in data.items() if k in self.Meta.fields})
         try:
             config.to_settings()
-        except (ValueError, TypeError) as error:
-            raise forms.ValidationError(str(error)) from None
+        except rules.BadSetting as refused:
+            add_reasons(self, refused.reasons)
         return data
+
+
+def _accounts(value: Any) -> bool:
+    """A JSON mapping of keys to account numbers (``{"paypal": 1360}``), or nothing."""
+    if value in (None, ""):
+        return True
+    if not isinstance(value, dict):
+        return False
+    return all(_account_number(v) for v in value.values())
+
+
+def _account_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and value.isdigit())
 
 
 @requires(Permission.EXPORT)

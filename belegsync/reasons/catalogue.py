@@ -836,6 +836,58 @@ EXPORTS: dict[str, Promise] = {
     ),
 }
 
+#: A setting DATEV would refuse (targets/datev/rules.py): the field as the tax advisor
+#: names it, and what to enter. Shown on the DATEV settings forms, for any mistake.
+SETTINGS: dict[str, Promise] = {
+    "datev.consultant_number": _(
+        "Enter the consultant number (Beraternummer) as a whole number from %(low)s to "
+        "%(high)s. Your tax advisor gives it to you."
+    ),
+    "datev.client_number": _(
+        "Enter the client number (Mandantennummer) as a whole number from %(low)s to "
+        "%(high)s. Your tax advisor gives it to you, with the consultant number."
+    ),
+    "datev.fiscal_year_start_month": _(
+        "Enter the month your fiscal year starts in (WJ-Beginn) as a number from %(low)s to "
+        "%(high)s: 1 for January, 7 for July. If your fiscal year is the calendar year, "
+        "enter 1."
+    ),
+    "datev.account_length": _(
+        "Enter the account length (Sachkontenlänge) as a number from %(low)s to %(high)s: "
+        "the digits of a G/L account at your tax advisor, usually 4. If it differs from "
+        "your tax advisor's setting, DATEV refuses the file."
+    ),
+    "datev.chart": _("Choose the chart of accounts your tax advisor uses: SKR03 or SKR04."),
+    "datev.oss_tax_key": _(
+        "The OSS tax key is a DATEV tax key (BU-Schlüssel) of up to 4 digits, often 240. Ask "
+        "your tax advisor which key they use for EU distance sales, or leave it empty."
+    ),
+    "datev.collective_debtor": _(
+        "The collective debtor must be a debtor account from %(low)s to %(high)s (one digit "
+        "more than the account length). Enter the account your tax advisor gives you, or "
+        "leave it empty for %(low)s."
+    ),
+    "datev.debtor_base": _(
+        "The first debtor for customer numbers must be a debtor account from %(low)s to "
+        "%(high)s; a customer's account is this account plus the customer number. Leave it "
+        "empty for %(low)s."
+    ),
+    "datev.revenue_accounts": _(
+        "Enter the revenue accounts as JSON, each key with its account number, e.g. "
+        '{"domestic:19": 8400}; leave {} for the standard accounts of your chart.'
+    ),
+    "datev.payment_accounts": _(
+        "Enter the accounts per payment method as JSON, each payment method as your shop "
+        'system names it with its account number, e.g. {"paypal": 1360}; leave {} to book '
+        "every payment on the bank account."
+    ),
+    "datev.bank_account": _(
+        "Enter the bank account as an account number of your chart (e.g. 1200 in SKR03), "
+        "or leave it empty."
+    ),
+    "datev.setting": _("DATEV would refuse this value. Ask your tax advisor for the right one."),
+}
+
 #: Every code and its text.
 TEXTS: dict[str, Promise] = {
     **VOUCHER_DATA,
@@ -849,6 +901,7 @@ TEXTS: dict[str, Promise] = {
     **FILES,
     **TARGETS,
     **EXPORTS,
+    **SETTINGS,
 }
 
 

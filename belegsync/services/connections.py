@@ -30,7 +30,16 @@ from pydantic import BaseModel, ValidationError
 
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.errors import ConnectorError, RetryableError
-from belegsync.connectors.settings import NAMESPACES, POLICY, Policy, merged, read, settings_model
+from belegsync.connectors.reasons import Reason
+from belegsync.connectors.settings import (
+    NAMESPACES,
+    POLICY,
+    AdapterSettings,
+    Policy,
+    merged,
+    read,
+    settings_model,
+)
 from belegsync.documents.models import (
     DEFAULT_SYNC_INTERVAL,
     MIN_SYNC_INTERVAL,
@@ -50,11 +59,17 @@ SIDES = ("source", "target")
 class InvalidSettings(ValueError):
     """Changes a namespace's model refuses (an unknown field, a bad value); nothing is saved.
 
-    ``problems`` are (field path, message) pairs, e.g. ("policy.document_date", "…").
+    ``problems`` are (field path, message) pairs, e.g. ("policy.document_date", "…"), the
+    validator's own words for support and the API; ``reasons`` are (namespace, reason)
+    pairs in the merchant's words where the namespace's model has them
+    (``AdapterSettings.reasons_of``: DATEV's Beraternummer …), for the pages.
     """
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, problems: list[tuple[str, str]], reasons: list[tuple[str, Reason]] | None = None
+    ) -> None:
         self.problems = problems
+        self.reasons = reasons or []
         super().__init__("; ".join(f"{where}: {what}" for where, what in problems))
 
 
@@ -94,6 +109,7 @@ def _applied(
     """``stored`` with each namespace's ``changes`` applied and validated."""
     result = {k: v for k, v in (stored or {}).items()}
     problems: list[tuple[str, str]] = []
+    reasons: list[tuple[str, Reason]] = []
     for namespace, values in changes.items():
         model = _model(connection, namespace)
         try:
@@ -102,10 +118,12 @@ def _applied(
             problems += [
                 (".".join([namespace, *map(str, e["loc"])]), e["msg"]) for e in error.errors()
             ]
+            if issubclass(model, AdapterSettings):
+                reasons += [(namespace, r) for r in model.reasons_of(error.errors(), values)]
             continue
         result[namespace] = new.model_dump(mode="json")
     if problems:
-        raise InvalidSettings(problems)
+        raise InvalidSettings(problems, reasons)
     return result
 
 

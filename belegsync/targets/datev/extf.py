@@ -47,6 +47,7 @@ from belegsync.connectors.reasons import Reason
 from belegsync.connectors.spreadsheet import FORMULA_STARTS, neutralise
 
 from . import columns as col
+from . import rules
 from .columns import BUCHUNGSSTAPEL_COLUMNS
 
 ENCODING = "cp1252"
@@ -165,23 +166,23 @@ class DatevSettings:
     max_rows: int = MAX_ROWS
 
     def __post_init__(self) -> None:
-        if not 1001 <= self.consultant_number <= 9_999_999:
-            raise ValueError("The consultant number (Beraternummer) must be 1001–9999999.")
-        if not 1 <= self.client_number <= 99_999:
-            raise ValueError("The client number (Mandantennummer) must be 1–99999.")
-        if not 4 <= self.account_length <= 8:
-            raise ValueError("The account length (Sachkontenlänge) must be 4–8.")
-        if not 1 <= self.fiscal_year_start_month <= 12:
-            raise ValueError("The fiscal year must start in month 1–12.")
-        low, high = self.debtor_range
-        for name, value in (("collective debtor", self.collective_debtor),):
-            if value is not None and not low <= value <= high:
-                raise ValueError(f"The {name} must lie in the debtor range {low}–{high}.")
+        refused = rules.check(
+            {
+                "consultant_number": self.consultant_number,
+                "client_number": self.client_number,
+                "fiscal_year_start_month": self.fiscal_year_start_month,
+                "account_length": self.account_length,
+                "collective_debtor": self.collective_debtor,
+                "oss_tax_key": self.oss_tax_key,
+            }
+        )
+        if refused:
+            raise rules.BadSetting(refused)
 
     @property
     def debtor_range(self) -> tuple[int, int]:
         """Debtors have one digit more than G/L accounts: 10000–69999 at length 4."""
-        return 10**self.account_length, 7 * 10**self.account_length - 1
+        return rules.debtor_range(self.account_length)
 
     @property
     def default_debtor(self) -> int:

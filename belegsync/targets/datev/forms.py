@@ -1,23 +1,81 @@
-"""The DATEV target's settings form: what the tax advisor tells the merchant."""
+"""The DATEV target's settings form: what the tax advisor tells the merchant.
+
+Every refusal of a DATEV field reads as its reason (``rules.py``): the field as the tax
+advisor names it and what to enter, instead of Django's generic "Dieser Wert muss größer
+oder gleich 1001 sein." The export's DATEV settings form (``exports/views.py``) does the
+same through :func:`explain_refusals` and :func:`add_reasons`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+
+from belegsync.connectors.reasons import Reason
+from belegsync.reasons import render
+
+from . import rules
+
+__all__ = ["DatevSettingsForm", "add_reasons", "explain_refusals"]
+
+#: Every way a form field can refuse a value (the field's own and its validators' codes).
+_REFUSALS = ("required", "invalid", "min_value", "max_value", "max_length", "invalid_choice")
+
+_rendered = lazy(render, str)
+
+
+def _posted_length(form: forms.BaseForm) -> int | None:
+    try:
+        return int(form.data.get(form.add_prefix("account_length")) or "")
+    except (TypeError, ValueError):
+        return None
+
+
+def explain_refusals(form: forms.BaseForm) -> None:
+    """Let each DATEV field refuse a value with its reason, in the reader's language."""
+    values = {"account_length": _posted_length(form)}
+    for name, field in form.fields.items():
+        if name not in rules.CODES:
+            continue
+        text = _rendered(rules.reason(name, values))
+        field.error_messages = {**field.error_messages, **dict.fromkeys(_REFUSALS, text)}
+
+
+def add_reasons(form: forms.BaseForm, reasons: Iterable[Reason]) -> None:
+    """Reasons found after the fields' own checks, each at its field where the form has it."""
+    for reason in reasons:
+        field = reason.field if reason.field in form.fields else None
+        if field and field in form.errors:
+            continue  # the field's own refusal says the same
+        form.add_error(field, render(reason))
 
 
 class DatevSettingsForm(forms.Form):  # type: ignore[misc]
     consultant_number = forms.IntegerField(
-        label=_("consultant number (Beraternummer)"), min_value=1001, max_value=9_999_999
+        label=_("consultant number (Beraternummer)"),
+        min_value=rules.RANGES["consultant_number"].low,
+        max_value=rules.RANGES["consultant_number"].high,
     )
     client_number = forms.IntegerField(
-        label=_("client number (Mandantennummer)"), min_value=1, max_value=99_999
+        label=_("client number (Mandantennummer)"),
+        min_value=rules.RANGES["client_number"].low,
+        max_value=rules.RANGES["client_number"].high,
     )
     fiscal_year_start_month = forms.IntegerField(
-        label=_("fiscal year starts in month"), min_value=1, max_value=12, initial=1
+        label=_("fiscal year starts in month"),
+        min_value=rules.RANGES["fiscal_year_start_month"].low,
+        max_value=rules.RANGES["fiscal_year_start_month"].high,
+        initial=1,
     )
     account_length = forms.IntegerField(
-        label=_("account length (Sachkontenlänge)"), min_value=4, max_value=8, initial=4
+        label=_("account length (Sachkontenlänge)"),
+        min_value=rules.RANGES["account_length"].low,
+        max_value=rules.RANGES["account_length"].high,
+        initial=4,
     )
     chart = forms.ChoiceField(
         label=_("chart of accounts"), choices=[("03", "SKR03"), ("04", "SKR04")], initial="03"
@@ -26,3 +84,12 @@ class DatevSettingsForm(forms.Form):  # type: ignore[misc]
     lock_bookings = forms.BooleanField(
         label=_("lock bookings on import (Festschreibung)"), required=False
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        explain_refusals(self)
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        add_reasons(self, rules.check(data))
+        return data

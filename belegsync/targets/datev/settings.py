@@ -4,19 +4,26 @@ accounts of its payment-account mapping."""
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
 
 from pydantic import Field
 
+from belegsync.connectors.reasons import Reason
 from belegsync.connectors.settings import AdapterSettings
+
+from .rules import RANGES, reasons_of_errors
+
+_C, _K = RANGES["consultant_number"], RANGES["client_number"]
+_W, _A = RANGES["fiscal_year_start_month"], RANGES["account_length"]
 
 
 class DatevTargetSettings(AdapterSettings):
     #: Beraternummer and Mandantennummer; without them no file can be written.
-    consultant_number: int | None = Field(default=None, ge=1001, le=9_999_999)
-    client_number: int | None = Field(default=None, ge=1, le=99_999)
-    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
-    account_length: int = Field(default=4, ge=4, le=8)
+    consultant_number: int | None = Field(default=None, ge=_C.low, le=_C.high)
+    client_number: int | None = Field(default=None, ge=_K.low, le=_K.high)
+    fiscal_year_start_month: int = Field(default=1, ge=_W.low, le=_W.high)
+    account_length: int = Field(default=4, ge=_A.low, le=_A.high)
     chart: Literal["03", "04"] = "03"
     debtor_mode: Literal["collective", "per_customer"] = "collective"
     collective_debtor: int | None = None
@@ -29,3 +36,9 @@ class DatevTargetSettings(AdapterSettings):
     bank_account: int | None = None
     #: Festschreibung: lock the bookings on import (advisors usually want them open).
     lock_bookings: bool = False
+
+    @classmethod
+    def reasons_of(
+        cls, errors: Iterable[Mapping[str, Any]], values: Mapping[str, Any]
+    ) -> list[Reason]:
+        return reasons_of_errors(errors, values)

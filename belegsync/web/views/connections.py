@@ -18,6 +18,7 @@ from belegsync.connectors.settings import settings_model
 from belegsync.documents.models import Connection
 from belegsync.documents.roles import Permission
 from belegsync.reasons import describe_error
+from belegsync.reasons import render as render_reason
 from belegsync.services import Actor
 from belegsync.services import connections as services
 from belegsync.services.imports import takes_files
@@ -240,7 +241,10 @@ def _save(
             % {"system": refused.system, "error": describe_error(refused.error)},
         )
         return False
-    except (services.InvalidSettings, ValueError) as invalid:
+    except services.InvalidSettings as invalid:
+        _show_refusals(form, sides, invalid)
+        return False
+    except ValueError as invalid:
         form.add_error(None, str(invalid))
         return False
     for warning in saved.warnings:
@@ -253,6 +257,20 @@ def _save(
             % {"missing": " ".join(saved.missing)},
         )
     return True
+
+
+def _show_refusals(
+    form: ConnectionForm, sides: dict[str, dict[str, Any]], invalid: services.InvalidSettings
+) -> None:
+    """Each refused setting at its field, in the merchant's words where the adapter has
+    them (DATEV's Beraternummer …); the validator's own words otherwise."""
+    if not invalid.reasons:
+        form.add_error(None, str(invalid))
+        return
+    for namespace, reason in invalid.reasons:
+        settings_form = sides.get(namespace, {}).get("settings")
+        field = reason.field if settings_form and reason.field in settings_form.fields else None
+        (settings_form if field else form).add_error(field, render_reason(reason))
 
 
 def _status(request: HttpRequest, connection: Connection) -> HttpResponse:

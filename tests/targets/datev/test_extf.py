@@ -397,11 +397,12 @@ def test_it_locks_bookings_only_when_asked(tmp_path: Path) -> None:
 
 
 def test_it_rejects_settings_datev_does_not_accept() -> None:
-    with pytest.raises(ValueError, match="consultant"):
+    """Each with its reason code (tests/targets/datev/test_settings_reasons.py)."""
+    with pytest.raises(ValueError, match=r"datev\.consultant_number"):
         DatevSettings(consultant_number=99, client_number=1)
-    with pytest.raises(ValueError, match="client"):
+    with pytest.raises(ValueError, match=r"datev\.client_number"):
         DatevSettings(consultant_number=4711, client_number=100000)
-    with pytest.raises(ValueError, match="debtor range"):
+    with pytest.raises(ValueError, match=r"datev\.collective_debtor"):
         DatevSettings(consultant_number=4711, client_number=1, collective_debtor=8400)
 
 

@@ -1,4 +1,5 @@
-"""/connections and /organisation: read, switch, sync now, check credentials again.
+"""/connections and /organisation: read, switch, sync now, check credentials again,
+archive and restore.
 
 Secrets are never returned: a connection says only which sides have
 credentials saved. Creating and editing a connection come with the
@@ -68,6 +69,7 @@ def connection_out(connection: Connection) -> dict[str, Any]:
         "sync_interval": connection.sync_interval,
         "next_sync_at": connection.next_sync_at,
         "last_sync_at": connection.last_sync_at,
+        "archived_at": connection.archived_at,
     }
 
 
@@ -221,19 +223,53 @@ def set_connection_enabled(request: HttpRequest, pk: PathId, payload: SwitchIn) 
     return connection_out(connection)
 
 
+def _archived(error: services.Archived) -> problems.ApiProblem:
+    return problems.ApiProblem(
+        409, "connection_archived", str(error), title=_("The connection is archived")
+    )
+
+
 @router.post(
-    "/connections/{int:pk}/sync-now", response={200: SyncNowOut, **problems.responses(404)}
+    "/connections/{int:pk}/sync-now", response={200: SyncNowOut, **problems.responses(404, 409)}
 )
 def sync_connection_now(request: HttpRequest, pk: PathId) -> dict[str, Any]:
-    """Make the connection due at once; `will_run` is false while a switch is off or paused."""
+    """Make the connection due at once; `will_run` is false while a switch is off or paused.
+
+    An archived connection answers 409 `connection_archived`.
+    """
     connection = _connection(request, pk)
-    will_run = services.sync_now(actor(request), connection)
+    try:
+        will_run = services.sync_now(actor(request), connection)
+    except services.Archived as error:
+        raise _archived(error) from None
     message = (
         _("Sync requested; it starts within a few seconds.")
         if will_run
         else _("The connection syncs as soon as it is enabled, set up and not paused.")
     )
     return {"will_run": will_run, "message": message}
+
+
+@router.post(
+    "/connections/{int:pk}/archive", response={200: ConnectionOut, **problems.responses(404)}
+)
+def archive_connection(request: HttpRequest, pk: PathId) -> dict[str, Any]:
+    """Archive the connection: it never syncs again and nothing is sent through it (sync
+    now, uploads, reset and re-upload of its documents are refused); its documents stay
+    readable. Archiving an archived connection changes nothing."""
+    connection = _connection(request, pk)
+    services.archive(actor(request), connection)
+    return connection_out(connection)
+
+
+@router.post(
+    "/connections/{int:pk}/restore", response={200: ConnectionOut, **problems.responses(404)}
+)
+def restore_connection(request: HttpRequest, pk: PathId) -> dict[str, Any]:
+    """Take the connection out of the archive: it syncs again at once, from where it stopped."""
+    connection = _connection(request, pk)
+    services.restore(actor(request), connection)
+    return connection_out(connection)
 
 
 @router.post("/connections/{int:pk}/check", response={200: CheckOut, **problems.responses(404)})

@@ -156,6 +156,10 @@ class ConnectionOut(Schema):
     sync_interval: int = Field(description="Seconds between two syncs.")
     next_sync_at: dt.datetime | None
     last_sync_at: dt.datetime | None
+    archived_at: dt.datetime | None = Field(
+        description="When it was archived (it then never syncs and sends nothing; its "
+        "documents stay readable); null while in use."
+    )
 
 
 class ConnectionEventOut(Schema):

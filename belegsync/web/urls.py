@@ -55,6 +55,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("connections/<int:pk>/enabled/", connections.toggle_enabled, name="connection_enabled"),
     path("connections/<int:pk>/sync-now/", connections.sync_now, name="connection_sync_now"),
     path("connections/<int:pk>/check/", connections.check_again, name="connection_check"),
+    path("connections/<int:pk>/archive/", connections.archive, name="connection_archive"),
+    path("connections/<int:pk>/restore/", connections.restore, name="connection_restore"),
     path("connections/<int:pk>/import/", imports.upload, name="connection_import"),
     path(
         "connections/<int:pk>/files/<int:file_pk>/",

@@ -113,6 +113,16 @@ def shop(org, alice, connection):
                 target_kind=target,
             )
         )
+    # an archived one: the list's "Archivierte Verbindungen" and its own page
+    made.append(
+        Connection.objects.create(
+            organisation=org,
+            name="Altes Lager → lexoffice",
+            source_kind="billbee",
+            target_kind="lexoffice",
+            archived_at=timezone.now() - dt.timedelta(days=3),
+        )
+    )
     bad = failed(
         connection,
         "RE-1",

@@ -95,6 +95,8 @@ NOT_PAGES = {
     "connection_enabled",
     "connection_sync_now",
     "connection_check",
+    "connection_archive",
+    "connection_restore",
     "exports:download",
     "connection_month_file",
     "billbee:settings_start",

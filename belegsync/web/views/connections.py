@@ -41,13 +41,14 @@ SIDES = ("source", "target")
 
 @requires(Permission.MANAGE_CONNECTIONS)
 def connection_list(request: HttpRequest) -> HttpResponse:
+    """The connections in use, and below them the archived ones with "Restore"."""
+    found = list(scoping.connections(request).select_related("organisation").order_by("name"))
     return render(
         request,
         "web/connection_list.html",
         {
-            "connections": scoping.connections(request)
-            .select_related("organisation")
-            .order_by("name")
+            "connections": [c for c in found if c.archived_at is None],
+            "archived": [c for c in found if c.archived_at is not None],
         },
     )
 
@@ -173,7 +174,7 @@ def adapter_pages(connection: Connection) -> list[tuple[str, str]]:
     if connection.pk is None:
         return []
     pages = []
-    if takes_files(connection):
+    if takes_files(connection) and connection.archived_at is None:
         pages.append((_("Upload a file"), reverse("connection_import", args=[connection.pk])))
     for find, kind in (
         (registry.source_class, connection.source_kind),
@@ -295,9 +296,45 @@ def toggle_enabled(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Permission.MANAGE_CONNECTIONS)
 @require_POST
+def archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put the connection away (asked first on the page): it no longer syncs, its
+    documents stay readable."""
+    connection = scoping.connection_or_404(request, pk)
+    services.archive(Actor.of(request.user), connection)
+    messages.success(
+        request,
+        _(
+            "“%(name)s” is archived: it no longer syncs. Its documents stay in the lists, "
+            "the month report and the exports."
+        )
+        % {"name": connection.name},
+    )
+    return redirect("connections")
+
+
+@requires(Permission.MANAGE_CONNECTIONS)
+@require_POST
+def restore(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = scoping.connection_or_404(request, pk)
+    services.restore(Actor.of(request.user), connection)
+    messages.success(
+        request,
+        _("“%(name)s” is restored and syncs again from where it stopped.")
+        % {"name": connection.name},
+    )
+    return redirect("connections")
+
+
+@requires(Permission.MANAGE_CONNECTIONS)
+@require_POST
 def sync_now(request: HttpRequest, pk: int) -> HttpResponse:
     connection = scoping.connection_or_404(request, pk)
-    if services.sync_now(Actor.of(request.user), connection):
+    try:
+        will_run = services.sync_now(Actor.of(request.user), connection)
+    except services.Archived as archived:
+        messages.warning(request, str(archived))
+        return _status(request, connection)
+    if will_run:
         messages.success(
             request,
             _("Sync of “%(name)s” requested; it starts shortly.") % {"name": connection.name},

@@ -82,6 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     connections = list(
         scoping.connections(request)
+        .filter(archived_at__isnull=True)  # an archived one no longer syncs: nothing to watch
         .select_related("organisation")
         .annotate(
             last_cycle_seconds=Subquery(last.values("seconds")[:1]),

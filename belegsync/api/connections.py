@@ -18,7 +18,7 @@ from belegsync.connectors import registry
 from belegsync.documents.models import Connection
 from belegsync.documents.roles import Permission
 from belegsync.reasons import describe_error, render_all
-from belegsync.reasons.history import actor_label
+from belegsync.reasons.history import actor_label, connection_event_text
 from belegsync.services import connections as services
 from belegsync.services.imports import takes_files
 
@@ -99,7 +99,7 @@ def detail_out(connection: Connection) -> dict[str, Any]:
                 "at": e.at,
                 "who": actor_label(e.actor, e.user.get_username() if e.user_id else ""),
                 "action": e.action,
-                "message": e.message,
+                "message": connection_event_text(e.action, e.message),
             }
             for e in events
         ],

@@ -126,3 +126,25 @@ def actor_label(actor: str, username: str = "") -> str:
     if not actor or ":" in actor or actor in _AUTOMATIC:
         return _("belegsync (automatic)")
     return actor
+
+
+def connection_event_text(action: str, message: str) -> str:
+    """A connection's history entry (``ConnectionEvent``) in the reader's words.
+
+    The recorded ``message`` is English for the log; the entries whose words follow
+    from the action are chosen here. Refusals and what a set-up lacks were written in
+    the words of whoever acted, and are shown as recorded.
+    """
+    if action == "setup_complete":
+        return _("Set-up complete: the connection syncs.")
+    if action == "archived":
+        return _("Archived: the connection no longer syncs.")
+    if action == "restored":
+        return _("Restored from the archive: the connection syncs.")
+    if action == "resumed":
+        return _("Resumed: the credentials were accepted again.")
+    if action == "checked" and message == "Credentials accepted.":
+        return _("Credentials checked: accepted.")
+    if action == "setup_incomplete":
+        return _("The set-up is incomplete: %(missing)s") % {"missing": message}
+    return message

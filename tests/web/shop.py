@@ -113,6 +113,12 @@ def shop(org, alice, connection):
                 target_kind=target,
             )
         )
+    # one whose syncs fail (its long note must wrap, not widen the dashboard's table)
+    Connection.objects.filter(pk=made[3].pk).update(
+        failed_cycles=2,
+        failing_since=timezone.now() - dt.timedelta(hours=2),
+        failure_details=[{"code": "remote.rate_limited", "params": {"system": "Afterbuy"}}],
+    )
     # an archived one: the list's "Archivierte Verbindungen" and its own page
     made.append(
         Connection.objects.create(

@@ -95,3 +95,29 @@ def test_the_tax_advisor_may_not_archive(client, tax_advisor, connection):
     client.force_login(tax_advisor)
     assert client.post(f"/connections/{connection.pk}/archive/").status_code == 403
     assert Connection.objects.get(pk=connection.pk).archived_at is None
+
+
+def test_the_connections_history_is_in_the_readers_language(german, alice, connection):
+    """GIVEN a connection archived and restored by Alice and a set-up completed by
+    belegsync WHEN its page is read in German THEN each entry is German, with who acted
+    by name (never a worker id) and the time in the German format."""
+    from belegsync.documents.models import ConnectionEvent
+    from belegsync.services import Actor
+    from belegsync.services import connections as services
+
+    ConnectionEvent.objects.create(
+        connection=connection,
+        actor="vm:24945",
+        action="setup_complete",
+        message="Set-up complete: the connection syncs.",
+    )
+    services.archive(Actor.of(alice), connection)
+    services.restore(Actor.of(alice), connection)
+    page = german.get(f"/connections/{connection.pk}/").content.decode()
+    history = page.split('<ul class="history">')[1].split("</ul>")[0]
+    assert "Archiviert: Die Verbindung synchronisiert nicht mehr." in history
+    assert "Aus dem Archiv wiederhergestellt" in history
+    assert "Einrichtung vollständig" in history
+    assert "alice" in history and "belegsync (automatisch)" in history
+    assert "vm:24945" not in history and "syncs" not in history
+    assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", history)

@@ -17,7 +17,7 @@ from belegsync.documents.labels import (
 )
 from belegsync.lib import l10n
 from belegsync.reasons import render_all
-from belegsync.reasons.history import Entry, actor_label, entry
+from belegsync.reasons.history import Entry, actor_label, connection_event_text, entry
 from belegsync.reasons.render import render
 from belegsync.reasons.words import payment_method_label
 
@@ -69,6 +69,18 @@ def pause_texts(connection: Any) -> list[str]:
     """Why a connection is paused; a pause recorded before reasons were codes as it was."""
     texts = render_all(connection.pause_reasons)
     return texts or ([connection.paused_reason] if connection.paused_reason else [])
+
+
+@register.filter
+def connection_event(event: Any) -> str:
+    """A connection's history entry in the reader's words."""
+    return connection_event_text(event.action, event.message)
+
+
+@register.filter
+def event_actor(event: Any) -> str:
+    """Who acted on a connection: the user's name, or belegsync itself."""
+    return actor_label(event.actor, event.user.get_username() if event.user_id else "")
 
 
 @register.simple_tag

@@ -159,7 +159,9 @@ def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
         "policy_form": policy,
         "connection": connection,
         "pages": adapter_pages(connection),
-        "history": list(connection.events.order_by("-at", "-id")[:20]) if connection.pk else [],
+        "history": list(connection.events.select_related("user").order_by("-at", "-id")[:20])
+        if connection.pk
+        else [],
         "month_files": list(
             connection.month_files.defer("content").order_by("-month", "sequence")[:36]
         )

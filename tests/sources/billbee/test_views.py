@@ -130,3 +130,17 @@ def test_it_maps_payment_methods_in_free_text_and_shows_unmapped_ones(client, al
     billbee.refresh_from_db()
     assert billbee.policy.payment_accounts.by_method == {"PayPal": "PayPal BB"}
     assert billbee.settings_of("source").payment_accounts_required is False
+
+
+def test_the_pause_note_is_in_the_readers_language(client, alice, billbee):
+    """GIVEN a connection paused with its reasons WHEN its Billbee page is read in German
+    THEN the note is the German text of its reasons, not the English log note."""
+    Connection.objects.filter(pk=billbee.pk).update(
+        paused_reason="paused after 5 failed cycles: Billbee is rate limiting requests.",
+        pause_details=[{"code": "remote.rate_limited", "params": {"system": "Billbee"}}],
+    )
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    page = client.get(url(billbee, "general")).content.decode()
+    assert "Billbee hat belegsync gebeten, seltener zu senden" in page
+    assert "rate limiting" not in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from belegsync.documents.models import Connection, Document
@@ -21,6 +23,7 @@ def test_it_uploads_the_csv_and_shows_the_summary(live_server, page, alice, org)
     page.fill("input[name=username]", "alice")
     page.fill("input[name=password]", "alice-password-1")
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/connections/{connection.pk}/")
     page.get_by_role("link", name="Upload a file").click()
 
@@ -42,7 +45,7 @@ def test_it_uploads_the_csv_and_shows_the_summary(live_server, page, alice, org)
         stored.count() - stored.filter(state="failed").count()
     )
     new_row.get_by_role("link").click()
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r"/documents/\?"))
     assert waiting.exists()
     for document in waiting:
         assert document.source_number in page.content()

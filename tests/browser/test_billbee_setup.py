@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from belegsync.documents.models import Connection
 from belegsync.fakes.sevdesk import SevdeskFake
@@ -39,6 +40,8 @@ def test_it_walks_through_general_payment_and_accounts(live_server, page, alice,
     page.fill("input[name=username]", "alice")
     page.fill("input[name=password]", "alice-password-1")
     page.get_by_role("button", name="Log in").click()
+    # each POST's answer is waited for by what it shows, never by a load that may be over
+    page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/connections/{connection.pk}/")
     page.get_by_role("link", name="Set up in three steps").click()
 
@@ -49,10 +52,11 @@ def test_it_walks_through_general_payment_and_accounts(live_server, page, alice,
     page.get_by_label("Billbee API password").fill(PASSWORD)
     page.get_by_label("Start date", exact=True).fill("2024-01-01")
     page.get_by_role("button", name="Save and continue").click()
-    page.wait_for_load_state()
+    page.wait_for_url("**/settings/payment/")
     page.get_by_role("link", name="1. General").click()  # back: now the shops are listed
+    page.wait_for_url("**/settings/general/")
     shops = page.locator("input[type=checkbox][name$=shop_ids]")
-    assert shops.count() >= 2, "shops are fetched from Billbee once the key is accepted"
+    expect(shops.nth(1)).to_be_attached()  # shops are fetched once the key is accepted
     shops.first.check()
     page.get_by_role("button", name="Save and continue").click()
     page.wait_for_url("**/settings/payment/")
@@ -69,7 +73,7 @@ def test_it_walks_through_general_payment_and_accounts(live_server, page, alice,
     row.locator("select").select_option(label="PayPal BB")
     page.screenshot(path=str(SCREENSHOTS / "belegsync-billbee-accounts.png"), full_page=True)
     page.get_by_role("button", name="Save").click()
-    page.wait_for_load_state()
+    expect(page.locator("#messages")).to_contain_text("Accounts saved.")
 
     connection.refresh_from_db()
     assert connection.name == "Billbee → sevDesk"

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
 from tests.web.shop import LEAKS, RAW, pages, shop, visible_text
@@ -36,7 +37,8 @@ def _log_in(page, base):
     page.locator("form[action='/login/'] button[type=submit]").click()
     page.wait_for_url(f"{base}/")
     page.locator("button[name=language][value=de]").click()
-    page.wait_for_load_state()
+    # the language POST answers with a redirect: wait for the German page it leads to
+    expect(page.locator("html")).to_have_attribute("lang", "de")
 
 
 @pytest.mark.parametrize("width", [375, 1280])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from .evidence import VAT_ID_PREFIX_ALIASES, VatIdVerdict, judge_vat_id
 from .rates import countries, ever_rates, rates_on
@@ -67,6 +68,7 @@ def allowed_rates(
     return ZERO_RATE
 
 
+@lru_cache(maxsize=4096)  # asked for every line of every voucher; a pure function
 def derive_treatment(
     *,
     buyer_country: str,

@@ -84,8 +84,9 @@ def validate(voucher: Voucher) -> list[Problem]:
     problems += _check_header(voucher)
     for index, line in enumerate(voucher.lines):
         problems += _check_line(voucher, index, line)
-    problems += _check_totals(voucher)
-    problems += _check_tax_groups(voucher)
+    groups = voucher.tax_groups()  # figured once: both checks below read them
+    problems += _check_totals(voucher, groups)
+    problems += _check_tax_groups(voucher, groups)
     problems += _check_vat_id_evidence(voucher)
     return problems
 
@@ -234,8 +235,7 @@ def rounding_allowance(lines: list[Line], unit: Decimal = CENT) -> Decimal:
     return sum((line_tolerance(ln) * scale + half for ln in lines), half)
 
 
-def _check_totals(v: Voucher) -> list[Problem]:
-    groups = v.tax_groups()
+def _check_totals(v: Voucher, groups: tuple[TaxGroup, ...]) -> list[Problem]:
     rule_net = sum((g.net for g in groups), ZERO)
     rule_gross = sum((g.gross for g in groups), ZERO)
     if v.prices is PriceBasis.GROSS:
@@ -265,12 +265,12 @@ def _total_mismatch(name: str, stated: Decimal, expected: Decimal) -> Problem:
     )
 
 
-def _check_tax_groups(v: Voucher) -> list[Problem]:
+def _check_tax_groups(v: Voucher, groups: tuple[TaxGroup, ...]) -> list[Problem]:
     """The per-rate tax the source states must be the rule's: it is what gets booked."""
     problems = []
-    groups = {g.rate: g for g in v.tax_groups()}
+    by_rate = {g.rate: g for g in groups}
     for rate, stated in sorted(v.stated_tax.items(), reverse=True):
-        group = groups.get(rate_key(rate))
+        group = by_rate.get(rate_key(rate))
         expected = group.tax if group else ZERO
         if stated != expected:
             problems.append(_tax_mismatch(rate, stated, expected, group))

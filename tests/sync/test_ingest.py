@@ -146,3 +146,67 @@ def test_the_batch_lookup_searches_the_number_index_on_all_its_columns(connectio
         assert "using index" in plan and "connection_id=? and kind=? and source_number=?" in plan
     else:  # which index a 30-row table's statistics pick varies: the seek needs the kind
         assert "index scan" in plan and "kind" in plan and "source_number" in plan, plan
+
+
+def test_a_batch_stores_every_column_of_new_documents_and_their_events(connection):
+    """GIVEN new documents of every outcome in one batch (waiting, failed, skipped)
+    WHEN the batch inserts them in one statement per table THEN each row has its own
+    values, the columns a row leaves out have their defaults, every document has its
+    import event, and the counts and the number search know them."""
+    from belegsync.documents.listing import NUMBER_SEARCH, number_contains
+    from belegsync.documents.models import DocumentCount, Event
+    from belegsync.sync.ingest import store_batch
+
+    shop = Reason("skip.shop_not_selected", {"shop": "Etsy"})
+    batch = [sd("RE-1"), sd("RE-2", total_gross=Decimal("45.00")), sd("RE-3", skip=shop)]
+    with transaction.atomic():
+        results = store_batch(connection, batch, actor="import", detail={"import": 7})
+    assert [r.outcome for r in results] == ["created", "failed", "skipped"]
+    documents = {d.source_number: d for d in Document.objects.all()}
+    assert {n: d.state for n, d in documents.items()} == {
+        "RE-1": State.WAITING,
+        "RE-2": State.FAILED,
+        "RE-3": State.SKIPPED,
+    }
+    assert documents["RE-1"].failure_reason == "" and documents["RE-1"].failure_details is None
+    assert documents["RE-2"].failure_reason == "validation"
+    assert documents["RE-3"].skip_details[0]["code"] == "skip.shop_not_selected"
+    assert documents["RE-1"].steps == {} and documents["RE-1"].attempts == 0
+    assert documents["RE-1"].total_gross == Decimal("44.95")
+    assert documents["RE-1"].as_voucher() == batch[0].voucher
+    events = {e.document.source_number: e for e in Event.objects.select_related("document")}
+    assert {n: (e.action, e.to_state, e.actor) for n, e in events.items()} == {
+        "RE-1": ("import", "waiting", "import"),
+        "RE-2": ("import", "failed", "import"),
+        "RE-3": ("import", "skipped", "import"),
+    }
+    assert events["RE-1"].detail == {"import": 7}
+    assert events["RE-1"].at == documents["RE-1"].created_at
+    counts = {(c.state, c.failure_reason): c.n for c in DocumentCount.objects.all()}
+    assert counts == {("waiting", ""): 1, ("failed", "validation"): 1, ("skipped", ""): 1}
+    assert list(number_contains(Document.objects.all(), "E-2")) == [documents["RE-2"]]
+    if db.vendor == "sqlite":  # the FTS5 table itself, which the filter above narrows by
+        with db.cursor() as cursor:
+            search = f"SELECT rowid FROM {NUMBER_SEARCH} WHERE source_number LIKE '%E-2%'"  # noqa: S608
+            cursor.execute(search)
+            assert cursor.fetchall() == [(documents["RE-2"].pk,)]
+
+
+@pytest.mark.skipif(db.vendor != "sqlite", reason="SQLite's FTS5 number index")
+def test_a_batch_writes_each_new_document_once_into_the_number_index(connection):
+    """GIVEN an import batch (a savepoint inside the job's transaction) WHEN it stores
+    500 new documents THEN SQLite writes about four rows per document (the document,
+    its event, its count, its number in the FTS5 index), not the index over and over:
+    inside a savepoint FTS5 flushes a segment at every statement, and a statement per
+    row made it merge segments all the time (12 times the data stored)."""
+    from belegsync.sync.ingest import store_batch
+
+    def rows_written() -> int:
+        with db.cursor() as cursor:
+            cursor.execute("SELECT total_changes()")
+            return cursor.fetchone()[0]
+
+    before = rows_written()
+    with transaction.atomic():
+        store_batch(connection, [sd(f"RE-{n}") for n in range(500)])
+    assert rows_written() - before < 6 * 500

@@ -123,7 +123,9 @@ class DatevTarget:
                 try:
                     added = writer.add(self.booked(document.voucher))
                 except NotExpressible as reason:
-                    left_out[document.key] = Reason("datev.not_expressible", {"why": str(reason)})
+                    # its own coded reason (foreign currency, no revenue account …): the
+                    # merchant reads what to do, not "something went wrong"
+                    left_out[document.key] = reason.reasons[0]
                     continue
                 included[document.key] = added.belegfeld1
                 if document.pdf:

@@ -135,3 +135,13 @@ def test_the_members_page_speaks_german(client, alice):
     page = client.get("/members/").content.decode()
     assert "Mitglieder" in page
     assert "Steuerberatung" in page
+
+
+def test_withdrawing_an_invitation_asks_first(client, alice):
+    """Withdrawing cannot be undone (the link dies): the button asks in the page's dialog."""
+    services.invite(Actor.of(alice), "bookkeeper", "berta@example.org")
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    page = client.get("/members/").content.decode()
+    form = page.split("/withdraw/")[1].split("</form>")[0]
+    assert 'data-confirm="Diese Einladung zurückziehen?' in form

@@ -54,11 +54,15 @@ def populate(count: int) -> None:
         voucher_to_dict,
     )
     from belegsync.documents.models import Connection, Document, Organisation
-    from belegsync.exports.models import DatevConfig
+    from belegsync.exports.models import ExporterSettings
 
     call_command("migrate", verbosity=0)
     org = Organisation.objects.create(name="Bench", slug="bench")
-    DatevConfig.objects.create(organisation=org, consultant_number=4711, client_number=1001)
+    ExporterSettings.objects.create(
+        organisation=org,
+        exporter="datev",
+        settings={"consultant_number": 4711, "client_number": 1001},
+    )
     connection = Connection.objects.create(
         organisation=org, name="bench", source_kind="memory", target_kind="memory"
     )

@@ -144,3 +144,110 @@ def test_a_new_source_registers_shows_its_form_and_syncs(tiny, client, alice, se
     # its own pages are included under its folder's name, derived from the registry
     assert client.get("/tinyshop/hello/").content == b"tiny"
     assert ("tinyshop", "tinyshop.urls") in registry.url_packages()
+
+
+EXPORTER = '''
+"""An export format of one line per document: the smallest exporter there is."""
+
+from __future__ import annotations
+
+from django import forms
+from pydantic import Field
+
+from belegsync.connectors.exporters import LeftOut
+from belegsync.connectors.reasons import Reason
+from belegsync.connectors.settings import AdapterSettings
+
+
+class LinesSettings(AdapterSettings):
+    separator: str = Field(default="|", min_length=1, max_length=1)
+
+
+class LinesForm(forms.Form):
+    separator = forms.CharField(label="Separator", max_length=1)
+
+
+class _Writer:
+    number_map = {}
+
+    def __init__(self, path, separator):
+        self.path, self.separator, self.lines = path, separator, []
+
+    def add(self, document):
+        if document.voucher.total_gross < 0:
+            raise LeftOut("negative", [Reason("export.unreadable_voucher")])
+        self.lines.append(f"{document.voucher.number}{self.separator}{document.voucher.total_gross}")
+        return document.voucher.number
+
+    def finish(self):
+        self.path.write_text("\\\\n".join(self.lines))
+        return [self.path]
+
+    def abort(self):
+        pass
+
+
+class LinesExporter:
+    identifier = "lines"
+    verbose_name = "Lines"
+    tag = "LINES"
+    reads_pdfs = False
+    settings_model = LinesSettings
+    settings_form = LinesForm
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    def writer(self, directory, *, created_at, period):
+        return _Writer(directory / "lines.txt", self.settings.separator)
+'''
+
+
+@pytest.fixture
+def lines(tmp_path, monkeypatch):
+    folder = tmp_path / "linesformat"
+    folder.mkdir()
+    (folder / "__init__.py").write_text(textwrap.dedent(EXPORTER))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry.EXPORTERS["lines"] = "linesformat.LinesExporter"  # the registry line
+    yield
+    del registry.EXPORTERS["lines"]
+    registry._load.cache_clear()
+    sys.modules.pop("linesformat", None)
+
+
+def test_a_new_export_format_registers_shows_its_settings_and_exports(
+    lines, client, alice, connection
+):
+    """GIVEN an exporter in a folder of its own and its registry line
+    WHEN its settings are saved on the exports' settings page and a document is exported
+    THEN the file is written with those settings and the document carries the format's tag."""
+    from belegsync.bookkeeping import voucher_to_dict
+    from belegsync.exports.models import DocumentTag
+    from belegsync.exports.service import run_export
+    from tests.conftest import make_voucher
+
+    client.force_login(alice)
+    page = client.get("/exports/settings/lines/").content.decode()
+    assert 'name="separator"' in page
+    assert client.post("/exports/settings/lines/", {"separator": ";"}).status_code == 302
+    voucher = make_voucher(number="RE-L1")
+    document = Document.objects.create(
+        connection=connection,
+        source_number=voucher.number,
+        kind=voucher.kind.value,
+        invoice_date=voucher.invoice_date,
+        currency=voucher.currency,
+        total_net=voucher.total_net,
+        total_gross=voucher.total_gross,
+        voucher=voucher_to_dict(voucher),
+    )
+    job = run_export(
+        organisation=connection.organisation,
+        documents=Document.objects.all(),
+        fmt="lines",
+        option="tag",
+    )
+    assert job.state == "done", job.error
+    assert job.path.read_text() == f"RE-L1;{voucher.total_gross}"
+    assert DocumentTag.objects.get(document=document).tag == "LINES"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import AdapterContext, Source, Target
+from .exporters import Exporter
 
 SOURCES: dict[str, str] = {
     "memory": "belegsync.sources.memory.MemorySource",
@@ -26,6 +27,15 @@ TARGETS: dict[str, str] = {
     "lexoffice": "belegsync.targets.lexoffice.LexofficeTarget",
     "sevdesk": "belegsync.targets.sevdesk.SevdeskTarget",
     "datev": "belegsync.targets.datev.target.DatevTarget",
+}
+
+#: Manual export formats (``connectors.exporters.Exporter``): the identifier is what an
+#: export job, the API and ``belegsync export --format`` call the format.
+EXPORTERS: dict[str, str] = {
+    "datev": "belegsync.targets.datev.exporter.DatevExporter",
+    "csv": "belegsync.targets.csvexport.exporters.CsvExporter",
+    "csv-excel": "belegsync.targets.csvexport.exporters.ExcelCsvExporter",
+    "pdf-zip": "belegsync.targets.csvexport.exporters.PdfZipExporter",
 }
 
 #: Readers of source files for ``belegsync preview``: a function ``(path, connection
@@ -48,7 +58,7 @@ def adapter_packages() -> list[str]:
     in that package. Found without importing the adapters.
     """
     packages: dict[str, None] = {}
-    for path in (*SOURCES.values(), *TARGETS.values()):
+    for path in (*SOURCES.values(), *TARGETS.values(), *EXPORTERS.values()):
         module = path.rsplit(".", 1)[0]
         spec = find_spec(module)
         is_package = spec is not None and spec.submodule_search_locations is not None
@@ -117,6 +127,25 @@ def target_class(kind: str) -> type[Target]:
         return _load(TARGETS[kind])  # type: ignore[no-any-return]
     except KeyError:
         raise UnknownKind(f"No target of kind {kind!r}; known: {', '.join(TARGETS)}") from None
+
+
+def exporter_class(identifier: str) -> type[Exporter]:
+    try:
+        return _load(EXPORTERS[identifier])  # type: ignore[no-any-return]
+    except KeyError:
+        raise UnknownKind(
+            f"No export format {identifier!r}; known: {', '.join(EXPORTERS)}"
+        ) from None
+
+
+def exporter_choices() -> list[tuple[str, Any]]:
+    """(identifier, verbose name) of every export format, in registration order."""
+    return [(identifier, exporter_class(identifier).verbose_name) for identifier in EXPORTERS]
+
+
+def exporter_tags() -> list[str]:
+    """The tags the export formats give, each once, sorted."""
+    return sorted({exporter_class(identifier).tag for identifier in EXPORTERS})
 
 
 def file_reader(name: str) -> Any:

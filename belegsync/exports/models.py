@@ -1,33 +1,32 @@
-"""Manual exports: the organisation's DATEV settings, export jobs and document tags."""
+"""Manual exports: the organisation's settings of each format, export jobs and document tags."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from belegsync.connectors import registry
 from belegsync.documents.models import Document, Organisation
-from belegsync.targets.datev.extf import Chart, DatevSettings, DebtorMode
 
 
-class ExportFormat(models.TextChoices):
-    DATEV = "datev", _("DATEV Buchungsstapel (EXTF)")
-    CSV = "csv", _("CSV")
-    CSV_EXCEL = "csv-excel", _("CSV for Excel (semicolon, decimal comma)")
-    PDF_ZIP = "pdf-zip", _("ZIP of PDFs")
+def _formats() -> list[tuple[str, tuple[str, Any]]]:
+    """One choice per exporter in the registry (``connectors.registry.EXPORTERS``)."""
+    return [
+        (identifier.upper().replace("-", "_"), (identifier, exporter.verbose_name))
+        for identifier, exporter in (
+            (identifier, registry.exporter_class(identifier)) for identifier in registry.EXPORTERS
+        )
+    ]
 
 
-#: The tag each format gives the documents it exported ("mark them with the tag").
-FORMAT_TAGS = {
-    ExportFormat.DATEV: "DATEV",
-    ExportFormat.CSV: "CSV",
-    ExportFormat.CSV_EXCEL: "CSV",
-    ExportFormat.PDF_ZIP: "PDF",
-}
+#: The export formats the registry declares at start-up, as choices (the job's field, the
+#: API's schema). What a format is and does is its exporter's: ``registry.exporter_class``.
+ExportFormat = models.TextChoices("ExportFormat", _formats())  # type: ignore[misc]
 
 
 class TagOption(models.TextChoices):
@@ -39,77 +38,27 @@ class TagOption(models.TextChoices):
     ONLY_UNTAGGED = "only_untagged", _("export only documents without the tag yet")
 
 
-class DatevConfig(models.Model):
-    """What the tax advisor tells the merchant for the DATEV file (one per organisation)."""
+class ExporterSettings(models.Model):
+    """An organisation's settings of one export format: its exporter's ``settings_model``,
+    stored as JSON and written only through ``services.exports.update_format_settings``."""
 
-    organisation = models.OneToOneField(
-        Organisation, on_delete=models.CASCADE, related_name="datev_config"
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="exporter_settings"
     )
-    consultant_number = models.PositiveIntegerField(
-        _("consultant number (Beraternummer)"),
-        validators=[MinValueValidator(1001), MaxValueValidator(9_999_999)],
-    )
-    client_number = models.PositiveIntegerField(
-        _("client number (Mandantennummer)"),
-        validators=[MinValueValidator(1), MaxValueValidator(99_999)],
-    )
-    fiscal_year_start_month = models.PositiveSmallIntegerField(
-        _("fiscal year starts in month"),
-        default=1,
-        validators=[MinValueValidator(1), MaxValueValidator(12)],
-    )
-    account_length = models.PositiveSmallIntegerField(
-        _("account length (Sachkontenlänge)"),
-        default=4,
-        validators=[MinValueValidator(4), MaxValueValidator(8)],
-    )
-    chart = models.CharField(
-        _("chart of accounts"),
-        max_length=2,
-        choices=[(Chart.SKR03.value, "SKR03"), (Chart.SKR04.value, "SKR04")],
-        default=Chart.SKR03.value,
-    )
-    debtor_mode = models.CharField(
-        _("customer accounts"),
-        max_length=20,
-        choices=[
-            (DebtorMode.COLLECTIVE.value, _("one collective debtor")),
-            (DebtorMode.PER_CUSTOMER.value, _("a debtor per customer number")),
-        ],
-        default=DebtorMode.COLLECTIVE.value,
-    )
-    collective_debtor = models.PositiveIntegerField(_("collective debtor"), null=True, blank=True)
-    debtor_base = models.PositiveIntegerField(
-        _("first debtor for customer numbers"), null=True, blank=True
-    )
-    oss_tax_key = models.CharField(_("OSS tax key"), max_length=4, blank=True)
-    book_payments = models.BooleanField(_("book payments"), default=False)
-    bank_account = models.PositiveIntegerField(_("bank account"), null=True, blank=True)
-    #: {"domestic:19": 8400, …}: overrides of the standard revenue accounts.
-    revenue_accounts = models.JSONField(blank=True, default=dict)
-    #: {"paypal": 1360, …}: payment method → account.
-    payment_accounts = models.JSONField(blank=True, default=dict)
-    lock_bookings = models.BooleanField(
-        _("lock bookings on import (Festschreibung)"), default=False
-    )
+    #: The exporter's identifier in ``connectors.registry.EXPORTERS``.
+    exporter = models.CharField(max_length=40)
+    settings = models.JSONField(blank=True, default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
 
-    def to_settings(self) -> DatevSettings:
-        return DatevSettings(
-            consultant_number=self.consultant_number,
-            client_number=self.client_number,
-            fiscal_year_start_month=self.fiscal_year_start_month,
-            account_length=self.account_length,
-            chart=Chart(self.chart),
-            debtor_mode=DebtorMode(self.debtor_mode),
-            collective_debtor=self.collective_debtor,
-            debtor_base=self.debtor_base,
-            revenue_accounts={k: int(v) for k, v in (self.revenue_accounts or {}).items()},
-            oss_tax_key=self.oss_tax_key,
-            book_payments=self.book_payments,
-            bank_account=self.bank_account,
-            payment_accounts={k: int(v) for k, v in (self.payment_accounts or {}).items()},
-            lock_bookings=self.lock_bookings,
-        )
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "exporter"], name="exporter_settings_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exporter} settings of {self.organisation_id}"
 
 
 class ExportJob(models.Model):

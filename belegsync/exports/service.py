@@ -25,7 +25,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -33,19 +33,17 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from belegsync.bookkeeping import Voucher
+from belegsync.connectors import registry
+from belegsync.connectors.errors import ConfigError
+from belegsync.connectors.exporters import ExportDocument, Exporter, ExportWriter, LeftOut
 from belegsync.connectors.reasons import Reason, as_json
+from belegsync.connectors.settings import AdapterSettings, read
 from belegsync.documents.models import Document, DocumentFile, Organisation
-from belegsync.targets.csvexport.csvfile import CsvWriter, Dialect
-from belegsync.targets.csvexport.pdfzip import NoPdf, PdfZipWriter
-from belegsync.targets.datev.extf import ExtfWriter, NotExpressible
 
 from .models import (
-    FORMAT_TAGS,
-    DatevConfig,
     DocumentTag,
     ExportedDocument,
-    ExportFormat,
+    ExporterSettings,
     ExportJob,
     TagOption,
     exports_dir,
@@ -80,14 +78,6 @@ class ExportError(Exception):
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-class LeftOut(Exception):
-    """A document the format cannot carry: ``reasons`` say why (group EXPORTS)."""
-
-    def __init__(self, message: str, reasons: list[Reason]) -> None:
-        super().__init__(message)
-        self.reasons = reasons
 
 
 # --- selection ------------------------------------------------------------------
@@ -155,75 +145,23 @@ def filter_documents(documents: QuerySet[Document], c: Criteria) -> QuerySet[Doc
 # --- formats --------------------------------------------------------------------
 
 
-class FormatWriter(Protocol):
-    def add(self, document: Document, voucher: Voucher) -> str:
-        """Write the document; return its reference, or raise LeftOut(reason)."""
+def format_settings(organisation: Organisation, identifier: str) -> AdapterSettings:
+    """The organisation's settings of the format, as its exporter's model.
 
-    def finish(self) -> list[Path]: ...
-
-    def abort(self) -> None:
-        """Close what is open (a failed export's file handles, e.g. on a full disk)."""
-
-    @property
-    def number_map(self) -> dict[str, str]: ...
-
-
-class _Datev:
-    def __init__(self, writer: ExtfWriter) -> None:
-        self.writer = writer
-
-    def add(self, document: Document, voucher: Voucher) -> str:
-        try:
-            return self.writer.add(voucher).belegfeld1
-        except NotExpressible as error:
-            raise LeftOut(str(error), error.reasons) from None
-
-    def finish(self) -> list[Path]:
-        return [f.path for f in self.writer.finish()]
-
-    def abort(self) -> None:
-        pass  # writes its files in finish()
-
-    @property
-    def number_map(self) -> dict[str, str]:
-        return self.writer.number_map
-
-
-class _Csv:
-    number_map: dict[str, str] = {}
-
-    def __init__(self, writer: CsvWriter) -> None:
-        self.writer = writer
-
-    def add(self, document: Document, voucher: Voucher) -> str:
-        self.writer.add(voucher)
-        return ""
-
-    def finish(self) -> list[Path]:
-        return self.writer.finish()
-
-    def abort(self) -> None:
-        self.writer.abort()
-
-
-class _PdfZip:
-    number_map: dict[str, str] = {}
-
-    def __init__(self, writer: PdfZipWriter) -> None:
-        self.writer = writer
-
-    def add(self, document: Document, voucher: Voucher) -> str:
-        file = document.file if _has_file(document) else None
-        try:
-            return self.writer.add(voucher.number, bytes(file.content) if file else None)
-        except NoPdf as error:
-            raise LeftOut(str(error), [Reason("export.no_pdf")]) from None
-
-    def finish(self) -> list[Path]:
-        return self.writer.finish()
-
-    def abort(self) -> None:
-        self.writer.abort()
+    Raises :class:`ExportError` when they were never saved and the format cannot do
+    without them (the DATEV numbers).
+    """
+    exporter = registry.exporter_class(identifier)
+    stored = (
+        ExporterSettings.objects.filter(organisation=organisation, exporter=identifier)
+        .values_list("settings", flat=True)
+        .first()
+    )
+    # a format that names the code for missing settings does not run on its defaults
+    missing = getattr(exporter, "missing_settings_code", "")
+    if stored is None and missing:
+        raise ExportError(f"Set up the {exporter.tag} settings first.", code=missing)
+    return read(exporter.settings_model, stored)
 
 
 def _has_file(document: Document) -> bool:
@@ -234,33 +172,17 @@ def _has_file(document: Document) -> bool:
     return True
 
 
-def datev_config(organisation: Organisation) -> DatevConfig:
-    try:
-        return organisation.datev_config  # type: ignore[attr-defined,no-any-return]
-    except DatevConfig.DoesNotExist:
-        raise ExportError(
-            "Set up the DATEV settings first (consultant number, client number, chart of "
-            "accounts): your tax advisor has them.",
-            code="export.no_datev_settings",
-        ) from None
-
-
 def _writer(
-    fmt: ExportFormat,
+    exporter: type[Exporter],
     organisation: Organisation,
     directory: Path,
     period: tuple[dt.date, dt.date] | None,
-) -> FormatWriter:
-    if fmt is ExportFormat.DATEV:
-        settings = datev_config(organisation).to_settings()
-        return _Datev(
-            ExtfWriter(settings, directory, created_at=timezone.localtime(), period=period)
-        )
-    if fmt is ExportFormat.CSV:
-        return _Csv(CsvWriter(directory / "belegsync-export.csv", Dialect.PLAIN))
-    if fmt is ExportFormat.CSV_EXCEL:
-        return _Csv(CsvWriter(directory / "belegsync-export-excel.csv", Dialect.EXCEL))
-    return _PdfZip(PdfZipWriter(directory / "belegsync-pdfs.zip"))
+) -> ExportWriter:
+    made = exporter(format_settings(organisation, exporter.identifier))
+    try:
+        return made.writer(directory, created_at=timezone.localtime(), period=period)
+    except ConfigError as error:
+        raise ExportError(error.message, code=error.code) from None
 
 
 # --- the export -----------------------------------------------------------------
@@ -270,7 +192,7 @@ def run_export(
     *,
     organisation: Organisation,
     documents: QuerySet[Document],
-    fmt: ExportFormat | str,
+    fmt: str,
     option: TagOption | str = "",
     user: Any = None,
     criteria: dict[str, Any] | None = None,
@@ -280,13 +202,13 @@ def run_export(
 
     Returns the finished job; a job that failed carries ``error`` and tagged nothing.
     """
-    fmt = ExportFormat(fmt)
+    exporter = registry.exporter_class(str(fmt))
     option = TagOption(option)
-    tag = FORMAT_TAGS[fmt]
+    tag = exporter.tag
     job = ExportJob.objects.create(
         organisation=organisation,
         user=user,
-        format=fmt,
+        format=exporter.identifier,
         option=option,
         tag=tag,
         criteria=criteria or {},
@@ -301,23 +223,23 @@ def run_export(
         selection = selection.exclude(has_tag(tag))
     selection = selection.order_by("invoice_date", "id")
     chunk = CHUNK
-    if fmt is ExportFormat.PDF_ZIP:
+    if exporter.reads_pdfs:
         selection = selection.select_related("file")
         chunk = PDF_CHUNK
     else:
         selection = selection.only("id", "source_number", "kind", "voucher")
     work = Path(tempfile.mkdtemp(prefix=f"job-{job.pk}-", dir=exports_dir()))
-    writer: FormatWriter | None = None
+    writer: ExportWriter | None = None
     try:
-        writer = _writer(fmt, organisation, work, period)
-        left_out = _write(job, writer, selection.iterator(chunk_size=chunk))
+        writer = _writer(exporter, organisation, work, period)
+        left_out = _write(job, writer, selection.iterator(chunk_size=chunk), exporter.reads_pdfs)
         files = writer.finish()
         if job.exported_count:
-            _store_file(job, files, fmt)
+            _store_file(job, files)
         else:
             # a file without a single document (a 22-byte ZIP, a CSV of headers) is no
             # export: the job says why instead of offering it
-            job.summary["no_file"] = NO_PDFS if fmt is ExportFormat.PDF_ZIP else NOTHING_EXPORTED
+            job.summary["no_file"] = NO_PDFS if exporter.reads_pdfs else NOTHING_EXPORTED
         with transaction.atomic():
             # done and tagged together: a job killed in between is neither
             _finish(job, writer, left_out, already_tagged)
@@ -401,7 +323,7 @@ def recover(now: dt.datetime | None = None) -> list[int]:
 
 
 def _write(
-    job: ExportJob, writer: FormatWriter, documents: Iterable[Document]
+    job: ExportJob, writer: ExportWriter, documents: Iterable[Document], with_pdf: bool
 ) -> list[dict[str, Any]]:
     """Write every document; record each as exported or left out. Returns the first
     SUMMARY_LIMIT left-out entries."""
@@ -417,7 +339,8 @@ def _write(
                     f"The stored voucher cannot be read ({error}).",
                     [Reason("export.unreadable_voucher")],
                 ) from None
-            reference = writer.add(document, voucher)
+            pdf = bytes(document.file.content) if with_pdf and _has_file(document) else None
+            reference = writer.add(ExportDocument(document.pk, voucher, pdf))
         except LeftOut as reason:
             skipped += 1
             if len(left_out) < SUMMARY_LIMIT:
@@ -460,7 +383,7 @@ def _record(rows: list[tuple[int, int, bool, str, str]]) -> None:
         )
 
 
-def _store_file(job: ExportJob, files: list[Path], fmt: ExportFormat) -> None:
+def _store_file(job: ExportJob, files: list[Path]) -> None:
     if not files:
         return
     if len(files) == 1:
@@ -482,7 +405,7 @@ def _store_file(job: ExportJob, files: list[Path], fmt: ExportFormat) -> None:
 
 
 def _finish(
-    job: ExportJob, writer: FormatWriter, left_out: list[dict[str, Any]], already_tagged: int
+    job: ExportJob, writer: ExportWriter, left_out: list[dict[str, Any]], already_tagged: int
 ) -> None:
     mapping = [
         {"belegfeld1": short, "number": full}

@@ -13,5 +13,5 @@ urlpatterns: list[URLPattern] = [
     path("jobs/", views.job_list, name="jobs"),
     path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("jobs/<int:pk>/download/", views.download, name="download"),
-    path("datev/", views.datev_settings, name="datev_settings"),
+    path("settings/<slug:identifier>/", views.format_settings, name="format_settings"),
 ]

@@ -1,4 +1,5 @@
-"""The order overview across connections, the export dialog, the job history, DATEV settings.
+"""The order overview across connections, the export dialog, the job history, each format's
+settings.
 
 Every query starts at :mod:`belegsync.web.scoping`: another organisation's documents,
 jobs and files answer 404.
@@ -19,18 +20,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
+from belegsync.connectors import registry
 from belegsync.connectors.reasons import from_json
 from belegsync.documents.models import Document
 from belegsync.documents.roles import Permission
 from belegsync.documents.states import State
 from belegsync.reasons import render_all, sentence
-from belegsync.services import Actor
-from belegsync.targets.datev import rules
-from belegsync.targets.datev.forms import add_reasons, explain_refusals
+from belegsync.services import Actor, exports
 from belegsync.web import scoping
+from belegsync.web.forms import adapter_form
 from belegsync.web.roles import requires
 
-from .models import FORMAT_TAGS, DatevConfig, DocumentTag, ExportFormat, ExportJob, TagOption
+from .models import DocumentTag, ExportJob, TagOption
 from .service import NO_PDFS, NOTHING_EXPORTED, Criteria, filter_documents, recover, run_export
 
 PAGE_SIZE = 50
@@ -117,13 +118,13 @@ def overview(request: HttpRequest) -> HttpResponse:
             "connections": scoping.connections(request).order_by("name"),
             "shops": shops,
             "states": State.choices,
-            "tags": sorted(set(FORMAT_TAGS.values())),
+            "tags": registry.exporter_tags(),
         },
     )
 
 
 class ExportForm(forms.Form):
-    format = forms.ChoiceField(label=gettext_lazy("Format"), choices=ExportFormat.choices)
+    format = forms.ChoiceField(label=gettext_lazy("Format"), choices=registry.exporter_choices)
     option = forms.ChoiceField(
         label=gettext_lazy("Tags"),
         choices=TagOption.choices,
@@ -152,7 +153,8 @@ def export_dialog(request: HttpRequest) -> HttpResponse:
     actor = Actor.of(request.user)
     if not actor.may(Permission.EXPORT):
         # the tax advisor reads: DATEV files, and no document marked
-        form.fields["format"].choices = [(ExportFormat.DATEV, ExportFormat.DATEV.label)]
+        advisor = registry.exporter_class(exports.ADVISOR_FORMAT)
+        form.fields["format"].choices = [(advisor.identifier, advisor.verbose_name)]
         form.fields["option"].choices = [(TagOption.NONE, TagOption.NONE.label)]
         form.fields["option"].initial = TagOption.NONE
     if request.method == "POST" and form.is_valid():
@@ -310,7 +312,7 @@ def _criteria_query(criteria: dict[str, Any]) -> str:
 @requires(Permission.DATEV_FILES)
 def download(request: HttpRequest, pk: int) -> FileResponse:
     job = _job_or_404(request, pk)
-    if job.format != ExportFormat.DATEV:
+    if job.format != exports.ADVISOR_FORMAT:
         Actor.of(request.user).require(Permission.EXPORT)
     path = job.path
     if path is None or not path.exists():
@@ -318,76 +320,28 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(path.open("rb"), as_attachment=True, filename=job.file_name)
 
 
-class DatevConfigForm(forms.ModelForm):  # type: ignore[type-arg]
-    class Meta:
-        model = DatevConfig
-        fields = [
-            "consultant_number",
-            "client_number",
-            "fiscal_year_start_month",
-            "account_length",
-            "chart",
-            "debtor_mode",
-            "collective_debtor",
-            "debtor_base",
-            "oss_tax_key",
-            "book_payments",
-            "bank_account",
-            "revenue_accounts",
-            "payment_accounts",
-            "lock_bookings",
-        ]
-        labels = {
-            "revenue_accounts": gettext_lazy("Revenue accounts (overrides, as JSON)"),
-            "payment_accounts": gettext_lazy("Accounts per payment method (as JSON)"),
-        }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        explain_refusals(self)
-
-    def clean(self) -> dict[str, Any]:
-        """What DATEV would refuse, each at its field as a reason (what to enter)."""
-        data: dict[str, Any] = super().clean() or {}
-        mappings = [name for name in ("revenue_accounts", "payment_accounts") if name in data]
-        for name in mappings:
-            if not _accounts(data[name]):
-                add_reasons(self, [rules.reason(name)])
-        if self.errors:
-            return data
-        config = DatevConfig(**{k: v for k, v in data.items() if k in self.Meta.fields})
-        try:
-            config.to_settings()
-        except rules.BadSetting as refused:
-            add_reasons(self, refused.reasons)
-        return data
-
-
-def _accounts(value: Any) -> bool:
-    """A JSON mapping of keys to account numbers (``{"paypal": 1360}``), or nothing."""
-    if value in (None, ""):
-        return True
-    if not isinstance(value, dict):
-        return False
-    return all(_account_number(v) for v in value.values())
-
-
-def _account_number(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, int) or (isinstance(value, str) and value.isdigit())
-
-
 @requires(Permission.EXPORT)
 @require_http_methods(["GET", "POST"])
-def datev_settings(request: HttpRequest) -> HttpResponse:
-    organisation = scoping.organisation_of(request)
-    instance = DatevConfig.objects.filter(organisation=organisation).first()
-    form = DatevConfigForm(request.POST or None, instance=instance)
+def format_settings(request: HttpRequest, identifier: str) -> HttpResponse:
+    """The organisation's settings of one export format, with its exporter's own form."""
+    try:
+        exporter = registry.exporter_class(identifier)
+    except registry.UnknownKind:
+        raise Http404("No such export format.") from None
+    form_class = adapter_form(exporter, "settings_form")
+    if form_class is None:
+        raise Http404("This export format has no settings.")
+    actor = Actor.of(request.user)
+    saved = exports.format_settings(actor, identifier)
+    form = form_class(request.POST or None, initial=saved.model_dump())
     if request.method == "POST" and form.is_valid():
-        config = form.save(commit=False)
-        config.organisation = organisation
-        config.save()
-        messages.success(request, _("DATEV settings saved."))
-        return redirect("exports:datev_settings")
-    return render(request, "exports/datev_settings.html", {"form": form})
+        exports.update_format_settings(actor, identifier, form.cleaned_data)
+        messages.success(
+            request, _("Settings of %(format)s saved.") % {"format": exporter.verbose_name}
+        )
+        return redirect("exports:format_settings", identifier=identifier)
+    return render(
+        request,
+        "exports/format_settings.html",
+        {"form": form, "exporter": exporter, "help": getattr(exporter, "settings_help", "")},
+    )

@@ -6,7 +6,7 @@ from typing import Any
 
 from belegsync.bookkeeping import Voucher, voucher_to_dict
 from belegsync.documents.models import Connection, Document
-from belegsync.exports.models import DatevConfig
+from belegsync.exports.models import ExporterSettings
 
 
 def store(connection: Connection, voucher: Voucher, **fields: Any) -> Document:
@@ -23,7 +23,11 @@ def store(connection: Connection, voucher: Voucher, **fields: Any) -> Document:
     )
 
 
-def datev(organisation: Any, **fields: Any) -> DatevConfig:
-    return DatevConfig.objects.create(
-        organisation=organisation, consultant_number=4711, client_number=1001, **fields
+def datev(organisation: Any, **fields: Any) -> ExporterSettings:
+    """The organisation's DATEV export settings, as the settings page saves them."""
+    from belegsync.targets.datev.settings import DatevExportSettings
+
+    settings = DatevExportSettings(consultant_number=4711, client_number=1001, **fields)
+    return ExporterSettings.objects.create(
+        organisation=organisation, exporter="datev", settings=settings.model_dump(mode="json")
     )

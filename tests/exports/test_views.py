@@ -6,9 +6,12 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from belegsync.documents.models import Connection
 from belegsync.exports.models import DocumentTag, ExportJob
+from belegsync.exports.service import format_settings
+from belegsync.targets.datev.exporter import DatevExporter
 from tests.conftest import make_voucher
 
 from .helpers import datev, store
@@ -178,8 +181,8 @@ def test_bob_cannot_download_alices_export(client, alice, bob, org, docs) -> Non
     assert client.get(reverse("exports:job", args=[job.pk])).status_code == 404
 
 
-def test_the_datev_settings_form_checks_the_numbers(client_alice, org) -> None:
-    url = reverse("exports:datev_settings")
+def test_the_datev_settings_form_checks_the_numbers(client_alice, org, tmp_path) -> None:
+    url = reverse("exports:format_settings", args=["datev"])
     bad = client_alice.post(
         url,
         {
@@ -208,7 +211,11 @@ def test_the_datev_settings_form_checks_the_numbers(client_alice, org) -> None:
         },
     )
     assert good.status_code == 302
-    settings = org.datev_config.to_settings()
+    stored = DatevExporter(format_settings(org, "datev")).writer(
+        tmp_path, created_at=timezone.localtime(), period=None
+    )
+    settings = stored.writer.settings
+    assert settings.chart == "04" and settings.fiscal_year_start_month == 7
     assert settings.revenue_account("domestic:0") == 4100
     assert settings.revenue_account("domestic:19") == 4400
 

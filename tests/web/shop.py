@@ -285,7 +285,7 @@ def pages(shop) -> list[str]:
         "/nonesuch/",
         "/exports/",
         "/exports/jobs/",
-        "/exports/datev/",
+        "/exports/settings/datev/",
     ]
     urls += [f"/documents/?state={s}" for s in ("waiting", "failed", "done", "manual", "skipped")]
     urls += [f"/documents/{shop[k].pk}/" for k in ("failed", "skipped", "done")]

@@ -126,7 +126,7 @@ COVERED = {
     "exports:dialog",
     "exports:jobs",
     "exports:job",
-    "exports:datev_settings",
+    "exports:format_settings",
     "import_new",
     "connection_import",
     "billbee:settings",

@@ -97,6 +97,7 @@ def url_for(route: str, objects: dict[str, Any]) -> str:
     url = "/" + route
     url = url.replace("<int:pk>", str(objects[kind].pk))
     url = url.replace("<str:action>", "reset").replace("<str:step>", "general")
+    url = url.replace("<slug:identifier>", "datev")
     return url.replace("<str:token>", "not-a-token")
 
 

@@ -1,9 +1,10 @@
-"""The DATEV target's settings form: what the tax advisor tells the merchant.
+"""The DATEV target's and the DATEV export's settings forms: what the tax advisor tells
+the merchant.
 
 Every refusal of a DATEV field reads as its reason (``rules.py``): the field as the tax
 advisor names it and what to enter, instead of Django's generic "Dieser Wert muss größer
-oder gleich 1001 sein." The export's DATEV settings form (``exports/views.py``) does the
-same through :func:`explain_refusals` and :func:`add_reasons`.
+oder gleich 1001 sein." The export's settings form (:class:`DatevExportSettingsForm`)
+does the same through :func:`explain_refusals` and :func:`add_reasons`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from belegsync.connectors.reasons import Reason
 from belegsync.reasons import render
 
 from . import rules
+from .settings import DatevExportSettings, extf_settings
 
-__all__ = ["DatevSettingsForm", "add_reasons", "explain_refusals"]
+__all__ = ["DatevExportSettingsForm", "DatevSettingsForm", "add_reasons", "explain_refusals"]
 
 #: Every way a form field can refuse a value (the field's own and its validators' codes).
 _REFUSALS = ("required", "invalid", "min_value", "max_value", "max_length", "invalid_choice")
@@ -93,3 +95,82 @@ class DatevSettingsForm(forms.Form):  # type: ignore[misc]
         data: dict[str, Any] = super().clean() or {}
         add_reasons(self, rules.check(data))
         return data
+
+
+class DatevExportSettingsForm(DatevSettingsForm):
+    """The organisation's settings for manual DATEV exports (``DatevExportSettings``)."""
+
+    debtor_mode = forms.ChoiceField(
+        label=_("customer accounts"),
+        choices=[
+            ("collective", _("one collective debtor")),
+            ("per_customer", _("a debtor per customer number")),
+        ],
+        initial="collective",
+    )
+    collective_debtor = forms.IntegerField(
+        label=_("collective debtor"), min_value=1, required=False
+    )
+    debtor_base = forms.IntegerField(
+        label=_("first debtor for customer numbers"), min_value=1, required=False
+    )
+    book_payments = forms.BooleanField(label=_("book payments"), required=False)
+    bank_account = forms.IntegerField(label=_("bank account"), min_value=1, required=False)
+    revenue_accounts = forms.JSONField(
+        label=_("Revenue accounts (overrides, as JSON)"), required=False, initial=dict
+    )
+    payment_accounts = forms.JSONField(
+        label=_("Accounts per payment method (as JSON)"), required=False, initial=dict
+    )
+
+    field_order = [
+        "consultant_number",
+        "client_number",
+        "fiscal_year_start_month",
+        "account_length",
+        "chart",
+        "debtor_mode",
+        "collective_debtor",
+        "debtor_base",
+        "oss_tax_key",
+        "book_payments",
+        "bank_account",
+        "revenue_accounts",
+        "payment_accounts",
+        "lock_bookings",
+    ]
+
+    def clean(self) -> dict[str, Any]:
+        """What DATEV would refuse, each at its field as a reason (what to enter), checked
+        as the writer will read them (a debtor outside the debtor range …)."""
+        data: dict[str, Any] = super().clean() or {}
+        for name in ("revenue_accounts", "payment_accounts"):
+            if name in data and not _accounts(data[name]):
+                add_reasons(self, [rules.reason(name)])
+        if self.errors:
+            return data
+        for key in ("revenue_accounts", "payment_accounts"):
+            data[key] = data.get(key) or {}
+        try:
+            own = DatevExportSettings.model_validate(data)
+            extf_settings(
+                own, book_payments=own.book_payments, payment_accounts=own.payment_accounts
+            )
+        except rules.BadSetting as refused:
+            add_reasons(self, refused.reasons)
+        return data
+
+
+def _accounts(value: Any) -> bool:
+    """A JSON mapping of keys to account numbers (``{"paypal": 1360}``), or nothing."""
+    if value in (None, ""):
+        return True
+    if not isinstance(value, dict):
+        return False
+    return all(_account_number(v) for v in value.values())
+
+
+def _account_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and value.isdigit())

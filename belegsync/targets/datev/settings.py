@@ -9,9 +9,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from belegsync.connectors.errors import ConfigError
 from belegsync.connectors.reasons import Reason
 from belegsync.connectors.settings import AdapterSettings
 
+from .extf import Chart, DatevSettings, DebtorMode
 from .rules import RANGES, reasons_of_errors
 
 _C, _K = RANGES["consultant_number"], RANGES["client_number"]
@@ -42,3 +44,40 @@ class DatevTargetSettings(AdapterSettings):
         cls, errors: Iterable[Mapping[str, Any]], values: Mapping[str, Any]
     ) -> list[Reason]:
         return reasons_of_errors(errors, values)
+
+
+class DatevExportSettings(DatevTargetSettings):
+    """The manual DATEV export's settings (the organisation's, for every export): the
+    target's, and whether and on which accounts payments are booked, which a connection
+    takes from its policy instead."""
+
+    book_payments: bool = False
+    #: Payment method (as the source names it, e.g. "paypal") → account.
+    payment_accounts: dict[str, int] = Field(default_factory=dict)
+
+
+def extf_settings(
+    own: DatevTargetSettings, *, book_payments: bool, payment_accounts: Mapping[str, int]
+) -> DatevSettings:
+    """The writer's settings; ConfigError while the advisor's numbers are missing."""
+    if own.consultant_number is None or own.client_number is None:
+        raise ConfigError(
+            "The DATEV settings need the consultant and client number from your tax advisor.",
+            code="datev.numbers_missing",
+        )
+    return DatevSettings(
+        consultant_number=own.consultant_number,
+        client_number=own.client_number,
+        fiscal_year_start_month=own.fiscal_year_start_month,
+        account_length=own.account_length,
+        chart=Chart(own.chart),
+        debtor_mode=DebtorMode(own.debtor_mode),
+        collective_debtor=own.collective_debtor,
+        debtor_base=own.debtor_base,
+        revenue_accounts=dict(own.revenue_accounts),
+        oss_tax_key=own.oss_tax_key,
+        book_payments=book_payments,
+        bank_account=own.bank_account,
+        payment_accounts=dict(payment_accounts),
+        lock_bookings=own.lock_bookings,
+    )

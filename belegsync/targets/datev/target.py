@@ -27,11 +27,10 @@ from django.utils.translation import gettext_lazy as _
 
 from belegsync.bookkeeping import Voucher
 from belegsync.connectors.base import AdapterContext, MonthDocument, WrittenMonth
-from belegsync.connectors.errors import ConfigError
 from belegsync.connectors.reasons import Reason
 
-from .extf import Chart, DatevSettings, DebtorMode, ExtfWriter, NotExpressible, belegfeld1
-from .settings import DatevTargetSettings
+from .extf import DatevSettings, ExtfWriter, NotExpressible, belegfeld1
+from .settings import DatevTargetSettings, extf_settings
 
 
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
@@ -61,32 +60,12 @@ class DatevTarget:
 
     def extf_settings(self) -> DatevSettings:
         """The writer's settings; ConfigError while the advisor's numbers are missing."""
-        own = self.settings
-        if own.consultant_number is None or own.client_number is None:
-            raise ConfigError(
-                "The DATEV connection needs the consultant and client number from your "
-                "tax advisor.",
-                code="datev.numbers_missing",
-            )
         accounts = {}
         for method, account in self.policy.payment_accounts.by_method.items():
             if account.strip().isdigit():
                 accounts[method] = int(account)
-        return DatevSettings(
-            consultant_number=own.consultant_number,
-            client_number=own.client_number,
-            fiscal_year_start_month=own.fiscal_year_start_month,
-            account_length=own.account_length,
-            chart=Chart(own.chart),
-            debtor_mode=DebtorMode(own.debtor_mode),
-            collective_debtor=own.collective_debtor,
-            debtor_base=own.debtor_base,
-            revenue_accounts=dict(own.revenue_accounts),
-            oss_tax_key=own.oss_tax_key,
-            book_payments=self.policy.mark_paid,
-            bank_account=own.bank_account,
-            payment_accounts=accounts,
-            lock_bookings=own.lock_bookings,
+        return extf_settings(
+            self.settings, book_payments=self.policy.mark_paid, payment_accounts=accounts
         )
 
     def booked(self, voucher: Voucher) -> Voucher:

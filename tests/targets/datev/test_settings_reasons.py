@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from belegsync.documents.models import Connection
-from belegsync.exports.models import DatevConfig
+from belegsync.exports.models import ExporterSettings
 from belegsync.reasons import render
 from belegsync.services import Actor
 from belegsync.services import connections as services
@@ -79,7 +79,7 @@ def test_the_datev_settings_page_shows_the_reason_at_the_field(client, alice) ->
     client.force_login(alice)
     client.post("/i18n/setlang/", {"language": "de", "next": "/"})
     response = client.post(
-        reverse("exports:datev_settings"),
+        reverse("exports:format_settings", args=["datev"]),
         {
             **GOOD,
             "consultant_number": "99",
@@ -92,12 +92,14 @@ def test_the_datev_settings_page_shows_the_reason_at_the_field(client, alice) ->
     assert "Gib den Monat, in dem dein Wirtschaftsjahr beginnt (WJ-Beginn)" in text
     assert "Gib die Erlöskonten als JSON ein" in text
     assert "Dieser Wert muss" not in text and "Sie " not in text
-    assert not DatevConfig.objects.exists()
+    assert not ExporterSettings.objects.exists()
 
 
 def test_a_collective_debtor_outside_the_range_is_refused_at_its_field(client, alice) -> None:
     client.force_login(alice)
-    response = client.post(reverse("exports:datev_settings"), {**GOOD, "collective_debtor": "8400"})
+    response = client.post(
+        reverse("exports:format_settings", args=["datev"]), {**GOOD, "collective_debtor": "8400"}
+    )
     form = response.context["form"]
     assert form.errors["collective_debtor"] == [
         "The collective debtor must be a debtor account from 10000 to 69999 (one digit more "

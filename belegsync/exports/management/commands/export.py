@@ -14,8 +14,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from belegsync.connectors import registry
 from belegsync.documents.models import Connection, Document
-from belegsync.exports.models import ExportFormat, ExportJob, TagOption
+from belegsync.exports.models import ExportJob, TagOption
 from belegsync.exports.service import Criteria, filter_documents, recover, run_export
 from belegsync.sync.models import MonthFile
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
     help = "Export a connection's documents as DATEV Buchungsstapel, CSV or a ZIP of PDFs."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--format", choices=[f.value for f in ExportFormat], dest="fmt")
+        parser.add_argument("--format", choices=list(registry.EXPORTERS), dest="fmt")
         parser.add_argument(
             "--delivered",
             action="store_true",

@@ -65,6 +65,8 @@ class ExportJob(models.Model):
     """One manual export: who, when, which documents, which file, what was left out."""
 
     class State(models.TextChoices):
+        #: Waiting for a task to run it (``service.run_queued``).
+        QUEUED = "queued", _("waiting to start")
         RUNNING = "running", _("running")
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
@@ -88,6 +90,8 @@ class ExportJob(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     #: The filters the selection was made with, for the history.
     criteria = models.JSONField(blank=True, default=dict)
+    #: What a queued job exports: {"criteria": Criteria.as_json(), "ids": [...] or None}.
+    selection = models.JSONField(blank=True, default=dict)
     file_name = models.CharField(max_length=200, blank=True)
     #: Relative to settings.DATA_DIR / "exports".
     file_path = models.CharField(max_length=300, blank=True)

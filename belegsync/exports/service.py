@@ -103,6 +103,15 @@ class Criteria:
             data[key] = data[key].isoformat() if data[key] else None
         return {k: v for k, v in data.items() if v not in (None, "", [])}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Criteria:
+        """What :meth:`as_json` wrote (keys it does not know are left out)."""
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        for key in ("date_from", "date_to"):
+            if known.get(key):
+                known[key] = dt.date.fromisoformat(known[key])
+        return cls(**known)
+
 
 def has_tag(tag: str | None = None) -> Exists:
     tags = DocumentTag.objects.filter(document=OuterRef("pk"))
@@ -203,18 +212,76 @@ def run_export(
     Returns the finished job; a job that failed carries ``error`` and tagged nothing.
     """
     exporter = registry.exporter_class(str(fmt))
-    option = TagOption(option)
-    tag = exporter.tag
     job = ExportJob.objects.create(
         organisation=organisation,
         user=user,
         format=exporter.identifier,
-        option=option,
-        tag=tag,
+        option=TagOption(option),
+        tag=exporter.tag,
         criteria=criteria or {},
         worker=_worker(),
         lease_until=timezone.now() + export_lease(),
     )
+    return _run(job, documents, period)
+
+
+def queue_export(
+    *,
+    organisation: Organisation,
+    criteria: Criteria,
+    fmt: str,
+    option: TagOption | str = "",
+    ids: list[int] | None = None,
+    user: Any = None,
+    described: dict[str, Any] | None = None,
+) -> ExportJob:
+    """A job that exports the organisation's documents matching ``criteria`` (and among
+    ``ids``, if given) once a task runs it (:func:`run_queued`)."""
+    exporter = registry.exporter_class(str(fmt))
+    return ExportJob.objects.create(
+        organisation=organisation,
+        user=user,
+        format=exporter.identifier,
+        option=TagOption(option),
+        tag=exporter.tag,
+        state=ExportJob.State.QUEUED,
+        criteria=described if described is not None else criteria.as_json(),
+        selection={"criteria": criteria.as_json(), "ids": ids},
+    )
+
+
+def run_queued(job_id: int) -> ExportJob | None:
+    """Run a queued job here (the task's work); None when another worker has it already.
+
+    The claim is a conditional UPDATE, so a task delivered twice writes the job once.
+    """
+    claimed = ExportJob.objects.filter(pk=job_id, state=ExportJob.State.QUEUED).update(
+        state=ExportJob.State.RUNNING,
+        worker=_worker(),
+        lease_until=timezone.now() + export_lease(),
+    )
+    if not claimed:
+        return None
+    job = ExportJob.objects.select_related("organisation").get(pk=job_id)
+    criteria = Criteria.from_json(job.selection.get("criteria") or {})
+    documents = filter_documents(
+        Document.objects.filter(connection__organisation=job.organisation), criteria
+    )
+    ids = job.selection.get("ids")
+    if ids is not None:
+        documents = documents.filter(pk__in=ids)
+    period = None
+    if criteria.date_from and criteria.date_to:
+        period = (criteria.date_from, criteria.date_to)
+    return _run(job, documents, period)
+
+
+def _run(
+    job: ExportJob, documents: QuerySet[Document], period: tuple[dt.date, dt.date] | None
+) -> ExportJob:
+    """Write the running job's file; see the module. A failure ends it as failed."""
+    organisation, option, tag = job.organisation, TagOption(job.option), job.tag
+    exporter = registry.exporter_class(job.format)
     selection = documents.filter(connection__organisation=organisation)
     already_tagged = 0
     if option is TagOption.ONLY_UNTAGGED:

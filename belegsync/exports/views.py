@@ -32,7 +32,7 @@ from belegsync.web.forms import adapter_form
 from belegsync.web.roles import requires
 
 from .models import DocumentTag, ExportJob, TagOption
-from .service import NO_PDFS, NOTHING_EXPORTED, Criteria, filter_documents, recover, run_export
+from .service import NO_PDFS, NOTHING_EXPORTED, Criteria, filter_documents, recover
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("connection", "shop", "from", "to", "state", "tagged", "kind", "q")
@@ -134,12 +134,15 @@ class ExportForm(forms.Form):
     )
 
 
+def _ids(data: QueryDict) -> list[int]:
+    return [int(v) for v in data.getlist("ids") if v.isdigit()]
+
+
 def _selection(request: HttpRequest, data: QueryDict) -> tuple[QuerySet[Document], Criteria]:
     criteria = read_criteria(request, data)
     documents = filter_documents(scoping.documents(request), criteria)
     if data.get("all") != "1":
-        ids = [int(v) for v in data.getlist("ids") if v.isdigit()]
-        documents = documents.filter(pk__in=ids)
+        documents = documents.filter(pk__in=_ids(data))
     return documents, criteria
 
 
@@ -158,30 +161,17 @@ def export_dialog(request: HttpRequest) -> HttpResponse:
         form.fields["option"].choices = [(TagOption.NONE, TagOption.NONE.label)]
         form.fields["option"].initial = TagOption.NONE
     if request.method == "POST" and form.is_valid():
-        period = None
-        if criteria.date_from and criteria.date_to:
-            period = (criteria.date_from, criteria.date_to)
-        described = criteria.as_json()
-        if data.get("all") != "1":
-            described["selected"] = len(data.getlist("ids"))
-        job = run_export(
-            organisation=scoping.organisation_of(request),
-            documents=documents,
-            fmt=form.cleaned_data["format"],
+        ids = None if data.get("all") == "1" else _ids(data)
+        job = exports.start_export(
+            actor,
+            criteria,
+            form.cleaned_data["format"],
             option=form.cleaned_data["option"] or TagOption.NONE,
-            user=request.user,
-            criteria=described,
-            period=period,
+            ids=ids,
         )
-        if job.state != ExportJob.State.DONE:
-            messages.error(request, error_message(job))
-        elif job.file_path:
-            messages.success(request, counts_message(job))
-            # the job page starts the download ("Export and download") and shows the counts
-            return redirect(reverse("exports:job", args=[job.pk]) + "?download=1")
-        else:
-            messages.warning(request, f"{counts_message(job)} {no_file_message(job)}")
-        return redirect("exports:job", pk=job.pk)
+        # a task writes the file; the job page follows it and starts the download when it
+        # is ready ("Export and download")
+        return redirect(reverse("exports:job", args=[job.pk]) + "?download=1")
     hidden = [(key, value) for key in (*FILTER_KEYS, "all", "ids") for value in data.getlist(key)]
     return render(
         request,
@@ -269,12 +259,19 @@ def job_list(request: HttpRequest) -> HttpResponse:
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     recover()
     job = _job_or_404(request, pk)
+    return render(request, "exports/job_detail.html", _job_context(request, job))
+
+
+def _job_context(request: HttpRequest, job: ExportJob) -> dict[str, Any]:
     again = ""
     if job.state == ExportJob.State.FAILED:
         again = f"{reverse('exports:overview')}?{_criteria_query(job.criteria)}"
     download = request.GET.get("download") == "1" and bool(job.file_path)
-    context = {
+    return {
         "job": job,
+        "running": job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING),
+        "poll": reverse("exports:job_progress", args=[job.pk])
+        + ("?download=1" if request.GET.get("download") == "1" else ""),
         "again": again,
         "counts": counts_message(job) if job.state == ExportJob.State.DONE else "",
         "no_file": no_file_message(job),
@@ -282,7 +279,19 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "left_out": left_out_texts(job),
         "start_download": download,
     }
-    return render(request, "exports/job_detail.html", context)
+
+
+@requires(Permission.VIEW_DOCUMENTS)
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The job page's part that htmx asks for while the export runs; once it has ended,
+    the page is loaded again whole (the counts, and the download it starts)."""
+    recover()
+    job = _job_or_404(request, pk)
+    context = _job_context(request, job)
+    response = render(request, "exports/_job_progress.html", context)
+    if not context["running"]:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 #: Criteria.as_json() keys → the overview's filter parameters.

@@ -1,7 +1,8 @@
 """Manual exports (DATEV, CSV, ZIP of PDFs) of the actor's documents, and their jobs.
 
-The REST API calls these; an export runs at once and returns its finished job
-(one that failed carries ``error`` and tagged nothing).
+The web's export dialog queues an export as a task (:func:`start_export`), the REST
+API runs one at once and answers with the finished job (:func:`export`); a job that
+failed carries ``error`` and tagged nothing.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from pydantic import ValidationError
 from belegsync.connectors import registry
 from belegsync.connectors.settings import AdapterSettings, merged, read
 from belegsync.documents.roles import Permission
+from belegsync.exports import service
 from belegsync.exports.models import ExporterSettings, ExportJob, TagOption
-from belegsync.exports.service import Criteria, filter_documents, run_export
+from belegsync.exports.service import Criteria
+from belegsync.exports.tasks import export_documents
 
 from .actor import Actor, NotAllowed
 
@@ -34,10 +37,28 @@ def export(
     option: TagOption | str = TagOption.NONE,
     ids: Iterable[int] | None = None,
 ) -> ExportJob:
-    """Export the actor's documents matching ``criteria`` (and among ``ids``, if given).
+    """Export the actor's documents matching ``criteria`` (and among ``ids``, if given)
+    in this process, and return the finished job (the REST API waits for it).
 
     Connections in ``criteria`` that are not the actor's are refused as not found.
     """
+    job = start_export(actor, criteria, fmt, option=option, ids=ids, enqueue=False)
+    service.run_queued(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def start_export(
+    actor: Actor,
+    criteria: Criteria,
+    fmt: str,
+    *,
+    option: TagOption | str = TagOption.NONE,
+    ids: Iterable[int] | None = None,
+    enqueue: bool = True,
+) -> ExportJob:
+    """Queue an export of the actor's documents matching ``criteria`` (and among ``ids``):
+    a task writes it (``exports.tasks.export_documents``); its job page follows it."""
     organisation = actor.organisation
     if organisation is None:
         raise NotAllowed("An export belongs to one organisation.")
@@ -47,24 +68,24 @@ def export(
     mine = set(actor.connections().values_list("pk", flat=True))
     if any(pk not in mine for pk in criteria.connections):
         raise NotAllowed("No such connection.")
-    documents = filter_documents(actor.documents(), criteria)
     described = criteria.as_json()
+    chosen = None
     if ids is not None:
         chosen = list(dict.fromkeys(ids))
-        documents = documents.filter(pk__in=chosen)
         described["selected"] = len(chosen)
-    period = None
-    if criteria.date_from and criteria.date_to:
-        period = (criteria.date_from, criteria.date_to)
-    return run_export(
+    job = service.queue_export(
         organisation=organisation,
-        documents=documents,
+        criteria=criteria,
         fmt=fmt,
         option=option,
+        ids=chosen,
         user=actor.user,
-        criteria=described,
-        period=period,
+        described=described,
     )
+    if enqueue:
+        # the task must find the committed job row (never one that rolls back)
+        transaction.on_commit(lambda: export_documents.enqueue(job.pk))
+    return job
 
 
 def jobs(actor: Actor) -> QuerySet[ExportJob]:

@@ -20,8 +20,21 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def client_alice(client, alice):
+def client_alice(client, alice, django_capture_on_commit_callbacks):
+    """alice's browser. A request commits at its end, so the export task it queues
+    (``transaction.on_commit``) runs when it returns, before a redirect is followed:
+    inside the test's transaction the callbacks are run by hand."""
     client.force_login(alice)
+    post = client.post
+
+    def post_then_commit(path, data=None, follow=False, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post(path, data, **extra)
+        if follow and response.status_code in (301, 302):
+            return client.get(response.url)
+        return response
+
+    client.post = post_then_commit
     return client
 
 
@@ -273,3 +286,33 @@ def test_a_pdf_zip_without_a_single_pdf_is_not_offered(client_alice, org, docs) 
     assert "http-equiv" not in page and 'id="download"' not in page
     assert client_alice.get(reverse("exports:download", args=[job.pk])).status_code == 404
     assert not DocumentTag.objects.exists()
+
+
+def test_the_job_page_follows_a_running_export_and_reloads_when_it_is_ready(
+    client, alice, org, docs
+) -> None:
+    """GIVEN an export queued from the dialog, its task not run yet
+    WHEN alice lands on its job page
+    THEN the page says it waits and asks for its progress; once a worker has written the
+    file, the progress answer reloads the page, which starts the download."""
+    from belegsync.exports.service import run_queued
+
+    client.force_login(alice)
+    response = client.post(reverse("exports:dialog"), {"all": "1", "format": "csv"})
+    job = ExportJob.objects.get()
+    assert job.state == ExportJob.State.QUEUED  # the task runs after the commit
+    assert response.url == reverse("exports:job", args=[job.pk]) + "?download=1"
+    page = client.get(response.url).content.decode()
+    progress = reverse("exports:job_progress", args=[job.pk])
+    assert f'hx-get="{progress}?download=1"' in page and "http-equiv" not in page
+    waiting = client.get(progress, HTTP_HX_REQUEST="true")
+    assert "HX-Refresh" not in waiting and "Waiting to start" in waiting.content.decode()
+    run_queued(job.pk)
+    assert run_queued(job.pk) is None  # a task delivered twice writes the job once
+    ready = client.get(progress, HTTP_HX_REQUEST="true")
+    assert ready["HX-Refresh"] == "true"
+    page = client.get(response.url).content.decode()
+    assert "5 documents exported, 0 left out." in page
+    download = reverse("exports:download", args=[job.pk])
+    assert f'<meta http-equiv="refresh" content="0; url={download}">' in page
+    assert "hx-get" not in page

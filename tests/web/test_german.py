@@ -102,6 +102,7 @@ NOT_PAGES = {
     "billbee:settings_start",
     # the steps of a running import (its progress fragment and "transfer now")
     "import_progress",
+    "exports:job_progress",
     "import_transfer_now",
     "import_again",
     "lexoffice:settings",

@@ -30,15 +30,12 @@ from belegsync.documents.states import IllegalTransition, State, transition
 from . import notify
 from .adapters import source_for, target_for
 from .ingest import IngestReport, store_all
+from .lease import cycle_lease
 from .models import CycleRecord
 from .months import deliver_due_months, delivers_month_files
 from .transfer import claim_next, transfer
 
 log = logging.getLogger("belegsync.sync")
-
-
-def cycle_lease() -> dt.timedelta:
-    return dt.timedelta(seconds=getattr(settings, "BELEGSYNC_CYCLE_LEASE_SECONDS", 600))
 
 
 def pause_after() -> int:
@@ -215,7 +212,9 @@ def run_cycle(connection_id: int, worker: str, *, fetch_first: bool = True) -> C
                 report.fetched = fetch(connection, now, worker)
             requeue_unavailable(connection, now)
             if delivers_month_files(connection):
-                delivered = deliver_due_months(connection, worker, now)
+                delivered = deliver_due_months(
+                    connection, worker, now, renew=lambda: _renew(connection_id, worker)
+                )
                 report.transferred, report.failed = delivered.done, delivered.failed
             else:
                 done = transfer_waiting(connection, worker)

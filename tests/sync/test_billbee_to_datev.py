@@ -18,6 +18,7 @@ from belegsync.services import connections as services
 from belegsync.services import documents as actions
 from belegsync.sync.cycle import run_cycle
 from belegsync.sync.models import MonthFile
+from belegsync.targets.datev.target import DatevTarget
 from belegsync.targets.datev.validator import split_fields, validate_bytes
 from tests.doubles import BILLBEE_CREDENTIALS, unthrottled_billbee
 
@@ -167,3 +168,91 @@ def test_without_the_advisors_numbers_it_stays_in_set_up(connection):
     assert any("consultant number" in m for m in missing)
     assert any("client number" in m for m in missing)
     assert not run_cycle(connection.pk, "worker-1").ran
+
+
+def _slow_target(monkeypatch, at: int, meanwhile):
+    """DATEV's writer, slowed down to 0.15 s a document; ``meanwhile()`` runs once, when
+    the month's ``at``-th document is handed over (the first month with that many)."""
+    original = DatevTarget.month_file
+    done = []
+
+    def month_file(self, month, documents, **kwargs):
+        def slowly():
+            for index, document in enumerate(documents):
+                time.sleep(0.15)
+                if index == at and not done:
+                    done.append(True)
+                    meanwhile()
+                yield document
+
+        return original(self, month, slowly(), **kwargs)
+
+    monkeypatch.setattr(DatevTarget, "month_file", month_file)
+    return done
+
+
+def test_a_month_slower_than_the_lease_is_not_taken_over(connection, settings, monkeypatch):
+    """GIVEN a month whose file takes longer to write than the cycle's lease (1 s)
+    WHEN a second worker starts a cycle of the connection while the first still writes
+    THEN the connection is still held (the writer renews its lease), the second does
+    nothing, and every document is in exactly one file."""
+    settings.BELEGSYNC_CYCLE_LEASE_SECONDS = 1
+    second = []
+    happened = _slow_target(
+        monkeypatch, 10, lambda: second.append(run_cycle(connection.pk, "worker-2"))
+    )
+    report = run_cycle(connection.pk, "worker-1")
+    assert happened and report.ran, report.note
+    assert not second[0].ran and "another cycle" in second[0].note
+    files = assert_each_document_once(connection)
+    assert [f.sequence for f in files] == [1, 1]
+
+
+def test_a_writer_whose_connection_was_taken_over_stores_nothing(connection, settings, monkeypatch):
+    """GIVEN a month being written
+    WHEN another worker takes the connection over meanwhile (the writer looked dead)
+    THEN the writer stops and stores no file of that month; the next cycle writes it,
+    every document once."""
+    settings.BELEGSYNC_CYCLE_LEASE_SECONDS = 1
+    december = dt.date(2024, 12, 1)
+
+    def take_over():
+        Connection.objects.filter(pk=connection.pk).update(sync_owner="worker-2")
+
+    _slow_target(monkeypatch, 10, take_over)
+    run_cycle(connection.pk, "worker-1")
+    assert not MonthFile.objects.filter(connection=connection, month=december).exists()
+    Connection.objects.filter(pk=connection.pk).update(sync_owner="", sync_lease_until=None)
+    assert run_cycle(connection.pk, "worker-2").ran
+    files = assert_each_document_once(connection)
+    assert [(f.month, f.sequence) for f in files][-1] == (december, 1)
+
+
+def test_a_document_changed_while_its_month_is_written_goes_into_the_next_write(
+    connection, settings, monkeypatch
+):
+    """GIVEN a month being written
+    WHEN one of its documents gets newer data meanwhile (a re-upload)
+    THEN the file written from the old data is not stored; the next cycle writes the
+    month with the new data, every document once."""
+    december = dt.date(2024, 12, 1)
+    document = Document.objects.none()
+
+    def change_one():
+        nonlocal document
+        document = (
+            Document.objects.filter(connection=connection, state=State.WAITING)
+            .filter(invoice_date__gte=december)
+            .last()
+        )
+        voucher = {**document.voucher, "order_number": "changed meanwhile"}
+        Document.objects.filter(pk=document.pk).update(voucher=voucher)
+
+    _slow_target(monkeypatch, 10, change_one)
+    run_cycle(connection.pk, "worker-1")
+    assert not MonthFile.objects.filter(connection=connection, month=december).exists()
+    run_cycle(connection.pk, "worker-1")
+    file = MonthFile.objects.get(connection=connection, month=december)
+    assert assert_each_document_once(connection)[-1] == file
+    document.refresh_from_db()
+    assert document.state == State.DONE and document.voucher["order_number"] == "changed meanwhile"

@@ -345,6 +345,11 @@ class PreviewOut(Schema):
 class WebhookIn(Schema):
     url: str = Field(max_length=500, description="https://… on the public internet.")
     events: list[WebhookEvent] = Field(min_length=1)
+    language: Literal["de", "en"] | None = Field(
+        default=None,
+        description="The language of the payloads' texts; by default the request's "
+        "(Accept-Language).",
+    )
 
 
 class EndpointOut(Schema):
@@ -352,6 +357,7 @@ class EndpointOut(Schema):
     url: str
     events: list[str]
     active: bool
+    language: str = Field(description="The language of the payloads' texts.")
     created_at: dt.datetime
 
 

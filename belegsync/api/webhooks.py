@@ -32,6 +32,7 @@ def endpoint_out(endpoint: Endpoint) -> dict[str, Any]:
         "url": endpoint.url,
         "events": list(endpoint.events or []),
         "active": endpoint.active,
+        "language": endpoint.language,
         "created_at": endpoint.created_at,
     }
 
@@ -64,7 +65,9 @@ def list_webhooks(request: HttpRequest) -> list[dict[str, Any]]:
 def create_webhook(request: HttpRequest, payload: WebhookIn) -> Status[dict[str, Any]]:
     """Register an address for events; the answer holds its signing secret, shown once."""
     try:
-        endpoint, secret = services.register(actor(request), payload.url, payload.events)
+        endpoint, secret = services.register(
+            actor(request), payload.url, payload.events, payload.language
+        )
     except services.Refused as refusal:
         raise problems.ApiProblem(
             422,

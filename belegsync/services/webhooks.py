@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from belegsync.documents.roles import Permission
@@ -26,8 +28,24 @@ def endpoints(actor: Actor) -> QuerySet[Endpoint]:
     return found if organisation is None else found.filter(organisation=organisation)
 
 
-def register(actor: Actor, url: str, events: Iterable[str]) -> tuple[Endpoint, str]:
-    """A new endpoint of the actor's organisation, and its signing secret (shown once)."""
+def language_of(requested: str | None) -> str:
+    """One of the languages belegsync speaks: ``requested``, else the active one."""
+    known = [code for code, _name in settings.LANGUAGES]
+    for candidate in (requested, get_language(), settings.LANGUAGE_CODE):
+        base = (candidate or "").split("-")[0].lower()
+        if base in known:
+            return base
+    return known[0]
+
+
+def register(
+    actor: Actor, url: str, events: Iterable[str], language: str | None = None
+) -> tuple[Endpoint, str]:
+    """A new endpoint of the actor's organisation, and its signing secret (shown once).
+
+    Its payloads' texts are in ``language``, by default the one the actor reads
+    now (the page's, or the API request's ``Accept-Language``).
+    """
     actor.require(Permission.MANAGE_CONNECTIONS)
     organisation = actor.organisation
     if organisation is None:
@@ -46,6 +64,7 @@ def register(actor: Actor, url: str, events: Iterable[str]) -> tuple[Endpoint, s
         url=url,
         events=wanted,
         secret={"secret": secret},
+        language=language_of(language),
         created_by=actor.user,
     )
     return endpoint, secret

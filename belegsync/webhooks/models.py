@@ -30,6 +30,9 @@ class Endpoint(models.Model):
     #: {"secret": "whsec_…"}: encrypted at rest, needed in clear to sign.
     secret = EncryptedJSONField(default=dict)
     active = models.BooleanField(default=True)
+    #: The language the payload's texts are written in (one of settings.LANGUAGES): the
+    #: registering member's unless they chose another.
+    language = models.CharField(max_length=10, default="de")
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

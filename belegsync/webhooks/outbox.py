@@ -20,11 +20,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from belegsync.connectors.reasons import Reason
+from belegsync.documents.labels import failure_reason_label
 from belegsync.documents.models import Document, Event, Organisation
 from belegsync.documents.report import month_report
 from belegsync.documents.states import State
+from belegsync.reasons import render
 
 from .models import Delivery, Endpoint, Outbox, WebhookEvent
 
@@ -62,8 +65,46 @@ def _kind(event: Event) -> WebhookEvent | None:
     return None
 
 
-def _payload(kind: WebhookEvent, key: str, at: dt.datetime, data: dict[str, Any]) -> dict[str, Any]:
-    return {"id": key, "event": kind.value, "created_at": at.isoformat(), "data": data}
+def _payload(
+    kind: WebhookEvent, key: str, at: dt.datetime, data: dict[str, Any], language: str
+) -> dict[str, Any]:
+    return {
+        "id": key,
+        "event": kind.value,
+        "created_at": at.isoformat(),
+        "language": language,
+        "data": data,
+    }
+
+
+def worded(data: Any, currency: str = "EUR") -> Any:
+    """``data`` with the words beside its codes, in the active language (a copy).
+
+    Every reason (``{"code", "params"}``) in a list under a key ending in
+    ``reasons`` gets its ``text``, as the pages render it; a
+    ``failure_category`` gets its ``failure_category_text``. The codes stay, for
+    receivers that decide by them. Amounts read in the nearest ``currency``.
+    """
+    if isinstance(data, list):
+        return [worded(item, currency) for item in data]
+    if not isinstance(data, dict):
+        return data
+    currency = str(data.get("currency") or currency)
+    found: dict[str, Any] = {}
+    for name, value in data.items():
+        if name.endswith("reasons") and isinstance(value, list):
+            found[name] = [_with_text(item, currency) for item in value]
+        else:
+            found[name] = worded(value, currency)
+    if data.get("failure_category"):
+        found["failure_category_text"] = failure_reason_label(str(data["failure_category"]))
+    return found
+
+
+def _with_text(reason: Any, currency: str) -> Any:
+    if not isinstance(reason, dict) or not reason.get("code"):
+        return reason
+    return {**reason, "text": render(Reason.from_json(reason), currency)}
 
 
 def emit(
@@ -72,23 +113,22 @@ def emit(
     """Queue one event for every active endpoint of the organisation that wants it.
 
     The one way to send a webhook: ``key`` names the event (a repeat with the
-    same key is dropped per endpoint). Returns how many deliveries were queued.
+    same key is dropped per endpoint). ``data`` holds codes; each endpoint's
+    payload adds their words in its language (:func:`worded`). Returns how many
+    deliveries were queued.
     """
     endpoints = [
         e
         for e in Endpoint.objects.filter(organisation_id=organisation_id, active=True)
         if kind.value in (e.events or [])
     ]
-    rows = [
-        Delivery(
-            endpoint=e,
-            event=kind.value,
-            key=key,
-            payload=_payload(kind, key, at, data),
-            next_attempt_at=at,
+    rows = []
+    for e in endpoints:
+        with translation.override(e.language):
+            payload = _payload(kind, key, at, worded(data), e.language)
+        rows.append(
+            Delivery(endpoint=e, event=kind.value, key=key, payload=payload, next_attempt_at=at)
         )
-        for e in endpoints
-    ]
     created = Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     return len(created)
 

@@ -24,6 +24,21 @@ def test_it_registers_a_webhook_and_shows_its_secret_once(as_alice):
     assert "secret" not in listed[0] and created["secret"] not in str(listed)
 
 
+def test_its_payloads_speak_the_language_asked_for_else_the_requests(as_alice):
+    hook = {"url": "https://hooks.example.org/b", "events": ["document.failed"]}
+    asked = as_alice.post("/webhooks", {**hook, "language": "en"}).json()
+    assert asked["language"] == "en"
+    german = as_alice.client.post(
+        "/api/v1/webhooks",
+        hook,
+        content_type="application/json",
+        headers={**as_alice.headers, "Accept-Language": "de"},
+    ).json()
+    assert german["language"] == "de"
+    assert Endpoint.objects.get(pk=german["id"]).language == "de"
+    assert as_alice.post("/webhooks", {**hook, "language": "fr"}).status_code == 422
+
+
 def test_a_refused_address_or_event_is_named(as_alice, settings):
     settings.BELEGSYNC_WEBHOOK_ALLOW_PRIVATE = False
     answer = as_alice.post("/webhooks", {"url": "http://127.0.0.1/x", "events": ["document.done"]})

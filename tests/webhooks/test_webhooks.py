@@ -72,6 +72,66 @@ def test_a_failed_document_is_delivered_signed(endpoint, connection, receiver):
     assert Delivery.objects.get().state == Delivery.State.DELIVERED
 
 
+def test_a_payload_carries_each_code_with_its_text_in_the_endpoints_language(
+    alice, connection, receiver
+):
+    """GIVEN one endpoint that reads German and one that reads English WHEN a document
+    fails THEN each payload keeps the codes and adds their text in its language."""
+    services.register(Actor.of(alice), receiver.url, ["document.failed"], language="de")
+    services.register(Actor.of(alice), receiver.url + "?en", ["document.failed"], language="en")
+    _settled(failed(connection, "RE-7"), "failed")
+    outbox.collect()
+    assert _send_all() == 2
+    by_language = {p["language"]: p["data"]["document"] for p in map(_payload, receiver.received)}
+    german, english = by_language["de"], by_language["en"]
+    for document in (german, english):
+        [reason] = document["failure_reasons"]
+        assert reason["code"] == "remote.rejected" and document["failure_category"] == "rejected"
+        assert reason["params"] == {"system": "lexoffice", "remote_message": "x"}
+    assert german["failure_category_text"] == "Die Buchhaltung hat den Beleg abgelehnt"
+    assert english["failure_category_text"] == "The bookkeeping system refused the voucher"
+    assert german["failure_reasons"][0]["text"].startswith("lexoffice hat den Beleg abgelehnt")
+    assert english["failure_reasons"][0]["text"].startswith("lexoffice refused the document")
+
+
+def test_an_endpoint_reads_the_language_of_whoever_registered_it(alice):
+    from django.utils import translation
+
+    with translation.override("de"):
+        endpoint, _ = services.register(Actor.of(alice), "https://h.example.org/", EVERY_EVENT)
+    assert endpoint.language == "de"
+    with translation.override("en-gb"):
+        endpoint, _ = services.register(Actor.of(alice), "https://h.example.org/", EVERY_EVENT)
+    assert endpoint.language == "en"
+
+
+def test_the_documented_payload_is_what_a_receiver_gets(endpoint, connection, receiver):
+    """The example payload of docs/api.md has the keys of a real delivery, at every level."""
+    import re
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    shown = re.search(r"<!-- example: payload-document-failed -->\n```json\n(.*?)```", docs, re.S)
+    assert shown, "docs/api.md shows no document.failed payload"
+    _settled(failed(connection, "RE-7"), "failed")
+    outbox.collect()
+    _send_all()
+    [got] = receiver.received
+
+    def shape(value):
+        if isinstance(value, dict):
+            return {name: shape(v) for name, v in value.items() if name != "params"}
+        if isinstance(value, list):
+            return [shape(v) for v in value[:1]]
+        return type(value).__name__
+
+    assert shape(json.loads(shown.group(1))) == shape(_payload(got))
+
+
+def _payload(received) -> dict:
+    return json.loads(received.body)
+
+
 def test_an_old_signature_is_refused_by_verify(endpoint, connection, receiver):
     _, secret = endpoint
     body = b'{"x":1}'

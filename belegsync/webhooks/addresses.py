@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from belegsync.connectors import egress
 
 REMOTE = "webhooks"
+#: How long saving an address waits for its name to resolve.
+LOOKUP_TIMEOUT = 10.0
 
 
 class PrivateAddress(egress.AddressRefused):
@@ -95,8 +97,9 @@ def refusal(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
     try:
-        found = egress.resolve(host, parts.port or 443)
-    except (httpcore.ConnectError, UnicodeError):
+        host.encode("idna")  # a name the resolver cannot take, refused at once
+        found = egress.resolve(host, parts.port or 443, timeout=LOOKUP_TIMEOUT)
+    except (httpcore.ConnectError, httpcore.ConnectTimeout, UnicodeError):
         return _("The host name %(host)s cannot be resolved.") % {"host": host}
     try:
         destinations(url).check_addresses(host, found)

@@ -43,11 +43,14 @@ def booked(amount: Decimal, kind: str) -> str:
     return str(-amount if kind == "credit_note" else amount)
 
 
+def reason_out(reason: Reason, currency: str = "EUR") -> dict[str, Any]:
+    """A reason as the API answers it: its code and parameters, and its text."""
+    stored = reason.as_json()
+    return {**stored, "params": dict(stored.get("params", {})), "text": render(reason, currency)}
+
+
 def _reasons(reasons: list[Reason], currency: str) -> list[dict[str, Any]]:
-    return [
-        {**r.as_json(), "params": dict(r.as_json().get("params", {})), "text": render(r, currency)}
-        for r in reasons
-    ]
+    return [reason_out(r, currency) for r in reasons]
 
 
 def document_out(document: Document) -> dict[str, Any]:

@@ -6,39 +6,35 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from belegsync.connectors.reasons import Reason
 from belegsync.documents.models import Connection
-from belegsync.reasons import render
+from belegsync.reasons import file_problem
 from belegsync.services import imports as services
 from belegsync.services.actor import NotAllowed, RoleForbids
 from belegsync.sync.models import ImportJob, ImportOutcome
 
 from . import problems
 from .auth import actor
+from .documents import reason_out
 from .schemas import ImportOut, ImportPage, ImportsQuery, PathId, UploadIn
 
 router = Router(tags=["imports"])
 
 
-def _language() -> str:
-    return "de" if (get_language() or "").startswith("de") else "en"
-
-
-def _text(stored: Mapping[str, Any] | None) -> str:
-    """A problem the job kept, in the request's language (texts, or a reason code)."""
-    if not stored:
-        return ""
-    language = _language()
-    if stored.get(language):
-        return str(stored[language])
-    if stored.get("code"):
-        return render(Reason.from_json(stored))
-    return str(stored.get("en", ""))
+def _problem(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A rejected row as the upload page shows it: where, the reason's code and its words."""
+    return {
+        "line": stored.get("line"),
+        "column": str(stored.get("column") or ""),
+        "value": str(stored.get("value") or ""),
+        "number": str(stored.get("number") or ""),
+        "reason": reason_out(Reason.from_json(stored)),
+        "message": file_problem(stored),
+    }
 
 
 def import_out(job: ImportJob) -> dict[str, Any]:
@@ -57,18 +53,12 @@ def import_out(job: ImportJob) -> dict[str, Any]:
         "finished_at": job.finished_at,
         "counts": {o.value: job.count(o) for o in ImportOutcome},
         "numbers": {k: list(v) for k, v in (job.numbers or {}).items()},
-        "problems": [
-            {
-                "line": p.get("line"),
-                "column": str(p.get("column") or ""),
-                "value": str(p.get("value") or ""),
-                "number": str(p.get("number") or ""),
-                "message": _text(p),
-            }
-            for p in job.problems
-        ],
+        "problems": [_problem(p) for p in job.problems],
         "problems_total": job.problems_total,
-        "file_error": _text(job.file_error),
+        "file_error": file_problem(job.file_error) if job.file_error else "",
+        "file_error_reason": reason_out(Reason.from_json(job.file_error))
+        if job.file_error
+        else None,
     }
 
 

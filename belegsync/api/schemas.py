@@ -209,10 +209,14 @@ class UploadIn(Schema):
 
 class RowProblemOut(Schema):
     line: int | None
-    column: str
+    column: str = Field(description="The column as the file heads it.")
     value: str
     number: str
-    message: str
+    reason: ReasonOut = Field(description="Why the row was not imported: code, params, text.")
+    message: str = Field(
+        description="The problem with where it is, in the request's language (as the upload "
+        "page shows it)."
+    )
 
 
 class ImportOut(Schema):
@@ -232,7 +236,12 @@ class ImportOut(Schema):
     numbers: dict[str, list[str]] = Field(description="The first document numbers per outcome.")
     problems: list[RowProblemOut]
     problems_total: int
-    file_error: str = Field(description="Why the file as a whole cannot be read, or empty.")
+    file_error: str = Field(
+        description="Why the file as a whole cannot be read, in the request's language; or empty."
+    )
+    file_error_reason: ReasonOut | None = Field(
+        description="The same as a reason (code, params, text); null when the file was read."
+    )
 
 
 class ImportsQuery(Schema):

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.utils import translation
 
+from belegsync.connectors.reasons import Reason
 from belegsync.documents.models import Connection
+from belegsync.reasons import file_problem, render
 from belegsync.sync.models import ImportJob
-from tests.sources.afterbuy.corpus import SAMPLE_UTF8
+from tests.sources.afterbuy.corpus import SAMPLE_UTF8, broken_files
 
 
 @pytest.fixture
@@ -73,3 +76,57 @@ def test_a_missing_file_or_field_is_named(as_alice, afterbuy):
     assert {e["field"] for e in answer.json()["errors"]} == {"file"}
     answer = as_alice.post("/imports", data={"file": SimpleUploadedFile("a.csv", b"x")})
     assert {e["field"] for e in answer.json()["errors"]} == {"connection"}
+
+
+def _upload_in(client, connection, content, language):
+    file = SimpleUploadedFile("Rechnungsliste.csv", content)
+    return client.client.post(
+        "/api/v1/imports",
+        {"connection": connection.pk, "file": file},
+        headers={**client.headers, "Accept-Language": language},
+    )
+
+
+def test_a_rejected_row_comes_as_a_code_with_its_parameters_and_the_words_of_the_page(
+    as_alice, afterbuy, django_capture_on_commit_callbacks
+):
+    """GIVEN a Rechnungsliste with a bad amount in one row WHEN its job is read in German
+    and in English THEN the row's problem is its code and parameters, and its text in the
+    request's language, as the upload page words it (line, column, value, what to do)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _upload_in(as_alice, afterbuy, broken_files()["bad_number"], "de").json()
+    read = {
+        language: as_alice.client.get(
+            f"/api/v1/imports/{job['id']}",
+            headers={**as_alice.headers, "Accept-Language": language},
+        ).json()
+        for language in ("de", "en")
+    }
+    stored = ImportJob.objects.get(pk=job["id"]).problems[0]
+    for language, answer in read.items():
+        [problem] = answer["problems"]
+        assert problem["line"] == 4 and problem["column"] == "Bereits bezahlt"
+        assert problem["reason"]["code"] == "csv.not_a_number"
+        assert problem["reason"]["params"] == stored.get("params", {})
+        with translation.override(language):
+            assert problem["message"] == file_problem(stored)
+            assert problem["reason"]["text"] == render(Reason.from_json(stored))
+    german, english = (read[lang]["problems"][0] for lang in ("de", "en"))
+    assert german["message"].startswith("Zeile 4, Spalte „Bereits bezahlt“")
+    assert german["message"] != english["message"]
+    assert read["de"]["file_error"] == "" and read["de"]["file_error_reason"] is None
+
+
+def test_a_file_that_cannot_be_read_says_why_as_a_code_and_in_words(
+    as_alice, afterbuy, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _upload_in(as_alice, afterbuy, broken_files()["missing_column"], "de").json()
+    answer = as_alice.client.get(
+        f"/api/v1/imports/{job['id']}", headers={**as_alice.headers, "Accept-Language": "de"}
+    ).json()
+    stored = ImportJob.objects.get(pk=job["id"]).file_error
+    assert answer["file_error_reason"]["code"] == "csv.missing_columns"
+    with translation.override("de"):
+        assert answer["file_error"] == file_problem(stored) != ""
+        assert answer["file_error_reason"]["text"] == render(Reason.from_json(stored))

@@ -145,12 +145,12 @@ def _saved(saving: Any) -> services.Saved:
             "system": error.system,
             "error": describe_error(error.error),
         }
-        raise problems.ApiProblem(
-            422,
+        raise problems.field_refused(
             "credentials_refused",
+            _("Credentials refused"),
             message,
-            title=_("Credentials refused"),
-            errors=[{"where": "body", "field": f"credentials.{error.side}", "message": message}],
+            where="body",
+            field=f"credentials.{error.side}",
         ) from None
     except ValueError as error:  # the name is empty or taken (the rest the schema checks)
         raise _invalid([("name", str(error))]) from None

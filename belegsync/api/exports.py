@@ -11,10 +11,10 @@ from ninja import Query, Router, Status
 from belegsync.exports.models import ExportJob
 from belegsync.exports.service import Criteria
 from belegsync.services import exports as services
-from belegsync.services.actor import NotAllowed, RoleForbids
 
 from . import problems
 from .auth import actor
+from .pages import cursor_page, not_found_unless_own
 from .schemas import ExportIn, ExportOut, ExportPage, ImportsQuery, PathId
 
 router = Router(tags=["exports"])
@@ -44,12 +44,8 @@ def export_out(job: ExportJob) -> dict[str, Any]:
 
 
 def _job(request: HttpRequest, pk: PathId) -> ExportJob:
-    try:
+    with not_found_unless_own(_("No such export.")):
         return services.job(actor(request), pk)
-    except RoleForbids:  # their own organisation's: 403, not "not found"
-        raise
-    except NotAllowed:
-        raise problems.not_found(_("No such export.")) from None
 
 
 @router.post(
@@ -69,26 +65,17 @@ def create_export(request: HttpRequest, payload: ExportIn) -> Status[dict[str, A
         tagged=payload.tagged.strip(),
         search=payload.search.strip(),
     )
-    try:
+    with not_found_unless_own(_("No such connection.")):
         job = services.export(
             actor(request), criteria, payload.format, option=payload.option, ids=payload.ids
         )
-    except RoleForbids:  # their own organisation's: 403, not "not found"
-        raise
-    except NotAllowed:
-        raise problems.not_found(_("No such connection.")) from None
     return Status(201, export_out(job))
 
 
 @router.get("/exports", response={200: ExportPage, **problems.responses(422)})
 def list_exports(request: HttpRequest, query: Query[ImportsQuery]) -> dict[str, Any]:
     """The organisation's exports, newest first, in cursor pages."""
-    jobs = services.jobs(actor(request))
-    if query.after is not None:
-        jobs = jobs.filter(id__lt=query.after)
-    rows = list(jobs[: query.limit + 1])
-    next_after = rows[query.limit - 1].pk if len(rows) > query.limit else None
-    return {"items": [export_out(j) for j in rows[: query.limit]], "next_after": next_after}
+    return cursor_page(services.jobs(actor(request)), query.after, query.limit, export_out)
 
 
 @router.get("/exports/{int:pk}", response={200: ExportOut, **problems.responses(404)})

@@ -14,12 +14,12 @@ from belegsync.connectors.reasons import Reason
 from belegsync.documents.models import Connection
 from belegsync.reasons import file_problem
 from belegsync.services import imports as services
-from belegsync.services.actor import NotAllowed, RoleForbids
 from belegsync.sync.models import ImportJob, ImportOutcome
 
 from . import problems
 from .auth import actor
 from .documents import reason_out
+from .pages import cursor_page, not_found_unless_own
 from .schemas import ImportOut, ImportPage, ImportsQuery, PathId, UploadIn
 
 router = Router(tags=["imports"])
@@ -85,12 +85,8 @@ def upload(
             who, connection, file.chunks(), file.name or "upload", mode=payload.mode
         )
     except services.UploadRefused as error:
-        raise problems.ApiProblem(
-            422,
-            "upload_refused",
-            str(error),
-            title=_("Upload refused"),
-            errors=[{"where": "form", "field": "file", "message": str(error)}],
+        raise problems.field_refused(
+            "upload_refused", _("Upload refused"), str(error), where="form", field="file"
         ) from None
     return Status(202, import_out(job))
 
@@ -98,20 +94,11 @@ def upload(
 @router.get("/imports", response={200: ImportPage, **problems.responses(422)})
 def list_imports(request: HttpRequest, query: Query[ImportsQuery]) -> dict[str, Any]:
     """The organisation's imports, newest first, in cursor pages."""
-    jobs = services.jobs(actor(request))
-    if query.after is not None:
-        jobs = jobs.filter(id__lt=query.after)
-    rows = list(jobs[: query.limit + 1])
-    next_after = rows[query.limit - 1].pk if len(rows) > query.limit else None
-    return {"items": [import_out(j) for j in rows[: query.limit]], "next_after": next_after}
+    return cursor_page(services.jobs(actor(request)), query.after, query.limit, import_out)
 
 
 @router.get("/imports/{int:pk}", response={200: ImportOut, **problems.responses(404)})
 def get_import(request: HttpRequest, pk: PathId) -> dict[str, Any]:
     """Progress and result: counts per outcome, the first numbers, the rejected rows."""
-    try:
+    with not_found_unless_own(_("No such import.")):
         return import_out(services.job(actor(request), pk))
-    except RoleForbids:  # their own organisation's: 403, not "not found"
-        raise
-    except NotAllowed:
-        raise problems.not_found(_("No such import.")) from None

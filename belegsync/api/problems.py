@@ -65,6 +65,17 @@ def not_found(detail: str = "") -> ApiProblem:
     return ApiProblem(404, "not_found", detail or _("Not found."), title=_("Not found"))
 
 
+def field_refused(code: str, title: str, detail: str, *, where: str, field: str) -> ApiProblem:
+    """422 ``code``: one value refused by a service, the reason named at its field."""
+    return ApiProblem(
+        422,
+        code,
+        detail,
+        title=title,
+        errors=[{"where": where, "field": field, "message": detail}],
+    )
+
+
 def response(problem: ApiProblem) -> HttpResponse:
     body: dict[str, Any] = {
         "type": TYPE_PREFIX + problem.code,

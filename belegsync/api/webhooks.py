@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from belegsync.services import webhooks as services
-from belegsync.services.actor import NotAllowed, RoleForbids
 from belegsync.webhooks.models import Delivery, Endpoint
 
 from . import problems
 from .auth import actor
+from .pages import cursor_page, not_found_unless_own
 from .schemas import (
     DeliveryPage,
     EndpointCreatedOut,
@@ -69,12 +69,8 @@ def create_webhook(request: HttpRequest, payload: WebhookIn) -> Status[dict[str,
             actor(request), payload.url, payload.events, payload.language
         )
     except services.Refused as refusal:
-        raise problems.ApiProblem(
-            422,
-            "webhook_refused",
-            str(refusal),
-            title=_("Webhook refused"),
-            errors=[{"where": "body", "field": "url", "message": str(refusal)}],
+        raise problems.field_refused(
+            "webhook_refused", _("Webhook refused"), str(refusal), where="body", field="url"
         ) from None
     return Status(201, {**endpoint_out(endpoint), "secret": secret})
 
@@ -82,12 +78,8 @@ def create_webhook(request: HttpRequest, payload: WebhookIn) -> Status[dict[str,
 @router.delete("/webhooks/{int:pk}", response={204: None, **problems.responses(404)})
 def delete_webhook(request: HttpRequest, pk: PathId) -> Status[None]:
     """Remove an endpoint; deliveries not yet sent are dropped."""
-    try:
+    with not_found_unless_own(_("No such webhook.")):
         services.remove(actor(request), pk)
-    except RoleForbids:  # their own organisation's: 403, not "not found"
-        raise
-    except NotAllowed:
-        raise problems.not_found(_("No such webhook.")) from None
     return Status(204, None)
 
 
@@ -95,8 +87,4 @@ def delete_webhook(request: HttpRequest, pk: PathId) -> Status[None]:
 def list_deliveries(request: HttpRequest, query: Query[ImportsQuery]) -> dict[str, Any]:
     """Every delivery, newest first, with its state and the receiver's last answer."""
     found = services.deliveries(actor(request))
-    if query.after is not None:
-        found = found.filter(id__lt=query.after)
-    rows = list(found[: query.limit + 1])
-    next_after = rows[query.limit - 1].pk if len(rows) > query.limit else None
-    return {"items": [delivery_out(d) for d in rows[: query.limit]], "next_after": next_after}
+    return cursor_page(found, query.after, query.limit, delivery_out)

@@ -102,3 +102,21 @@ def get_import(request: HttpRequest, pk: PathId) -> dict[str, Any]:
     """Progress and result: counts per outcome, the first numbers, the rejected rows."""
     with not_found_unless_own(_("No such import.")):
         return import_out(services.job(actor(request), pk))
+
+
+@router.post("/imports/{int:pk}/retry", response={202: ImportOut, **problems.responses(404, 409)})
+def retry_import(request: HttpRequest, pk: PathId) -> Status[dict[str, Any]]:
+    """Read a failed import's file again, as "Try again" on its page does: a job that lost
+    its workers resumes after its last stored batch, any other starts from the top."""
+    who = actor(request)
+    with not_found_unless_own(_("No such import.")):
+        job = services.job(who, pk)
+    if job.state != ImportJob.State.FAILED:
+        raise problems.ApiProblem(
+            409,
+            "import_not_failed",
+            _("Only a failed import can be tried again; this one is %(state)s.")
+            % {"state": job.get_state_display()},
+            title=_("The import cannot be tried again"),
+        )
+    return Status(202, import_out(services.import_again(who, job)))

@@ -130,3 +130,25 @@ def test_a_file_that_cannot_be_read_says_why_as_a_code_and_in_words(
     with translation.override("de"):
         assert answer["file_error"] == file_problem(stored) != ""
         assert answer["file_error_reason"]["text"] == render(Reason.from_json(stored))
+
+
+def test_a_failed_import_is_tried_again_and_a_finished_one_is_refused(
+    as_alice, as_bob, afterbuy, django_capture_on_commit_callbacks
+):
+    """GIVEN an import whose worker was lost WHEN it is retried over the API THEN its file
+    is read again to the end; a done import is refused with 409, another's is 404."""
+    from belegsync.sync import imports
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _upload(as_alice, afterbuy).json()
+    assert as_alice.post(f"/imports/{job['id']}/retry").json()["code"] == "import_not_failed"
+    ImportJob.objects.filter(pk=job["id"]).update(
+        state=ImportJob.State.FAILED, file_error=imports.WorkerLost(3, "killed").as_dict()
+    )
+    assert as_bob.post(f"/imports/{job['id']}/retry").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = as_alice.post(f"/imports/{job['id']}/retry")
+    assert answer.status_code == 202
+    done = as_alice.get(f"/imports/{job['id']}").json()
+    assert done["state"] == "done" and done["file_error"] == ""
+    assert done["counts"]["created"] + done["counts"]["unchanged"] + done["counts"]["failed"] >= 10

@@ -11,6 +11,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+#: The currency German books are kept in (§ 16 Abs. 6 UStG converts the others).
+EURO = "EUR"
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 

@@ -4,9 +4,9 @@ This is the form a voucher is stored in (``Document.voucher``) and shown in
 ``belegsync preview``; amounts stay strings so no float ever touches them. The
 form is canonical (cents with two places, rates without trailing zeros), so two
 sources that read the same voucher store the same data, and a re-read is
-recognised as unchanged. Fields added later (``prices``, ``stated_tax``) are
-written only when they differ from their default, so a voucher stored before
-them still reads back as the same dict.
+recognised as unchanged. Fields added later (``prices``, ``stated_tax``,
+``exchange_rate``, ``original``) are written only when they differ from their
+default, so a voucher stored before them still reads back as the same dict.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from .amounts import PriceBasis
 from .money import format_rate, round_cents
-from .voucher import Line, LineCategory, Party, Payment, Voucher, VoucherKind
+from .voucher import Line, LineCategory, Original, Party, Payment, Voucher, VoucherKind
 
 SCHEMA_VERSION = 1
 
@@ -49,7 +49,27 @@ def voucher_to_dict(v: Voucher) -> dict[str, Any]:
         data["stated_tax"] = {
             _number(rate): _money(tax) for rate, tax in sorted(v.stated_tax.items(), reverse=True)
         }
+    if v.exchange_rate is not None:
+        data["exchange_rate"] = _number(v.exchange_rate)
+    if v.original is not None:
+        data["original"] = {
+            "currency": v.original.currency,
+            "per_euro": _number(v.original.per_euro),
+            "gross": _money(v.original.gross),
+            "groups": [[_number(r), _money(g)] for r, g in v.original.groups],
+        }
     return data
+
+
+def _original(data: dict[str, Any] | None) -> Original | None:
+    if not data:
+        return None
+    return Original(
+        currency=data["currency"],
+        per_euro=Decimal(data["per_euro"]),
+        gross=Decimal(data["gross"]),
+        groups=tuple((Decimal(r), Decimal(g)) for r, g in data.get("groups", [])),
+    )
 
 
 def _base_dict(v: Voucher) -> dict[str, Any]:
@@ -149,4 +169,6 @@ def voucher_from_dict(data: dict[str, Any]) -> Voucher:
         stated_tax={
             Decimal(rate): Decimal(tax) for rate, tax in (data.get("stated_tax") or {}).items()
         },
+        exchange_rate=Decimal(data["exchange_rate"]) if data.get("exchange_rate") else None,
+        original=_original(data.get("original")),
     )

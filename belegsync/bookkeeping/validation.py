@@ -136,6 +136,16 @@ def _check_header(v: Voucher) -> list[Problem]:
                 {"currency": v.currency},
             )
         )
+    rate = v.exchange_rate
+    if rate is not None and (rate <= 0 or v.currency.upper() == "EUR"):
+        problems.append(
+            Problem(
+                "exchange_rate",
+                "bad_exchange_rate",
+                f"The exchange rate {rate} is not one of {v.currency} per euro.",
+                {"currency": v.currency, "exchange_rate": rate},
+            )
+        )
     if not _COUNTRY.match(v.party.country):
         problems.append(
             Problem(

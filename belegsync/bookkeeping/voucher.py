@@ -86,6 +86,19 @@ class Payment:
 
 
 @dataclass(frozen=True)
+class Original:
+    """The invoice in its own currency, beside a voucher booked in euros
+    (``currency.in_euros``, or a source that states both)."""
+
+    currency: str
+    #: Units of ``currency`` per euro (1 EUR = 0.9412 CHF).
+    per_euro: Decimal
+    gross: Decimal
+    #: (tax rate, gross) in ``currency``, per rate, where known.
+    groups: tuple[tuple[Decimal, Decimal], ...] = ()
+
+
+@dataclass(frozen=True)
 class Voucher:
     kind: VoucherKind
     number: str
@@ -117,6 +130,11 @@ class Voucher:
     #: Tax per rate as the source's invoice states it (rate → amount), when it does;
     #: it must equal belegsync's figure for that rate.
     stated_tax: Mapping[Decimal, Decimal] = field(default_factory=dict)
+    #: For a voucher in a foreign currency: units of it per euro, as the source supplies
+    #: the rate (``currency.in_euros`` books it in euros); None when it supplies none.
+    exchange_rate: Decimal | None = None
+    #: For a voucher the source states in euros: the invoice's own currency and total.
+    original: Original | None = None
 
     @property
     def total_tax(self) -> Decimal:

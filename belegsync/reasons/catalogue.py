@@ -68,6 +68,7 @@ PARAM_KINDS: dict[str, str] = {
     "since": DATETIME,
     # numbers
     "quantity": NUMBER,
+    "exchange_rate": NUMBER,
     "attempts": NUMBER,
     "count": NUMBER,
     "status": TEXT,
@@ -141,6 +142,11 @@ VOUCHER_DATA: dict[str, Promise] = {
     "bad_currency": _(
         "“%(currency)s” is not a currency belegsync knows (expected a code like EUR). "
         "Correct the currency of the invoice in your shop system."
+    ),
+    "bad_exchange_rate": _(
+        "The exchange rate %(exchange_rate)s is not a rate of %(currency)s per euro (it must "
+        "be above zero, and a euro invoice has none). Correct the exchange rate in your shop "
+        "system."
     ),
     "bad_country": _(
         "“%(country)s” is not a country code (expected two letters like DE, AT, FR). "
@@ -919,6 +925,7 @@ TREATMENT_LABELS: dict[str, Promise] = {
 FIELD_LABELS: dict[str, Promise] = {
     "number": _("The invoice number"),
     "currency": _("The currency"),
+    "exchange_rate": _("The exchange rate"),
     "invoice_date": _("The invoice date"),
     "refers_to": _("The corrected invoice"),
     "total_gross": _("The gross total"),

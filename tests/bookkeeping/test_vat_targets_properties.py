@@ -229,3 +229,56 @@ def test_datev_bookings_sum_per_rate_to_the_vouchers_figures(voucher: Voucher):
         old_tax, old_gross = booked.get(rate, (D(0), D(0)))
         booked[rate] = (old_tax + tax, old_gross + amount)
     assert booked == per_rate(voucher)
+
+
+@st.composite
+def foreign_vouchers(draw: st.DrawFn) -> Voucher:
+    """A valid domestic voucher in a currency with cents, with the shop's rate per euro."""
+    voucher = draw(valid_vouchers(scenarios=(DOMESTIC,)))
+    rate = D(draw(st.integers(5_000, 2_000_000))) / D(10_000)  # 0.5 … 200 per euro
+    currency = draw(st.sampled_from(["CHF", "USD", "GBP", "PLN"]))
+    foreign = dataclasses.replace(voucher, currency=currency, exchange_rate=rate)
+    from belegsync.bookkeeping.currency import in_euros
+
+    # a rate worth less than a cent in euros is a zero booking, which DATEV refuses
+    assume(all(g.gross > 0 for g in in_euros(foreign).tax_groups()))
+    return foreign
+
+
+@BOUNDED
+@given(foreign_vouchers())
+def test_a_foreign_invoice_is_booked_in_euros_one_rounding_per_rate(voucher: Voucher):
+    """Each rate's euro total is its total in the invoice's currency divided by the rate,
+    rounded once; lexoffice's double accepts the euro body, and DATEV's bookings (the
+    Basis-Umsatz where the currency fields are written) sum per rate to it."""
+    from belegsync.bookkeeping.amounts import group_total
+    from belegsync.bookkeeping.currency import in_euros
+
+    euros = in_euros(voucher)
+    assert validate(euros) == []
+    rate = voucher.exchange_rate
+    assert rate is not None
+    expected = {
+        g.rate: round_cents(group_total(g, voucher.prices) / rate) for g in voucher.tax_groups()
+    }
+    assert {g.rate: group_total(g, euros.prices) for g in euros.tax_groups()} == expected
+    body = json.loads(json.dumps(to_json(to_lexoffice(voucher, MappingOptions()))))
+    issues = check_voucher(
+        body,
+        contacts={},
+        profile=Profile("DESTINATION"),
+        strict=Strictness(check_item_tax=True),
+        creating=True,
+    )
+    assert issues == []
+    booked: dict[Decimal, Decimal] = {}
+    credit_side = "H" if not voucher.is_credit_note else "S"
+    for row in datev_rows(voucher):
+        column = col.BASIS_UMSATZ if row[col.KURS] else col.UMSATZ
+        amount = D(row[column].replace(",", "."))
+        if row[col.SOLL_HABEN] == credit_side:
+            amount = -amount
+        account = int(row[col.GEGENKONTO])
+        rate_of = AUTOMATIC_RATES.get(account, D(0))
+        booked[rate_of] = booked.get(rate_of, D(0)) + amount
+    assert booked == {g.rate: g.gross for g in euros.tax_groups()}

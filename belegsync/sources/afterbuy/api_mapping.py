@@ -31,6 +31,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from belegsync.bookkeeping import (
+    CENT,
     ZERO,
     Line,
     LineCategory,
@@ -43,6 +44,7 @@ from belegsync.bookkeeping import (
     round_cents,
     spread_over_rates,
 )
+from belegsync.bookkeeping.voucher import Original
 from belegsync.connectors.reasons import Reason
 
 from .api import BERLIN, child, text
@@ -156,6 +158,59 @@ def party(order: Element) -> Party:
     )
 
 
+@dataclass(frozen=True)
+class OrderCurrency:
+    """What the order's amounts are in, read from ``ItemOriginalCurrency`` and
+    ``OrderOriginalCurrency`` (README §5.3; their meaning is **unverified**)."""
+
+    currency: str = "EUR"
+    original: Original | None = None
+
+
+def order_currency(order: Element, full: Decimal, label: str) -> OrderCurrency:
+    """The currency of the order's amounts, designed for both readings of the reference.
+
+    Afterbuy states amounts in the account's currency (euros) and the original
+    currency beside them (``ItemPriceCode``, ``OrderOriginalCurrency/InvoiceAmount``,
+    ``ExchangeRate``), **unverified**, as is the direction of ``ExchangeRate``:
+
+    - no foreign code: euros, as before;
+    - a foreign code with an ``InvoiceAmount`` that differs from ``FullAmount``: the
+      amounts are euros and the original is the other one; the rate is per euro when
+      ``FullAmount × rate`` gives the original (to a cent per unit of the rate), the
+      other way round when ``FullAmount ÷ rate`` does, and left unnamed otherwise;
+    - a foreign code with the same amounts: the amounts are in that currency, and
+      which way the rate goes cannot be told from them, so the voucher carries no rate
+      and every euro target refuses it (``currency_not_eur``): never read as euros.
+    """
+    codes = [text(child(i, "ItemOriginalCurrency"), "ItemPriceCode") for i in _items(order)]
+    original_currency = child(order, "OrderOriginalCurrency")
+    codes.append(text(original_currency, "InvoiceAmountCode"))
+    code = next((c.upper() for c in codes if c and c.upper() != "EUR"), "")
+    if not code:
+        return OrderCurrency()
+    amount_text = text(original_currency, "InvoiceAmount")
+    if not amount_text or abs(decimal(amount_text, "InvoiceAmount", label)) == abs(full):
+        return OrderCurrency(currency=code)
+    amount = abs(decimal(amount_text, "InvoiceAmount", label))
+    given = decimal(text(original_currency, "ExchangeRate"), "ExchangeRate", label)
+    per_euro = _per_euro(abs(full), amount, given)
+    if per_euro is None:
+        return OrderCurrency()
+    return OrderCurrency(original=Original(currency=code, per_euro=per_euro, gross=amount))
+
+
+def _per_euro(euros: Decimal, foreign: Decimal, given: Decimal) -> Decimal | None:
+    if given <= 0 or euros == 0:
+        return None
+    tolerance = CENT * max(Decimal(1), given, 1 / given)
+    if abs(euros * given - foreign) <= tolerance:
+        return given
+    if abs(euros / given - foreign) <= tolerance:
+        return (1 / given).quantize(Decimal("0.000001"))
+    return None
+
+
 def _items(order: Element) -> list[Element]:
     sold = child(order, "SoldItems")
     return list(sold.iterfind("SoldItem")) if sold is not None else []
@@ -235,6 +290,7 @@ def map_order(order: Element, credit_query: bool = False) -> MappedOrder:
     credit = credit_query or full < 0 or CREDIT_PLATFORM in (p.lower() for p in platforms)
     sign = Decimal(-1) if full < 0 else Decimal(1)
     voucher_lines = lines(order, label, sign)
+    money_in = order_currency(order, full, label)
     paid = decimal(text(payment, "AlreadyPaid"), "AlreadyPaid", label)
     paid_on = day(text(payment, "PaymentDate"), "PaymentDate", label)
     method = text(payment, "PaymentMethod")
@@ -252,7 +308,9 @@ def map_order(order: Element, credit_query: bool = False) -> MappedOrder:
         lines=tuple(voucher_lines),
         total_net=sum((ln.net for ln in voucher_lines), ZERO),
         total_gross=full * sign,
-        currency="EUR",  # no order-level currency in GetSoldItems (README §5.3, assumed EUR)
+        # no order-level currency in GetSoldItems; the original's fields say it (README §5.3)
+        currency=money_in.currency,
+        original=money_in.original,
         party=party(order),
         payments=(Payment(method or "unbekannt", abs(paid), paid_on),) if paid else (),
         order_date=day(text(order, "OrderDate"), "OrderDate", label),

@@ -39,10 +39,14 @@ from belegsync.bookkeeping import (
     ZERO,
     TaxTreatment,
     Voucher,
+    format_rate,
     round_cents,
     validate,
 )
+from belegsync.bookkeeping.amounts import rate_key
+from belegsync.bookkeeping.currency import in_euros, needs_rate
 from belegsync.bookkeeping.tax import SELLER_COUNTRY, is_eu
+from belegsync.bookkeeping.voucher import Original
 from belegsync.connectors.reasons import Reason
 from belegsync.connectors.spreadsheet import FORMULA_STARTS, neutralise
 
@@ -302,6 +306,55 @@ class Booking:
     eu_rate: Decimal | None = None  # #41
     #: #115 Leistungsdatum, the delivery date; #116 then gets the Belegdatum (see bookings)
     service_date: dt.date | None = None
+    #: #1/#3/#4 for an invoice in a foreign currency; ``amount`` is then #5 Basis-Umsatz
+    foreign: ForeignAmount | None = None
+
+
+@dataclass(frozen=True)
+class ForeignAmount:
+    """A booking's amount in the invoice's currency, with the rate it was converted at
+    (DATEV #1 Umsatz, #3 WKZ Umsatz, #4 Kurs; reference §3)."""
+
+    currency: str
+    amount: Decimal
+    per_euro: Decimal
+
+
+#: DATEV's Kurs, ``^[1-9]\d{0,3}[,]\d{2,6}$`` (reference §3 #4): 1 to 9999.999999.
+KURS_PLACES = 6
+KURS_MAX = Decimal("9999.999999")
+
+
+def _kurs(rate: Decimal) -> str | None:
+    """The rate as DATEV's Kurs, or None when its format cannot carry it (below 1, such
+    as 0.9412 CHF per euro, or finer than six decimals)."""
+    if not Decimal(1) <= rate <= KURS_MAX or rate != rate.quantize(Decimal(10) ** -KURS_PLACES):
+        return None
+    exponent = rate.normalize().as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return f"{rate:.{places}f}".replace(".", ",")
+
+
+def _foreign(original: Original | None, rate: Decimal) -> ForeignAmount | None:
+    """The rate's booking in the invoice's currency, where DATEV's fields can carry it:
+    the source named that rate's amount, it has cents (not a currency of three
+    decimals), and the Kurs fits its format."""
+    if original is None or _kurs(original.per_euro) is None:
+        return None
+    amount = next((abs(g) for r, g in original.groups if rate_key(r) == rate_key(rate)), None)
+    if amount is None or amount == 0 or amount > MAX_AMOUNT or amount != round_cents(amount):
+        return None
+    return ForeignAmount(original.currency, amount, original.per_euro)
+
+
+def _original_info(original: Original) -> tuple[str, str]:
+    """Beleginfo "Fremdwährung": the invoice's currency, total and rate, always named."""
+    gross = f"{original.gross:f}".replace(".", ",")
+    rate = format_rate(original.per_euro).replace(".", ",")
+    return (
+        "Fremdwährung",
+        _info(f"{original.currency} {gross}, Kurs {rate} {original.currency} je EUR"),
+    )
 
 
 def _rate_text(rate: Decimal) -> str:
@@ -369,8 +422,15 @@ def _booking_text(head: list[str], suffix: str, order: str) -> str:
 
 
 def bookings(voucher: Voucher, settings: DatevSettings) -> list[Booking]:
-    """The bookings of one voucher, or :class:`NotExpressible` with the reason."""
-    if voucher.currency != "EUR":
+    """The bookings of one voucher, or :class:`NotExpressible` with the reason.
+
+    A voucher in a foreign currency is booked in euros at the source's rate
+    (``currency.in_euros``): each rate's booking carries the euro amount as
+    Basis-Umsatz and the invoice's amount as Umsatz with WKZ and Kurs where DATEV's
+    fields can carry them, and Beleginfo "Fremdwährung" names the original always.
+    Without a rate it is refused.
+    """
+    if needs_rate(voucher):
         raise NotExpressible(
             f"Currency {voucher.currency}: the DATEV export needs the EUR amount and "
             "exchange rate, which the voucher does not carry.",
@@ -384,6 +444,7 @@ def bookings(voucher: Voucher, settings: DatevSettings) -> list[Booking]:
             code="category.validation",
             reasons=[Reason.of(problem) for problem in problems],
         )
+    voucher = in_euros(voucher)
     number = voucher.number
     field1 = belegfeld1(number)
     infos: list[tuple[str, str]] = [("", ""), ("", "")]
@@ -399,6 +460,8 @@ def bookings(voucher: Voucher, settings: DatevSettings) -> list[Booking]:
                 limit=BELEGINFO_INHALT_MAX,
             )
         infos[1] = ("Rechnungsnummer", _info(number))
+    if voucher.original is not None:
+        infos.append(_original_info(voucher.original))
     info_pairs = tuple(infos) if any(a for a, _ in infos) else ()
     debtor = _debtor(voucher, settings)
     treatment = voucher.tax_treatment
@@ -466,6 +529,7 @@ def bookings(voucher: Voucher, settings: DatevSettings) -> list[Booking]:
                 eu_vat_id=eu_vat_id,
                 eu_rate=eu_rate,
                 service_date=voucher.delivery_date,
+                foreign=_foreign(voucher.original, group.rate),
             )
         )
     if settings.book_payments and not voucher.is_credit_note:
@@ -497,6 +561,15 @@ def booking_line(booking: Booking, settings: DatevSettings) -> bytes:
     row[col.UMSATZ] = _amount(booking.amount)
     row[col.SOLL_HABEN] = _quote(booking.side)
     row[col.WKZ_UMSATZ] = _quote("EUR")
+    foreign = booking.foreign
+    kurs = _kurs(foreign.per_euro) if foreign is not None else None
+    if foreign is not None and kurs is not None:
+        # the invoice's amount in its currency, the euro amount as the base (reference §3)
+        row[col.UMSATZ] = _amount(foreign.amount)
+        row[col.WKZ_UMSATZ] = _quote(foreign.currency)
+        row[col.KURS] = kurs
+        row[col.BASIS_UMSATZ] = _amount(booking.amount)
+        row[col.WKZ_BASIS_UMSATZ] = _quote("EUR")
     row[col.KONTO] = str(booking.account)
     row[col.GEGENKONTO] = str(booking.contra_account)
     if booking.tax_key:

@@ -165,6 +165,7 @@ class _Header:
     chart: str
     date_from: dt.date
     date_to: dt.date
+    currency: str = "EUR"  # #22, the base currency
 
 
 def _check_header(fields: _Line) -> tuple[list[Problem], _Header | None]:
@@ -227,7 +228,7 @@ def _check_header(fields: _Line) -> tuple[list[Problem], _Header | None]:
         bad(27, 'Sachkontenrahmen must be "03" or "04"')
     if problems or date_from is None or date_to is None:
         return problems, None
-    return problems, _Header(int(f[13]), f[26], date_from, date_to)
+    return problems, _Header(int(f[13]), f[26], date_from, date_to, f[21])
 
 
 def _check_account(value: str, header: _Header, column: int, line: int) -> list[Problem]:
@@ -243,6 +244,30 @@ def _check_account(value: str, header: _Header, column: int, line: int) -> list[
             return [Problem(line, column, f"{value} is a creditor; a sale books on a debtor")]
         return []
     return [Problem(line, column, f"account {value} is longer than {length + 1} digits")]
+
+
+_KURS = re.compile(r"^[1-9]\d{0,3},\d{2,6}$")
+
+
+def _check_currency(v: list[str], header: _Header, line: int) -> list[Problem]:
+    """#3–#6 (reference §3): a foreign Umsatz needs Kurs, Basis-Umsatz and WKZ
+    Basis-Umsatz, all three or none; the base is the header's currency (#22)."""
+    problems: list[Problem] = []
+    foreign = bool(v[2]) and v[2] != header.currency
+    filled = [bool(v[3]), bool(v[4]), bool(v[5])]
+    if foreign and not all(filled):
+        problems.append(Problem(line, 4, f"Umsatz in {v[2]} needs Kurs, Basis-Umsatz and WKZ"))
+    if not foreign and any(filled):
+        problems.append(Problem(line, 4, "Kurs and Basis-Umsatz only with a foreign WKZ Umsatz"))
+    if v[3] and not _KURS.match(v[3]):
+        problems.append(
+            Problem(line, 4, f"Kurs {v[3]!r} must look like 1,0834 (1–4 digits, 2–6 decimals)")
+        )
+    if v[4] and (not _AMOUNT.match(v[4]) or int(v[4].replace(",", "")) == 0):
+        problems.append(Problem(line, 5, f"Basis-Umsatz {v[4]!r} must be positive with 2 decimals"))
+    if v[5] and v[5] != header.currency:
+        problems.append(Problem(line, 6, f"WKZ Basis-Umsatz {v[5]!r} must be {header.currency}"))
+    return problems
 
 
 def _check_row(fields: _Line, header: _Header, line: int) -> list[Problem]:
@@ -267,6 +292,7 @@ def _check_row(fields: _Line, header: _Header, line: int) -> list[Problem]:
         bad(2, "Soll/Haben-Kennzeichen must be S or H")
     if v[2] and not re.match(r"^[A-Z]{3}$", v[2]):
         bad(3, "WKZ Umsatz must be an ISO currency code")
+    problems += _check_currency(v, header, line)
     problems += _check_account(v[6], header, 7, line)
     problems += _check_account(v[7], header, 8, line)
     if v[6] and v[6] == v[7]:
@@ -321,11 +347,12 @@ def _check_row(fields: _Line, header: _Header, line: int) -> list[Problem]:
     for index in (13, *range(21, 36, 2)):  # Buchungstext, Beleginfo Inhalt
         if v[index].startswith(("=", "+", "-", "@")):
             bad(index + 1, "text starting like a formula must be neutralised with '")
-    text_columns = (1, 2, 10, 11, 13)  # S/H, WKZ, Belegfeld 1/2, Buchungstext (0-based)
+    # S/H, WKZ Umsatz, WKZ Basis-Umsatz, Belegfeld 1/2, Buchungstext (0-based)
+    text_columns = (1, 2, 5, 10, 11, 13)
     for index in text_columns:
         if v[index] and not fields.quoted(index):
             bad(index + 1, "text must be enclosed in quotes")
-    for index in (0, 6, 7, 9):
+    for index in (0, 3, 4, 6, 7, 9):
         if fields.quoted(index):
             bad(index + 1, "numbers must not be quoted")
     return problems

@@ -33,7 +33,8 @@ from decimal import Decimal
 from typing import Any
 
 from belegsync.bookkeeping import Line, LineCategory, PriceBasis, TaxTreatment, Voucher, VoucherKind
-from belegsync.bookkeeping.money import ZERO
+from belegsync.bookkeeping.currency import in_euros, needs_rate
+from belegsync.bookkeeping.money import ZERO, format_rate
 from belegsync.bookkeeping.tax import GERMAN_RATES, SELLER_COUNTRY, is_eu
 from belegsync.connectors.errors import ConfigError, RemoteIssue, ValidationRejected
 
@@ -216,6 +217,8 @@ def remark(voucher: Voucher) -> str:
         parts.append(f"order {voucher.order_number}")
     if voucher.shop:
         parts.append(f"shop {voucher.shop}")
+    if voucher.original is not None:
+        parts.append(original_text(voucher))
     parts += [f"{name} {value}" for name, value in sorted(voucher.source_refs.items())]
     if voucher.party.display_name:
         parts.append(f"buyer {voucher.party.display_name}")
@@ -224,8 +227,10 @@ def remark(voucher: Voucher) -> str:
 
 def refuse_foreign_currency(voucher: Voucher) -> None:
     """lexoffice books euros only ([BK-COOKBOOK] "Hinweis", README §5.1 rule 4): a
-    foreign amount is never sent as if it were euros."""
-    if voucher.currency != "EUR":
+    voucher in another currency is booked in euros at the rate the source supplies
+    (``currency.in_euros``), and never without one: a foreign amount is never sent as if
+    it were euros."""
+    if needs_rate(voucher):
         raise ValidationRejected(
             f"Voucher {voucher.number} is in {voucher.currency}; lexoffice books euros only "
             "and the source gives no exchange rate, so belegsync does not send it.",
@@ -234,9 +239,21 @@ def refuse_foreign_currency(voucher: Voucher) -> None:
         )
 
 
+def original_text(voucher: Voucher) -> str:
+    """The invoice's own currency, for a voucher booked in euros (the remark says so)."""
+    original = voucher.original
+    if original is None:
+        return ""
+    return (
+        f"invoice in {original.currency} {original.gross}, booked in EUR at "
+        f"{format_rate(original.per_euro)} {original.currency} per EUR (the shop's rate)"
+    )
+
+
 def to_lexoffice(voucher: Voucher, options: MappingOptions) -> dict[str, Any]:
     """The voucher body in Decimal and date values (see :func:`to_json` for the wire)."""
     refuse_foreign_currency(voucher)
+    voucher = in_euros(voucher)
     items = group_items(voucher, options)
     body: dict[str, Any] = {
         "type": "salescreditnote" if voucher.is_credit_note else "salesinvoice",

@@ -32,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from belegsync.bookkeeping import Line, Position, PriceBasis, Voucher
+from belegsync.bookkeeping.currency import in_euros, needs_rate
 from belegsync.bookkeeping.money import round_cents
 from belegsync.bookkeeping.tax import TaxTreatment
 from belegsync.connectors.errors import ValidationRejected
@@ -204,17 +205,22 @@ def save_voucher_body(
     date_choice: str = "invoice",
     filename: str | None = None,
 ) -> dict[str, Any]:
-    """The body of ``POST /Voucher/Factory/saveVoucher`` creating an open voucher."""
+    """The body of ``POST /Voucher/Factory/saveVoucher`` creating an open voucher.
+
+    A voucher in another currency is booked in euros at the rate the source supplies
+    (``currency.in_euros``, docs/bookkeeping.md "Currency"), and refused without one.
+    """
     plan = plan or AccountPlan()
     rule = tax_rule(voucher)
     check_rates(voucher)
-    if voucher.currency != "EUR":
+    if needs_rate(voucher):
         error = reject(
             voucher,
             f"it is in {voucher.currency}; sevDesk needs an exchange rate for foreign "
             "currencies, which the source does not provide. Book it by hand in sevDesk.",
         )
         raise error.recode("currency_not_eur", currency=voucher.currency, system="sevDesk")
+    voucher = in_euros(voucher)
     header: dict[str, Any] = {
         "objectName": "Voucher",
         "mapAll": True,

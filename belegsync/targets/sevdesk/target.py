@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 from django.utils.translation import gettext_lazy as _
 
 from belegsync.bookkeeping import Voucher
+from belegsync.bookkeeping.currency import in_euros
 from belegsync.bookkeeping.money import ZERO
 from belegsync.connectors.base import AccountChoice, AdapterContext, RemoteRef
 from belegsync.connectors.errors import (
@@ -344,6 +345,7 @@ class SevdeskTarget:
         """
         if str(ref.facts.get("status")) == "1000" or not voucher.payments:
             return ref
+        voucher = in_euros(voucher)  # booked in euros: its payments are too
         already = Decimal(str(ref.facts.get("paid_amount") or 0))
         if len(voucher.payments) > 1:
             # Several bookings: a retry must not repeat the ones already made.

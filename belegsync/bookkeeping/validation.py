@@ -4,7 +4,8 @@ Rounding rules (documented in docs/bookkeeping.md, "Tax per rate"):
 
 - A line's gross may differ from ``net × (1 + rate)`` rounded half up by at
   most one cent, or by half a cent per unit for quantities above two (sources
-  round the unit price, then multiply). Lines may carry sub-cent amounts.
+  round the unit price, then multiply); in the currency's smallest unit, so a
+  whole yen for JPY. Lines may carry sub-cent amounts.
 - Each rate's tax is figured once on the rate's total (``amounts.py``); that is
   what every target books.
 - The priced total (gross for a gross-priced shop, net for a net-priced one) is
@@ -27,11 +28,10 @@ from decimal import Decimal
 
 from .amounts import PriceBasis, TaxGroup, rate_key
 from .evidence import VatIdVerdict, compact, judge_vat_id, vat_id_country
-from .money import CENT, ZERO, format_rate, gross_from_net, minor_unit, round_to
+from .money import CENT, HUNDRED, ZERO, format_rate, minor_unit, round_to
 from .tax import SELLER_COUNTRY, TaxTreatment, allowed_rates, country_rates, is_eu
 from .voucher import Line, LineCategory, Voucher, VoucherKind
 
-HALF_CENT = Decimal("0.005")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
@@ -70,12 +70,14 @@ class InvalidVoucher(ValueError):
         super().__init__("; ".join(str(p) for p in problems))
 
 
-def line_tolerance(line: Line) -> Decimal:
-    """How far a line's gross may stray from its net plus tax through rounding."""
+def line_tolerance(line: Line, unit: Decimal = CENT) -> Decimal:
+    """How far a line's gross may stray from its net plus tax through rounding, in the
+    currency's smallest ``unit`` (a cent; a whole yen): one unit, or half a unit per
+    piece above two pieces (the source rounded the unit price, then multiplied)."""
     units = abs(line.quantity)
     if units <= 2:
-        return CENT
-    return Decimal(math.ceil(units * HALF_CENT / CENT)) * CENT
+        return unit
+    return Decimal(math.ceil(units / 2)) * unit
 
 
 def validate(voucher: Voucher) -> list[Problem]:
@@ -218,8 +220,9 @@ def _check_line(v: Voucher, index: int, line: Line) -> list[Problem]:
                 )
             )
     problems += _check_rate(v, where, line)
-    expected_gross = gross_from_net(line.net, line.tax_rate)
-    if abs(expected_gross - line.gross) > line_tolerance(line):
+    unit = minor_unit(v.currency)
+    expected_gross = round_to(line.net * (HUNDRED + line.tax_rate) / HUNDRED, unit)
+    if abs(expected_gross - line.gross) > line_tolerance(line, unit):
         problems.append(
             Problem(
                 f"{where}.gross",
@@ -241,8 +244,8 @@ def rounding_allowance(lines: list[Line], unit: Decimal = CENT) -> Decimal:
     """How far per-line rounding can take a sum of line amounts from the rate's rule:
     each line's tolerance plus half a unit for its own rounding, and the rate's one
     rounding (in the currency's unit: cents, or whole yen)."""
-    scale, half = unit / CENT, unit / 2
-    return sum((line_tolerance(ln) * scale + half for ln in lines), half)
+    half = unit / 2
+    return sum((line_tolerance(ln, unit) + half for ln in lines), half)
 
 
 def _check_totals(v: Voucher, groups: tuple[TaxGroup, ...]) -> list[Problem]:

@@ -69,6 +69,7 @@ PARAM_KINDS: dict[str, str] = {
     # numbers
     "quantity": NUMBER,
     "exchange_rate": NUMBER,
+    "position": NUMBER,
     "attempts": NUMBER,
     "count": NUMBER,
     "status": TEXT,
@@ -755,6 +756,17 @@ TARGETS: dict[str, Promise] = {
     "lexoffice.voucher_gone": _(
         "lexoffice no longer has the voucher %(remote_id)s: it was probably deleted there. "
         "Reset the document to create it again."
+    ),
+    "sevdesk.account_not_allowed": _(
+        "Position %(position)s (account %(account)s at %(rate)s): sevDesk does not allow "
+        "this revenue account with the document's tax rule. Choose another revenue account "
+        "in the connection settings, then reset the document."
+    ),
+    "sevdesk.small_business_mismatch": _(
+        "Position %(position)s (account %(account)s at %(rate)s): sevDesk does not allow "
+        "this combination; your sevDesk account is set up as a small business "
+        "(Kleinunternehmer) or the other way round. Check the tax settings in sevDesk and "
+        "the connection's small-business setting, then reset the document."
     ),
     "sevdesk.not_found": _(
         "sevDesk no longer has what belegsync refers to (it said: “%(remote_message)s”). If you "

@@ -198,3 +198,21 @@ def test_datev_refuses_a_foreign_invoice_without_a_rate():
     with pytest.raises(NotExpressible) as refused:
         bookings(v, DATEV)
     assert refused.value.code == "datev.foreign_currency"
+
+
+# -- a currency without cents (docs/bookkeeping.md, "Validation") ------------------------
+
+
+def test_a_yen_line_is_checked_in_whole_yen():
+    """¥1000 gross at 19 % with the net the shop rounded to yen (840): 840 × 1.19 = 999.6,
+    which is ¥1000 in whole yen. In cents it would be 999.60 and 40 sen "off"."""
+    from belegsync.bookkeeping.validation import line_tolerance
+
+    ok = voucher([line("1000", R19, "840")], "840", "1000", currency="JPY")
+    assert validate(ok) == []
+    # two yen off on one piece is more than rounding explains
+    off = voucher([line("1002", R19, "840")], "842", "1002", currency="JPY")
+    assert "line_tax_mismatch" in {p.code for p in validate(off)}
+    five = line("5000", R19, "4202", quantity=5)
+    assert line_tolerance(five, D(1)) == D(3)  # half a yen per piece, rounded up
+    assert line_tolerance(five) == D("0.03")  # the same rule in cents

@@ -167,19 +167,30 @@ class SevdeskTarget:
                 if token in RATE_TOKENS
             }
         rule = int(body["voucher"]["taxRule"]["id"])
+        # positions are per (rate, account), not the voucher's lines: name them as such
         for index, pos in enumerate(body["voucherPosSave"]):
             combo = (int(pos["accountDatev"]["id"]), rule, Decimal(pos["taxRate"]))
             if combo not in self._allowed:
+                # the rule and rate allowed on no account: the account's tax setting is
+                # the cause (small business or not), not the revenue account chosen
+                elsewhere = any(r == rule and t == combo[2] for _, r, t in self._allowed)
+                small_business = rule == mapping.RULE_SMALL_BUSINESS or (
+                    combo[2] != 0 and not elsewhere
+                )
                 raise ConfigError(
-                    f"Voucher {voucher.number}, line {index + 1}: sevDesk does not allow "
+                    f"Voucher {voucher.number}, position {index + 1}: sevDesk does not allow "
                     f"account {combo[0]} with tax rule {rule} at {pos['taxRate']} %. "
                     + (
                         "Your sevDesk account is set up as a small business "
                         "(Kleinunternehmer) or the other way round; check the tax "
                         "settings in sevDesk."
-                        if rule == mapping.RULE_SMALL_BUSINESS or combo[2] != 0
+                        if small_business
                         else "Choose another revenue account in the connection settings."
-                    )
+                    ),
+                    code="sevdesk.small_business_mismatch"
+                    if small_business
+                    else "sevdesk.account_not_allowed",
+                    params={"position": index + 1, "account": str(combo[0]), "rate": combo[2]},
                 )
 
     def _check_accounts(self) -> list[dict[str, Any]]:

@@ -154,6 +154,27 @@ def test_it_refuses_a_combination_sevdesk_would_reject_before_sending(target, fa
     assert not fake.app.vouchers
 
 
+def test_a_combination_refusal_names_the_position_not_a_line(target, fake):
+    """GIVEN three lines at 19 % that sevDesk books as one position on 5186, which its
+    guidance does not allow WHEN checked THEN the refusal names position 1 (of the
+    body), its account and rate, with what to do, in German."""
+    from belegsync.bookkeeping import Line
+
+    adapter = target(sevdesk_accounts={"revenue_19": "5186"})
+    adapter._allowed = {(5192, 1, Decimal(19))}
+    line = Line("Artikel", Decimal(1), Decimal("10.00"), Decimal("11.90"), Decimal(19))
+    voucher = make_voucher(
+        lines=(line, line, line), total_net=Decimal("30.00"), total_gross=Decimal("35.70")
+    )
+    [refusal] = adapter.check(voucher, adapter.policy)
+    assert refusal.code == "sevdesk.account_not_allowed"
+    assert "position 1" in refusal.message and "line" not in refusal.message
+    with translation.override("de"):
+        german = render(refusal.reasons[0])
+    assert german.startswith("Position 1 (Konto 5186 zu 19\xa0%): sevDesk erlaubt dieses")
+    assert not fake.app.vouchers
+
+
 def test_a_sevdesk_refusal_names_the_voucher_and_keeps_sevdesks_words(target, fake):
     adapter = target(sevdesk_accounts={"revenue_19": "5186"})
     adapter._allowed = {(5186, 1, Decimal(19))}  # guidance out of date: sevDesk decides

@@ -110,7 +110,14 @@ POLICY_FORM_FIELDS = (
     "customer_per_buyer",
     "unassigned_to_default",
     "document_date",
+    "small_business",
+    "future_days",
 )
+
+#: The policy's fields every connection's form shows, whatever its adapters follow:
+#: the engine applies them before any target sees a voucher (§ 19 UStG for every
+#: source, and the plausible-date check; docs/bookkeeping.md).
+ENGINE_POLICY_FIELDS = ("small_business", "future_days")
 
 
 class AdapterSettings(BaseModel):

@@ -12,7 +12,12 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from belegsync.connectors import registry
-from belegsync.connectors.settings import POLICY_FORM_FIELDS, DocumentDate, Policy
+from belegsync.connectors.settings import (
+    ENGINE_POLICY_FIELDS,
+    POLICY_FORM_FIELDS,
+    DocumentDate,
+    Policy,
+)
 from belegsync.documents.models import MIN_SYNC_INTERVAL, Connection, Organisation
 
 
@@ -128,8 +133,10 @@ def merged_credentials(saved: dict[str, Any], cleaned: dict[str, Any]) -> dict[s
 
 
 def policy_fields(*adapters: Any) -> list[str]:
-    """The policy's choices the adapters follow, each once, in the form's order."""
+    """The policy's choices the adapters follow, each once, in the form's order, and the
+    engine's own (``ENGINE_POLICY_FIELDS``) for every connection."""
     wanted = {name for adapter in adapters for name in getattr(adapter, "policy_fields", ())}
+    wanted.update(ENGINE_POLICY_FIELDS)
     return [name for name in POLICY_FORM_FIELDS if name in wanted]
 
 
@@ -184,6 +191,8 @@ def policy_initial(policy: Policy) -> dict[str, Any]:
         "customer_per_buyer": policy.customer_per_buyer,
         "unassigned_to_default": policy.payment_accounts.unassigned_to_default,
         "document_date": policy.document_date.value,
+        "small_business": policy.small_business,
+        "future_days": policy.future_days,
     }
 
 
@@ -227,4 +236,29 @@ def _policy_field(name: str, source_name: str) -> forms.Field:
             required=False,
             widget=forms.RadioSelect,
         )
+    if name == "small_business":
+        return forms.BooleanField(
+            label=_("Small business (§ 19 UStG): I charge no VAT"),
+            required=False,
+            help_text=_(
+                "Every document of this connection is booked without VAT on the "
+                "small-business revenue; a document that shows VAT is held with the reason."
+            ),
+        )
+    if name == "future_days":
+        return forms.IntegerField(
+            label=_("Hold invoices dated more than this many days ahead"),
+            min_value=0,
+            max_value=MAX_FUTURE_DAYS,
+            required=False,
+            help_text=_(
+                "An invoice dated further ahead is held with “check the invoice date” "
+                "instead of being booked into a later VAT period (a typo in the year). "
+                "Empty keeps the current value."
+            ),
+        )
     raise KeyError(f"No form field for the policy's {name!r}")
+
+
+#: A year: a date further ahead than that is never plausible for an invoice.
+MAX_FUTURE_DAYS = 366

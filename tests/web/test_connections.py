@@ -154,3 +154,42 @@ def test_it_reloads_the_form_for_another_kind_as_a_partial(logged_in):
     assert "<html" not in page
     assert 'name="target-cred-api_key"' in page
     assert 'value="Mine"' in page
+
+
+# -- the engine's policy for every connection (§ 19 UStG, plausible dates) ---------------
+
+
+def test_every_connection_asks_for_small_business_and_future_days(logged_in):
+    """Whatever the adapters follow, § 19 and the plausible-date window are asked: the
+    engine applies them to every voucher (docs/bookkeeping.md)."""
+    page = logged_in.get("/connections/new/?target_kind=checked").content.decode()
+    assert 'name="policy-small_business"' in page
+    assert 'name="policy-future_days"' in page and 'value="3"' in page  # the default
+
+
+def test_it_saves_small_business_and_future_days_and_keeps_the_rest(logged_in, org):
+    logged_in.post("/connections/new/", new_connection())
+    connection = Connection.objects.get(organisation=org)
+    logged_in.post(
+        f"/connections/{connection.pk}/",
+        new_connection(**{"policy-small_business": "on", "policy-future_days": "10"}),
+    )
+    connection.refresh_from_db()
+    policy = connection.policy
+    assert (policy.small_business, policy.future_days, policy.mark_paid) == (True, 10, True)
+    # left empty: the days stay as they are; unticked: no longer a small business
+    logged_in.post(f"/connections/{connection.pk}/", new_connection(**{"policy-future_days": ""}))
+    connection.refresh_from_db()
+    assert (connection.policy.small_business, connection.policy.future_days) == (False, 10)
+
+
+def test_it_refuses_a_negative_number_of_days_and_saves_nothing(logged_in, org):
+    logged_in.post("/connections/new/", new_connection())
+    connection = Connection.objects.get(organisation=org)
+    response = logged_in.post(
+        f"/connections/{connection.pk}/",
+        new_connection(name="Renamed", **{"policy-future_days": "-1"}),
+    )
+    assert response.status_code == 200 and 'name="policy-future_days"' in response.content.decode()
+    connection.refresh_from_db()
+    assert (connection.name, connection.policy.future_days) == ("Shop → Checked", 3)

@@ -82,3 +82,41 @@ def test_a_file_that_cannot_be_read_fails_with_its_reason(tmp_path):
         preview("--source", "afterbuy-csv", "--target", "lexoffice", str(junk))
     with pytest.raises(CommandError, match="cannot be read"):
         preview("--source", "billbee-json", "--target", "sevdesk", str(tmp_path / "missing"))
+
+
+@pytest.mark.django_db
+def test_a_named_connections_policy_applies_as_when_it_sends(org):
+    """GIVEN a connection whose merchant is a small business (§ 19) WHEN its file is
+    previewed with it THEN an invoice that shows VAT is an error, as the engine would
+    hold it; without the connection the same invoice previews as a body."""
+    Connection.objects.create(
+        organisation=org,
+        name="Kleinunternehmer",
+        source_kind="afterbuy_csv",
+        target_kind="lexoffice",
+        settings={"policy": {"small_business": True}},
+    )
+    args = ("--source", "afterbuy-csv", "--target", "lexoffice")
+    plain = preview(*args, str(AFTERBUY_CSV))
+    small = preview(*args, "--connection", "Kleinunternehmer", str(AFTERBUY_CSV))
+    assert "request" in plain[0] and plain[0]["document"] == small[0]["document"] == "24187"
+    assert set(small[0]) == {"document", "errors"}
+    assert any("19" in error for error in small[0]["errors"])
+
+
+def test_future_days_of_the_policy_hold_a_far_dated_invoice():
+    import datetime as dt
+
+    from belegsync.connectors.base import AdapterContext
+    from belegsync.connectors.settings import Policy
+    from belegsync.sync.preview import entry
+    from belegsync.targets.memory import MemoryTarget
+    from tests.conftest import make_voucher
+
+    voucher = make_voucher(invoice_date=dt.date(2026, 12, 20))
+    today = dt.date(2026, 12, 2)
+    target = MemoryTarget(AdapterContext())
+    assert "request" in entry(target, "RE-1001", voucher, Policy(future_days=30), today)
+    held = entry(target, "RE-1001", voucher, Policy(future_days=3), today)
+    assert set(held) == {"document", "errors"} and "invoice_date" in held["errors"][0]
+    assert "request" in entry(target, "RE-1001", voucher)  # no connection: the voucher's own rules

@@ -7,24 +7,44 @@ shows its errors instead of a body, never both.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from belegsync.bookkeeping import Voucher, validate
 from belegsync.connectors.base import Target
 from belegsync.connectors.errors import ConnectorError
+from belegsync.connectors.settings import Policy
 from belegsync.documents.models import Document
 from belegsync.reasons import file_problem
 
 from .adapters import target_for
+from .checks import as_booked, voucher_problems
 
 
-def entry(target: Target, number: str, result: Voucher | list[Any]) -> dict[str, Any]:
-    """``{"document", "request"}`` or ``{"document", "errors"}`` for one read voucher."""
+def entry(
+    target: Target,
+    number: str,
+    result: Voucher | list[Any],
+    policy: Policy | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """``{"document", "request"}`` or ``{"document", "errors"}`` for one read voucher.
+
+    With a connection's ``policy``, the voucher is shown as that connection would send
+    it on ``today``: booked as a small business under § 19 and held when dated more
+    than ``future_days`` ahead (``checks.voucher_problems``, the rules the engine
+    applies right before a create). Without one, only the voucher's own rules.
+    """
     if isinstance(result, list):
         return {"document": number, "errors": [_error_text(e) for e in result]}
-    problems = validate(result)
+    if policy is not None:
+        result = as_booked(result, policy)
+        problems = voucher_problems(result, policy, today or timezone.localdate())
+    else:
+        problems = validate(result)
     if problems:
         return {"document": number, "errors": [str(p) for p in problems]}
     try:
@@ -48,4 +68,5 @@ def preview_document(document: Document) -> dict[str, Any]:
             "document": document.source_number,
             "errors": [_("The stored data cannot be read; import it again.")],
         }
-    return entry(target_for(document.connection), document.source_number, voucher)
+    connection = document.connection
+    return entry(target_for(connection), document.source_number, voucher, connection.policy)

@@ -20,15 +20,16 @@ from django.core.management.base import BaseCommand, CommandError
 from belegsync.connectors import registry
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.errors import UnreadableFile
+from belegsync.connectors.settings import Policy
 from belegsync.documents.models import Connection
 from belegsync.reasons import render_all, sentence
 from belegsync.sync.preview import entry
 
 
 def preview_entries(
-    reader: Any, target: Any, path: str, settings: dict[str, Any]
+    reader: Any, target: Any, path: str, settings: dict[str, Any], policy: Policy | None = None
 ) -> list[dict[str, Any]]:
-    return [entry(target, number, result) for number, result in reader(path, settings)]
+    return [entry(target, number, result, policy) for number, result in reader(path, settings)]
 
 
 class Command(BaseCommand):
@@ -38,7 +39,10 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--source", required=True, choices=sorted(registry.FILE_READERS))
         parser.add_argument("--target", required=True)
-        parser.add_argument("--connection", help="use this connection's target settings (by name)")
+        parser.add_argument(
+            "--connection",
+            help="use this connection's settings and policy (small business, future days)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         connection = Connection()
@@ -60,7 +64,9 @@ class Command(BaseCommand):
         except (registry.UnknownKind, ImportError) as exc:
             raise CommandError(str(exc)) from exc
         try:
-            entries = preview_entries(reader, target, opts["file"], settings)
+            # a named connection's policy (§ 19, future days) applies as when it sends
+            policy = connection.policy if opts["connection"] else None
+            entries = preview_entries(reader, target, opts["file"], settings, policy)
         except OSError as exc:
             raise CommandError(f"{opts['file']}: cannot be read ({exc.strerror}).") from exc
         except UnreadableFile as exc:

@@ -8,37 +8,58 @@ from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from belegsync.connectors.reasons import Reason, from_json
 from belegsync.exports.models import ExportJob
 from belegsync.exports.service import Criteria
+from belegsync.reasons import render_all, sentence
 from belegsync.services import exports as services
 
 from . import problems
 from .auth import actor
+from .documents import reason_out
 from .pages import cursor_page, not_found_unless_own
 from .schemas import ExportIn, ExportOut, ExportPage, ImportsQuery, PathId
 
 router = Router(tags=["exports"])
 
 
+def _worded(reasons: list[Reason], english: str) -> dict[str, Any]:
+    """Reasons as codes with their texts, and one sentence in the request's language (the
+    English sentence kept for support where a job stored no codes)."""
+    return {
+        "text": sentence(render_all(reasons)) if reasons else english,
+        "reasons": [reason_out(r) for r in reasons],
+    }
+
+
+def _left_out(entry: dict[str, Any]) -> dict[str, Any]:
+    worded = _worded(from_json(entry.get("reasons")), str(entry.get("reason", "")))
+    return {
+        "number": str(entry.get("number", "")),
+        "reason": worded["text"],
+        "reasons": worded["reasons"],
+    }
+
+
 def export_out(job: ExportJob) -> dict[str, Any]:
     summary = job.summary or {}
+    failed = job.state == ExportJob.State.FAILED
+    error = _worded(from_json(summary.get("error_reasons")) if failed else [], job.error)
     return {
         "id": job.pk,
         "format": job.format,
         "option": job.option,
         "tag": job.tag,
         "state": job.state,
-        "error": job.error,
+        "error": error["text"],
+        "error_reasons": error["reasons"],
         "created_at": job.created_at,
         "finished_at": job.finished_at,
         "file_name": job.file_name,
         "file_size": job.file_size,
         "exported": job.exported_count,
         "left_out": job.left_out_count,
-        "left_out_documents": [
-            {"number": str(e.get("number", "")), "reason": str(e.get("reason", ""))}
-            for e in summary.get("left_out", [])
-        ],
+        "left_out_documents": [_left_out(e) for e in summary.get("left_out", [])],
         "criteria": job.criteria or {},
     }
 

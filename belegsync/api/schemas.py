@@ -276,7 +276,8 @@ class ExportIn(Schema):
 
 class LeftOutOut(Schema):
     number: str
-    reason: str
+    reason: str = Field(description="Why it was left out, in the request's language.")
+    reasons: list[ReasonOut] = Field(description="The same as reasons: code, params, text.")
 
 
 class ExportOut(Schema):
@@ -284,8 +285,11 @@ class ExportOut(Schema):
     format: str
     option: str
     tag: str
-    state: str = Field(description="running, done or failed")
-    error: str
+    state: str = Field(description="queued, running, done or failed")
+    error: str = Field(description="Why a failed export failed, in the request's language.")
+    error_reasons: list[ReasonOut] = Field(
+        description="The same as reasons (code, params, text); empty unless it failed."
+    )
     created_at: dt.datetime
     finished_at: dt.datetime | None
     file_name: str

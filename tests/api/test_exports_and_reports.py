@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from belegsync.exports.models import DocumentTag
+from django.utils import translation
+
+from belegsync.connectors.reasons import Reason
+from belegsync.exports.models import DocumentTag, ExportJob
+from belegsync.reasons import render
 from tests.web.helpers import failed, make_document
 
 
@@ -62,3 +66,34 @@ def test_the_preview_shows_the_targets_request_and_sends_nothing(as_alice, conne
     assert body["request"] is not None and body.get("errors") is None
     document.refresh_from_db()
     assert document.state == "waiting" and not document.remote_id
+
+
+def test_why_a_document_was_left_out_comes_as_codes_and_in_the_requests_language(
+    as_alice, connection
+):
+    """GIVEN a done document without its PDF WHEN it is exported as a PDF ZIP THEN the job
+    says why it was left out as a reason code with its text, in German when asked so."""
+    make_document(connection, "RE-1", state="done")
+    answer = as_alice.client.post(
+        "/api/v1/exports",
+        {"format": "pdf-zip"},
+        content_type="application/json",
+        headers={**as_alice.headers, "Accept-Language": "de"},
+    ).json()
+    [entry] = answer["left_out_documents"]
+    [reason] = entry["reasons"]
+    stored = ExportJob.objects.get(pk=answer["id"]).summary["left_out"][0]
+    assert reason["code"] == stored["reasons"][0]["code"]
+    assert entry["number"] == "RE-1" and entry["reason"] == reason["text"]
+    assert entry["reason"] != stored["reason"]  # the German words, not the English note
+    with translation.override("de"):
+        assert reason["text"] == render(Reason.from_json(stored["reasons"][0]))
+    assert answer["error_reasons"] == []
+
+
+def test_a_failed_export_says_why_as_codes_and_in_words(as_alice, connection):
+    make_document(connection, "RE-1", state="done")
+    answer = as_alice.post("/exports", {"format": "datev"}).json()
+    assert answer["state"] == "failed"
+    [reason] = answer["error_reasons"]
+    assert reason["code"] and reason["text"] and answer["error"] == reason["text"]

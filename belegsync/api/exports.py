@@ -71,11 +71,15 @@ def _job(request: HttpRequest, pk: PathId) -> ExportJob:
 
 @router.post(
     "/exports",
-    response={201: ExportOut, **problems.responses(404, 422)},
-    summary="Export the documents matching the filters (or the given ids) now",
+    response={201: ExportOut, 202: ExportOut, **problems.responses(404, 422)},
+    summary="Export the documents matching the filters (or the given ids)",
 )
-def create_export(request: HttpRequest, payload: ExportIn) -> Status[dict[str, Any]]:
-    """Runs at once; a job that failed says why in `error` and tagged nothing."""
+def create_export(
+    request: HttpRequest, payload: ExportIn, queued: bool = False
+) -> Status[dict[str, Any]]:
+    """Runs at once and answers 201 with the finished job; with `queued=true` a worker
+    writes it, as the export dialog does, and the answer is 202 with the queued job
+    (poll `GET /exports/{id}`). A job that failed says why in `error` and tagged nothing."""
     criteria = Criteria(
         connections=list(payload.connections),
         date_from=payload.date_from,
@@ -86,11 +90,10 @@ def create_export(request: HttpRequest, payload: ExportIn) -> Status[dict[str, A
         tagged=payload.tagged.strip(),
         search=payload.search.strip(),
     )
+    run = services.start_export if queued else services.export
     with not_found_unless_own(_("No such connection.")):
-        job = services.export(
-            actor(request), criteria, payload.format, option=payload.option, ids=payload.ids
-        )
-    return Status(201, export_out(job))
+        job = run(actor(request), criteria, payload.format, option=payload.option, ids=payload.ids)
+    return Status(202 if queued else 201, export_out(job))
 
 
 @router.get("/exports", response={200: ExportPage, **problems.responses(422)})

@@ -97,3 +97,24 @@ def test_a_failed_export_says_why_as_codes_and_in_words(as_alice, connection):
     assert answer["state"] == "failed"
     [reason] = answer["error_reasons"]
     assert reason["code"] and reason["text"] and answer["error"] == reason["text"]
+
+
+def test_a_queued_export_is_written_by_a_worker_and_polled(
+    as_alice, connection, django_capture_on_commit_callbacks
+):
+    make_document(connection, "RE-1", state="done")
+    with django_capture_on_commit_callbacks() as queued_tasks:
+        answer = as_alice.client.post(
+            "/api/v1/exports?queued=true",
+            {"format": "csv"},
+            content_type="application/json",
+            headers=as_alice.headers,
+        )
+    assert answer.status_code == 202 and answer.json()["state"] == "queued"
+    job = answer.json()["id"]
+    assert as_alice.get(f"/exports/{job}/file").status_code == 404  # nothing written yet
+    for run in queued_tasks:  # the worker (here: the immediate task backend)
+        run()
+    done = as_alice.get(f"/exports/{job}").json()
+    assert (done["state"], done["exported"]) == ("done", 1)
+    assert as_alice.get(f"/exports/{job}/file").status_code == 200

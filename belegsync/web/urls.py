@@ -9,6 +9,7 @@ from django.views.i18n import set_language
 from belegsync.connectors import registry
 
 from .views import (
+    accounts,
     auth,
     connections,
     dashboard,
@@ -58,6 +59,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("connections/<int:pk>/archive/", connections.archive, name="connection_archive"),
     path("connections/<int:pk>/restore/", connections.restore, name="connection_restore"),
     path("connections/<int:pk>/import/", imports.upload, name="connection_import"),
+    path("connections/<int:pk>/accounts/", accounts.payment_accounts, name="connection_accounts"),
     path(
         "connections/<int:pk>/files/<int:file_pk>/",
         connections.month_file,

@@ -297,7 +297,7 @@ def pages(shop) -> list[str]:
     ]
     csv = next(c for c in connections if c.source_kind == "afterbuy_csv")
     urls += ["/imports/new/"]
-    urls += [f"/connections/{csv.pk}/import/"]
+    urls += [f"/connections/{csv.pk}/import/", f"/connections/{billbee.pk}/accounts/"]
     urls += [f"/exports/new/?ids={shop['done'].pk}", f"/exports/jobs/{shop['job'].pk}/"]
     urls += ["/members/", f"/invite/{_invitation(connections[0].organisation)}/"]
     urls += [f"/imports/{shop['import_done'].pk}/"]

@@ -131,6 +131,7 @@ COVERED = {
     "import_new",
     "connection_import",
     "billbee:settings",
+    "connection_accounts",
     "members",
     "invitation",
     "import_job",

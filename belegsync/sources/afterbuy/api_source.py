@@ -44,7 +44,7 @@ from .api import (
 from .api_mapping import UnreadableOrder, map_order, placeholder
 from .csv_source import RechnungslisteUploads
 from .pdf import AfterbuyWebClient
-from .settings import AfterbuyApiSettings
+from .settings import AFTERBUY_PAYMENT_METHODS, AfterbuyApiSettings
 
 log = logging.getLogger("belegsync.sources.afterbuy")
 
@@ -67,6 +67,9 @@ def api_credentials(credentials: Any) -> ApiCredentials:
 
 class AfterbuyApiSource(RechnungslisteUploads):
     identifier: ClassVar[str] = "afterbuy_api"
+    #: Afterbuy's common payment methods (its ``PaymentMethod`` texts), offered on the
+    #: payment-account mapping even before a document showed them.
+    payment_methods: ClassVar[tuple[str, ...]] = AFTERBUY_PAYMENT_METHODS
     verbose_name: ClassVar[str] = _("Afterbuy (XML API, with invoice PDFs)")
     #: No documented limit (README §4, unverified); it recommends ≥ 1 s between calls.
     rate: ClassVar[Rate] = Rate(per_second=1, burst=1)

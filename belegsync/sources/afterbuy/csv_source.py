@@ -27,7 +27,7 @@ from belegsync.connectors.base import (
 
 from .csv import RechnungslisteReader
 from .pdf import AfterbuyWebClient
-from .settings import RechnungslisteSettings
+from .settings import AFTERBUY_PAYMENT_METHODS, RechnungslisteSettings
 
 
 class RechnungslisteUploads:
@@ -100,6 +100,7 @@ def _rows(
 
 class AfterbuyCsvSource(RechnungslisteUploads):
     identifier: ClassVar[str] = "afterbuy_csv"
+    payment_methods: ClassVar[tuple[str, ...]] = AFTERBUY_PAYMENT_METHODS
     verbose_name: ClassVar[str] = _("Afterbuy (CSV upload of the invoice list)")
     #: Optional: with the Afterbuy login, each uploaded invoice gets its PDF.
     #: Its UI part (forms.py), named by path: the core imports no Django forms.

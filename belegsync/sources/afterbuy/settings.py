@@ -11,6 +11,19 @@ from pydantic import Field
 
 from belegsync.connectors.settings import AdapterSettings
 
+#: Afterbuy's common payment methods, as its ``PaymentMethod`` / Zahlart texts name them:
+#: offered on the payment-account mapping before a document showed them (both sources).
+AFTERBUY_PAYMENT_METHODS = (
+    "PayPal",
+    "Überweisung",
+    "Vorkasse",
+    "Rechnung",
+    "Kreditkarte",
+    "Lastschrift",
+    "Nachnahme",
+    "Barzahlung",
+)
+
 
 class RechnungslisteSettings(AdapterSettings):
     """What both Afterbuy sources need for uploaded Rechnungslisten and their PDFs."""

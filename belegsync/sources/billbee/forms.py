@@ -104,33 +104,3 @@ class SettingsForm(GeneralForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["shop_ids"]
-
-
-class AccountsForm(forms.Form):
-    """Step 3: one field per payment method; choices from the target, or free text."""
-
-    def __init__(
-        self,
-        *args: Any,
-        methods: list[str],
-        choices: list[tuple[str, str]] | None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.methods = methods
-        for index, method in enumerate(methods):
-            field: forms.Field
-            if choices is not None:
-                field = forms.ChoiceField(
-                    label=method, required=False, choices=[("", _("— not mapped —")), *choices]
-                )
-            else:
-                field = forms.CharField(label=method, required=False, max_length=100)
-            self.fields[f"method_{index}"] = field
-
-    def mapping(self) -> dict[str, str]:
-        return {
-            method: value
-            for index, method in enumerate(self.methods)
-            if (value := str(self.cleaned_data.get(f"method_{index}") or "").strip())
-        }

@@ -33,6 +33,7 @@ from belegsync.connectors.reasons import Reason
 from .client import BillbeeClient, Shop
 from .mapping import (
     BERLIN,
+    COUPON_METHOD,
     ORDER_STATES,
     NotBookable,
     is_known_payment_type,
@@ -106,6 +107,14 @@ PAYMENT_STEP = "billbee:payment"
 
 class BillbeeSource:
     identifier: ClassVar[str] = "billbee"
+    #: Offered on the payment-account mapping even before a document showed them.
+    payment_methods: ClassVar[tuple[str, ...]] = (
+        "PayPal",
+        "Banküberweisung",
+        "Kreditkarte",
+        "Amazon_Marketplace",
+        COUPON_METHOD,
+    )
     verbose_name: ClassVar[str] = "Billbee"
     #: Billbee: 2 calls per second per endpoint and key + user (reference README §3).
     rate: ClassVar[Rate] = Rate(per_second=2, burst=2)

@@ -23,26 +23,23 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from belegsync.connectors import registry
-from belegsync.connectors.base import AccountChoice, AdapterContext
+from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.errors import ConnectorError
 from belegsync.documents.models import Connection
 from belegsync.documents.roles import Permission
 from belegsync.reasons import describe_error
 from belegsync.services import Actor
 from belegsync.services import connections as setup
-from belegsync.web import scoping
+from belegsync.web import accounts, scoping
 from belegsync.web.forms import PolicyForm, credentials_form, merged_credentials, policy_initial
 from belegsync.web.roles import requires
 
 from . import forms
-from .mapping import COUPON_METHOD
 from .source import GENERAL_STEP, PAYMENT_STEP, BillbeeSource
 
 STEPS = (
@@ -55,8 +52,6 @@ POLICY_STEPS = {
     "general": ("start_date",),
     "payment": ("mark_paid", "customer_per_buyer", "unassigned_to_default", "document_date"),
 }
-#: Offered on the accounts step even before a document showed them.
-COMMON_METHODS = ("PayPal", "Banküberweisung", "Kreditkarte", "Amazon_Marketplace", COUPON_METHOD)
 
 
 def _connection(request: HttpRequest, pk: int) -> Connection:
@@ -221,53 +216,11 @@ def _payment(request: HttpRequest, connection: Connection) -> HttpResponse:
     return _render(request, connection, "payment", form=form)
 
 
-def account_choices(connection: Connection) -> tuple[list[tuple[str, str]] | None, str]:
-    """The target's accounts for the mapping, or None (free text) when it has none."""
-    try:
-        cls: Any = registry.target_class(connection.target_kind)
-    except registry.UnknownKind:
-        return None, ""
-    method = getattr(cls, "account_choices", None)
-    if method is None:
-        return None, ""
-    context = _context(connection, "target")
-    try:
-        try:
-            found: list[AccountChoice] = list(method(context))
-        except TypeError:  # an instance method: build the adapter first
-            found = list(method(cls(context)))
-    except ConnectorError as error:
-        return None, _("The accounts could not be read from the target: %(error)s") % {
-            "error": describe_error(error)
-        }
-    return [(a.id, a.name) for a in found], ""
-
-
-def seen_methods(connection: Connection) -> dict[str, int]:
-    """Payment methods of this connection's documents, with how many wait or are skipped."""
-    counts: dict[str, int] = {}
-    rows = connection.documents.filter(Q(state="skipped") | Q(state="waiting")).values_list(
-        "meta", flat=True
-    )
-    for meta in rows.iterator():
-        for method in (meta or {}).get("payment_methods") or []:
-            counts[method] = counts.get(method, 0) + 1
-    for meta in connection.documents.exclude(state__in=["skipped", "waiting"]).values_list(
-        "meta", flat=True
-    ):
-        for method in (meta or {}).get("payment_methods") or []:
-            counts.setdefault(method, 0)
-    return counts
-
-
 def _accounts(request: HttpRequest, connection: Connection) -> HttpResponse:
-    mapping = dict(connection.policy.payment_accounts.by_method)
-    counts = seen_methods(connection)
-    methods = list(dict.fromkeys([*counts, *mapping, *COMMON_METHODS]))
-    choices, choice_error = account_choices(connection)
+    """The payment-account mapping of every connection (``web.accounts``), as step 3."""
     data = request.POST if request.method == "POST" else None
-    initial = {f"method_{i}": mapping.get(m, "") for i, m in enumerate(methods)}
-    form = forms.AccountsForm(data, initial=initial, methods=methods, choices=choices)
+    page = accounts.mapping_page(connection, data)
+    form, choices = page["form"], page["choices"]
     if data is not None and form.is_valid():
         setup.update_connection(
             Actor.of(request.user),
@@ -278,21 +231,4 @@ def _accounts(request: HttpRequest, connection: Connection) -> HttpResponse:
         )
         messages.success(request, _("Accounts saved."))
         return _next(connection, "accounts")
-    rows = [
-        {
-            "field": form[f"method_{i}"],
-            "method": m,
-            "mapped": bool(mapping.get(m)),
-            "waiting": counts.get(m, 0),
-        }
-        for i, m in enumerate(methods)
-    ]
-    return _render(
-        request,
-        connection,
-        "accounts",
-        form=form,
-        rows=rows,
-        free_text=choices is None,
-        choice_error=choice_error,
-    )
+    return _render(request, connection, "accounts", **page)

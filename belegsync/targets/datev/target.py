@@ -49,6 +49,9 @@ class DatevTarget:
     policy_fields: ClassVar[tuple[str, ...]] = ("mark_paid", "document_date")
     #: The engine collects whole months for it instead of transferring one by one.
     delivers_month_files: ClassVar[bool] = True
+    #: Payments are booked on an account number per payment method (the policy's
+    #: mapping, typed in: DATEV has no list to choose from), else on the bank account.
+    payment_accounts_by_number: ClassVar[bool] = True
     required_settings: ClassVar[tuple[tuple[str, Any], ...]] = (
         ("consultant_number", _("consultant number (Beraternummer)")),
         ("client_number", _("client number (Mandantennummer)")),

@@ -24,6 +24,7 @@ from belegsync.services import connections as services
 from belegsync.services.imports import takes_files
 from belegsync.sync.models import MonthFile
 from belegsync.web import scoping
+from belegsync.web.accounts import maps_payment_accounts
 from belegsync.web.forms import (
     ConnectionForm,
     PolicyForm,
@@ -188,6 +189,9 @@ def adapter_pages(connection: Connection) -> list[tuple[str, str]]:
             continue
         for page in getattr(adapter, "pages", ()):
             pages.append((str(page.label), reverse(page.url_name, kwargs={"pk": connection.pk})))
+    if maps_payment_accounts(connection.adapter_class("target")):
+        # whatever the source: its payment methods, the target's accounts
+        pages.append((_("Payment accounts"), reverse("connection_accounts", args=[connection.pk])))
     return pages
 
 

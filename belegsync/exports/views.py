@@ -27,7 +27,7 @@ from belegsync.documents.roles import Permission
 from belegsync.documents.states import State
 from belegsync.reasons import render_all, sentence
 from belegsync.services import Actor, exports
-from belegsync.web import scoping
+from belegsync.web import paging, scoping
 from belegsync.web.forms import adapter_form
 from belegsync.web.roles import requires
 
@@ -65,15 +65,6 @@ def read_criteria(request: HttpRequest, data: QueryDict) -> Criteria:
     )
 
 
-def _filter_query(data: QueryDict) -> str:
-    query = QueryDict(mutable=True)
-    for key in FILTER_KEYS:
-        for value in data.getlist(key):
-            if value:
-                query.appendlist(key, value)
-    return query.urlencode()
-
-
 def _with_tags(documents: QuerySet[Document]) -> QuerySet[Document]:
     return documents.prefetch_related(
         Prefetch("export_tags", queryset=DocumentTag.objects.order_by("tag"))
@@ -85,16 +76,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     """All documents of all connections, filtered, newest first, keyset-paged by id."""
     criteria = read_criteria(request, request.GET)
     documents = filter_documents(scoping.documents(request), criteria)
-    after = request.GET.get("after", "")
-    if after.isdigit():
-        documents = documents.filter(id__lt=int(after))
-    rows = list(
-        _with_tags(documents)
-        .select_related("connection")
-        .defer("pending_voucher", "meta", "steps", "raw_error")
-        .order_by("-id")[: PAGE_SIZE + 1]
+    rows, pages = paging.page(
+        request,
+        documents,
+        PAGE_SIZE,
+        shown=lambda rows: (
+            _with_tags(rows)
+            .select_related("connection")
+            .defer("pending_voucher", "meta", "steps", "raw_error")
+        ),
     )
-    next_after = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
     shops = sorted(
         {
             shop
@@ -111,10 +102,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "exports/overview.html",
         {
             "criteria": criteria,
-            "documents": rows[:PAGE_SIZE],
-            "next_after": next_after,
-            "after": after,
-            "filter_query": _filter_query(request.GET),
+            "documents": rows,
+            "pages": pages,
             "connections": scoping.connections(request).order_by("name"),
             "shops": shops,
             "states": State.choices,
@@ -244,15 +233,10 @@ def _job_or_404(request: HttpRequest, pk: int) -> ExportJob:
 @requires(Permission.VIEW_DOCUMENTS)
 def job_list(request: HttpRequest) -> HttpResponse:
     recover()  # a job whose process died shows as failed, not "running" for ever
-    jobs = _jobs(request).select_related("user")
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        jobs = jobs.filter(id__lt=int(before))
-    rows = list(jobs.order_by("-id")[: PAGE_SIZE + 1])
-    next_before = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
-    return render(
-        request, "exports/job_list.html", {"jobs": rows[:PAGE_SIZE], "next_before": next_before}
+    rows, pages = paging.page(
+        request, _jobs(request), PAGE_SIZE, shown=lambda jobs: jobs.select_related("user")
     )
+    return render(request, "exports/job_list.html", {"jobs": rows, "pages": pages})
 
 
 @requires(Permission.VIEW_DOCUMENTS)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from tests.migrating import back_to_the_newest
+from tests.migrating import migrate as _migrate
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures(back_to_the_newest.__name__),
+]
 
 BEFORE = [("documents", "0001_initial")]
 AFTER = [("documents", "0003_drop_reason_texts")]
@@ -29,23 +33,6 @@ VOUCHER = {
     "total_net": "33.61",
     "total_gross": "45.00",
 }
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_latest_schema():
-    """Whatever the test migrated to, the test database ends at the newest migrations
-    (the tests after it need every table and column)."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_old_texts_become_codes_with_their_parameters():
@@ -125,9 +112,3 @@ def test_old_texts_become_codes_with_their_parameters():
     assert pause == [
         {"code": "legacy", "params": {"text": "lexoffice did not accept the API key."}}
     ]
-    _migrate_to_newest()  # the test database's own state again, for the tests after this one
-
-
-def _migrate_to_newest():
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from tests.migrating import back_to_the_newest
+from tests.migrating import migrate as _migrate
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures(back_to_the_newest.__name__),
+]
 
 BEFORE = [("documents", "0003_drop_reason_texts")]
 AFTER = [("documents", "0004_connection_setup")]
-
-
-@pytest.fixture(autouse=True)
-def _back_to_the_latest_schema():
-    """Whatever the test migrated to, the test database ends at the newest migrations
-    (the tests after it need every table and column)."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_existing_connections_count_as_set_up():

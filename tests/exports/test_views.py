@@ -71,15 +71,64 @@ def test_it_lists_documents_across_connections_with_their_tags(
     assert ">RE-2<" not in by_connection.content.decode()
 
 
-def test_it_pages_by_keyset(client_alice, connection, monkeypatch) -> None:
+def test_it_pages_by_keyset_with_the_total_and_first_previous_next(
+    client_alice, connection, monkeypatch
+) -> None:
+    """GIVEN five documents, two a page WHEN alice pages forward and back THEN each page
+    shows its place in the total, and the links lead through all of them and back."""
     from belegsync.exports import views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     made = [store(connection, make_voucher(f"RE-{i}")) for i in range(5)]
-    first = client_alice.get(reverse("exports:overview"))
-    assert [d.pk for d in first.context["documents"]] == [made[4].pk, made[3].pk]
-    second = client_alice.get(reverse("exports:overview"), {"after": first.context["next_after"]})
-    assert [d.pk for d in second.context["documents"]] == [made[2].pk, made[1].pk]
+    seen, url = [], reverse("exports:overview") + "?state=waiting"
+    totals = []
+    while url:
+        response = client_alice.get(url)
+        seen.append([d.pk for d in response.context["documents"]])
+        totals.append(_text(response, "list-total"))
+        url = _link(response, "next")
+    assert seen == [[made[4].pk, made[3].pk], [made[2].pk, made[1].pk], [made[0].pk]]
+    assert totals == ["Documents 1–2 of 5", "Documents 3–4 of 5", "Documents 5–5 of 5"]
+    previous = client_alice.get(_link(response, "prev"))
+    assert [d.pk for d in previous.context["documents"]] == [made[2].pk, made[1].pk]
+    assert "state=waiting" in _link(response, "first")
+    assert [d.pk for d in client_alice.get(_link(response, "first")).context["documents"]] == [
+        made[4].pk,
+        made[3].pk,
+    ]
+
+
+def test_the_export_history_pages_with_its_total(client_alice, org, monkeypatch) -> None:
+    from belegsync.exports import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    jobs = [
+        ExportJob.objects.create(organisation=org, format="csv", tag="CSV", state="done")
+        for _ in range(3)
+    ]
+    first = client_alice.get(reverse("exports:jobs"))
+    assert [j.pk for j in first.context["jobs"]] == [jobs[2].pk, jobs[1].pk]
+    assert _text(first, "list-total") == "Exports 1–2 of 3"
+    second = client_alice.get(_link(first, "next"))
+    assert [j.pk for j in second.context["jobs"]] == [jobs[0].pk]
+    assert _text(second, "list-total") == "Exports 3–3 of 3" and _link(second, "first")
+
+
+def _link(response, rel: str) -> str:
+    import re
+
+    found = re.search(rf'<a href="([^"]*)" rel="{rel}"', response.content.decode())
+    if not found:
+        return ""
+    href = found.group(1).replace("&amp;", "&")
+    return response.request["PATH_INFO"] + href if href.startswith("?") else href
+
+
+def _text(response, element_id: str) -> str:
+    import re
+
+    found = re.search(rf'id="{element_id}">([^<]*)<', response.content.decode())
+    return found.group(1).strip() if found else ""
 
 
 def test_it_exports_a_selection_and_tags_it_then_only_untagged(client_alice, org, docs) -> None:

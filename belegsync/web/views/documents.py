@@ -24,7 +24,7 @@ from belegsync.documents.states import State
 from belegsync.reasons.render import render_all
 from belegsync.services import Actor
 from belegsync.services import documents as services
-from belegsync.web import scoping
+from belegsync.web import paging, scoping
 from belegsync.web.roles import requires
 
 from .common import back
@@ -123,53 +123,16 @@ def filtered(request: HttpRequest, filters: Filters) -> QuerySet[Document]:
     return listing.filtered(scoping.documents(request), connection_ids, filters.listing)
 
 
-def page(documents: QuerySet[Document], after: int | None) -> tuple[list[Document], int | None]:
-    return listing.page(documents, after, PAGE_SIZE)
-
-
-def _query_without_after(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("after", None)
-    query.pop("p", None)
-    return query.urlencode()
-
-
-@dataclass(frozen=True)
-class Pages:
-    """Where this page is in the list: its rows' numbers, the total, the page before."""
-
-    total: int
-    first: int
-    last: int
-    number: int
-    previous_after: int | None
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
-def pages(
-    documents: QuerySet[Document], rows: list[Document], after: int | None, number: int
-) -> Pages:
-    """The page's place. Its number travels in the link (``p``) beside the keyset, so
-    "51–100 of 1.234" costs no count of the rows before it; the total is one COUNT
-    bounded by the filters."""
-    number = max(1, number) if after is not None else 1
-    total = documents.count()
-    first = (number - 1) * PAGE_SIZE + 1 if rows else 0
-    previous = None
-    if rows and number > 2:
-        previous = listing.previous_after(documents, rows[0].pk, PAGE_SIZE)
-    return Pages(total, first, first + len(rows) - 1 if rows else 0, number, previous)
-
-
 @requires(Permission.VIEW_DOCUMENTS)
 def document_list(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request)
     documents = filtered(request, filters)
-    rows, next_after = page(documents, filters.after)
-    where = pages(documents, rows, filters.after, _int(request.GET.get("p", "")) or 1)
+    rows, where = paging.page(
+        request,
+        documents,
+        PAGE_SIZE,
+        shown=lambda rows: rows.select_related("connection").defer(*listing.HEAVY_COLUMNS),
+    )
     actions = offered(filters.state) if filters.state and _may_act(request) else []
     for row in rows:
         archived = row.connection.archived_at is not None
@@ -185,8 +148,6 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "states": [(code, STATE_LABELS[code]) for code in State.values],
             "documents": rows,
             "pages": where,
-            "next_after": next_after,
-            "base_query": _query_without_after(request),
             "connections": scoping.connections(request).order_by("name"),
             "actions": actions,
             "bulk_confirm": BULK_CONFIRM,

@@ -6,6 +6,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from belegsync.connectors.errors import FailureReason
+from belegsync.lib.words import CATEGORY_LABELS, KIND_LABELS
+
+__all__ = [
+    "ACTION_LABELS",
+    "CATEGORY_LABELS",
+    "FAILURE_REASONS",
+    "KIND_LABELS",
+    "STATE_LABELS",
+    "failure_reason_label",
+]
 
 FAILURE_REASONS: dict[str, Promise] = {
     FailureReason.VALIDATION: _("The voucher's data does not add up"),
@@ -40,16 +50,4 @@ STATE_LABELS: dict[str, Promise] = {
     "failed": _("failed"),
     "manual": _("manually imported"),
     "skipped": _("skipped"),
-}
-
-KIND_LABELS: dict[str, Promise] = {
-    "invoice": _("Invoice"),
-    "credit_note": _("Credit note"),
-}
-
-CATEGORY_LABELS: dict[str, Promise] = {
-    "goods": _("goods"),
-    "shipping": _("shipping"),
-    "discount": _("discount"),
-    "fee": _("fee"),
 }

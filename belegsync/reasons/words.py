@@ -7,7 +7,6 @@ a page shows is the name in the reader's language.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.utils.functional import Promise
@@ -15,6 +14,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from belegsync.documents.labels import STATE_LABELS
+from belegsync.lib.words import PAYMENT_METHODS, payment_method_label
+
+__all__ = [
+    "BILLBEE_ORDER_STATES",
+    "DELIMITERS",
+    "PAYMENT_METHODS",
+    "delimiter_label",
+    "order_state_label",
+    "payment_method_label",
+    "state_label",
+]
 
 #: Billbee's order states (its API's numbers), as Billbee's own screens name them.
 BILLBEE_ORDER_STATES: dict[int, Promise] = {
@@ -36,48 +46,6 @@ BILLBEE_ORDER_STATES: dict[int, Promise] = {
     16: gettext_lazy("In fulfilment"),
     17: gettext_lazy("Return"),
 }
-
-#: Payment methods whose identifier is not a name a merchant reads as such.
-PAYMENT_METHODS: dict[str, Promise] = {
-    "Banküberweisung": gettext_lazy("Bank transfer"),
-    "Nachnahme": gettext_lazy("Cash on delivery"),
-    "Barzahlung": gettext_lazy("Cash"),
-    "Gutschein": gettext_lazy("Voucher"),
-    "Sofortüberweisung": gettext_lazy("Sofort bank transfer"),
-    "MoneyOrder": gettext_lazy("Money order"),
-    "Check": gettext_lazy("Cheque"),
-    "Andere": gettext_lazy("Other"),
-    "Lastschrift": gettext_lazy("Direct debit"),
-    "Rechnung": gettext_lazy("Invoice (pay later)"),
-    "Kreditkarte": gettext_lazy("Credit card"),
-    "Vorkasse": gettext_lazy("Prepayment"),
-    "Testbestellung": gettext_lazy("Test order"),
-    "Kommissionsabrechnung": gettext_lazy("Commission statement"),
-    "Ratenkauf": gettext_lazy("Instalments"),
-    "KLARNA_Invoice": gettext_lazy("Klarna invoice"),
-    "KLARNA_PartPayment": gettext_lazy("Klarna instalments"),
-    "KLARNA": gettext_lazy("Klarna"),
-    "AmazonPayments": gettext_lazy("Amazon Pay"),
-    "Amazon_Payments_Advanced": gettext_lazy("Amazon Pay"),
-    "EC": gettext_lazy("Debit card (EC)"),
-}
-
-_BILLBEE_TYPE = re.compile(r"^Billbee payment type (\d+)$")
-
-
-def payment_method_label(method: str) -> str:
-    """``Amazon_Marketplace`` → "Amazon Marketplace"; an unknown Billbee type by its number."""
-    if not method:
-        return _("no payment method")
-    known = PAYMENT_METHODS.get(method)
-    if known is not None:
-        return str(known)
-    unknown = _BILLBEE_TYPE.match(method)
-    if unknown:
-        return _("Billbee payment type %(number)s") % {"number": unknown.group(1)}
-    if method == "Billbee payment type (none)":
-        return _("no payment method")
-    return method.replace("_", " ")
 
 
 def order_state_label(value: Any) -> str:

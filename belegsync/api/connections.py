@@ -63,7 +63,7 @@ def connection_out(connection: Connection) -> dict[str, Any]:
         "paused": bool(connection.paused_reason),
         "pause_reasons": pause,
         "setup_complete": connection.setup_complete,
-        "setup_missing": list(connection.setup_missing or []),
+        "setup_missing": services.setup_texts(connection),
         "credentials_saved": {side: bool(saved.get(side)) for side in services.SIDES},
         "takes_files": takes_files(connection),
         "sync_interval": connection.sync_interval,
@@ -280,7 +280,7 @@ def check_connection(request: HttpRequest, pk: PathId) -> dict[str, Any]:
     return {
         "ok": not refused,
         "problems": refused,
-        "setup_missing": list(connection.setup_missing or []),
+        "setup_missing": services.setup_texts(connection),
         "connection": connection_out(connection),
     }
 

@@ -137,7 +137,7 @@ class Connection(models.Model):
     sync_lease_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     #: A connection syncs only once its set-up is complete: what its adapters still
-    #: need, in the merchant's words (``services.connections.refresh_setup``).
+    #: need, as reasons (``services.connections.refresh_setup``; shown by ``setup_texts``).
     setup_complete = models.BooleanField(default=True)
     setup_missing = models.JSONField(blank=True, default=list)
     #: When the remote last accepted each side's credentials: {"source": iso time, …}.

@@ -94,6 +94,9 @@ PARAM_KINDS: dict[str, str] = {
     "vat_country": TEXT,
     "currency": TEXT,
     "system": TEXT,
+    "side": TEXT,
+    "setting": TEXT,
+    "step": TEXT,
     "shop": TEXT,
     "name": TEXT,
     "remote_id": TEXT,
@@ -906,6 +909,22 @@ SETTINGS: dict[str, Promise] = {
     "datev.setting": _("DATEV would refuse this value. Ask your tax advisor for the right one."),
 }
 
+#: What a connection still needs before it syncs (services.connections.setup_reasons);
+#: ``system``, ``setting`` and ``step`` are looked up in the reader's language when shown.
+SETUP: dict[str, Promise] = {
+    "setup.unknown_kind": _("Choose a known system for the %(side)s."),
+    "setup.credentials": _(
+        "%(system)s has not accepted the credentials yet: enter them and save, or press "
+        "“Check again”."
+    ),
+    "setup.setting": _("%(system)s: “%(setting)s” is not set yet."),
+    "setup.step": _("%(system)s: the step “%(step)s” is not saved yet."),
+    "setup.payment_accounts": _(
+        "Assign the payment methods to %(system)s accounts, or book unassigned payments on "
+        "the standard account, or send vouchers as open."
+    ),
+}
+
 #: Every code and its text.
 TEXTS: dict[str, Promise] = {
     **VOUCHER_DATA,
@@ -920,6 +939,7 @@ TEXTS: dict[str, Promise] = {
     **TARGETS,
     **EXPORTS,
     **SETTINGS,
+    **SETUP,
 }
 
 

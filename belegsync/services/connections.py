@@ -26,11 +26,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from pydantic import BaseModel, ValidationError
 
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.errors import ConnectorError, RetryableError
-from belegsync.connectors.reasons import Reason
+from belegsync.connectors.reasons import Reason, as_json, from_json
 from belegsync.connectors.settings import (
     NAMESPACES,
     POLICY,
@@ -48,7 +49,7 @@ from belegsync.documents.models import (
     Organisation,
 )
 from belegsync.documents.roles import Permission
-from belegsync.reasons import describe_error
+from belegsync.reasons import describe_error, render
 from belegsync.sync import scheduler
 
 from .actor import Actor, NotAllowed
@@ -457,38 +458,33 @@ def restore(actor: Actor, connection: Connection) -> bool:
 # --- set-up ------------------------------------------------------------------------------
 
 
-def setup_missing(connection: Connection) -> list[str]:
-    """What the connection still needs before it may sync, in the merchant's words."""
-    missing: list[str] = []
+def setup_reasons(connection: Connection) -> list[Reason]:
+    """What the connection still needs before it may sync, as reasons (group SETUP).
+
+    Their parameters name the side, the system (its kind), the setting and the step by
+    identifier: the words (the system's name, the setting's label, the step's title) are
+    looked up in the reader's language when shown (:func:`setup_texts`).
+    """
+    missing: list[Reason] = []
     checked = connection.credentials_checked or {}
     done = set(connection.steps_done or [])
     for side in SIDES:
         cls = connection.adapter_class(side)
         if cls is None:
-            missing.append(_("Choose a known system for the %(side)s.") % {"side": side})
+            missing.append(Reason("setup.unknown_kind", {"side": side}))
             continue
-        system = str(cls.verbose_name)
+        kind = getattr(connection, f"{side}_kind")
         if callable(getattr(cls, "check_credentials", None)) and side not in checked:
-            missing.append(
-                _(
-                    "%(system)s has not accepted the credentials yet: enter them and save, "
-                    "or press “Check again”."
-                )
-                % {"system": system}
-            )
+            missing.append(Reason("setup.credentials", {"side": side, "system": kind}))
         own = connection.settings_of(side)
-        for name, label in getattr(cls, "required_settings", ()):
+        for name, _label in getattr(cls, "required_settings", ()):
             if getattr(own, name, None) in (None, ""):
                 missing.append(
-                    _("%(system)s: “%(setting)s” is not set yet.")
-                    % {"system": system, "setting": label}
+                    Reason("setup.setting", {"side": side, "system": kind, "setting": name})
                 )
-        for step, label in getattr(cls, "setup_steps", ()):
+        for step, _label in getattr(cls, "setup_steps", ()):
             if step not in done:
-                missing.append(
-                    _("%(system)s: the step “%(step)s” is not saved yet.")
-                    % {"system": system, "step": label}
-                )
+                missing.append(Reason("setup.step", {"side": side, "system": kind, "step": step}))
     target = connection.adapter_class("target")
     policy = connection.policy
     accounts = policy.payment_accounts
@@ -500,13 +496,41 @@ def setup_missing(connection: Connection) -> list[str]:
         and not accounts.unassigned_to_default
     ):
         missing.append(
-            _(
-                "Assign the payment methods to %(system)s accounts, or book unassigned "
-                "payments on the standard account, or send vouchers as open."
-            )
-            % {"system": str(target.verbose_name)}
+            Reason("setup.payment_accounts", {"side": "target", "system": connection.target_kind})
         )
     return missing
+
+
+#: The sides of a connection as the connection form names them.
+SIDE_LABELS = {
+    "source": pgettext_lazy("connection side", "source"),
+    "target": pgettext_lazy("connection side", "target"),
+}
+
+
+def setup_text(connection: Connection, reason: Reason) -> str:
+    """One stored set-up reason in the active language, its words looked up now."""
+    params = dict(reason.params)
+    side = str(params.get("side") or "")
+    cls = connection.adapter_class(side) if side in SIDES else None
+    if cls is not None:
+        params["system"] = str(cls.verbose_name)
+        settings = dict(getattr(cls, "required_settings", ()))
+        steps = dict(getattr(cls, "setup_steps", ()))
+        params["setting"] = str(settings.get(params.get("setting"), params.get("setting", "")))
+        params["step"] = str(steps.get(params.get("step"), params.get("step", "")))
+    params["side"] = str(SIDE_LABELS.get(side, side))
+    return render(Reason(reason.code, params))
+
+
+def setup_texts(connection: Connection) -> list[str]:
+    """The stored set-up list (``Connection.setup_missing``) in the reader's language."""
+    return [setup_text(connection, r) for r in from_json(connection.setup_missing)]
+
+
+def setup_missing(connection: Connection) -> list[str]:
+    """What the connection still needs, now, in the active language."""
+    return [setup_text(connection, r) for r in setup_reasons(connection)]
 
 
 def _event(connection: Connection, actor: Actor, action: str, message: str = "") -> None:
@@ -516,14 +540,17 @@ def _event(connection: Connection, actor: Actor, action: str, message: str = "")
 
 
 def refresh_setup(actor: Actor, connection: Connection) -> list[str]:
-    """Store what is missing; a connection whose set-up became complete syncs at once."""
-    missing = setup_missing(connection)
+    """Store what is missing (as reasons); a connection whose set-up became complete syncs
+    at once. Returns what is missing in the active language."""
+    reasons = setup_reasons(connection)
+    stored = as_json(reasons)
+    missing = [setup_text(connection, r) for r in reasons]
     was_complete = connection.setup_complete
-    complete = not missing
+    complete = not reasons
     Connection.objects.filter(pk=connection.pk).update(
-        setup_missing=missing, setup_complete=complete
+        setup_missing=stored, setup_complete=complete
     )
-    connection.setup_missing, connection.setup_complete = missing, complete
+    connection.setup_missing, connection.setup_complete = stored, complete
     if complete and not was_complete:
         _event(connection, actor, "setup_complete", "Set-up complete: the connection syncs.")
         scheduler.sync_now(connection)

@@ -4,6 +4,7 @@ connection resumes when its credentials are accepted again."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from belegsync.documents.models import Connection, ConnectionEvent
 from belegsync.fakes.sevdesk import SevdeskFake
@@ -42,7 +43,7 @@ def test_a_half_set_up_billbee_connection_creates_nothing_in_the_target(billbee,
     services.step_done(Actor.of(alice), billbee, "billbee:general")
     make_document(billbee, "RE-1")
     assert not billbee.setup_complete
-    assert any("Payment & customers" in m for m in billbee.setup_missing)
+    assert any("Payment & customers" in m for m in services.setup_texts(billbee))
     assert tick(lambda pk: None) == []
     report = run_cycle(billbee.pk, "worker-1", fetch_first=False)
     assert not report.ran and report.transferred == 0
@@ -135,3 +136,36 @@ def test_saving_the_form_with_a_working_key_ends_the_pause(client, alice, org, r
     connection.refresh_from_db()
     assert connection.paused_reason == ""
     assert ConnectionEvent.objects.filter(connection=connection, action="resumed").exists()
+
+
+@pytest.mark.django_db
+def test_the_set_up_list_reads_in_the_readers_language(billbee, alice, client):
+    """GIVEN a Billbee connection whose steps were saved by nobody, stored while English was
+    active
+    WHEN a German and an English reader look at it
+    THEN each reads the list in their own language, the step by its title in it: the list is
+    stored as codes, not as text."""
+    with translation.override("en"):
+        services.refresh_setup(Actor.system(), billbee)
+    billbee.refresh_from_db()
+    assert {r["code"] for r in billbee.setup_missing} == {"setup.step"}
+    assert {r["params"]["step"] for r in billbee.setup_missing} == {
+        "billbee:general",
+        "billbee:payment",
+    }
+    with translation.override("de"):
+        german = services.setup_texts(billbee)
+    with translation.override("en"):
+        english = services.setup_texts(billbee)
+    assert german == [
+        "Billbee: Der Schritt „Allgemein“ ist noch nicht gespeichert.",
+        "Billbee: Der Schritt „Zahlungen & Kunden“ ist noch nicht gespeichert.",
+    ]
+    assert english == [
+        "Billbee: the step “General” is not saved yet.",
+        "Billbee: the step “Payment & customers” is not saved yet.",
+    ]
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    page = client.get(f"/connections/{billbee.pk}/").content.decode()
+    assert "Der Schritt „Allgemein“ ist noch nicht gespeichert." in page

@@ -20,6 +20,7 @@ from belegsync.reasons import render_all
 from belegsync.reasons.history import Entry, actor_label, connection_event_text, entry
 from belegsync.reasons.render import render
 from belegsync.reasons.words import payment_method_label
+from belegsync.services import connections
 
 register = template.Library()
 
@@ -81,6 +82,12 @@ def connection_event(event: Any) -> str:
 def event_actor(event: Any) -> str:
     """Who acted on a connection: the user's name, or belegsync itself."""
     return actor_label(event.actor, event.user.get_username() if event.user_id else "")
+
+
+@register.filter
+def setup_texts(connection: Any) -> list[str]:
+    """What the connection still needs before it syncs, in the reader's language."""
+    return connections.setup_texts(connection)
 
 
 @register.simple_tag

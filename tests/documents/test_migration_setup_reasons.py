@@ -1,0 +1,64 @@
+"""Set-up lists stored as text before 0014 read as they were, and as codes after a save."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from belegsync.documents.models import Connection
+from belegsync.services import Actor
+from belegsync.services import connections as services
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("documents", "0013_connection_archived")]
+AFTER = [("documents", "0014_setup_missing_as_reasons")]
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    others = [n for n in executor.loader.graph.leaf_nodes() if n[0] != "documents"]
+    executor.migrate(others + targets)
+    return executor.loader.project_state(others + targets).apps
+
+
+@pytest.fixture(autouse=True)
+def _latest_again():
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_an_old_set_up_list_is_shown_as_recorded_then_stored_as_codes():
+    """GIVEN a connection whose set-up list was stored as German text
+    WHEN the migration runs, and later the connection's set-up is looked at again
+    THEN the old text is shown as it was (code legacy), back and forth; the next refresh
+    stores codes."""
+    old = _migrate(BEFORE)
+    org = old.get_model("documents", "Organisation").objects.create(name="A", slug="a")
+    text = "Billbee: Der Schritt „Allgemein“ ist noch nicht gespeichert."
+    pk = (
+        old.get_model("documents", "Connection")
+        .objects.create(
+            organisation=org,
+            name="bb",
+            source_kind="billbee",
+            target_kind="memory",
+            setup_complete=False,
+            setup_missing=[text],
+        )
+        .pk
+    )
+    new = _migrate(AFTER)
+    stored = new.get_model("documents", "Connection").objects.get(pk=pk).setup_missing
+    assert stored == [{"code": "legacy", "params": {"text": text}}]
+    assert services.setup_texts(Connection.objects.get(pk=pk)) == [text]
+    back = _migrate(BEFORE)
+    assert back.get_model("documents", "Connection").objects.get(pk=pk).setup_missing == [text]
+    _migrate(AFTER)
+    services.refresh_setup(Actor.system(), Connection.objects.get(pk=pk))
+    codes = {r["code"] for r in Connection.objects.get(pk=pk).setup_missing}
+    assert codes == {"setup.credentials", "setup.step"}

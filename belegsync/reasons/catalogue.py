@@ -909,6 +909,42 @@ SETTINGS: dict[str, Promise] = {
     "datev.setting": _("DATEV would refuse this value. Ask your tax advisor for the right one."),
 }
 
+#: What an adapter finds missing or refused while it works (the connection's settings,
+#: the remote's account), said with what to do.
+ADAPTERS: dict[str, Promise] = {
+    "lexoffice.distance_sale_principle_unknown": _(
+        "This is an EU distance sale, and belegsync needs to know whether your lexoffice "
+        "books distance sales in the country of destination or of origin. Choose it in the "
+        "connection's settings, or add the API key so belegsync reads it from lexoffice; "
+        "then reset the document."
+    ),
+    "billbee.credentials_missing": _(
+        "The Billbee connection lacks its API key, user or password. Enter all three in the "
+        "connection's settings (step 1)."
+    ),
+    "afterbuy.credentials_incomplete": _(
+        "The Afterbuy API credentials are incomplete: enter the PartnerToken and the "
+        "AccountToken (or, for older accounts, PartnerID, partner password, UserID and user "
+        "password) in the connection's settings."
+    ),
+    "afterbuy.credentials_refused": _(
+        "Afterbuy did not accept the API credentials (Afterbuy says: “%(remote_message)s”). "
+        "Check the PartnerToken and the AccountToken (or, for older accounts, the partner and "
+        "user ids) in the connection's settings; until then the connection is paused and no "
+        "document is lost."
+    ),
+    "afterbuy.call_limit": _(
+        "Afterbuy's call limit for this account is used up for now. belegsync tries again in "
+        "an hour by itself; no document is lost."
+    ),
+    "afterbuy.login_loop": _(
+        "Afterbuy keeps asking for the login although it accepted it, so belegsync cannot "
+        "download the invoice PDFs; the connection is paused. Log in to Afterbuy once in a "
+        "browser (Afterbuy may ask you to confirm something there), then press “Check "
+        "again”."
+    ),
+}
+
 #: What a connection still needs before it syncs (services.connections.setup_reasons);
 #: ``system``, ``setting`` and ``step`` are looked up in the reader's language when shown.
 SETUP: dict[str, Promise] = {
@@ -940,6 +976,7 @@ TEXTS: dict[str, Promise] = {
     **EXPORTS,
     **SETTINGS,
     **SETUP,
+    **ADAPTERS,
 }
 
 

@@ -93,7 +93,8 @@ class ApiCredentials:
         raise ConfigError(
             "The Afterbuy API credentials are incomplete: enter the PartnerToken and the "
             "AccountToken (or, for older accounts, PartnerID, partner password, UserID and "
-            "user password) in the connection settings."
+            "user password) in the connection settings.",
+            code="afterbuy.credentials_incomplete",
         )
 
 
@@ -247,6 +248,8 @@ class AfterbuyClient(ApiClient):
                 "settings.",
                 raw=raw,
                 status=response.status_code,
+                code="afterbuy.credentials_refused",
+                params={"remote_message": said},
             )
         if TOO_FAST in codes:
             return RateLimited(f"Afterbuy: too many calls ({said}).", raw=raw, retry_after=1.0)
@@ -256,6 +259,7 @@ class AfterbuyClient(ApiClient):
                 "again later.",
                 raw=raw,
                 retry_after=3600.0,
+                code="afterbuy.call_limit",
             )
         return ValidationRejected(
             f"Afterbuy refused the request: {said}.", raw=raw, status=response.status_code

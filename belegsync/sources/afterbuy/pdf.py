@@ -98,7 +98,8 @@ class AfterbuyWebClient(ApiClient):
         if content is None:
             raise AuthError(
                 "Afterbuy keeps asking for the login although it accepted it; the connection "
-                "is paused. Try logging in to Afterbuy in a browser."
+                "is paused. Try logging in to Afterbuy in a browser.",
+                code="afterbuy.login_loop",
             )
         return content
 

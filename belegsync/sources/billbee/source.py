@@ -166,7 +166,8 @@ class BillbeeSource:
         if missing:
             raise PermanentError(
                 f"The Billbee connection lacks {', '.join(missing)}; "
-                "enter them in the connection's settings (step 1)."
+                "enter them in the connection's settings (step 1).",
+                code="billbee.credentials_missing",
             )
         return BillbeeClient(
             api_key=str(credentials["api_key"]),

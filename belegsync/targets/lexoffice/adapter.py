@@ -197,7 +197,8 @@ class LexofficeTarget:
             raise ConfigError(
                 "This is an EU distance sale; belegsync needs to know whether your lexoffice "
                 "books distance sales at the destination or the origin. Set it in the "
-                "connection settings or add the API key so belegsync reads the profile."
+                "connection settings or add the API key so belegsync reads the profile.",
+                code="lexoffice.distance_sale_principle_unknown",
             )
         value = self.profile().get("distanceSalesPrinciple")
         return str(value) if value else None

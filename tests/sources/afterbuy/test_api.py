@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from belegsync.bookkeeping import VoucherKind, validate, voucher_to_dict
 from belegsync.connectors.base import AdapterContext, Cursor, FetchResult
@@ -15,6 +15,7 @@ from belegsync.connectors.reasons import Reason
 from belegsync.documents.models import Connection, Document
 from belegsync.fakes.afterbuy import AfterbuyFake, build
 from belegsync.fakes.base import READINGS
+from belegsync.reasons import render
 from belegsync.services import Actor
 from belegsync.services import imports as import_services
 from belegsync.sources.afterbuy.api import AfterbuyClient, parse_xml
@@ -283,13 +284,18 @@ def test_it_uses_the_legacy_credentials(run_fake) -> None:
         )
     )
     AfterbuyApiSource.check_credentials(context(fake, legacy))
-    with pytest.raises(AuthError, match="did not accept the API credentials"):
+    with pytest.raises(AuthError, match="did not accept the API credentials") as refused:
         AfterbuyApiSource.check_credentials(context(fake, {**legacy, "user_password": "x"}))
+    [reason] = refused.value.reasons  # what the merchant reads, with what Afterbuy said
+    assert reason.code == "afterbuy.credentials_refused" and reason.params["remote_message"]
+    with translation.override("de"):
+        assert render(reason).startswith("Afterbuy hat die API-Zugangsdaten nicht akzeptiert")
 
 
 def test_it_explains_incomplete_credentials(fake) -> None:
-    with pytest.raises(ConfigError, match="PartnerToken"):
+    with pytest.raises(ConfigError, match="PartnerToken") as incomplete:
         AfterbuyApiSource.check_credentials(context(fake, {"partner_token": PARTNER}))
+    assert [r.code for r in incomplete.value.reasons] == ["afterbuy.credentials_incomplete"]
 
 
 def test_it_retries_when_afterbuy_says_too_many_calls(fake) -> None:

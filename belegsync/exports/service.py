@@ -30,7 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from belegsync.connectors import registry
@@ -236,7 +236,8 @@ def queue_export(
     described: dict[str, Any] | None = None,
 ) -> ExportJob:
     """A job that exports the organisation's documents matching ``criteria`` (and among
-    ``ids``, if given) once a task runs it (:func:`run_queued`)."""
+    ``ids``, if given) once a task runs it (:func:`run_queued`), in the language of whoever
+    queued it (the Excel CSV's headers and words)."""
     exporter = registry.exporter_class(str(fmt))
     return ExportJob.objects.create(
         organisation=organisation,
@@ -246,7 +247,11 @@ def queue_export(
         tag=exporter.tag,
         state=ExportJob.State.QUEUED,
         criteria=described if described is not None else criteria.as_json(),
-        selection={"criteria": criteria.as_json(), "ids": ids},
+        selection={
+            "criteria": criteria.as_json(),
+            "ids": ids,
+            "language": translation.get_language(),
+        },
     )
 
 
@@ -273,7 +278,8 @@ def run_queued(job_id: int) -> ExportJob | None:
     period = None
     if criteria.date_from and criteria.date_to:
         period = (criteria.date_from, criteria.date_to)
-    return _run(job, documents, period)
+    with translation.override(job.selection.get("language")):
+        return _run(job, documents, period)
 
 
 def _run(

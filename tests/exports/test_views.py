@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from belegsync.documents.models import Connection
 from belegsync.exports.models import DocumentTag, ExportJob
@@ -365,3 +365,21 @@ def test_the_job_page_follows_a_running_export_and_reloads_when_it_is_ready(
     download = reverse("exports:download", args=[job.pk])
     assert f'<meta http-equiv="refresh" content="0; url={download}">' in page
     assert "hx-get" not in page
+
+
+def test_a_queued_excel_export_speaks_the_language_it_was_started_in(client, alice, docs):
+    """GIVEN alice starts a CSV for Excel in the German UI
+    WHEN a worker, whose language is the default, runs the queued job
+    THEN the file's headers and words are German, as she reads them."""
+    from belegsync.exports.service import run_queued
+
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    client.post(reverse("exports:dialog"), {"all": "1", "format": "csv-excel"})
+    job = ExportJob.objects.get()
+    translation.deactivate()  # the worker's thread
+    run_queued(job.pk)
+    job.refresh_from_db()
+    header, first = job.path.read_bytes().decode("utf-8-sig").split("\r\n")[:2]
+    assert header.startswith("Rechnungsnummer;Belegart;Rechnungsdatum;")
+    assert ";Rechnung;" in first

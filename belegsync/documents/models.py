@@ -353,6 +353,12 @@ class NumberConflict(models.Model):
     #: That source document's voucher, as ``Document.voucher`` would hold it.
     voucher = models.JSONField(default=dict)
     seen_at = models.DateTimeField(default=timezone.now)
+    #: The merchant's choice ("keep this one", ``services.documents.keep_for_number``):
+    #: empty while undecided or for the one kept; a reason code for the ones skipped,
+    #: which are never sent under this number and no longer hold it.
+    skipped_reason = models.CharField(max_length=40, blank=True, default="")
+    decided_by = models.CharField(max_length=150, blank=True, default="")
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

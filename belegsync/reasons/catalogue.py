@@ -459,6 +459,9 @@ HISTORY: dict[str, Promise] = {
         "The source has newer data for this document; re-upload it to send it."
     ),
     "history.number_conflict": _("Another document of the shop system has the same number"),
+    "history.number_conflict_kept": _(
+        "Chosen which document of the shop system is sent under this number"
+    ),
     "history.other": _("Changed"),
 }
 
@@ -508,11 +511,17 @@ CHECKS: dict[str, Promise] = {
         "lexoffice account is not set up as one. Correct the tax settings in lexoffice, or "
         "switch off “small business” in the connection's settings; then reset the document."
     ),
+    "number_conflict_skipped": _(
+        "Skipped by your choice: the shop system's documents %(source_ids)s have the invoice "
+        "number %(number)s too and are not sent under it. To book one of them, give it its "
+        "own invoice number in your shop system."
+    ),
     "number_conflict": _(
         "Two documents of your shop system have the invoice number %(number)s with different "
         "contents (order IDs %(source_ids)s). The bookkeeping knows a voucher by its number, "
         "so belegsync sends neither: give one of them another invoice number in your shop "
-        "system; belegsync then transfers both on its own."
+        "system; belegsync then transfers both on its own. Or choose on the document's page "
+        "which one to send (“Keep this one”)."
     ),
     "currency_not_eur": _(
         "The invoice is in %(currency)s, but %(system)s books only euros and your shop "

@@ -28,6 +28,7 @@ _PLAIN = {
     "mark_manually_imported": "history.marked_manual",
     "newer_data": "history.newer_data",
     "number_conflict": "history.number_conflict",
+    "number_conflict_kept": "history.number_conflict_kept",
 }
 #: The old English texts of entries that carried a reason of their own.
 _OLD_TRANSFERRED = re.compile(r"^transferred: (.+)$")

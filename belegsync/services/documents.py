@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from belegsync.connectors.errors import ConnectorError
@@ -19,10 +20,11 @@ from belegsync.connectors.registry import UnknownKind
 from belegsync.documents import actions
 from belegsync.documents.actions import Outcome
 from belegsync.documents.labels import ACTION_LABELS, STATE_LABELS
-from belegsync.documents.models import Document
+from belegsync.documents.models import Document, NumberConflict
 from belegsync.documents.roles import Permission
 from belegsync.documents.states import MOVES, State
 from belegsync.reasons import describe_error
+from belegsync.sync import conflicts
 from belegsync.sync.adapters import target_for
 
 from .actor import Actor, NotAllowed
@@ -37,6 +39,8 @@ __all__ = [
     "act",
     "act_on_ids",
     "actions_for",
+    "competing",
+    "keep_for_number",
 ]
 
 
@@ -206,3 +210,64 @@ def _unreadable(document: Document) -> Outcome:
         _("%(number)s: the stored data cannot be read; import it again.")
         % {"number": document.source_number},
     )
+
+
+# -- one number, one document: the merchant keeps one (docs/bookkeeping.md) ------------
+
+
+def competing(document: Document) -> list[NumberConflict]:
+    """The source documents that share the document's number, oldest first (none when
+    no other source document has its number)."""
+    return list(
+        NumberConflict.objects.filter(
+            connection_id=document.connection_id,
+            kind=document.kind,
+            number=document.source_number,
+        ).order_by("seen_at", "pk")
+    )
+
+
+def keep_for_number(actor: Actor, document: Document, source_id: str) -> Outcome:
+    """ "Keep this one": ``source_id`` is the document sent under its number; the other
+    source documents of the number are skipped (``number_conflict_skipped``), the
+    choice written to the history with who made it.
+
+    Refused for a document being transferred, and for choosing another one than
+    the one a transferred document was booked with (its booking stays; a reset
+    first).
+    """
+    actor.require(Permission.ACT_ON_DOCUMENTS)
+    actor.require_connection(document.connection)
+    if document.connection.archived_at is not None:
+        return Outcome(document, False, _archived(document))
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        if document.state == State.PROCESSING:
+            return Outcome(
+                document,
+                False,
+                _("%(number)s is being transferred right now; try again in a moment.")
+                % {"number": document.source_number},
+            )
+        booked = document.state in (State.DONE, State.MANUAL)
+        if booked and source_id != document.source_id:
+            return Outcome(
+                document,
+                False,
+                _(
+                    "%(number)s is already booked with the shop system's document %(source_id)s; "
+                    "reset it first to send another one under this number."
+                )
+                % {"number": document.source_number, "source_id": document.source_id},
+            )
+        try:
+            conflicts.keep(document, source_id, actor.name)
+        except LookupError:
+            return Outcome(
+                document,
+                False,
+                _("%(source_id)s is not one of the documents that share the number %(number)s.")
+                % {"source_id": source_id, "number": document.source_number},
+            )
+    document.refresh_from_db()
+    return Outcome(document, True, "")

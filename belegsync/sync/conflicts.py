@@ -9,12 +9,17 @@ kept (:class:`~belegsync.documents.models.NumberConflict`), the document is held
 with a reason naming both, and nothing of that number is sent while both
 remain. When the merchant gives one of them another number in the shop
 system, the next fetch brings it under its new number: its row goes, and the
-number's document carries on with the one that is left.
+number's document carries on with the one that is left. Or the merchant keeps
+one (:func:`keep`, "keep this one"): the others are skipped with
+``number_conflict_skipped`` and never sent under the number, however often the
+source sends them again; a third one with that number holds it again.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.utils import timezone
 
 from belegsync.bookkeeping import voucher_from_dict
 from belegsync.connectors.base import SourceDocument
@@ -24,6 +29,7 @@ from belegsync.documents.models import Connection, Document, Event, NumberConfli
 from belegsync.documents.states import State, transition
 
 CODE = "number_conflict"
+SKIPPED = "number_conflict_skipped"
 
 
 def competes(document: Document, sd: SourceDocument, data: dict[str, Any]) -> bool:
@@ -40,12 +46,67 @@ def reason(connection_id: int, kind: str, number: str) -> Reason | None:
     """Why ``number`` must not be sent: two or more source documents carry it."""
     source_ids = sorted(
         NumberConflict.objects.filter(
-            connection_id=connection_id, kind=kind, number=number
+            connection_id=connection_id, kind=kind, number=number, skipped_reason=""
         ).values_list("source_id", flat=True)
     )
     if len(source_ids) < 2:
         return None
     return Reason(CODE, {"number": number, "source_ids": source_ids}, "number")
+
+
+def skipped(document: Document, sd: SourceDocument, data: dict[str, Any]) -> bool:
+    """Whether ``sd`` is one the merchant skipped for this number: its newer data is kept
+    on its row, and it changes nothing of the number's document."""
+    return bool(
+        NumberConflict.objects.filter(
+            connection_id=document.connection_id,
+            kind=document.kind,
+            number=document.source_number,
+            source_id=sd.source_id,
+        )
+        .exclude(skipped_reason="")
+        .update(voucher=data)
+    )
+
+
+def keep(document: Document, source_id: str, actor: str) -> list[str]:
+    """The merchant's choice: ``source_id`` is the number's document, the other source
+    documents of the number are skipped (``SKIPPED``). Returns the skipped ids.
+
+    The document takes the kept one's data when it is not transferred yet, and waits
+    again when the conflict was all that held it. Raises ``LookupError`` when
+    ``source_id`` is not one of the number's undecided source documents.
+    """
+    rows = NumberConflict.objects.select_for_update().filter(
+        connection_id=document.connection_id,
+        kind=document.kind,
+        number=document.source_number,
+        skipped_reason="",
+    )
+    chosen = next((row for row in rows if row.source_id == source_id), None)
+    if chosen is None:
+        raise LookupError(source_id)
+    now = timezone.now()
+    others = [row.source_id for row in rows if row.pk != chosen.pk]
+    rows.exclude(pk=chosen.pk).update(skipped_reason=SKIPPED, decided_by=actor, decided_at=now)
+    NumberConflict.objects.filter(pk=chosen.pk).update(decided_by=actor, decided_at=now)
+    Event.objects.create(
+        document=document,
+        actor=actor,
+        action="number_conflict_kept",
+        message=SKIPPED,
+        detail={
+            "kept": source_id,
+            "reasons": as_json(
+                [Reason(SKIPPED, {"number": document.source_number, "source_ids": others})]
+            ),
+        },
+    )
+    document.refresh_from_db()
+    if chosen.source_id == document.source_id:
+        chosen.voucher = document.voucher  # its row may be older than the document's data
+    _carry_on(document, chosen, actor)
+    return others
 
 
 def hold(document: Document, sd: SourceDocument, data: dict[str, Any], actor: str) -> None:

@@ -184,6 +184,8 @@ def _update(
     if same:
         return Outcome.UNCHANGED
     if conflicts.competes(document, sd, data):
+        if conflicts.skipped(document, sd, data):
+            return Outcome.UNCHANGED  # the merchant kept another one for this number
         conflicts.hold(document, sd, data, actor)
         return Outcome.FAILED
     if document.state in (State.PROCESSING, State.DONE, State.MANUAL):

@@ -48,6 +48,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("documents/bulk/", documents.bulk_action, name="documents_bulk"),
     path("documents/<int:pk>/", documents.document_detail, name="document"),
     path("documents/<int:pk>/pdf/", documents.document_pdf, name="document_pdf"),
+    path("documents/<int:pk>/keep/", documents.keep_for_number, name="document_keep"),
     path("documents/<int:pk>/<str:action>/", documents.document_action, name="document_action"),
     path("reports/month/", report.month, name="month_report"),
     path("connections/", connections.connection_list, name="connections"),

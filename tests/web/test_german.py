@@ -92,6 +92,7 @@ NOT_PAGES = {
     "documents_bulk",
     "document_pdf",
     "document_action",
+    "document_keep",  # "keep this one": a POST action of the document page
     "connection_enabled",
     "connection_sync_now",
     "connection_check",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
@@ -180,8 +182,67 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": offered(document.state, archived=document.connection.archived_at is not None)
             if _may_act(request)
             else [],
+            "competing": _competing(document),
+            "may_act": _may_act(request) and document.connection.archived_at is None,
         },
     )
+
+
+def _competing(document: Document) -> list[dict[str, Any]]:
+    """The shop system's documents that share this number, for "keep this one"."""
+    rows = []
+    for row in services.competing(document):
+        data = row.voucher or {}
+        rows.append(
+            {
+                "source_id": row.source_id,
+                "invoice_date": _date_or_none(data.get("invoice_date")),
+                "gross": _decimal_or_none(data.get("total_gross")),
+                "currency": data.get("currency") or document.currency,
+                "skipped": bool(row.skipped_reason),
+                "kept": bool(row.decided_at) and not row.skipped_reason,
+                "decided_by": row.decided_by,
+            }
+        )
+    return rows if len(rows) > 1 else []
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _decimal_or_none(value: Any) -> Decimal | None:
+    try:
+        return Decimal(value) if value not in (None, "") else None
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+
+
+@requires(Permission.ACT_ON_DOCUMENTS)
+@require_POST
+def keep_for_number(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Keep this one": the chosen shop document is sent under the number, the others
+    are skipped (``services.keep_for_number``)."""
+    document = scoping.document_or_404(request, pk)
+    source_id = request.POST.get("source_id", "")
+    outcome = services.keep_for_number(Actor.of(request.user), document, source_id)
+    if outcome.ok:
+        skipped = [r["source_id"] for r in _competing(outcome.document) if r["skipped"]]
+        messages.success(
+            request,
+            _("Kept %(source_id)s for %(number)s; skipped: %(skipped)s")
+            % {
+                "source_id": source_id,
+                "number": document.source_number,
+                "skipped": ", ".join(skipped),
+            },
+        )
+    else:
+        messages.error(request, outcome.message)
+    return back(request, "document", document.pk)
 
 
 @requires(Permission.VIEW_DOCUMENTS)

@@ -14,8 +14,8 @@ from belegsync.documents.states import State
 from belegsync.reasons.history import entry
 from belegsync.reasons.render import render_all
 from belegsync.services import Actor
-from belegsync.services.actor import NotAllowed
 from belegsync.services import documents as services
+from belegsync.services.actor import NotAllowed
 from belegsync.sync.cycle import run_cycle
 from belegsync.sync.ingest import store_all
 from belegsync.targets.memory import Account, MemoryTarget

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("documents", "0013_connection_archived"),
+        ("documents", "0014_setup_missing_as_reasons"),
     ]
 
     operations = [

@@ -84,12 +84,13 @@ def validate(voucher: Voucher) -> list[Problem]:
     """All problems of the voucher; an empty list means it can be booked."""
     problems: list[Problem] = []
     problems += _check_header(voucher)
+    treatment = voucher.tax_treatment  # derived once: every line's rate check reads it
     for index, line in enumerate(voucher.lines):
-        problems += _check_line(voucher, index, line)
+        problems += _check_line(voucher, index, line, treatment)
     groups = voucher.tax_groups()  # figured once: both checks below read them
     problems += _check_totals(voucher, groups)
     problems += _check_tax_groups(voucher, groups)
-    problems += _check_vat_id_evidence(voucher)
+    problems += _check_vat_id_evidence(voucher, treatment)
     return problems
 
 
@@ -192,7 +193,7 @@ def _check_header(v: Voucher) -> list[Problem]:
     return problems
 
 
-def _check_line(v: Voucher, index: int, line: Line) -> list[Problem]:
+def _check_line(v: Voucher, index: int, line: Line, treatment: TaxTreatment) -> list[Problem]:
     where = f"lines[{index}]"
     problems = []
     if line.quantity == 0:
@@ -219,7 +220,7 @@ def _check_line(v: Voucher, index: int, line: Line) -> list[Problem]:
                     {"amount": amount, "category": line.category.value},
                 )
             )
-    problems += _check_rate(v, where, line)
+    problems += _check_rate(v, where, line, treatment)
     unit = minor_unit(v.currency)
     expected_gross = round_to(line.net * (HUNDRED + line.tax_rate) / HUNDRED, unit)
     if abs(expected_gross - line.gross) > line_tolerance(line, unit):
@@ -303,7 +304,7 @@ def _tax_mismatch(
     )
 
 
-def _check_vat_id_evidence(v: Voucher) -> list[Problem]:
+def _check_vat_id_evidence(v: Voucher, treatment: TaxTreatment) -> list[Problem]:
     """No VAT charged to a business in another member state needs its valid VAT id.
 
     Without it the sale is taxable (§ 6a Abs. 1 Nr. 4 UStG): refused, never read as a
@@ -313,7 +314,6 @@ def _check_vat_id_evidence(v: Voucher) -> list[Problem]:
     UStG). See :mod:`.evidence`.
     """
     country = v.party.country.upper()
-    treatment = v.tax_treatment
     untaxed = all(line.tax_rate == 0 for line in v.lines)
     business = bool(v.party.vat_id.strip() or v.party.company.strip())
     if (
@@ -355,13 +355,12 @@ def _rates_for(v: Voucher, treatment: TaxTreatment, on: dt.date | None) -> froze
     return rates
 
 
-def _check_rate(v: Voucher, where: str, line: Line) -> list[Problem]:
+def _check_rate(v: Voucher, where: str, line: Line, treatment: TaxTreatment) -> list[Problem]:
     """The line's rate is one the treatment allows on the day of the supply.
 
     A rate of another day (16 % in 2026, Estonia's 22 % after June 2025) is named as
     such, with the rates valid that day.
     """
-    treatment = v.tax_treatment
     day = v.supply_date
     if line.tax_rate in allowed_rates(treatment, v.party.country, day):
         return []

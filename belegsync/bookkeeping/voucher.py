@@ -9,6 +9,7 @@ amounts on either kind. Targets turn this into their own convention (lexoffice
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -152,7 +153,9 @@ class Voucher:
     def is_paid(self) -> bool:
         return bool(self.payments) and self.paid_amount >= self.total_gross
 
-    @property
+    # cached: a voucher is immutable, and validation, the checks and every target ask
+    # for its treatment and tax groups again (cached_property writes past ``frozen``)
+    @functools.cached_property
     def tax_treatment(self) -> TaxTreatment:
         return derive_treatment(
             buyer_country=self.party.country,
@@ -184,6 +187,10 @@ class Voucher:
 
     def tax_groups(self) -> tuple[TaxGroup, ...]:
         """Per tax rate, highest first: the rate's total and the tax stated on it."""
+        return self._tax_groups
+
+    @functools.cached_property
+    def _tax_groups(self) -> tuple[TaxGroup, ...]:
         return tax_groups(self.lines, self.prices, minor_unit(self.currency))
 
     def positions(

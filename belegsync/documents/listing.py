@@ -1,7 +1,8 @@
 """The document lists' filters and keyset pages: one query for the web lists and the API.
 
 Pages are by id descending after a keyset (the last id shown): no OFFSET, no
-COUNT(*), so page 2000 costs what page 1 costs.
+COUNT(*), so page 2000 costs what page 1 costs. A list's total comes from the
+kept counts where only the state and connection narrow it (:func:`total`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection as db
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
-from .models import Document
+from .models import Document, DocumentCount
 
 #: Columns a list row never shows: left unread, they keep a page of 50 small.
 HEAVY_COLUMNS = ("voucher", "pending_voucher", "meta", "steps", "raw_error")
@@ -60,6 +61,26 @@ NUMBER_SEARCH = "document_number_search"
 TRIGRAM = 3
 
 
+def total(documents: QuerySet[Document], connection_ids: Iterable[int], filters: Filters) -> int:
+    """How many documents :func:`filtered` gives for ``filters``.
+
+    Narrowed by state and connection only (every list as it opens), the kept
+    counts answer (``DocumentCount``, a few rows a connection) instead of a COUNT
+    over every matching document, which grew with the table (28 ms at 100,000).
+    A number or a date narrows it further: then a COUNT bounded by that filter.
+    """
+    if filters.number or filters.date_from or filters.date_to:
+        return documents.count()
+    counts = DocumentCount.objects.filter(
+        connection_id__in=[filters.connection_id]
+        if filters.connection_id is not None
+        else list(connection_ids)
+    )
+    if filters.state:
+        counts = counts.filter(state=filters.state)
+    return int(counts.aggregate(n=Sum("n"))["n"] or 0)
+
+
 def number_contains(documents: QuerySet[Document], text: str) -> QuerySet[Document]:
     """Documents whose number contains ``text`` (any case), found on an index.
 
@@ -79,7 +100,18 @@ def number_contains(documents: QuerySet[Document], text: str) -> QuerySet[Docume
 
 
 def _has_number_search() -> bool:
-    return NUMBER_SEARCH in db.introspection.table_names(include_views=False)
+    """Whether this SQLite has the FTS5 table; once seen, not asked again (a query
+    of the schema on every search otherwise)."""
+    key = db.settings_dict["NAME"]
+    if key not in _SEARCH_SEEN and NUMBER_SEARCH in db.introspection.table_names(
+        include_views=False
+    ):
+        _SEARCH_SEEN.add(key)
+    return key in _SEARCH_SEEN
+
+
+#: The SQLite databases (by file) known to have the number search table.
+_SEARCH_SEEN: set[str] = set()
 
 
 def page(

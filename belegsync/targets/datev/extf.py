@@ -242,6 +242,11 @@ def to_cp1252(text: str) -> str:
     """``text`` with control characters as spaces and every character Windows-1252 can
     store: outside it, letters are transliterated (``ő`` → ``o``), the rest become ``?``."""
     text = _CONTROL.sub(" ", unicodedata.normalize("NFC", text))
+    try:
+        text.encode(ENCODING)  # nearly every text: no character to replace
+        return text
+    except UnicodeEncodeError:
+        pass
     out = []
     for char in text:
         try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -167,6 +168,11 @@ class _Header:
     date_to: dt.date
     currency: str = "EUR"  # #22, the base currency
 
+    @functools.cached_property
+    def automatic(self) -> frozenset[int]:
+        """The chart's automatic accounts at this file's Sachkontenlänge."""
+        return frozenset(a * 10 ** (self.account_length - 4) for a in _AUTOMATIC[self.chart])
+
 
 def _check_header(fields: _Line) -> tuple[list[Problem], _Header | None]:
     problems: list[Problem] = []
@@ -300,9 +306,8 @@ def _check_row(fields: _Line, header: _Header, line: int) -> list[Problem]:
     if v[8]:
         if not _TAX_KEY.match(v[8]):
             bad(9, f"BU-Schlüssel {v[8]!r} must be 1–4 digits")
-        automatic = {a * 10 ** (header.account_length - 4) for a in _AUTOMATIC[header.chart]}
         for account in (v[6], v[7]):
-            if account.isdigit() and int(account) in automatic:
+            if account.isdigit() and int(account) in header.automatic:
                 bad(9, f"a tax key on the automatic account {account} is rejected")
     if not _DDMM.match(v[9]):
         bad(10, f"Belegdatum {v[9]!r} must be TTMM with leading zeros")

@@ -120,20 +120,26 @@ def read_filters(request: HttpRequest) -> Filters:
     )
 
 
-def filtered(request: HttpRequest, filters: Filters) -> QuerySet[Document]:
-    connection_ids = scoping.connections(request).values_list("pk", flat=True)
+def filtered(
+    request: HttpRequest, filters: Filters, connection_ids: list[int] | None = None
+) -> QuerySet[Document]:
+    if connection_ids is None:
+        connection_ids = list(scoping.connections(request).values_list("pk", flat=True))
     return listing.filtered(scoping.documents(request), connection_ids, filters.listing)
 
 
 @requires(Permission.VIEW_DOCUMENTS)
 def document_list(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request)
-    documents = filtered(request, filters)
+    connection_ids = list(scoping.connections(request).values_list("pk", flat=True))
+    documents = filtered(request, filters, connection_ids)
     rows, where = paging.page(
         request,
         documents,
         PAGE_SIZE,
         shown=lambda rows: rows.select_related("connection").defer(*listing.HEAVY_COLUMNS),
+        # the kept counts where they answer, not a COUNT over the state's documents
+        total=lambda: listing.total(documents, connection_ids, filters.listing),
     )
     actions = offered(filters.state) if filters.state and _may_act(request) else []
     for row in rows:

@@ -1,0 +1,128 @@
+"""What the document-list benchmarks share: a fresh database with N documents of one
+connection, a signed-in client, and the timing loop with its percentiles.
+
+``populate`` adds documents up to a total, so one run measures two sizes on one
+database (10,000, then 90,000 more for 100,000): the pages' cost must not grow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+USER, PASSWORD = "bench", "bench-password"
+STATES = ["done"] * 7 + ["waiting", "failed", "manual"]
+START = dt.date(2024, 1, 1)
+
+
+def setup(data_dir: str, **environment: str) -> None:
+    """Django on a fresh SQLite file in ``data_dir`` (or DATABASE_URL), migrated."""
+    os.environ["BELEGSYNC_DATA_DIR"] = data_dir
+    os.environ["DJANGO_SETTINGS_MODULE"] = "belegsync.settings"
+    os.environ.setdefault("BELEGSYNC_ALLOWED_HOSTS", "testserver,localhost")
+    os.environ.update(environment)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+@dataclass
+class Shop:
+    organisation: Any
+    user: Any
+    connection: Any
+
+
+def shop() -> Shop:
+    """The organisation, its signed-in user (owner) and its one connection."""
+    from django.contrib.auth import get_user_model
+
+    from belegsync.documents.models import Connection, Membership, Organisation
+
+    organisation = Organisation.objects.create(name="Bench", slug="bench")
+    user = get_user_model().objects.create_user(USER, password=PASSWORD)
+    Membership.objects.create(user=user, organisation=organisation)
+    connection = Connection.objects.create(
+        organisation=organisation, name="bench", source_kind="memory", target_kind="memory"
+    )
+    return Shop(organisation, user, connection)
+
+
+def populate(connection: Any, total: int) -> int:
+    """Add documents until the connection has ``total`` (states mixed 7:1:1:1, 1,000
+    days); returns the id of the middle one (a deep keyset page)."""
+    from django.db import transaction
+
+    from belegsync.bookkeeping import voucher_to_dict
+    from belegsync.documents.models import Document
+    from belegsync.fakes.demo_data import sample_vouchers
+
+    template = voucher_to_dict(sample_vouchers()[1])
+    have = Document.objects.filter(connection=connection).count()
+    batch = []
+    with transaction.atomic():
+        for i in range(have, total):
+            state = STATES[i % len(STATES)]
+            batch.append(
+                Document(
+                    connection=connection,
+                    source_number=f"RE-{i:07d}",
+                    invoice_date=START + dt.timedelta(days=i % 1000),
+                    total_net="37.77",
+                    total_gross="44.95",
+                    voucher={**template, "number": f"RE-{i:07d}"},
+                    state=state,
+                    failure_reason="rejected" if state == "failed" else "",
+                    failure_details=[{"code": "category.rejected", "params": {}}]
+                    if state == "failed"
+                    else None,
+                )
+            )
+            if len(batch) == 5000:
+                Document.objects.bulk_create(batch)
+                batch = []
+        Document.objects.bulk_create(batch)
+    ids = Document.objects.filter(connection=connection).order_by("id")
+    return int(ids.values_list("id", flat=True)[total // 2])
+
+
+def signed_in(user: Any) -> Any:
+    """A test client with ``user``'s session (the login form's lockout wants a request)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@dataclass(frozen=True)
+class Timing:
+    samples: tuple[float, ...]  # ms, sorted
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p95(self) -> float:
+        return self.samples[max(0, int(len(self.samples) * 0.95) - 1)]
+
+
+def timed(get: Callable[[str], Any], url: str, n: int) -> Timing:
+    """``n`` requests of ``url`` (after one to warm caches), each answered 200."""
+    get(url)
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        response = get(url)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return Timing(tuple(sorted(samples)))

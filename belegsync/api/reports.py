@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from belegsync.documents.models import Connection
-from belegsync.documents.report import month_report
+from belegsync.documents.report import CurrencyTotal, StateSum, month_report
 from belegsync.documents.roles import Permission
 
 from . import problems
@@ -41,9 +41,15 @@ def get_month_report(request: HttpRequest, query: Query[MonthQuery]) -> dict[str
         "booked": report.booked,
         "skipped": report.skipped,
         "states": [
-            {"state": state, "documents": count, "gross": str(gross)}
-            for state, count, gross in report.rows
+            {
+                "state": state,
+                "documents": report.counts[state],
+                "gross": str(report.gross(state, "EUR")),
+                "currencies": [_currency_sum(s) for s in report.sums_of(state)],
+            }
+            for state in report.states
         ],
+        "totals": [_currency_sum(t) for t in report.totals],
         "outstanding": [
             {
                 "number": o.number,
@@ -57,3 +63,7 @@ def get_month_report(request: HttpRequest, query: Query[MonthQuery]) -> dict[str
         "outstanding_total": report.outstanding_total,
         "gaps": [{"first": g.first, "last": g.last, "count": g.count} for g in report.gaps],
     }
+
+
+def _currency_sum(amount: StateSum | CurrencyTotal) -> dict[str, Any]:
+    return {"currency": amount.currency, "documents": amount.documents, "gross": str(amount.gross)}

@@ -314,10 +314,26 @@ class MonthQuery(Schema):
         return dt.date.fromisoformat(f"{self.month}-01")
 
 
+class CurrencySumOut(Schema):
+    currency: str = Field(description="ISO 4217 code, e.g. EUR or CHF.")
+    documents: int
+    gross: str = Field(
+        description="Gross sum of the documents in this currency as the bookkeeping shows it "
+        "(credit notes negative)."
+    )
+
+
 class StateSumOut(Schema):
     state: str
-    documents: int
-    gross: str = Field(description="Gross sum as the bookkeeping shows it (credit notes negative).")
+    documents: int = Field(description="The state's documents in every currency.")
+    gross: str = Field(
+        description="Gross sum of the state's EUR documents as the bookkeeping shows it "
+        "(credit notes negative); documents in other currencies are never added to it: "
+        "see currencies."
+    )
+    currencies: list[CurrencySumOut] = Field(
+        description="One sum per currency the state has documents in, EUR first."
+    )
 
 
 class OutstandingOut(Schema):
@@ -342,6 +358,9 @@ class MonthReportOut(Schema):
     booked: int
     skipped: int
     states: list[StateSumOut]
+    totals: list[CurrencySumOut] = Field(
+        description="The month's documents and gross sum per currency, EUR first."
+    )
     outstanding: list[OutstandingOut] = Field(description="The first 200 not yet booked.")
     outstanding_total: int
     gaps: list[GapOut] = Field(description="Invoice and credit note numbers missing.")

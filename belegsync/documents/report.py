@@ -1,7 +1,8 @@
 """Is a month complete? The month report a merchant and their tax advisor can trust.
 
 For one organisation (optionally one connection) and one calendar month by
-invoice date: how many documents are in each state with their gross sums, which
+invoice date: how many documents are in each state with their gross sums (one
+sum per currency: a CHF invoice is never added to the euros), which
 are not yet in the bookkeeping and why, and which invoice numbers are missing
 between the month's first and last number. A month is complete when every
 document is done, manually imported or skipped by the connection's filters, and
@@ -39,12 +40,37 @@ class Outstanding:
     reason: str
 
 
+@dataclass(frozen=True)
+class StateSum:
+    """A state's documents in one currency and their gross, as the bookkeeping shows it."""
+
+    state: str
+    currency: str
+    documents: int
+    gross: Decimal
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    """All of the month's documents in one currency and their gross."""
+
+    currency: str
+    documents: int
+    gross: Decimal
+
+
+def currency_order(currency: str) -> tuple[bool, str]:
+    """The euro first (the books' currency), then the others alphabetically."""
+    return (currency != "EUR", currency)
+
+
 @dataclass
 class MonthReport:
     month: dt.date
     connection: Connection | None
     counts: dict[str, int] = field(default_factory=dict)
-    gross: dict[str, Decimal] = field(default_factory=dict)
+    #: One sum per (state, currency) with documents, in the states' order, euro first.
+    sums: list[StateSum] = field(default_factory=list)
     outstanding: list[Outstanding] = field(default_factory=list)
     outstanding_total: int = 0
     gaps: list[Gap] = field(default_factory=list)
@@ -60,9 +86,35 @@ class MonthReport:
         return sum(self.counts.get(state, 0) for state in BOOKED)
 
     @property
-    def rows(self) -> list[tuple[str, int, Decimal]]:
-        """(state, documents, gross) in the states' own order."""
-        return [(s, self.counts[s], self.gross[s]) for s in State.values if s in self.counts]
+    def states(self) -> list[str]:
+        """The states with documents, in the states' own order."""
+        return [s for s in State.values if s in self.counts]
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted({s.currency for s in self.sums}, key=currency_order)
+
+    @property
+    def totals(self) -> list[CurrencyTotal]:
+        """The month's documents and gross per currency (credit notes already negative)."""
+        return [
+            CurrencyTotal(
+                currency,
+                sum(s.documents for s in self.sums if s.currency == currency),
+                sum((s.gross for s in self.sums if s.currency == currency), Decimal(0)),
+            )
+            for currency in self.currencies
+        ]
+
+    def gross(self, state: str, currency: str = "EUR") -> Decimal:
+        """The gross of a state's documents in one currency (0 when there are none)."""
+        return sum(
+            (s.gross for s in self.sums if s.state == state and s.currency == currency),
+            Decimal(0),
+        )
+
+    def sums_of(self, state: str) -> list[StateSum]:
+        return [s for s in self.sums if s.state == state]
 
     @property
     def skipped(self) -> int:
@@ -106,9 +158,13 @@ def month_report(
     if connection is not None:
         documents = documents.filter(connection=connection)
     report = MonthReport(month=first, connection=connection)
-    for row in documents.values("state").annotate(n=Count("id"), gross=Sum(booked_gross())):
-        report.counts[row["state"]] = row["n"]
-        report.gross[row["state"]] = cents(row["gross"])
+    rows = documents.order_by().values("state", "currency")
+    for row in rows.annotate(n=Count("id"), gross=Sum(booked_gross())):
+        state = row["state"]
+        report.counts[state] = report.counts.get(state, 0) + row["n"]
+        report.sums.append(StateSum(state, row["currency"], row["n"], cents(row["gross"])))
+    order = {state: index for index, state in enumerate(State.values)}
+    report.sums.sort(key=lambda s: (order.get(s.state, len(order)), currency_order(s.currency)))
     pending = documents.exclude(state__in=BOOKED).order_by("state", "invoice_date", "source_number")
     report.outstanding_total = pending.count()
     report.outstanding = [

@@ -10,7 +10,7 @@ print; every chart carries its numbers for screen readers and print.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from belegsync.documents.labels import FAILURE_REASONS, STATE_LABELS
 from belegsync.documents.models import Document, Event
+from belegsync.documents.report import StateSum, currency_order
 from belegsync.documents.states import State
 from belegsync.lib import l10n
 
@@ -184,23 +185,49 @@ def failures_per_day(events: QuerySet[Event], today: dt.date) -> StackedBars:
 
 
 def gross_per_rate(documents: QuerySet[Document]) -> list[Row]:
-    """The gross of the month's line items per tax rate, credit notes negative."""
-    sums: dict[Decimal, Decimal] = {}
-    for kind, voucher in documents.values_list("kind", "voucher").iterator(chunk_size=500):
+    """The gross of the month's line items per currency and tax rate, credit notes negative."""
+    sums: dict[tuple[str, Decimal], Decimal] = {}
+    rows = documents.values_list("kind", "currency", "voucher")
+    for kind, currency, voucher in rows.iterator(chunk_size=500):
         sign = -1 if kind == "credit_note" else 1
         for line in (voucher or {}).get("lines") or []:
             try:
                 rate, gross = Decimal(str(line["tax_rate"])), Decimal(str(line["gross"]))
             except (KeyError, ArithmeticError, ValueError):
                 continue
-            sums[rate] = sums.get(rate, Decimal(0)) + sign * gross
-    return shares(
-        [
-            (l10n.format_rate(rate), total, "rate")
-            for rate, total in sorted(sums.items(), reverse=True)
-        ]
+            key = (currency, rate)
+            sums[key] = sums.get(key, Decimal(0)) + sign * gross
+    per_currency = _by_currency(
+        (currency, l10n.format_rate(rate), total, "rate")
+        for (currency, rate), total in sorted(sums.items(), key=lambda item: -item[0][1])
     )
+    return _currency_shares(per_currency)
 
 
-def gross_per_state(rows: Sequence[tuple[str, int, Decimal]]) -> list[Row]:
-    return shares([(str(STATE_LABELS.get(s, s)), gross, s) for s, _n, gross in rows])
+def gross_per_state(sums: Sequence[StateSum]) -> list[Row]:
+    per_currency = _by_currency(
+        (s.currency, str(STATE_LABELS.get(s.state, s.state)), s.gross, s.state) for s in sums
+    )
+    return _currency_shares(per_currency)
+
+
+def _by_currency(
+    items: Iterable[tuple[str, str, Decimal, str]],
+) -> dict[str, list[tuple[str, Decimal, str]]]:
+    grouped: dict[str, list[tuple[str, Decimal, str]]] = {}
+    for currency, label, amount, series in items:
+        grouped.setdefault(currency, []).append((label, amount, series))
+    return grouped
+
+
+def _currency_shares(per_currency: Mapping[str, Sequence[tuple[str, Decimal, str]]]) -> list[Row]:
+    """Bars per currency, euro first, each scaled within its own currency (a franc bar is
+    never measured against a euro bar); the label names the currency when there are several."""
+    several = len(per_currency) > 1
+    rows: list[Row] = []
+    for currency in sorted(per_currency, key=currency_order):
+        items = per_currency[currency]
+        if several:
+            items = [(f"{label} ({currency})", amount, series) for label, amount, series in items]
+        rows += shares(items, currency)
+    return rows

@@ -54,6 +54,27 @@ def test_the_month_report_says_whether_the_month_is_complete(as_alice, connectio
     assert as_alice.get("/reports/month", month="2026-13").status_code == 422
 
 
+def test_the_month_reports_sums_are_per_currency(as_alice, connection):
+    """GIVEN a month with EUR and CHF documents WHEN its report is read over the API
+    THEN a state's gross is its EUR sum only, and currencies/totals list every currency."""
+    from tests.documents.test_report import eur_and_chf_month
+
+    eur_and_chf_month(connection)
+    body = as_alice.get("/reports/month", month="2026-11").json()
+    failed = next(s for s in body["states"] if s["state"] == "failed")
+    assert (failed["documents"], failed["gross"]) == (3, "44.95")
+    assert failed["currencies"] == [
+        {"currency": "EUR", "documents": 1, "gross": "44.95"},
+        {"currency": "CHF", "documents": 2, "gross": "89.90"},
+    ]
+    done = next(s for s in body["states"] if s["state"] == "done")
+    assert done["currencies"][1] == {"currency": "CHF", "documents": 1, "gross": "-44.95"}
+    assert body["totals"] == [
+        {"currency": "EUR", "documents": 2, "gross": "89.90"},
+        {"currency": "CHF", "documents": 3, "gross": "44.95"},
+    ]
+
+
 def test_the_month_report_of_another_organisations_connection_is_not_found(as_bob, connection):
     answer = as_bob.get("/reports/month", month="2026-11", connection=connection.pk)
     assert answer.status_code == 404

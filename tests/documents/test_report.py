@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from django.core.management import call_command
 
 from belegsync.bookkeeping import VoucherKind
 from belegsync.documents.models import Document
-from belegsync.documents.report import month_report
+from belegsync.documents.report import CurrencyTotal, StateSum, month_report
 from belegsync.documents.states import State
 from tests.documents.test_states import make_document
 from tests.web.helpers import make_document as make_stored
@@ -32,7 +33,7 @@ def test_a_month_with_everything_booked_and_no_gap_is_complete(org, connection):
     report = month_report(org, NOVEMBER)
     assert report.complete
     assert (report.total, report.booked) == (3, 3)
-    assert dict((s, n) for s, n, _ in report.rows) == {"done": 2, "manual": 1}
+    assert report.counts == {"done": 2, "manual": 1}
 
 
 def test_a_failed_document_or_a_missing_number_makes_it_incomplete(org, connection):
@@ -92,7 +93,7 @@ def test_credit_notes_count_negative_in_the_sums_and_the_command_speaks_german(o
         voucher_fields={"kind": VoucherKind.CREDIT_NOTE, "refers_to": "RE-1"},
     )
     report = month_report(org, NOVEMBER)
-    assert report.gross["done"] == Decimal("24.95")
+    assert report.gross("done") == Decimal("24.95")
     out = io.StringIO()
     call_command("report", "--month", "2026-11", "--language", "de", stdout=out)
     text = out.getvalue()
@@ -140,3 +141,64 @@ def test_credit_notes_without_an_original_invoice_are_booked_and_listed(
     assert "Keine Originalrechnung genannt" in detail
     other = Document.objects.get(source_number="GS-1")
     assert "Keine Originalrechnung" not in client.get(f"/documents/{other.pk}/").content.decode()
+
+
+def eur_and_chf_month(connection):
+    """November: RE-1 done and RE-2 failed at 44,95 € each; RE-3 and RE-4 failed at
+    44,95 CHF each and the credit note GS-1 of 44,95 CHF done (as in the demo's December,
+    where two CHF invoices failed beside euro ones)."""
+    chf = {"currency": "CHF"}
+    make_stored(connection, "RE-1", State.DONE)
+    make_stored(connection, "RE-2", State.FAILED)
+    make_stored(connection, "RE-3", State.FAILED, voucher_fields=chf)
+    make_stored(connection, "RE-4", State.FAILED, voucher_fields=chf)
+    make_stored(
+        connection,
+        "GS-1",
+        State.DONE,
+        kind="credit_note",
+        voucher_fields={**chf, "kind": VoucherKind.CREDIT_NOTE, "refers_to": "RE-3"},
+    )
+
+
+def test_each_currency_has_its_own_sums_and_no_franc_is_added_to_the_euros(org, connection):
+    """GIVEN a month with EUR and CHF documents WHEN it is reported
+    THEN every state and the month have one sum per currency, euro first, the credit
+    note negative, and the euro sums hold only the euro documents."""
+    eur_and_chf_month(connection)
+    report = month_report(org, NOVEMBER)
+    assert report.sums == [
+        StateSum("done", "EUR", 1, Decimal("44.95")),
+        StateSum("done", "CHF", 1, Decimal("-44.95")),
+        StateSum("failed", "EUR", 1, Decimal("44.95")),
+        StateSum("failed", "CHF", 2, Decimal("89.90")),
+    ]
+    assert report.totals == [
+        CurrencyTotal("EUR", 2, Decimal("89.90")),
+        CurrencyTotal("CHF", 3, Decimal("44.95")),
+    ]
+    assert report.counts == {"done": 2, "failed": 3}
+    assert report.gross("failed") == Decimal("44.95")
+
+
+def test_the_command_prints_one_line_per_state_and_currency(org, connection):
+    """GIVEN the EUR + CHF month WHEN `belegsync report` prints it in German
+    THEN the failed euros are 44,95 € (not 134,85 €) and the francs have their own lines."""
+    eur_and_chf_month(connection)
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("report", "--month", "2026-11", "--language", "de", stdout=out)
+    lines = [re.sub(" +", " ", line.strip()) for line in out.getvalue().splitlines()]
+    assert "fehlerhaft 1 44,95\xa0€" in lines
+    assert "fehlerhaft 2 89,90\xa0CHF" in lines
+    assert "fertig 1 44,95\xa0€" in lines and "fertig 1 -44,95\xa0CHF" in lines
+    assert not any("134,85" in line for line in lines)
+
+
+def test_a_month_in_euros_only_prints_as_before(org, connection):
+    make_stored(connection, "RE-1", State.DONE)
+    make_stored(connection, "RE-2", State.DONE)
+    out = io.StringIO()
+    call_command("report", "--month", "2026-11", "--language", "en", stdout=out)
+    rows = [line for line in out.getvalue().splitlines() if "done" in line and "€" in line]
+    assert rows == [f"  {'done':<20} {2:>7}  {'€89.90':>16}"]

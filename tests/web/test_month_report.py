@@ -45,3 +45,31 @@ def test_the_states_table_ends_with_the_months_total(client, alice, connection):
     table = page.split('id="month-states"')[1].split("</table>")[0]
     total = table.split('<tr class="total">')[1]
     assert "Summe" in total and ">3<" in total and "14,95\xa0€" in total
+
+
+def test_the_page_sums_each_currency_on_its_own(client, alice, org, connection):
+    """GIVEN a month with EUR and CHF documents WHEN its report is read in German
+    THEN "fehlerhaft" has a row of 44,95 € and one of 89,90 CHF, the month a total per
+    currency, and the charts keep the currencies apart; no 134,85 € anywhere."""
+    from tests.documents.test_report import eur_and_chf_month
+
+    eur_and_chf_month(connection)
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    page = client.get("/reports/month/?month=2026-11").content.decode()
+    table = page.split('id="month-states"')[1].split("</table>")[0]
+    rows = [row.split("</tr>")[0] for row in table.split("<tr")[2:]]
+    failed = [row for row in rows if "fehlerhaft" in row]
+    assert len(failed) == 2
+    assert "44,95\xa0€" in failed[0] and ">1<" in failed[0]
+    assert "89,90\xa0CHF" in failed[1] and ">2<" in failed[1]
+    totals = [row for row in rows if 'class="total"' in row]
+    assert len(totals) == 2
+    assert "89,90\xa0€" in totals[0] and ">2<" in totals[0]
+    assert "44,95\xa0CHF" in totals[1] and ">3<" in totals[1]
+    assert "134,85" not in page and "179,75" not in page
+    per_rate = page.split('id="chart-per-rate"')[1].split("</figure>")[0]
+    assert "19\xa0% (EUR)" in per_rate and "89,90\xa0€" in per_rate
+    assert "19\xa0% (CHF)" in per_rate and "44,95\xa0CHF" in per_rate
+    per_state = page.split('id="chart-per-state"')[1].split("</figure>")[0]
+    assert "fehlerhaft (CHF)" in per_state and "89,90\xa0CHF" in per_state

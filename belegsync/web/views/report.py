@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -43,8 +42,6 @@ def month(request: HttpRequest) -> HttpResponse:
             "month_value": f"{chosen:%Y-%m}",
             "connections": scoping.connections(request).order_by("name"),
             "per_rate": charts.gross_per_rate(of_month) if report.total else [],
-            "per_state": charts.gross_per_state(report.rows),
-            # the states' sums add up to the month's (credit notes already negative)
-            "gross_total": sum((gross for _state, _n, gross in report.rows), Decimal(0)),
+            "per_state": charts.gross_per_state(report.sums),
         },
     )

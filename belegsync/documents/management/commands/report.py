@@ -73,9 +73,11 @@ class Command(BaseCommand):
             _("%(organisation)s, %(month)s: %(count)s documents")
             % {"organisation": organisation.name, "month": f"{month:%m/%Y}", "count": report.total}
         )
-        for state, count, gross in report.rows:
-            label = str(STATE_LABELS.get(state, state))
-            self.stdout.write(f"  {label:<20} {count:>7}  {l10n.format_money(gross):>16}")
+        # one line per state and currency: a CHF sum is never added to the euros
+        for row in report.sums:
+            label = str(STATE_LABELS.get(row.state, row.state))
+            money = l10n.format_money(row.gross, row.currency)
+            self.stdout.write(f"  {label:<20} {row.documents:>7}  {money:>16}")
         for item in report.outstanding:
             self.stdout.write(
                 "  "

@@ -63,8 +63,10 @@ def populate(count: int) -> None:
     ExporterSettings.objects.create(
         organisation=org,
         exporter="datev",
-        settings={"consultant_number": 4711, "client_number": 1001},
+        settings={},
     )
+    org.datev_consultant_number, org.datev_client_number = 4711, 1001
+    org.save()
     connection = Connection.objects.create(
         organisation=org, name="bench", source_kind="memory", target_kind="memory"
     )

@@ -195,7 +195,7 @@ class LinesExporter:
     settings_model = LinesSettings
     settings_form = LinesForm
 
-    def __init__(self, settings):
+    def __init__(self, settings, advisor):
         self.settings = settings
 
     def writer(self, directory, *, created_at, period):

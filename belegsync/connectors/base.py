@@ -21,7 +21,7 @@ from belegsync.bookkeeping import Voucher
 from .errors import PermanentError
 from .ratelimit import Limiter, NoLimit
 from .reasons import Reason
-from .settings import AdapterSettings, Policy, read
+from .settings import AdapterSettings, Policy, TaxAdvisor, read
 
 S = TypeVar("S", bound=AdapterSettings)
 
@@ -143,6 +143,8 @@ class AdapterContext:
     settings: BaseModel | Mapping[str, Any] = field(default_factory=dict)
     #: The engine's policy both sides follow (mark paid, document date, accounts …).
     policy: Policy = field(default_factory=Policy)
+    #: The organisation's tax advisor's numbers (DATEV writes them into its files).
+    advisor: TaxAdvisor = field(default_factory=TaxAdvisor)
     limiter: Limiter = field(default_factory=NoLimit)
     #: What belegsync stored of earlier documents of these source ids: their
     #: ``SourceDocument.meta`` by source id (e.g. order states seen before).
@@ -263,6 +265,9 @@ class Target(Protocol):
 #:                                       ``month_file(month, documents, sequence=,
 #:                                       created_at=) -> WrittenMonth``) instead of
 #:                                       transferring documents one by one
+#:   ``requires_advisor: bool``         it cannot run without the tax advisor's numbers
+#:                                       (``context.advisor``, the organisation's): the
+#:                                       connection stays in set-up until they are set
 #:   ``required_settings: tuple[(field, label), ...]``
 #:                                       own settings without which it cannot run: the
 #:                                       connection stays in set-up until they are set

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from .base import MonthDocument
 from .reasons import Reason
-from .settings import AdapterSettings
+from .settings import AdapterSettings, TaxAdvisor
 
 #: A document handed to a writer: the engine's key, its voucher, its PDF (only for a
 #: format with ``reads_pdfs``). The same shape a month file's target gets.
@@ -65,7 +65,10 @@ class Exporter(Protocol):
     reads_pdfs: ClassVar[bool]
     settings_model: ClassVar[type[AdapterSettings]]
 
-    def __init__(self, settings: AdapterSettings) -> None: ...
+    def __init__(self, settings: AdapterSettings, advisor: TaxAdvisor) -> None:
+        """``settings``: the organisation's settings of this format; ``advisor``: its tax
+        advisor's numbers (the organisation's, for every format that needs them)."""
+        ...
 
     def writer(
         self,
@@ -82,6 +85,7 @@ class Exporter(Protocol):
 #:   ``settings_form: str``         its form ("forms.X" in its folder), shown on the exports'
 #:                                  settings page; its cleaned data are changes to the model
 #:   ``settings_help: str``         a line above that form
+#:   ``uses_advisor: bool``         its settings page also edits the tax advisor's numbers
 #:   ``missing_settings_code: str`` the reason code when its settings were never saved and
 #:                                  the model has required fields (default
 #:                                  ``export.no_settings``)

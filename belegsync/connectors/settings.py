@@ -38,6 +38,7 @@ __all__ = [
     "NoSettings",
     "PaymentAccounts",
     "Policy",
+    "TaxAdvisor",
     "merged",
     "read",
     "settings_model",
@@ -100,6 +101,23 @@ class Policy(BaseModel):
     #: An invoice dated more than this many days ahead is held as failed
     #: (a typo in the year, a clock gone wrong) rather than booked.
     future_days: int = Field(default=3, ge=0)
+
+
+class TaxAdvisor(BaseModel):
+    """The tax advisor's numbers for the merchant: the organisation's, kept in one place
+    (``Organisation.datev_consultant_number`` / ``datev_client_number``) and handed to
+    every adapter and exporter that writes for the advisor (``context.advisor``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Beraternummer.
+    consultant_number: int | None = Field(default=None, ge=1001, le=9_999_999)
+    #: Mandantennummer.
+    client_number: int | None = Field(default=None, ge=1, le=99_999)
+
+    @property
+    def complete(self) -> bool:
+        return self.consultant_number is not None and self.client_number is not None
 
 
 #: The policy's fields a form may show, in the order shown (the rest are set by the

@@ -129,16 +129,3 @@ def page(
     if len(rows) > size:
         return rows[:size], rows[size - 1].pk
     return rows, None
-
-
-def previous_after(documents: QuerySet[Document], first_id: int, size: int) -> int | None:
-    """The keyset of the page before the one that starts at ``first_id``; None for page 1.
-
-    Reads at most ``size`` ids (upwards from ``first_id``), like :func:`page`.
-    """
-    newer = list(
-        documents.filter(id__gt=first_id).order_by("id").values_list("id", flat=True)[:size]
-    )
-    if len(newer) < size:
-        return None
-    return newer[-1] + 1

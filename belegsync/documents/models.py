@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from belegsync.bookkeeping import Voucher, VoucherKind, voucher_from_dict
 from belegsync.connectors import registry
 from belegsync.connectors.reasons import Reason, from_json
-from belegsync.connectors.settings import POLICY, AdapterSettings, Policy, read, settings_model
+from belegsync.connectors.settings import (
+    POLICY,
+    AdapterSettings,
+    Policy,
+    TaxAdvisor,
+    read,
+    settings_model,
+)
 from belegsync.reasons import render_all, sentence
 
 from .fields import EncryptedJSONField
@@ -36,9 +43,30 @@ class Organisation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     #: The local day its last daily digest went out (sync/notify.py claims it).
     digest_sent_on = models.DateField(null=True, blank=True)
+    #: The tax advisor's numbers (Beraternummer, Mandantennummer): the one place for
+    #: them, read by its DATEV connections and its manual DATEV exports (``advisor``).
+    datev_consultant_number = models.PositiveIntegerField(
+        _("consultant number (Beraternummer)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1001), MaxValueValidator(9_999_999)],
+    )
+    datev_client_number = models.PositiveIntegerField(
+        _("client number (Mandantennummer)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(99_999)],
+    )
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def advisor(self) -> TaxAdvisor:
+        return TaxAdvisor(
+            consultant_number=self.datev_consultant_number,
+            client_number=self.datev_client_number,
+        )
 
 
 class Membership(models.Model):
@@ -183,6 +211,12 @@ class Connection(models.Model):
             return registry.target_class(self.target_kind)
         except registry.UnknownKind:
             return None
+
+    @property
+    def advisor(self) -> TaxAdvisor:
+        """Its organisation's tax advisor's numbers (none for a connection not yet saved
+        to an organisation, e.g. ``belegsync preview``'s)."""
+        return self.organisation.advisor if self.organisation_id else TaxAdvisor()
 
     def settings_of(self, side: str) -> AdapterSettings:
         """This side's own settings, as its adapter's model."""

@@ -188,7 +188,7 @@ def _writer(
     directory: Path,
     period: tuple[dt.date, dt.date] | None,
 ) -> ExportWriter:
-    made = exporter(format_settings(organisation, exporter.identifier))
+    made = exporter(format_settings(organisation, exporter.identifier), organisation.advisor)
     try:
         return made.writer(directory, created_at=timezone.localtime(), period=period)
     except ConfigError as error:

@@ -22,11 +22,13 @@ from django.views.decorators.http import require_http_methods
 
 from belegsync.connectors import registry
 from belegsync.connectors.reasons import from_json
+from belegsync.connectors.settings import TaxAdvisor
 from belegsync.documents.models import Document
 from belegsync.documents.roles import Permission
 from belegsync.documents.states import State
 from belegsync.reasons import render_all, sentence
 from belegsync.services import Actor, exports
+from belegsync.services import connections as connection_services
 from belegsync.web import paging, scoping
 from belegsync.web.forms import adapter_form
 from belegsync.web.roles import requires
@@ -325,10 +327,18 @@ def format_settings(request: HttpRequest, identifier: str) -> HttpResponse:
     if form_class is None:
         raise Http404("This export format has no settings.")
     actor = Actor.of(request.user)
-    saved = exports.format_settings(actor, identifier)
-    form = form_class(request.POST or None, initial=saved.model_dump())
+    uses_advisor = getattr(exporter, "uses_advisor", False)
+    initial = exports.format_settings(actor, identifier).model_dump()
+    if uses_advisor:
+        initial.update(scoping.organisation_of(request).advisor.model_dump())
+    form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        exports.update_format_settings(actor, identifier, form.cleaned_data)
+        changes = dict(form.cleaned_data)
+        if uses_advisor:
+            # the advisor's numbers are the organisation's, for its DATEV connections too
+            numbers = {name: changes.pop(name, None) for name in TaxAdvisor.model_fields}
+            connection_services.set_tax_advisor(actor, TaxAdvisor.model_validate(numbers))
+        exports.update_format_settings(actor, identifier, changes)
         messages.success(
             request, _("Settings of %(format)s saved.") % {"format": exporter.verbose_name}
         )

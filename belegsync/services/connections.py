@@ -26,7 +26,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from pydantic import BaseModel, ValidationError
 
 from belegsync.connectors.base import AdapterContext
@@ -37,6 +37,7 @@ from belegsync.connectors.settings import (
     POLICY,
     AdapterSettings,
     Policy,
+    TaxAdvisor,
     merged,
     read,
     settings_model,
@@ -369,6 +370,7 @@ def _context(connection: Connection, side: str) -> AdapterContext:
         credentials=dict((connection.credentials or {}).get(side, {})),
         settings=connection.settings_of(side),
         policy=connection.policy,
+        advisor=connection.advisor,
     )
 
 
@@ -390,6 +392,25 @@ def set_enabled(actor: Actor, connection: Connection, enabled: bool) -> None:
     actor.require_connection(connection)
     Connection.objects.filter(pk=connection.pk).update(enabled=enabled)
     connection.enabled = enabled
+
+
+def set_tax_advisor(actor: Actor, advisor: TaxAdvisor) -> None:
+    """The tax advisor's numbers of the actor's organisation, the one place every DATEV
+    connection and DATEV export reads them from; the set-up of its connections follows."""
+    actor.require(Permission.EXPORT)
+    organisation = actor.organisation
+    if organisation is None:
+        raise NotAllowed("The tax advisor's numbers belong to one organisation.")
+    Organisation.objects.filter(pk=organisation.pk).update(
+        datev_consultant_number=advisor.consultant_number,
+        datev_client_number=advisor.client_number,
+    )
+    organisation.datev_consultant_number = advisor.consultant_number
+    organisation.datev_client_number = advisor.client_number
+    for connection in Connection.objects.filter(organisation=organisation).select_related(
+        "organisation"
+    ):
+        refresh_setup(actor, connection)
 
 
 def set_organisation_sync(actor: Actor, organisation: Organisation, enabled: bool) -> None:
@@ -458,6 +479,14 @@ def restore(actor: Actor, connection: Connection) -> bool:
 # --- set-up ------------------------------------------------------------------------------
 
 
+#: The tax advisor's numbers (the organisation's) an adapter with ``requires_advisor``
+#: cannot run without, with their labels.
+ADVISOR_SETTINGS = (
+    ("consultant_number", gettext_lazy("consultant number (Beraternummer)")),
+    ("client_number", gettext_lazy("client number (Mandantennummer)")),
+)
+
+
 def setup_reasons(connection: Connection) -> list[Reason]:
     """What the connection still needs before it may sync, as reasons (group SETUP).
 
@@ -476,6 +505,13 @@ def setup_reasons(connection: Connection) -> list[Reason]:
         kind = getattr(connection, f"{side}_kind")
         if callable(getattr(cls, "check_credentials", None)) and side not in checked:
             missing.append(Reason("setup.credentials", {"side": side, "system": kind}))
+        if getattr(cls, "requires_advisor", False):
+            advisor = connection.advisor
+            for name, _label in ADVISOR_SETTINGS:
+                if getattr(advisor, name) is None:
+                    missing.append(
+                        Reason("setup.setting", {"side": side, "system": kind, "setting": name})
+                    )
         own = connection.settings_of(side)
         for name, _label in getattr(cls, "required_settings", ()):
             if getattr(own, name, None) in (None, ""):
@@ -515,7 +551,7 @@ def setup_text(connection: Connection, reason: Reason) -> str:
     cls = connection.adapter_class(side) if side in SIDES else None
     if cls is not None:
         params["system"] = str(cls.verbose_name)
-        settings = dict(getattr(cls, "required_settings", ()))
+        settings = {**dict(ADVISOR_SETTINGS), **dict(getattr(cls, "required_settings", ()))}
         steps = dict(getattr(cls, "setup_steps", ()))
         params["setting"] = str(settings.get(params.get("setting"), params.get("setting", "")))
         params["step"] = str(steps.get(params.get("step"), params.get("step", "")))

@@ -33,6 +33,7 @@ def _context(connection: Connection, side: str) -> AdapterContext:
         credentials=dict(connection.credentials.get(side, {})),
         settings=connection.settings_of(side),
         policy=connection.policy,
+        advisor=connection.advisor,
         limiter=limiter_for(connection, side),
         remembered=remembered_meta(connection.pk),
     )

@@ -50,6 +50,7 @@ def account_choices(connection: Connection) -> tuple[list[tuple[str, str]] | Non
         credentials=dict((connection.credentials or {}).get("target", {})),
         settings=connection.settings_of("target"),
         policy=connection.policy,
+        advisor=connection.advisor,
     )
     try:
         try:

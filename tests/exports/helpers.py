@@ -24,10 +24,13 @@ def store(connection: Connection, voucher: Voucher, **fields: Any) -> Document:
 
 
 def datev(organisation: Any, **fields: Any) -> ExporterSettings:
-    """The organisation's DATEV export settings, as the settings page saves them."""
+    """The organisation's DATEV export settings and its advisor's numbers, as the
+    settings page saves them."""
     from belegsync.targets.datev.settings import DatevExportSettings
 
-    settings = DatevExportSettings(consultant_number=4711, client_number=1001, **fields)
+    organisation.datev_consultant_number, organisation.datev_client_number = 4711, 1001
+    organisation.save()
+    settings = DatevExportSettings(**fields)
     return ExporterSettings.objects.create(
         organisation=organisation, exporter="datev", settings=settings.model_dump(mode="json")
     )

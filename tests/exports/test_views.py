@@ -273,7 +273,9 @@ def test_the_datev_settings_form_checks_the_numbers(client_alice, org, tmp_path)
         },
     )
     assert good.status_code == 302
-    stored = DatevExporter(format_settings(org, "datev")).writer(
+    org.refresh_from_db()
+    assert (org.datev_consultant_number, org.datev_client_number) == (4711, 1001)
+    stored = DatevExporter(format_settings(org, "datev"), org.advisor).writer(
         tmp_path, created_at=timezone.localtime(), period=None
     )
     settings = stored.writer.settings

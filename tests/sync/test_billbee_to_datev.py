@@ -11,6 +11,7 @@ import zipfile
 import pytest
 from django.core.management import call_command
 
+from belegsync.connectors.settings import TaxAdvisor
 from belegsync.documents.models import Connection, Document
 from belegsync.documents.states import State
 from belegsync.services import Actor
@@ -38,6 +39,9 @@ def billbee(run_fake):
 
 @pytest.fixture
 def connection(org, billbee):
+    # the tax advisor's numbers are the organisation's
+    org.datev_consultant_number, org.datev_client_number = 1001, 1
+    org.save()
     return Connection.objects.create(
         organisation=org,
         name="Billbee → DATEV",
@@ -57,7 +61,7 @@ def connection(org, billbee):
                 "state_ids": [str(s) for s in range(1, 18)],
                 "rate_per_second": 200,  # the double has no limit; nothing to wait for
             },
-            "target": {"consultant_number": 1001, "client_number": 1, "oss_tax_key": "240"},
+            "target": {"oss_tax_key": "240"},
         },
     )
 
@@ -161,9 +165,10 @@ def test_the_files_are_on_the_connection_page_and_written_out_by_the_cli(
     ]
 
 
-def test_without_the_advisors_numbers_it_stays_in_set_up(connection):
-    connection.settings = {**connection.settings, "target": {}}
-    connection.save()
+def test_without_the_advisors_numbers_it_stays_in_set_up(connection, alice):
+    services.set_tax_advisor(Actor.of(alice), TaxAdvisor())
+    connection.refresh_from_db()
+    assert not connection.setup_complete
     missing = services.refresh_setup(Actor.system(), connection)
     assert any("consultant number" in m for m in missing)
     assert any("client number" in m for m in missing)

@@ -296,9 +296,10 @@ def test_a_month_file_leaves_out_what_fails_the_check_just_before_it_is_written(
         target_kind="datev",
         settings={
             "policy": {"transfer_pdf": False},
-            "target": {"consultant_number": 1001, "client_number": 1},
         },
     )
+    org.datev_consultant_number, org.datev_client_number = 1001, 1
+    org.save()
     store_all(
         conn,
         [

@@ -35,13 +35,14 @@ def test_any_sources_payment_methods_map_to_datev_accounts(client, alice, org, s
     WHEN the merchant maps payment methods to account numbers on its accounts page
     THEN the policy holds the mapping, nothing else of the connection changed, and the
     DATEV file books each method on its account."""
-    target_settings = {"consultant_number": 4711, "client_number": 1001, "oss_tax_key": "240"}
+    org.datev_consultant_number, org.datev_client_number = 4711, 1001
+    org.save()
     connection = _connection(
         org,
         source,
         "datev",
         policy={"mark_paid": True, "start_date": "2026-01-01"},
-        target=target_settings,
+        target={"oss_tax_key": "240"},
     )
     paid = (Payment("Amazon Pay", Decimal("44.95"), dt.date(2026, 11, 2)),)
     store(connection, make_voucher("RE-7", payments=paid), state="waiting")
@@ -66,9 +67,13 @@ def test_any_sources_payment_methods_map_to_datev_accounts(client, alice, org, s
         "Amazon Pay": "1361",
     }
     assert connection.policy.mark_paid and str(connection.policy.start_date) == "2026-01-01"
-    assert connection.settings["target"] == target_settings
+    assert connection.settings["target"] == {"oss_tax_key": "240"}
     target = DatevTarget(
-        AdapterContext(settings=connection.settings_of("target"), policy=connection.policy)
+        AdapterContext(
+            settings=connection.settings_of("target"),
+            policy=connection.policy,
+            advisor=org.advisor,
+        )
     )
     assert dict(target.extf_settings().payment_accounts) == {"PayPal": 1360, "Amazon Pay": 1361}
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from belegsync.connectors.exporters import ExportDocument, LeftOut
 from belegsync.connectors.reasons import Reason
-from belegsync.connectors.settings import AdapterSettings, NoSettings
+from belegsync.connectors.settings import AdapterSettings, NoSettings, TaxAdvisor
 
 from .csvfile import CsvWriter, Dialect
 from .pdfzip import NoPdf, PdfZipWriter
@@ -45,7 +45,7 @@ class CsvExporter:
     dialect: ClassVar[Dialect] = Dialect.PLAIN
     file_name: ClassVar[str] = "belegsync-export.csv"
 
-    def __init__(self, settings: AdapterSettings) -> None:
+    def __init__(self, settings: AdapterSettings, advisor: TaxAdvisor) -> None:
         self.settings = settings
 
     def writer(
@@ -91,7 +91,7 @@ class PdfZipExporter:
     reads_pdfs: ClassVar[bool] = True
     settings_model: ClassVar[type[AdapterSettings]] = NoSettings
 
-    def __init__(self, settings: AdapterSettings) -> None:
+    def __init__(self, settings: AdapterSettings, advisor: TaxAdvisor) -> None:
         self.settings = settings
 
     def writer(

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from django.utils.translation import gettext_lazy as _
 
 from belegsync.connectors.exporters import ExportDocument, LeftOut
+from belegsync.connectors.settings import TaxAdvisor
 
 from .extf import ExtfWriter, NotExpressible
 from .settings import DatevExportSettings, extf_settings
@@ -29,9 +30,11 @@ class DatevExporter:
         'override one as JSON, e.g. {"domestic:0": 8100}.'
     )
     missing_settings_code: ClassVar[str] = "export.no_datev_settings"
+    uses_advisor: ClassVar[bool] = True
 
-    def __init__(self, settings: DatevExportSettings) -> None:
+    def __init__(self, settings: DatevExportSettings, advisor: TaxAdvisor) -> None:
         self.settings = settings
+        self.advisor = advisor
 
     def writer(
         self,
@@ -42,7 +45,10 @@ class DatevExporter:
     ) -> _Writer:
         own = self.settings
         settings = extf_settings(
-            own, book_payments=own.book_payments, payment_accounts=own.payment_accounts
+            own,
+            self.advisor,
+            book_payments=own.book_payments,
+            payment_accounts=own.payment_accounts,
         )
         return _Writer(ExtfWriter(settings, directory, created_at=created_at, period=period))
 

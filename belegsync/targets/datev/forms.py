@@ -17,6 +17,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from belegsync.connectors.reasons import Reason
+from belegsync.connectors.settings import TaxAdvisor
 from belegsync.reasons import render
 
 from . import rules
@@ -57,16 +58,9 @@ def add_reasons(form: forms.BaseForm, reasons: Iterable[Reason]) -> None:
 
 
 class DatevSettingsForm(forms.Form):  # type: ignore[misc]
-    consultant_number = forms.IntegerField(
-        label=_("consultant number (Beraternummer)"),
-        min_value=rules.RANGES["consultant_number"].low,
-        max_value=rules.RANGES["consultant_number"].high,
-    )
-    client_number = forms.IntegerField(
-        label=_("client number (Mandantennummer)"),
-        min_value=rules.RANGES["client_number"].low,
-        max_value=rules.RANGES["client_number"].high,
-    )
+    """A DATEV connection's own settings. The advisor's numbers are the organisation's,
+    entered once under Exports → DATEV settings (``DatevExportSettingsForm``)."""
+
     fiscal_year_start_month = forms.IntegerField(
         label=_("fiscal year starts in month"),
         min_value=rules.RANGES["fiscal_year_start_month"].low,
@@ -98,7 +92,19 @@ class DatevSettingsForm(forms.Form):  # type: ignore[misc]
 
 
 class DatevExportSettingsForm(DatevSettingsForm):
-    """The organisation's settings for manual DATEV exports (``DatevExportSettings``)."""
+    """The organisation's settings for manual DATEV exports (``DatevExportSettings``), and
+    its tax advisor's numbers (``TaxAdvisor``), which its DATEV connections use too."""
+
+    consultant_number = forms.IntegerField(
+        label=_("consultant number (Beraternummer)"),
+        min_value=rules.RANGES["consultant_number"].low,
+        max_value=rules.RANGES["consultant_number"].high,
+    )
+    client_number = forms.IntegerField(
+        label=_("client number (Mandantennummer)"),
+        min_value=rules.RANGES["client_number"].low,
+        max_value=rules.RANGES["client_number"].high,
+    )
 
     debtor_mode = forms.ChoiceField(
         label=_("customer accounts"),
@@ -152,9 +158,17 @@ class DatevExportSettingsForm(DatevSettingsForm):
         for key in ("revenue_accounts", "payment_accounts"):
             data[key] = data.get(key) or {}
         try:
-            own = DatevExportSettings.model_validate(data)
+            own = DatevExportSettings.model_validate(
+                {k: v for k, v in data.items() if k not in TaxAdvisor.model_fields}
+            )
+            advisor = TaxAdvisor.model_validate(
+                {k: v for k, v in data.items() if k in TaxAdvisor.model_fields}
+            )
             extf_settings(
-                own, book_payments=own.book_payments, payment_accounts=own.payment_accounts
+                own,
+                advisor,
+                book_payments=own.book_payments,
+                payment_accounts=own.payment_accounts,
             )
         except rules.BadSetting as refused:
             add_reasons(self, refused.reasons)

@@ -11,19 +11,19 @@ from pydantic import Field
 
 from belegsync.connectors.errors import ConfigError
 from belegsync.connectors.reasons import Reason
-from belegsync.connectors.settings import AdapterSettings
+from belegsync.connectors.settings import AdapterSettings, TaxAdvisor
 
 from .extf import Chart, DatevSettings, DebtorMode
 from .rules import RANGES, reasons_of_errors
 
-_C, _K = RANGES["consultant_number"], RANGES["client_number"]
 _W, _A = RANGES["fiscal_year_start_month"], RANGES["account_length"]
 
 
 class DatevTargetSettings(AdapterSettings):
-    #: Beraternummer and Mandantennummer; without them no file can be written.
-    consultant_number: int | None = Field(default=None, ge=_C.low, le=_C.high)
-    client_number: int | None = Field(default=None, ge=_K.low, le=_K.high)
+    """The Beraternummer and Mandantennummer are not here but the organisation's
+    (``TaxAdvisor``, ``context.advisor``): one merchant, one advisor, one pair of numbers
+    for its DATEV connections and its manual DATEV exports alike."""
+
     fiscal_year_start_month: int = Field(default=1, ge=_W.low, le=_W.high)
     account_length: int = Field(default=4, ge=_A.low, le=_A.high)
     chart: Literal["03", "04"] = "03"
@@ -57,17 +57,21 @@ class DatevExportSettings(DatevTargetSettings):
 
 
 def extf_settings(
-    own: DatevTargetSettings, *, book_payments: bool, payment_accounts: Mapping[str, int]
+    own: DatevTargetSettings,
+    advisor: TaxAdvisor,
+    *,
+    book_payments: bool,
+    payment_accounts: Mapping[str, int],
 ) -> DatevSettings:
     """The writer's settings; ConfigError while the advisor's numbers are missing."""
-    if own.consultant_number is None or own.client_number is None:
+    if advisor.consultant_number is None or advisor.client_number is None:
         raise ConfigError(
             "The DATEV settings need the consultant and client number from your tax advisor.",
             code="datev.numbers_missing",
         )
     return DatevSettings(
-        consultant_number=own.consultant_number,
-        client_number=own.client_number,
+        consultant_number=advisor.consultant_number,
+        client_number=advisor.client_number,
         fiscal_year_start_month=own.fiscal_year_start_month,
         account_length=own.account_length,
         chart=Chart(own.chart),

@@ -52,14 +52,13 @@ class DatevTarget:
     #: Payments are booked on an account number per payment method (the policy's
     #: mapping, typed in: DATEV has no list to choose from), else on the bank account.
     payment_accounts_by_number: ClassVar[bool] = True
-    required_settings: ClassVar[tuple[tuple[str, Any], ...]] = (
-        ("consultant_number", _("consultant number (Beraternummer)")),
-        ("client_number", _("client number (Mandantennummer)")),
-    )
+    #: The advisor's numbers are the organisation's (``context.advisor``).
+    requires_advisor: ClassVar[bool] = True
 
     def __init__(self, context: AdapterContext) -> None:
         self.settings = context.settings_as(DatevTargetSettings)
         self.policy = context.policy
+        self.advisor = context.advisor
 
     def extf_settings(self) -> DatevSettings:
         """The writer's settings; ConfigError while the advisor's numbers are missing."""
@@ -68,7 +67,10 @@ class DatevTarget:
             if account.strip().isdigit():
                 accounts[method] = int(account)
         return extf_settings(
-            self.settings, book_payments=self.policy.mark_paid, payment_accounts=accounts
+            self.settings,
+            self.advisor,
+            book_payments=self.policy.mark_paid,
+            payment_accounts=accounts,
         )
 
     def booked(self, voucher: Voucher) -> Voucher:

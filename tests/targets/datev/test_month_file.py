@@ -7,6 +7,7 @@ import datetime as dt
 from django.utils import timezone, translation
 
 from belegsync.connectors.base import AdapterContext, MonthDocument
+from belegsync.connectors.settings import TaxAdvisor
 from belegsync.reasons import render
 from belegsync.reasons.catalogue import UNKNOWN_CODE
 from belegsync.targets.datev.target import DatevTarget
@@ -21,7 +22,7 @@ def test_a_left_out_voucher_carries_its_own_reason_with_a_text():
         AdapterContext(
             connection_id=1,
             credentials={},
-            settings={"consultant_number": 1001, "client_number": 1},
+            advisor=TaxAdvisor(consultant_number=1001, client_number=1),
         )
     )
     written = target.month_file(

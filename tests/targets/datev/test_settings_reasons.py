@@ -128,12 +128,10 @@ def test_the_services_refuse_a_bad_setting_with_its_reason(org) -> None:
         organisation=org, name="Steuerbüro", source_kind="memory", target_kind="datev"
     )
     with pytest.raises(services.InvalidSettings) as invalid:
-        services.update_settings(
-            Actor.system(), connection, "target", {"consultant_number": 99, "client_number": 1}
-        )
+        services.update_settings(Actor.system(), connection, "target", {"account_length": 3})
     assert [(ns, r.code, r.field) for ns, r in invalid.value.reasons] == [
-        ("target", "datev.consultant_number", "consultant_number")
+        ("target", "datev.account_length", "account_length")
     ]
-    assert invalid.value.problems[0][0] == "target.consultant_number"  # the API's field
+    assert invalid.value.problems[0][0] == "target.account_length"  # the API's field
     connection.refresh_from_db()
-    assert "consultant_number" not in connection.settings.get("target", {})
+    assert "account_length" not in connection.settings.get("target", {})

@@ -33,7 +33,11 @@ DEMO_SEVDESK_TOKEN = "demo-sevdesk-token-0123456789abcdef"  # noqa: S105
 
 
 def demo_organisation() -> Organisation:
-    org, _ = Organisation.objects.get_or_create(slug="demo", defaults={"name": "Demo Shop"})
+    org, _ = Organisation.objects.get_or_create(
+        slug="demo",
+        # the tax advisor's numbers the DATEV connection's files carry
+        defaults={"name": "Demo Shop", "datev_consultant_number": 1001, "datev_client_number": 1},
+    )
     User = get_user_model()
     user = User.objects.filter(username=DEMO_USER).first()
     if user is None:
@@ -169,7 +173,6 @@ def connections(doubles_port: int = 0) -> list[DemoConnection]:
             {
                 "policy": {"start_date": "2024-01-01", "mark_paid": True},
                 "source": {"state_ids": ["3", "4", "7"]},
-                "target": {"consultant_number": 1001, "client_number": 1},
             },
         ),
         DemoConnection(

@@ -59,7 +59,12 @@ class Command(BaseCommand):
                 connection.settings_of("target") if connection.target_kind == opts["target"] else {}
             )
             target = registry.make_target(
-                opts["target"], AdapterContext(settings=target_settings, policy=connection.policy)
+                opts["target"],
+                AdapterContext(
+                    settings=target_settings,
+                    policy=connection.policy,
+                    advisor=connection.advisor,
+                ),
             )
         except (registry.UnknownKind, ImportError) as exc:
             raise CommandError(str(exc)) from exc

@@ -1,4 +1,4 @@
-"""Migration documents/0014: the tax advisor's numbers move from the DATEV export settings
+"""Migration documents/0016: the tax advisor's numbers move from the DATEV export settings
 and the DATEV connections to the organisation, the one place every reader uses."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ pytestmark = [
     pytest.mark.usefixtures("back_to_the_newest"),
 ]
 
-MIGRATION = ("documents", "0014_tax_advisor")
+MIGRATION = ("documents", "0016_tax_advisor")
 #: The export settings it reads, as they are when it runs.
 EXPORTS = ("exports", "0004_queued_exports")
 

@@ -58,7 +58,7 @@ def test_each_organisations_datev_settings_move_and_come_back():
     full = rows[full_org.pk].settings
     assert full == {**FULL, "payment_accounts": {"paypal": 13600}}
     # what the DATEV writer reads of them today (the numbers moved on to the organisation
-    # in documents/0014)
+    # in documents/0016)
     numbers = {k: full.pop(k) for k in ("consultant_number", "client_number")}
     own = DatevExportSettings.model_validate(full)
     written = extf_settings(

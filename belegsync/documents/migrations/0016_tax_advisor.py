@@ -82,7 +82,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("documents", "0013_connection_archived"),
+        ("documents", "0015_number_conflict_decision"),
         ("exports", "0004_queued_exports"),
     ]
 

@@ -2,8 +2,8 @@
 
 Both go by e-mail through Django's mail settings (``BELEGSYNC_SMTP_*``) to the
 organisation's members who have an address; without a mail server configured
-nothing is sent. A pause also goes to the organisation's webhook endpoints that
-want ``connection.paused``, through the one webhook sender
+no mail is sent. Both also go to the organisation's webhook endpoints that want
+them (``connection.paused``, ``digest.daily``), through the one webhook sender
 (:func:`belegsync.webhooks.outbox.emit`). Texts are rendered in
 ``BELEGSYNC_MAIL_LANGUAGE`` (German by default, as the merchants' UI) from the same
 reasons the pages show.
@@ -32,7 +32,7 @@ from belegsync.documents.labels import failure_reason_label
 from belegsync.documents.models import Connection, Document, Event, Membership, Organisation
 from belegsync.documents.states import State
 from belegsync.reasons import render_all
-from belegsync.webhooks.models import WebhookEvent
+from belegsync.webhooks.models import Endpoint, WebhookEvent
 from belegsync.webhooks.outbox import emit
 
 log = logging.getLogger("belegsync.notify")
@@ -173,16 +173,56 @@ def render_digest(digest: Digest) -> tuple[str, str]:
         return subject, "\n".join(lines)
 
 
+def digest_data(digest: Digest, since: dt.datetime, today: dt.date) -> dict[str, object]:
+    """The digest as the ``digest.daily`` webhook's ``data``: counts, and categories and
+    reasons as codes (the sender adds their words in the endpoint's language)."""
+    return {
+        "date": today.isoformat(),
+        "since": since.isoformat(),
+        "transferred": digest.transferred,
+        "failed": [
+            {"failure_category": reason, "count": count}
+            for reason, count in sorted(digest.failed_by_reason.items())
+        ],
+        "paused": [
+            {"id": c.pk, "name": c.name, "reasons": list(c.pause_details or [])}
+            for c in digest.paused
+        ],
+        "failing": [
+            {
+                "id": c.pk,
+                "name": c.name,
+                "since": c.failing_since.isoformat() if c.failing_since else None,
+                "reasons": list(c.failure_details or []),
+            }
+            for c in digest.failing
+        ],
+    }
+
+
+def _digest_hooked() -> set[int]:
+    """The organisations with an active endpoint that wants the digest (a few rows;
+    the events are a JSON list, which SQLite cannot search)."""
+    endpoints = Endpoint.objects.filter(active=True).values_list("organisation_id", "events")
+    return {org for org, events in endpoints if WebhookEvent.DAILY_DIGEST.value in (events or [])}
+
+
 def send_digests(now: dt.datetime | None = None) -> int:
-    """Send today's digest to every organisation not sent one yet (after the digest hour)."""
-    if not mail_configured():
-        return 0
+    """Send today's digest to every organisation not sent one yet (after the digest hour),
+    by mail where mail is configured and to its endpoints that want ``digest.daily``.
+    Returns how many organisations got one."""
     now = now or timezone.now()
     local = timezone.localtime(now)
     if local.hour < settings.BELEGSYNC_DIGEST_HOUR:
         return 0
+    by_mail, hooked = mail_configured(), _digest_hooked()
+    if not (by_mail or hooked):
+        return 0
     today = local.date()
     due = Organisation.objects.filter(Q(digest_sent_on__isnull=True) | Q(digest_sent_on__lt=today))
+    if not by_mail:
+        due = due.filter(pk__in=hooked)
+    since = now - dt.timedelta(days=1)
     sent = 0
     for organisation in due:
         claimed = (
@@ -192,11 +232,27 @@ def send_digests(now: dt.datetime | None = None) -> int:
         )
         if not claimed:
             continue  # another scheduler took it
-        digest = digest_of(organisation, now - dt.timedelta(days=1))
+        digest = digest_of(organisation, since)
         if digest.empty:
             continue
-        try:
-            sent += _send(organisation.pk, *render_digest(digest))
-        except OSError:
-            log.exception("digest not sent organisation=%s", organisation.pk)
+        went = False
+        if organisation.pk in hooked:
+            went = bool(_digest_webhook(digest, since, today, now))
+        if by_mail:
+            try:
+                went = _send(organisation.pk, *render_digest(digest)) or went
+            except OSError:
+                log.exception("digest not sent organisation=%s", organisation.pk)
+        sent += went
     return sent
+
+
+def _digest_webhook(digest: Digest, since: dt.datetime, today: dt.date, now: dt.datetime) -> int:
+    kind = WebhookEvent.DAILY_DIGEST
+    return emit(
+        digest.organisation.pk,
+        kind,
+        f"{kind.value}:{today.isoformat()}",  # one per organisation and day, per endpoint
+        digest_data(digest, since, today),
+        now,
+    )

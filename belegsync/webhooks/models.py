@@ -16,6 +16,7 @@ class WebhookEvent(models.TextChoices):
     DOCUMENT_DONE = "document.done", _("a document was transferred")
     CONNECTION_PAUSED = "connection.paused", _("a connection was paused")
     MONTH_COMPLETE = "month.complete", _("a month is complete")
+    DAILY_DIGEST = "digest.daily", _("the daily digest")
 
 
 class Endpoint(models.Model):

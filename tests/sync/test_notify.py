@@ -9,6 +9,7 @@ import socket
 from decimal import Decimal
 from email import message_from_bytes
 from email.header import decode_header, make_header
+from unittest.mock import ANY
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -22,6 +23,9 @@ from belegsync.sync.notify import send_digests
 from tests.conftest import make_voucher
 from tests.doubles import BILLBEE_CREDENTIALS
 from tests.hostile.server import Hostile
+from tests.webhooks.receiver import receiver
+
+__all__ = ["receiver"]  # the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +155,109 @@ def test_a_pause_after_failed_cycles_goes_to_the_webhooks_once(
     data = delivery.payload["data"]
     assert data["connection"] == {"id": broken_billbee.pk, "name": "Billbee → Books"}
     assert [r["code"] for r in data["reasons"]] == ["connection.failing", "remote.bad_answer"]
+
+
+def _endpoint(alice, settings, events: list[str]):
+    from belegsync.services import Actor
+    from belegsync.services import webhooks as services
+
+    settings.BELEGSYNC_WEBHOOK_ALLOW_PRIVATE = True
+    return services.register(Actor.of(alice), "https://hooks.teeladen.example/digest", events)
+
+
+def test_the_daily_digest_goes_to_the_webhooks_too_without_a_mail_server(
+    connection, org, alice, settings
+):
+    """GIVEN no mail server, and an endpoint that wants digest.daily
+    WHEN the digest hour has come on a day with a failed document and a failing sync
+    THEN one delivery goes to that endpoint, with the counts and the reasons as codes,
+    once that day however often the scheduler asks, and again the next day."""
+    from belegsync.webhooks.models import Delivery
+
+    settings.BELEGSYNC_NOTIFY_BY_MAIL = False
+    _endpoint(alice, settings, ["digest.daily"])
+    _endpoint(alice, settings, ["document.failed"])  # does not want it
+    bad = make_voucher("RE-9", total_gross=Decimal("50.00"))  # does not add up: failed
+    store_all(connection, [SourceDocument(bad, source_id="RE-9")], actor="test")
+    failing_since = dt.datetime(2026, 12, 1, 22, 0, tzinfo=dt.UTC)
+    Connection.objects.filter(pk=connection.pk).update(
+        failing_since=failing_since,
+        failure_details=[{"code": "remote.unreachable", "params": {"system": "Billbee"}}],
+    )
+    morning = dt.datetime(2026, 12, 2, 7, 30, tzinfo=BERLIN)
+    assert send_digests(morning - dt.timedelta(hours=1)) == 0  # before the hour
+    assert send_digests(morning) == 1
+    assert send_digests(morning + dt.timedelta(hours=3)) == 0
+
+    (delivery,) = Delivery.objects.all()
+    assert delivery.event == "digest.daily" and delivery.key == "digest.daily:2026-12-02"
+    assert delivery.endpoint.events == ["digest.daily"]
+    payload = delivery.payload
+    assert payload["id"] == delivery.key and payload["event"] == "digest.daily"
+    data = payload["data"]
+    assert data["date"] == "2026-12-02"
+    assert data["since"] == (morning - dt.timedelta(days=1)).isoformat()
+    assert data["transferred"] == 0
+    assert data["failed"] == [
+        {"failure_category": "validation", "count": 1, "failure_category_text": ANY}
+    ]
+    assert data["paused"] == []
+    assert data["failing"] == [
+        {
+            "id": connection.pk,
+            "name": "Shop → Books",
+            "since": failing_since.isoformat(),
+            "reasons": [
+                {"code": "remote.unreachable", "params": {"system": "Billbee"}, "text": ANY}
+            ],
+        }
+    ]
+    assert "Billbee" in data["failing"][0]["reasons"][0]["text"]  # its words beside the code
+    assert send_digests(morning + dt.timedelta(days=1)) == 1
+    assert Delivery.objects.count() == 2
+
+
+def test_the_digest_goes_by_mail_and_webhook_alike(inbox, connection, alice, settings):
+    from belegsync.webhooks.models import Delivery
+
+    _endpoint(alice, settings, ["digest.daily"])
+    bad = make_voucher("RE-9", total_gross=Decimal("50.00"))
+    store_all(connection, [SourceDocument(bad, source_id="RE-9")], actor="test")
+    assert send_digests(dt.datetime(2026, 12, 2, 8, 0, tzinfo=BERLIN)) == 1
+    assert len(inbox.mails) == 1
+    assert Delivery.objects.get().payload["data"]["failed"][0]["count"] == 1
+
+
+def test_a_quiet_day_sends_no_digest_webhook(connection, alice, settings):
+    from belegsync.webhooks.models import Delivery
+
+    settings.BELEGSYNC_NOTIFY_BY_MAIL = False
+    _endpoint(alice, settings, ["digest.daily"])
+    assert send_digests(dt.datetime(2026, 12, 2, 8, 0, tzinfo=BERLIN)) == 0
+    assert not Delivery.objects.exists()
+
+
+def test_the_digest_webhook_is_sent_and_signed_like_every_webhook(
+    connection, alice, settings, receiver
+):
+    """Through the one sender: a real receiver gets the signed POST with its headers."""
+    import json
+
+    from belegsync.services import Actor
+    from belegsync.services import webhooks as services
+    from belegsync.webhooks import sender, signing
+
+    settings.BELEGSYNC_NOTIFY_BY_MAIL = False
+    settings.BELEGSYNC_WEBHOOK_ALLOW_PRIVATE = True
+    _, secret = services.register(Actor.of(alice), receiver.url, ["digest.daily"])
+    bad = make_voucher("RE-9", total_gross=Decimal("50.00"))
+    store_all(connection, [SourceDocument(bad, source_id="RE-9")], actor="test")
+    morning = dt.datetime(2026, 12, 2, 8, 0, tzinfo=BERLIN)
+    assert send_digests(morning) == 1
+    assert sender.send_due(now=morning) == 1
+    (got,) = receiver.received
+    assert got.headers["Belegsync-Event"] == "digest.daily"
+    assert got.headers["Belegsync-Delivery"] == "digest.daily:2026-12-02"
+    signed = got.headers[signing.HEADER]
+    assert signing.verify(secret, signed, got.body, now=morning.timestamp())
+    assert json.loads(got.body)["data"]["failed"][0]["failure_category"] == "validation"

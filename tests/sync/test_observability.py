@@ -7,6 +7,7 @@ import logging
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from belegsync.connectors.base import SourceDocument
 from belegsync.documents.models import Document
@@ -83,3 +84,31 @@ def test_the_dashboard_shows_backlog_last_cycle_failures_and_workers(client, ali
     assert "2 transferred, 0 failed in" in page
     assert "The remote system was not reachable" in page
     assert "Workers running" in page and ">1<" in page
+
+
+def test_an_idle_cycle_writes_no_record_but_the_pages_show_when_it_checked(
+    client, alice, connection
+):
+    """GIVEN a cycle that transferred two documents yesterday, and an idle cycle now
+    THEN no record is written for the idle one, "last sync" on the dashboard and the
+    connection list is now, and the last activity says when it was (yesterday)."""
+    feed(connection, 2)
+    run_cycle(connection.pk, "w-1")
+    yesterday = timezone.now() - dt.timedelta(days=1)
+    CycleRecord.objects.update(started_at=yesterday)
+    connection.__class__.objects.filter(pk=connection.pk).update(last_sync_at=yesterday)
+
+    report = run_cycle(connection.pk, "w-1")  # nothing new
+    assert report.ran and not report.note
+    assert CycleRecord.objects.count() == 1
+    connection.refresh_from_db()
+    assert timezone.now() - connection.last_sync_at < dt.timedelta(minutes=1)
+
+    client.force_login(alice)
+    checked = date_format(timezone.localtime(connection.last_sync_at), "SHORT_DATETIME_FORMAT")
+    active = date_format(timezone.localtime(yesterday), "SHORT_DATETIME_FORMAT")
+    dashboard = client.get("/").content.decode()
+    assert f'data-label="Last sync">{checked}</td>' in dashboard
+    assert "2 transferred, 0 failed in" in dashboard and f" s, {active}</td>" in dashboard
+    listed = client.get("/connections/").content.decode()
+    assert f"<dd>{checked}</dd>" in listed

@@ -85,6 +85,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .filter(archived_at__isnull=True)  # an archived one no longer syncs: nothing to watch
         .select_related("organisation")
         .annotate(
+            # the last cycle that did something (idle cycles leave no record, only
+            # last_sync_at): shown with its time, so it never reads as the latest check
+            last_cycle_at=Subquery(last.values("started_at")[:1]),
             last_cycle_seconds=Subquery(last.values("seconds")[:1]),
             last_cycle_transferred=Subquery(last.values("transferred")[:1]),
             last_cycle_failed=Subquery(last.values("failed")[:1]),

@@ -257,6 +257,8 @@ def _look_up(host: str, port: int, answer: queue.SimpleQueue[list[str] | OSError
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
         answer.put(exc)
+    except UnicodeError as exc:  # a name IDNA cannot encode ('a..b.org'): no answer
+        answer.put(OSError(f"not a host name: {exc}"))
     else:
         answer.put(list(dict.fromkeys(str(info[4][0]) for info in infos)))
 

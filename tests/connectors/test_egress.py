@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from typing import ClassVar
 
+import httpcore
 import httpx
 import pytest
 from werkzeug.serving import make_server
@@ -199,3 +200,11 @@ def test_no_client_trusts_the_environments_proxy(monkeypatch, point_at, recorder
     point_at("billbee", target.url)
     assert client_of("https://api.billbee.io/api/v1/").request("GET", "x").status_code == 200
     assert httpx.URL(target.url).port == target.server.server_port
+
+
+def test_a_name_idna_cannot_encode_fails_at_once_instead_of_waiting():
+    """GIVEN a host name with an empty label, which getaddrinfo refuses with UnicodeError
+    WHEN it is resolved without a timeout or deadline
+    THEN the lookup ends at once with ConnectError, not by waiting forever on the thread."""
+    with pytest.raises(httpcore.ConnectError, match="cannot be resolved"):
+        egress.resolve("a..b.org", 443)

@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from belegsync.documents.models import Connection
 from belegsync.services import Actor
 from belegsync.services import connections as services
+from tests.migrating import back_to_the_newest, migrate  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("back_to_the_newest"),
+]
 
 BEFORE = [("documents", "0013_connection_archived")]
 AFTER = [("documents", "0014_setup_missing_as_reasons")]
 
 
 def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    others = [n for n in executor.loader.graph.leaf_nodes() if n[0] != "documents"]
-    executor.migrate(others + targets)
-    return executor.loader.project_state(others + targets).apps
-
-
-@pytest.fixture(autouse=True)
-def _latest_again():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    return migrate(targets, others_at_newest=True)
 
 
 def test_an_old_set_up_list_is_shown_as_recorded_then_stored_as_codes():

@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import translation
 
 from belegsync.reasons import file_problem
+from tests.migrating import back_to_the_newest, migrate  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("back_to_the_newest"),
+]
 
 BEFORE = [("sync", "0003_month_file")]
 AFTER = [("sync", "0004_import_problems_as_codes")]
 
 
 def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    others = [n for n in executor.loader.graph.leaf_nodes() if n[0] != "sync"]
-    executor.migrate(others + targets)
-    return executor.loader.project_state(others + targets).apps
-
-
-@pytest.fixture(autouse=True)
-def _latest_again():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())  # the test database's own state
+    return migrate(targets, others_at_newest=True)
 
 
 def test_old_problem_texts_are_kept_in_both_languages_with_where_they_are():

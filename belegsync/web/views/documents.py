@@ -29,7 +29,7 @@ from belegsync.services import documents as services
 from belegsync.web import paging, scoping
 from belegsync.web.roles import requires
 
-from .common import back
+from .common import back, url_of_id
 
 PAGE_SIZE = 50
 
@@ -142,11 +142,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
         total=lambda: listing.total(documents, connection_ids, filters.listing),
     )
     actions = offered(filters.state) if filters.state and _may_act(request) else []
-    for row in rows:
-        archived = row.connection.archived_at is not None
-        row.row_actions = (  # type: ignore[attr-defined]
-            offered(row.state, archived=True) if archived and actions else actions
-        )
+    _link_rows(rows, actions)
     return render(
         request,
         "web/document_list.html",
@@ -161,6 +157,20 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "bulk_confirm": BULK_CONFIRM,
         },
     )
+
+
+def _link_rows(rows: list[Document], actions: list[tuple[str, str, str]]) -> None:
+    """Each row's link (``url``) and buttons (``row_actions``: URL, label, confirmation),
+    every URL reversed once for the page, not once per row and button."""
+    detail = url_of_id("document")
+    action = {code: url_of_id("document_action", code) for code, _label, _confirm in actions}
+    for row in rows:
+        archived = row.connection.archived_at is not None
+        buttons = offered(row.state, archived=True) if archived and actions else actions
+        row.url = detail(row.pk)  # type: ignore[attr-defined]
+        row.row_actions = [  # type: ignore[attr-defined]
+            (action[code](row.pk), label, confirm) for code, label, confirm in buttons
+        ]
 
 
 def voucher_warnings(voucher: Voucher, currency: str) -> list[str]:

@@ -6,6 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils import formats
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from belegsync.connectors import registry
 from belegsync.connectors.reasons import from_json
@@ -161,3 +165,93 @@ def target_name(kind: str) -> str:
         return str(registry.target_class(kind).verbose_name)
     except registry.UnknownKind:
         return kind
+
+
+@register.simple_tag
+def document_rows(documents: list[Any], state: str, actions: list[Any]) -> SafeString:
+    """The document list's rows, as the template drew them row by row.
+
+    In Python because the template engine spent about 0.3 ms a row on its ~30 nodes
+    (two thirds of a 50-row page); the markup is the same, every value escaped as
+    the template escaped it. A row's ``url`` and ``row_actions`` (URL, label,
+    confirmation) come from the view.
+    """
+    # the column names, each row repeats them as data-label
+    number, kind, date = gettext("Number"), gettext("Kind"), gettext("Date")
+    connection, gross = gettext("Connection"), gettext("Gross total")
+    state_column, reason_column = gettext("State"), gettext("Reason")
+    skipped_column = gettext("Why skipped")
+    select = gettext("Select %(number)s")
+    html = []
+    for document in documents:
+        html.append(format_html('\n      <tr id="document-{}">\n        ', document.pk))
+        if actions:
+            html.append(
+                format_html(
+                    '<td class="select"><input type="checkbox" name="ids" value="{}" '
+                    'aria-label="{}"></td>',
+                    document.pk,
+                    mark_safe(select % {"number": conditional_escape(document.source_number)}),  # noqa: S308
+                )
+            )
+        html.append(
+            format_html(
+                '\n        <td class="title" data-label="{}"><a href="{}">{}</a></td>'
+                '\n        <td data-label="{}">{}</td>'
+                '\n        <td data-label="{}">{}</td>'
+                '\n        <td data-label="{}">{}</td>'
+                '\n        <td class="num" data-label="{}">{}</td>'
+                '\n        <td data-label="{}"><span class="badge {}">{}</span></td>\n        ',
+                number,
+                document.url,
+                document.source_number,
+                kind,
+                kind_label(document.kind),
+                date,
+                _short_date(document.invoice_date),
+                connection,
+                document.connection.name,
+                gross,
+                money(booked(document.total_gross, document), document.currency),
+                state_column,
+                document.state,
+                state_label(document.state),
+            )
+        )
+        if state == "failed":
+            html.append(
+                format_html(
+                    '<td class="failure reason-cell" data-label="{}"><strong>{}</strong>',
+                    reason_column,
+                    reason(document.failure_reason),
+                )
+            )
+            html.extend(format_html("<br>{}", text) for text in failure_texts(document))
+            html.append("</td>")
+        html.append("\n        ")
+        if state == "skipped":
+            html.append(format_html('<td class="reason-cell" data-label="{}">', skipped_column))
+            texts = [conditional_escape(text) for text in skip_texts(document)]
+            html.append("<br>".join(texts))
+            html.append("</td>")
+        html.append("\n        ")
+        if actions:
+            html.append('<td class="actions">\n          ')
+            html.extend(
+                format_html(
+                    '\n            <button type="submit" class="small secondary" '
+                    'formaction="{}" data-confirm="{}">{}</button>\n          ',
+                    url,
+                    confirm,
+                    label,
+                )
+                for url, label, confirm in document.row_actions
+            )
+            html.append("\n        </td>")
+        html.append("\n      </tr>\n    ")
+    return mark_safe("".join(html))  # noqa: S308  every value above is escaped
+
+
+def _short_date(value: Any) -> str:
+    """The ``date:"SHORT_DATE_FORMAT"`` filter's text."""
+    return formats.date_format(value, "SHORT_DATE_FORMAT") if value else ""

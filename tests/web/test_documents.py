@@ -333,3 +333,20 @@ def test_the_total_is_the_number_of_documents_the_filters_give(logged_in, connec
         response = logged_in.get(f"/documents/?{query}")
         listed = len(response.context["documents"])
         assert response.context["pages"].total == listed, query
+
+
+def test_it_escapes_what_a_list_row_shows(logged_in, connection):
+    """GIVEN a number and a connection name with markup in them
+    WHEN the failed list shows the document (drawn in Python, not by the template)
+    THEN both appear as text, and the row links to the document and its actions."""
+    connection.name = 'Shop <b>"1"</b>'
+    connection.save()
+    document = failed(connection, "RE-<i>1</i>")
+    html = logged_in.get("/documents/?state=failed").content.decode()
+    assert "RE-&lt;i&gt;1&lt;/i&gt;" in html
+    assert "<i>1</i>" not in html
+    assert '<b>"1"</b>' not in html
+    assert "Shop &lt;b&gt;&quot;1&quot;&lt;/b&gt;" in html
+    assert f'<a href="/documents/{document.pk}/">' in html
+    assert f'formaction="/documents/{document.pk}/reset/"' in html
+    assert 'aria-label="Select RE-&lt;i&gt;1&lt;/i&gt;"' in html

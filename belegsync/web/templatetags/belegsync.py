@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -182,6 +183,8 @@ def document_rows(documents: list[Any], state: str, actions: list[Any]) -> SafeS
     state_column, reason_column = gettext("State"), gettext("Reason")
     skipped_column = gettext("Why skipped")
     select = gettext("Select %(number)s")
+    # a button's label and confirmation are the same on every row: escaped once
+    escaped = functools.cache(conditional_escape)
     html = []
     for document in documents:
         html.append(format_html('\n      <tr id="document-{}">\n        ', document.pk))
@@ -238,13 +241,9 @@ def document_rows(documents: list[Any], state: str, actions: list[Any]) -> SafeS
         if actions:
             html.append('<td class="actions">\n          ')
             html.extend(
-                format_html(
-                    '\n            <button type="submit" class="small secondary" '
-                    'formaction="{}" data-confirm="{}">{}</button>\n          ',
-                    url,
-                    confirm,
-                    label,
-                )
+                '\n            <button type="submit" class="small secondary" '
+                f'formaction="{conditional_escape(url)}" data-confirm="{escaped(confirm)}">'
+                f"{escaped(label)}</button>\n          "
                 for url, label, confirm in document.row_actions
             )
             html.append("\n        </td>")

@@ -30,6 +30,7 @@ from .schemas import (
     DocumentDetailOut,
     DocumentFilters,
     DocumentPage,
+    KeepIn,
     OutcomeOut,
     PathId,
     PreviewOut,
@@ -149,6 +150,20 @@ def detail_out(document: Document) -> dict[str, Any]:
         "has_pdf": DocumentFile.objects.filter(document=document).exists(),
         "actions": [a.value for a in services.actions_for(document)],
         "history": _history(document),
+        "competing": [_competitor(c, document.kind) for c in services.competing(document)],
+    }
+
+
+def _competitor(competitor: services.Competitor, kind: str) -> dict[str, Any]:
+    state = "kept" if competitor.kept else "skipped" if competitor.skipped else "open"
+    gross = competitor.gross
+    return {
+        "source_id": competitor.source_id,
+        "invoice_date": competitor.invoice_date,
+        "total_gross": None if gross is None else booked(gross, kind),
+        "currency": competitor.currency,
+        "state": state,
+        "decided_by": competitor.decided_by,
     }
 
 
@@ -236,6 +251,21 @@ def _outcome(outcome: services.Outcome) -> dict[str, Any]:
         "state": document.state,
         "message": outcome.message,
     }
+
+
+@router.post(
+    "/documents/{int:pk}/keep",
+    response={200: OutcomeOut, **problems.responses(404, 409, 422)},
+    summary="Keep this one: send the chosen shop document under the number, skip the others",
+)
+def keep_for_number(request: HttpRequest, pk: PathId, payload: KeepIn) -> dict[str, Any]:
+    document = _document(request, pk)
+    outcome = services.keep_for_number(actor(request), document, payload.source_id)
+    if not outcome.ok:
+        raise problems.ApiProblem(
+            409, "action_refused", outcome.message, title=_("The action is not possible")
+        )
+    return _outcome(outcome)
 
 
 @router.post(

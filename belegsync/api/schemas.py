@@ -102,6 +102,15 @@ class HistoryEntryOut(Schema):
     reasons: list[str]
 
 
+class CompetitorOut(Schema):
+    source_id: str = Field(description="The shop system's id of this document.")
+    invoice_date: dt.date | None
+    total_gross: str | None
+    currency: str
+    state: Literal["open", "kept", "skipped"]
+    decided_by: str = Field(description="Who kept or skipped it; empty while open.")
+
+
 class DocumentDetailOut(DocumentOut):
     source_id: str
     attempts: int
@@ -113,6 +122,14 @@ class DocumentDetailOut(DocumentOut):
     has_pdf: bool
     actions: list[str] = Field(description="The actions this document's state allows.")
     history: list[HistoryEntryOut]
+    competing: list[CompetitorOut] = Field(
+        description="The shop system's documents that share this number (two or more), "
+        "to choose one with POST /documents/{id}/keep; empty otherwise."
+    )
+
+
+class KeepIn(Schema):
+    source_id: str = Field(min_length=1, max_length=200)
 
 
 class OutcomeOut(Schema):

@@ -7,8 +7,10 @@ says why in the merchant's words.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -33,6 +35,7 @@ __all__ = [
     "ACTIONS_FOR_STATE",
     "SENDING",
     "Action",
+    "Competitor",
     "NotAllowed",
     "Outcome",
     "RemoteCheckFailed",
@@ -215,16 +218,58 @@ def _unreadable(document: Document) -> Outcome:
 # -- one number, one document: the merchant keeps one (docs/bookkeeping.md) ------------
 
 
-def competing(document: Document) -> list[NumberConflict]:
-    """The source documents that share the document's number, oldest first (none when
-    no other source document has its number)."""
-    return list(
-        NumberConflict.objects.filter(
-            connection_id=document.connection_id,
-            kind=document.kind,
-            number=document.source_number,
-        ).order_by("seen_at", "pk")
+@dataclass(frozen=True)
+class Competitor:
+    """One source document under a number another one has too, as the merchant
+    chooses among them ("keep this one")."""
+
+    source_id: str
+    invoice_date: dt.date | None
+    gross: Decimal | None
+    currency: str
+    skipped: bool
+    kept: bool
+    decided_by: str
+
+
+def competing(document: Document) -> list[Competitor]:
+    """The source documents that share the document's number, oldest first; none when
+    no other source document has its number (one alone is no choice)."""
+    rows = NumberConflict.objects.filter(
+        connection_id=document.connection_id,
+        kind=document.kind,
+        number=document.source_number,
+    ).order_by("seen_at", "pk")
+    found = [_competitor(row, document.currency) for row in rows]
+    return found if len(found) > 1 else []
+
+
+def _competitor(row: NumberConflict, currency: str) -> Competitor:
+    data = row.voucher or {}
+    return Competitor(
+        source_id=row.source_id,
+        invoice_date=_date_or_none(data.get("invoice_date")),
+        gross=_decimal_or_none(data.get("total_gross")),
+        currency=data.get("currency") or currency,
+        skipped=bool(row.skipped_reason),
+        kept=bool(row.decided_at) and not row.skipped_reason,
+        decided_by=row.decided_by,
     )
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    # the stored voucher came from a source: read it, never fail the page on it
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _decimal_or_none(value: Any) -> Decimal | None:
+    try:
+        return Decimal(value) if value not in (None, "") else None
+    except (ArithmeticError, TypeError, ValueError):
+        return None
 
 
 def keep_for_number(actor: Actor, document: Document, source_id: str) -> Outcome:

@@ -28,6 +28,7 @@ OPERATIONS = [
 BODIES = {
     ("POST", "/api/v1/connections/{pk}/enabled"): {"enabled": False},
     ("PATCH", "/api/v1/connections/{pk}"): {"name": "Bob's now"},
+    ("POST", "/api/v1/documents/{pk}/keep"): {"source_id": "111"},
 }
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
@@ -198,43 +196,10 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": offered(document.state, archived=document.connection.archived_at is not None)
             if _may_act(request)
             else [],
-            "competing": _competing(document),
+            "competing": services.competing(document),
             "may_act": _may_act(request) and document.connection.archived_at is None,
         },
     )
-
-
-def _competing(document: Document) -> list[dict[str, Any]]:
-    """The shop system's documents that share this number, for "keep this one"."""
-    rows = []
-    for row in services.competing(document):
-        data = row.voucher or {}
-        rows.append(
-            {
-                "source_id": row.source_id,
-                "invoice_date": _date_or_none(data.get("invoice_date")),
-                "gross": _decimal_or_none(data.get("total_gross")),
-                "currency": data.get("currency") or document.currency,
-                "skipped": bool(row.skipped_reason),
-                "kept": bool(row.decided_at) and not row.skipped_reason,
-                "decided_by": row.decided_by,
-            }
-        )
-    return rows if len(rows) > 1 else []
-
-
-def _date_or_none(value: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _decimal_or_none(value: Any) -> Decimal | None:
-    try:
-        return Decimal(value) if value not in (None, "") else None
-    except (ArithmeticError, TypeError, ValueError):
-        return None
 
 
 @requires(Permission.ACT_ON_DOCUMENTS)
@@ -246,7 +211,7 @@ def keep_for_number(request: HttpRequest, pk: int) -> HttpResponse:
     source_id = request.POST.get("source_id", "")
     outcome = services.keep_for_number(Actor.of(request.user), document, source_id)
     if outcome.ok:
-        skipped = [r["source_id"] for r in _competing(outcome.document) if r["skipped"]]
+        skipped = [r.source_id for r in services.competing(outcome.document) if r.skipped]
         messages.success(
             request,
             _("Kept %(source_id)s for %(number)s; skipped: %(skipped)s")

@@ -85,7 +85,14 @@ def overview(request: HttpRequest) -> HttpResponse:
         shown=lambda rows: (
             _with_tags(rows)
             .select_related("connection")
-            .defer("pending_voucher", "meta", "steps", "raw_error")
+            .defer(
+                "pending_voucher",
+                "meta",
+                "steps",
+                "raw_error",
+                "connection__credentials",
+                "connection__settings",
+            )
         ),
     )
     shops = sorted(

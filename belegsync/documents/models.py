@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -342,6 +343,39 @@ class DocumentCount(models.Model):
             )
 
 
+class DocumentDayCount(models.Model):
+    """How many documents a connection has per invoice date, state and currency, and
+    their gross as the bookkeeping shows it (credit notes negative), in cents.
+
+    What the dashboard's documents-per-day chart and the month report count and sum:
+    a month is at most 31 rows per connection, state and currency, whatever the size
+    of the document table. Kept by triggers like :class:`DocumentCount` (migration
+    ``0017_document_day_counts``), in the statement that inserts, updates or deletes a
+    document. The gross is integer cents (``gross_cents``): exact on both databases,
+    where a SQLite sum of decimals would be a float. Documents without an invoice date
+    are not counted here (no chart or month shows them). Rows at ``n = 0`` stay.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    state = models.CharField(max_length=20)
+    currency = models.CharField(max_length=3)
+    n = models.BigIntegerField(default=0)
+    gross_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "day", "state", "currency"],
+                name="document_day_count_unique",
+            )
+        ]
+
+    @property
+    def gross(self) -> Decimal:
+        return Decimal(self.gross_cents).scaleb(-2)
+
+
 class DocumentFile(models.Model):
     """The document's PDF, kept in the database so every worker on every machine sees it."""
 
@@ -429,7 +463,11 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["document", "at"], name="event_doc_at")]
+        indexes = [
+            models.Index(fields=["document", "at"], name="event_doc_at"),
+            # the dashboard's failures per day: the last 30 days' fail events only
+            models.Index(fields=["action", "at"], name="event_action_at"),
+        ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -16,11 +16,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Sum, When
+from django.db.models import Sum
 
 from belegsync.lib.numbering import Gap, gaps
 
-from .models import Connection, Document, Organisation
+from .models import Connection, Document, DocumentDayCount, Organisation
 from .states import State
 
 BOOKED = (State.DONE, State.MANUAL)
@@ -126,24 +126,33 @@ class MonthReport:
         return self.total > 0 and self.booked + self.skipped == self.total and not self.gaps
 
 
-def booked_gross() -> Case:
-    """A document's gross as the bookkeeping shows it: a credit note's is negative."""
-    return Case(
-        When(kind="credit_note", then=-F("total_gross")),
-        default=F("total_gross"),
-        output_field=DecimalField(max_digits=14, decimal_places=2),
-    )
-
-
-def cents(amount: object) -> Decimal:
-    """A sum as exact cents (SQLite returns sums of decimals with float noise)."""
-    return Decimal(str(amount or 0)).quantize(Decimal("0.01"))
-
-
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     first = month.replace(day=1)
     following = (first + dt.timedelta(days=32)).replace(day=1)
     return first, following
+
+
+def day_counts(
+    organisation: Organisation,
+    first: dt.date,
+    following: dt.date,
+    connection: Connection | None = None,
+) -> list[tuple[str, str, int, int]]:
+    """(state, currency, documents, gross in cents) of the days ``first`` up to
+    ``following``: sums over at most 31 day rows per connection, state and currency
+    (``DocumentDayCount``, kept by the database), not over the documents."""
+    rows = DocumentDayCount.objects.filter(
+        connection__organisation=organisation, day__gte=first, day__lt=following
+    )
+    if connection is not None:
+        rows = rows.filter(connection=connection)
+    grouped = (
+        rows.order_by()
+        .values_list("state", "currency")
+        .annotate(documents=Sum("n"), gross=Sum("gross_cents"))
+        .filter(documents__gt=0)
+    )
+    return [(state, currency, int(n), int(gross)) for state, currency, n, gross in grouped]
 
 
 def month_report(
@@ -158,15 +167,13 @@ def month_report(
     if connection is not None:
         documents = documents.filter(connection=connection)
     report = MonthReport(month=first, connection=connection)
-    rows = documents.order_by().values("state", "currency")
-    for row in rows.annotate(n=Count("id"), gross=Sum(booked_gross())):
-        state = row["state"]
-        report.counts[state] = report.counts.get(state, 0) + row["n"]
-        report.sums.append(StateSum(state, row["currency"], row["n"], cents(row["gross"])))
+    for state, currency, n, gross_cents in day_counts(organisation, first, following, connection):
+        report.counts[state] = report.counts.get(state, 0) + n
+        report.sums.append(StateSum(state, currency, n, Decimal(gross_cents).scaleb(-2)))
     order = {state: index for index, state in enumerate(State.values)}
     report.sums.sort(key=lambda s: (order.get(s.state, len(order)), currency_order(s.currency)))
     pending = documents.exclude(state__in=BOOKED).order_by("state", "invoice_date", "source_number")
-    report.outstanding_total = pending.count()
+    report.outstanding_total = report.total - report.booked
     report.outstanding = [
         Outstanding(
             number=d.source_number,

@@ -34,8 +34,9 @@ def test_it_reads_the_counts_per_state_from_the_kept_counts(
     assert counts["waiting"] == 0
     sql = [q["sql"] for q in queries.captured_queries]
     grouped = [q for q in sql if "GROUP BY" in q.upper()]
-    charts = [q for q in grouped if "invoice_date" in q or "documents_event" in q]
+    charts = [q for q in grouped if "documents_documentdaycount" in q or "documents_event" in q]
     assert grouped == charts and len(charts) == 2  # the counts are not counted per view
+    assert not any('FROM "documents_document"' in q for q in grouped)  # nor the days
     assert any("documents_documentcount" in q for q in sql)
 
 

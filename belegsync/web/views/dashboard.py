@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from belegsync.documents.labels import failure_reason_label
-from belegsync.documents.models import DocumentCount, Event
+from belegsync.documents.models import DocumentCount, DocumentDayCount, Event
 from belegsync.documents.roles import Permission
 from belegsync.documents.states import State
 from belegsync.services import Actor
@@ -107,7 +107,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "connections": connections,
             "failures": failures_by_reason(groups),
             "workers_alive": connections[0].workers_alive if connections else alive(),
-            "per_day": charts.documents_per_day(scoping.documents(request), timezone.localdate()),
+            "per_day": charts.documents_per_day(
+                DocumentDayCount.objects.filter(connection__organisation=organisation),
+                timezone.localdate(),
+            ),
             "failures_per_day": charts.failures_per_day(
                 Event.objects.filter(document__connection__organisation=organisation),
                 timezone.localdate(),

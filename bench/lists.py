@@ -13,6 +13,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 USER, PASSWORD = "bench", "bench-password"
@@ -64,32 +65,32 @@ def populate(connection: Any, total: int) -> int:
     from belegsync.bookkeeping import voucher_to_dict
     from belegsync.documents.models import Document
     from belegsync.fakes.demo_data import sample_vouchers
+    from belegsync.sync.ingest import insert_rows
 
     template = voucher_to_dict(sample_vouchers()[1])
     have = Document.objects.filter(connection=connection).count()
-    batch = []
-    with transaction.atomic():
+    failure = [{"code": "category.rejected", "params": {}}]
+    batch: list[dict[str, Any]] = []
+    with transaction.atomic():  # the import's fast path (COPY / multi-row INSERT)
         for i in range(have, total):
             state = STATES[i % len(STATES)]
             batch.append(
-                Document(
-                    connection=connection,
-                    source_number=f"RE-{i:07d}",
-                    invoice_date=START + dt.timedelta(days=i % 1000),
-                    total_net="37.77",
-                    total_gross="44.95",
-                    voucher={**template, "number": f"RE-{i:07d}"},
-                    state=state,
-                    failure_reason="rejected" if state == "failed" else "",
-                    failure_details=[{"code": "category.rejected", "params": {}}]
-                    if state == "failed"
-                    else None,
-                )
+                {
+                    "connection_id": connection.pk,
+                    "source_number": f"RE-{i:07d}",
+                    "invoice_date": START + dt.timedelta(days=i % 1000),
+                    "total_net": Decimal("37.77"),
+                    "total_gross": Decimal("44.95"),
+                    "voucher": {**template, "number": f"RE-{i:07d}"},
+                    "state": state,
+                    "failure_reason": "rejected" if state == "failed" else "",
+                    "failure_details": failure if state == "failed" else None,
+                }
             )
             if len(batch) == 5000:
-                Document.objects.bulk_create(batch)
+                insert_rows(Document, batch)
                 batch = []
-        Document.objects.bulk_create(batch)
+        insert_rows(Document, batch)
     ids = Document.objects.filter(connection=connection).order_by("id")
     return int(ids.values_list("id", flat=True)[total // 2])
 

@@ -44,6 +44,7 @@ from werkzeug.wrappers import Request, Response
 from belegsync.fakes.base import FakeApp, SlidingWindow, json_response
 
 from .seed import MERCHANT_VAT_ID, PAYMENT_TYPES, SHOPS, STATES, iso, seed_orders
+from .webhooks import FILTERS, Deliveries, echo_check
 
 MAX_PAGE_SIZE = 250
 API = "/api/v1"
@@ -184,6 +185,10 @@ class BillbeeFake(FakeApp):
             methods=["POST"],
         ),
         Rule("/__fake__/files/<name>", endpoint="control_file", methods=["GET"]),
+        Rule(f"{API}/webhooks", endpoint="webhooks", methods=["GET", "POST", "DELETE"]),
+        Rule(f"{API}/webhooks/filters", endpoint="webhook_filters", methods=["GET"]),
+        Rule(f"{API}/webhooks/<hook_id>", endpoint="webhook", methods=["GET", "PUT", "DELETE"]),
+        Rule("/__fake__/webhooks", endpoint="control_webhooks", methods=["GET"]),
     )
 
     def __init__(
@@ -225,6 +230,7 @@ class BillbeeFake(FakeApp):
         )
         #: Tag requests as received: (order id, method, tags).
         self.tag_requests: list[tuple[int, str, list[str]]] = []
+        self.webhooks = Deliveries()
 
     def state(self) -> dict[str, Any]:
         return {
@@ -249,8 +255,13 @@ class BillbeeFake(FakeApp):
         with self.lock:
             order = copy.deepcopy(order)
             self._touch(order)
+            known = int(order["BillBeeOrderId"]) in self.orders
             self.orders[int(order["BillBeeOrderId"])] = order
-            return order
+        self.webhooks.notify(
+            "order.updated" if known else "order.created",
+            {"OrderId": order["BillBeeOrderId"], "OrderNumber": order.get("OrderNumber")},
+        )
+        return order
 
     def set_order_state(
         self, order_id: int, state: int, at: dt.datetime | None = None
@@ -495,7 +506,15 @@ class BillbeeFake(FakeApp):
             order["InvoiceDate"] = iso(self.clock())
             self.next_invoice_number += 1
             self._touch(order)
+            created = True
+        else:
+            created = False
         number = self.invoice_number(order)
+        if created:
+            self.webhooks.notify(
+                "order.invoice_created",
+                {"OrderId": order_id, "OrderNumber": order["OrderNumber"], "InvoiceNumber": number},
+            )
         pdf = self.pdfs.setdefault(number, tiny_pdf(f"Rechnung {number} {order['OrderNumber']}"))
         with_pdf = flag(request.args, "includeInvoicePdf")
         total = float(order["TotalCost"])
@@ -538,6 +557,61 @@ class BillbeeFake(FakeApp):
 
     def on_enum_payments(self, request: Request) -> Response:
         return json_response([{"Id": k, "Name": v} for k, v in PAYMENT_TYPES.items()])
+
+    # -- webhooks (fakes/billbee/webhooks.py) ----------------------------------------
+
+    def on_webhooks(self, request: Request) -> Response:
+        hooks = self.webhooks
+        if request.method == "GET":
+            with hooks.lock:
+                return json_response([hooks.public(h) for h in hooks.hooks.values()])
+        if request.method == "DELETE":
+            with hooks.lock:
+                hooks.hooks.clear()
+            return Response(status=204)
+        body = request.get_json(force=True, silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("WebHookUri"), str):
+            return self.error_response(request, 400, "WebHookUri is required")
+        unknown = [f for f in body.get("Filters") or [] if f not in FILTERS and f != "*"]
+        if unknown:
+            return self.error_response(request, 400, f"unknown filters: {unknown}")
+        failed = echo_check(body["WebHookUri"])
+        if failed:
+            return self.error_response(request, 400, failed)
+        return json_response(hooks.public(hooks.register(body)), 201)
+
+    def on_webhook_filters(self, request: Request) -> Response:
+        return json_response(list(FILTERS))
+
+    def on_webhook(self, request: Request, hook_id: str) -> Response:
+        hooks = self.webhooks
+        with hooks.lock:
+            hook = hooks.hooks.get(hook_id)
+            if hook is None:
+                return self.error_response(request, 404, f"no webhook {hook_id}")
+            if request.method == "GET":
+                return json_response(hooks.public(hook))
+            if request.method == "DELETE":
+                del hooks.hooks[hook_id]
+                return Response(status=204)
+        body = request.get_json(force=True, silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("WebHookUri"), str):
+            return self.error_response(request, 400, "WebHookUri is required")
+        # The API never returns the secret; a PUT without one keeps the stored one.
+        hooks.register(
+            {
+                "Secret": hook["Secret"],
+                **{k: v for k, v in body.items() if v is not None},
+                "Id": hook_id,
+            }
+        )
+        return Response(status=204)
+
+    def control_webhooks(self, request: Request) -> Response:
+        with self.webhooks.lock:
+            return json_response(
+                {"hooks": list(self.webhooks.hooks.values()), "delivered": self.webhooks.log}
+            )
 
     # -- control API -------------------------------------------------------------------
 

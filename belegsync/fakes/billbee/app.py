@@ -581,7 +581,8 @@ class BillbeeFake(FakeApp):
         return json_response(hooks.public(hooks.register(body)), 201)
 
     def on_webhook_filters(self, request: Request) -> Response:
-        return json_response(list(FILTERS))
+        # the swagger's answer is an object (its fields unverified): name -> description
+        return json_response(FILTERS)
 
     def on_webhook(self, request: Request, hook_id: str) -> Response:
         hooks = self.webhooks

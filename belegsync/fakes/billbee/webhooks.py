@@ -26,7 +26,11 @@ from typing import Any
 import httpx
 
 #: Filters the double offers (``GET /webhooks/filters``); the real list is unverified.
-FILTERS = ("order.created", "order.updated", "order.invoice_created")
+FILTERS = {
+    "order.created": "An order was added.",
+    "order.updated": "An order was changed.",
+    "order.invoice_created": "An invoice was created for an order.",
+}
 
 
 def sign(secret: str, body: bytes) -> str:

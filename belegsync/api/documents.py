@@ -241,6 +241,15 @@ def preview_document(request: HttpRequest, pk: PathId) -> dict[str, Any]:
     return preview.preview_document(_document(request, pk))
 
 
+def _done_or_refused(outcome: services.Outcome) -> dict[str, Any]:
+    """One document's outcome, or 409 with the service's reason when it refused."""
+    if not outcome.ok:
+        raise problems.ApiProblem(
+            409, "action_refused", outcome.message, title=_("The action is not possible")
+        )
+    return _outcome(outcome)
+
+
 def _outcome(outcome: services.Outcome) -> dict[str, Any]:
     document = outcome.document
     document.refresh_from_db(fields=["state"])
@@ -261,11 +270,7 @@ def _outcome(outcome: services.Outcome) -> dict[str, Any]:
 def keep_for_number(request: HttpRequest, pk: PathId, payload: KeepIn) -> dict[str, Any]:
     document = _document(request, pk)
     outcome = services.keep_for_number(actor(request), document, payload.source_id)
-    if not outcome.ok:
-        raise problems.ApiProblem(
-            409, "action_refused", outcome.message, title=_("The action is not possible")
-        )
-    return _outcome(outcome)
+    return _done_or_refused(outcome)
 
 
 @router.post(
@@ -276,11 +281,7 @@ def keep_for_number(request: HttpRequest, pk: PathId, payload: KeepIn) -> dict[s
 def act_on_document(request: HttpRequest, pk: PathId, action: Action) -> dict[str, Any]:
     document = _document(request, pk)
     [outcome] = services.act(actor(request), action, [document])
-    if not outcome.ok:
-        raise problems.ApiProblem(
-            409, "action_refused", outcome.message, title=_("The action is not possible")
-        )
-    return _outcome(outcome)
+    return _done_or_refused(outcome)
 
 
 @router.post(

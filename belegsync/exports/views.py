@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from belegsync.connectors import registry
 from belegsync.connectors.reasons import from_json
 from belegsync.connectors.settings import TaxAdvisor
+from belegsync.documents import listing
 from belegsync.documents.models import Document
 from belegsync.documents.roles import Permission
 from belegsync.documents.states import State
@@ -85,14 +86,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         shown=lambda rows: (
             _with_tags(rows)
             .select_related("connection")
-            .defer(
-                "pending_voucher",
-                "meta",
-                "steps",
-                "raw_error",
-                "connection__credentials",
-                "connection__settings",
-            )
+            # the row shows the customer's name, so the voucher stays read
+            .defer(*(column for column in listing.HEAVY_COLUMNS if column != "voucher"))
         ),
     )
     shops = sorted(

@@ -62,6 +62,9 @@ class Config:
     #: REST API: requests one token may send per minute (then 429 with Retry-After).
     api_requests_per_minute: int = 600
     pause_after_failed_cycles: int = 5
+    #: Where the remote systems reach this installation (Billbee's webhooks call it), as
+    #: the operator publishes it; empty: nothing is registered, the sources are polled.
+    public_url: str = ""
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -194,6 +197,7 @@ def load(env: Mapping[str, str] | None = None) -> Config:
             env, "BELEGSYNC_API_REQUESTS_PER_MINUTE", 600, 1, unit="requests"
         ),
         **_engine(env, redis_url),
+        public_url=_public_url(env),
     )
 
 
@@ -271,6 +275,21 @@ def _check_remotes(env: Mapping[str, str]) -> None:
             f"{egress.ENV}: {exc}; use system=URL entries separated by commas, e.g. "
             "billbee=http://127.0.0.1:8001."
         ) from exc
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    """belegsync's own address as the internet reaches it (behind the proxy), for webhooks."""
+    raw = env.get("BELEGSYNC_PUBLIC_URL", "").strip()
+    if not raw:
+        return ""
+    try:
+        egress.Base.of(raw)
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"BELEGSYNC_PUBLIC_URL: {exc}; use the address Billbee reaches belegsync at, "
+            "e.g. https://belegsync.example.com."
+        ) from exc
+    return raw.rstrip("/")
 
 
 def _seconds(

@@ -144,6 +144,8 @@ BELEGSYNC_CYCLE_LEASE_SECONDS = CONFIG.cycle_lease_seconds
 # REST API (belegsync/api): requests per token and minute; docs/api.md
 BELEGSYNC_API_REQUESTS_PER_MINUTE = CONFIG.api_requests_per_minute
 BELEGSYNC_PAUSE_AFTER_FAILED_CYCLES = CONFIG.pause_after_failed_cycles
+# Billbee's webhooks call this address (BELEGSYNC_PUBLIC_URL, sources/billbee/models.py)
+BELEGSYNC_PUBLIC_URL = CONFIG.public_url
 
 # Notifications by e-mail (sync/notify.py), from BELEGSYNC_SMTP_* (docs/configuration.md)
 EMAIL_BACKEND = CONFIG.mail["EMAIL_BACKEND"]

@@ -39,6 +39,9 @@ from belegsync.config import ConfigurationError, load
             {"BELEGSYNC_CLIENT_IP_HEADER": "X-Real-IP", "BELEGSYNC_TRUSTED_PROXIES": "one"},
             "BELEGSYNC_TRUSTED_PROXIES",
         ),
+        ({"BELEGSYNC_PUBLIC_URL": "belegsync.example.com"}, "BELEGSYNC_PUBLIC_URL"),
+        ({"BELEGSYNC_PUBLIC_URL": "https://example.com/?x=1"}, "BELEGSYNC_PUBLIC_URL"),
+        ({"BELEGSYNC_PUBLIC_URL": "https://user:pw@example.com"}, "BELEGSYNC_PUBLIC_URL"),
     ],
 )
 def test_it_names_the_wrong_variable(tmp_path, env, variable):
@@ -104,3 +107,9 @@ def test_the_client_address_header_is_off_unless_named(tmp_path):
         }
     )
     assert (behind.client_ip_header, behind.trusted_proxies) == ("X-Forwarded-For", 2)
+
+
+def test_the_public_address_is_off_unless_the_operator_sets_it(tmp_path):
+    assert load({"BELEGSYNC_DATA_DIR": str(tmp_path)}).public_url == ""
+    given = {"BELEGSYNC_DATA_DIR": str(tmp_path), "BELEGSYNC_PUBLIC_URL": "https://b.example/"}
+    assert load(given).public_url == "https://b.example"

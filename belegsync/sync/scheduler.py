@@ -8,7 +8,10 @@ or due for a retry. Only those get a sync task; the idle rest get their
 ``last_sync_at`` in the same statement, with no cycle and no task. The claim's
 condition is on the connection row itself, so two schedulers running side by
 side claim each connection once (PostgreSQL re-checks it on a row another
-transaction just updated; SQLite writes one at a time).
+transaction just updated; SQLite writes one at a time). A connection whose cycle
+is running is left due until that cycle ends: what made it due meanwhile (a
+webhook, "sync now", a finished import) gets a cycle of its own right after,
+instead of a task that finds the connection busy and drops it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Callable
 
 from django.db import connection as db
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from belegsync.connectors.errors import FailureReason
@@ -62,6 +66,7 @@ def claim_due(now: dt.datetime) -> list[tuple[int, bool]]:
         WHERE enabled = %(true)s AND paused_reason = '' AND setup_complete = %(true)s
           AND archived_at IS NULL
           AND (next_sync_at IS NULL OR next_sync_at <= %(now)s)
+          AND (sync_owner = '' OR sync_lease_until < %(now)s)
           AND organisation_id IN (
               SELECT id FROM {Organisation._meta.db_table} WHERE sync_enabled = %(true)s)
         RETURNING id, {busy}"""  # noqa: S608 (table names, values are parameters)
@@ -91,9 +96,21 @@ def tick(enqueue: Callable[[int], None], now: dt.datetime | None = None) -> list
     return enqueued
 
 
+def due_now(connection_id: int) -> bool:
+    """Make the connection due at the next tick, unless it is due already; True when
+    this call made it due. A burst of calls (Billbee's webhooks) writes once: the
+    others only read, so they wait for no writer (SQLite's write lock)."""
+    now = timezone.now()
+    # NULL is due as well, but it is stamped: pages and the API show when it was asked for
+    later = Connection.objects.filter(
+        Q(next_sync_at__isnull=True) | Q(next_sync_at__gt=now), pk=connection_id
+    )
+    return later.exists() and later.update(next_sync_at=now) == 1
+
+
 def sync_now(connection: Connection) -> None:
     """Make the connection due at the next tick ("sync now")."""
-    Connection.objects.filter(pk=connection.pk).update(next_sync_at=timezone.now())
+    due_now(connection.pk)
 
 
 def resume(connection: Connection) -> None:

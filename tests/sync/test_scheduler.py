@@ -125,3 +125,40 @@ def test_schedulers_side_by_side_claim_each_due_connection_exactly_once(org):
         s.join(60)
     assert errors == []
     assert sorted(enqueued) == sorted(c.pk for c in connections)
+
+
+def test_a_connection_made_due_while_its_cycle_runs_gets_a_cycle_after_it(connection):
+    """GIVEN a connection whose cycle is running (another worker holds its lease)
+    WHEN something makes it due meanwhile (a webhook, "sync now")
+    THEN no tick claims it while the cycle runs (its task would find it busy and drop
+    the call), and the first tick after the cycle ends does."""
+    now = timezone.now()
+    assert tick(lambda pk: None, now) == [connection.pk]
+    Connection.objects.filter(pk=connection.pk).update(
+        sync_owner="worker-1", sync_lease_until=now + dt.timedelta(minutes=10)
+    )
+    sync_now(connection)
+    later = timezone.now() + dt.timedelta(seconds=1)
+    assert tick(lambda pk: None, later) == []
+    assert Connection.objects.get(pk=connection.pk).next_sync_at <= later
+    Connection.objects.filter(pk=connection.pk).update(sync_owner="", sync_lease_until=None)
+    assert tick(lambda pk: None, later) == [connection.pk]
+
+
+def test_a_dead_workers_connection_is_claimed_once_its_lease_ran_out(connection):
+    now = timezone.now()
+    Connection.objects.filter(pk=connection.pk).update(
+        sync_owner="dead", sync_lease_until=now - dt.timedelta(seconds=1)
+    )
+    assert tick(lambda pk: None, now) == [connection.pk]
+
+
+def test_a_burst_of_due_calls_writes_once(connection):
+    from belegsync.sync.scheduler import due_now
+
+    tick(lambda pk: None)
+    with CaptureQueriesContext(db) as queries:
+        made = [due_now(connection.pk) for _ in range(20)]
+    assert made == [True] + [False] * 19
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(writes) == 1

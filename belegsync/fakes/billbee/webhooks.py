@@ -10,7 +10,8 @@ the double follows the ASP.NET WebHooks framework the API shape comes from: the
 echo is ``GET <uri>?echo=<random>`` answered with the same text, a delivery is a
 POST of ``{Id, Attempt, Properties, Notifications: [{Action, ...}]}`` signed
 ``ms-signature: sha256=<hex HMAC of the body with Secret>``, with the
-registration's ``Headers``. A receiver should not depend on either: belegsync's
+registration's ``Headers``; a receiver that answers 410 Gone has its registration
+dropped (the framework's ``OnWebHookGone``). A receiver should not depend on either: belegsync's
 authenticates by a secret in its own URL and treats a call only as "look now".
 """
 
@@ -119,3 +120,5 @@ class Deliveries:
             outcome = f"{type(exc).__name__}: {exc}"
         with self.lock:
             self.log.append((hook["Id"], action, outcome))
+            if outcome == 410:  # the receiver says the registration is gone
+                self.hooks.pop(hook["Id"], None)

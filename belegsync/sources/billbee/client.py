@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import httpx
 
@@ -232,6 +233,55 @@ class BillbeeClient(ApiClient):
             if page >= total:
                 return shops
             page += 1
+
+    # -- webhooks (reference README §5.6, the swagger's WebHookApiModel; push.py) --------
+
+    def webhook_filters(self) -> list[str]:
+        """The event names Billbee offers to register for (an object in the swagger: its
+        keys; a list of names is read too)."""
+        response = self.request("GET", "webhooks/filters")
+        try:
+            body = self._decode(response) if response.content else {}
+        except ValueError as exc:
+            raise self.bad_answer(response, f"not JSON: {exc}") from exc
+        if isinstance(body, dict):
+            return [str(name) for name in body]
+        if isinstance(body, list) and all(isinstance(name, str) for name in body):
+            return list(body)
+        raise self.bad_answer(response, "the webhook filters are not a list of names")
+
+    def add_webhook(self, *, uri: str, secret: str, filters: list[str], description: str) -> str:
+        """Register a webhook; Billbee calls ``uri`` once (the echo) before it answers.
+        Returns the registration's id."""
+        body = self.call(
+            "POST",
+            "webhooks",
+            json={
+                "WebHookUri": uri,
+                "Secret": secret,
+                "Filters": filters,
+                "Description": description,
+                "IsPaused": False,
+            },
+        )
+        hook_id = body.get("Id")
+        if not isinstance(hook_id, str) or not hook_id:
+            raise self.bad_answer(self._last, "the registered webhook has no 'Id'")
+        return hook_id
+
+    def webhook(self, hook_id: str) -> dict[str, Any] | None:
+        """The registration of this id, or None when Billbee has none."""
+        try:
+            return self.call("GET", f"webhooks/{quote(hook_id, safe='')}")
+        except NotFound:
+            return None
+
+    def delete_webhook(self, hook_id: str) -> None:
+        """Remove the registration; one Billbee does not know is gone already."""
+        try:
+            self.call("DELETE", f"webhooks/{quote(hook_id, safe='')}")
+        except NotFound:
+            return
 
     def iter_orders(self, **filters: Any) -> Iterator[Page]:
         """All pages of a filtered order list, until ``Page >= TotalPages``."""

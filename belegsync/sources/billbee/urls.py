@@ -1,4 +1,4 @@
-"""Web pages of the billbee integration (settings, uploads), included under /billbee/."""
+"""Web pages of the billbee integration (settings, its webhook), included under /billbee/."""
 
 from __future__ import annotations
 
@@ -10,4 +10,6 @@ app_name = "billbee"
 urlpatterns: list[URLPattern] = [
     path("connections/<int:pk>/settings/", views.settings_view, name="settings_start"),
     path("connections/<int:pk>/settings/<str:step>/", views.settings_view, name="settings"),
+    # Billbee's calls; the token is the receiver's secret (only its hash is stored)
+    path("hooks/<int:pk>/<str:token>/", views.webhook, name="webhook"),
 ]

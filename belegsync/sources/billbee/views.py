@@ -19,14 +19,18 @@ settings (storing unchanged data is a no-op).
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.errors import ConnectorError
@@ -35,12 +39,16 @@ from belegsync.documents.roles import Permission
 from belegsync.reasons import describe_error
 from belegsync.services import Actor
 from belegsync.services import connections as setup
+from belegsync.sync.scheduler import due_now
 from belegsync.web import accounts, scoping
 from belegsync.web.forms import PolicyForm, credentials_form, merged_credentials, policy_initial
 from belegsync.web.roles import requires
 
-from . import forms
+from . import forms, push
+from .models import Webhook
 from .source import GENERAL_STEP, PAYMENT_STEP, BillbeeSource
+
+log = logging.getLogger("belegsync.sources.billbee")
 
 STEPS = (
     ("general", gettext_lazy("General")),
@@ -232,3 +240,37 @@ def _accounts(request: HttpRequest, connection: Connection) -> HttpResponse:
         messages.success(request, _("Accounts saved."))
         return _next(connection, "accounts")
     return _render(request, connection, "accounts", **page)
+
+
+# -- the webhook receiver (push.py, models.py) ------------------------------------------
+
+
+@csrf_exempt
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def webhook(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """Billbee's calls: the echo when it registers (GET), then "orders changed" (POST).
+
+    A call makes the connection due at once and nothing more: the payload is not read
+    and nothing is fetched here, so Billbee's call is answered in a few milliseconds
+    and a burst of calls means one cycle. An unknown token answers 410 Gone, which
+    makes the sender drop that registration (ASP.NET WebHooks; unverified for Billbee).
+    """
+    hook = (
+        Webhook.objects.filter(connection_id=pk, connection__source_kind=BillbeeSource.identifier)
+        .only("token_sha256", "secret", "connection_id")
+        .first()
+    )
+    if hook is None or not push.token_matches(token, hook.token_sha256):
+        return HttpResponse(status=410)
+    if request.method == "GET":
+        echo = request.GET.get("echo", "")
+        if not push.ECHO.fullmatch(echo):
+            return HttpResponse(status=400)
+        return HttpResponse(echo, content_type="text/plain")
+    signature = request.headers.get(push.SIGNATURE_HEADER, "")
+    if not push.signature_valid(str(hook.secret.get("key", "")), request.body, signature):
+        log.warning("billbee webhook call refused: signature missing or wrong connection=%s", pk)
+        return HttpResponse(status=401)
+    due_now(pk)
+    return HttpResponse(status=202)

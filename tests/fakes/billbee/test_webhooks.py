@@ -111,3 +111,27 @@ def test_it_skips_the_echo_with_noecho_and_honours_filters_and_pause(api, receiv
     assert client.get(f"webhooks/{hook['Id']}").json()["IsPaused"] is True
     assert client.delete(f"webhooks/{hook['Id']}").status_code == 204
     assert client.get("webhooks").json() == []
+
+
+class GoneReceiver(Receiver):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(410)
+        self.end_headers()
+
+
+def test_a_receiver_that_answers_gone_has_its_registration_dropped(api):
+    """ASP.NET WebHooks' rule (unverified for Billbee): 410 Gone ends the registration."""
+    app, client = api
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), GoneReceiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        uri = f"http://127.0.0.1:{server.server_port}/hook/old"
+        client.post("webhooks", json={"WebHookUri": uri, "Secret": "s", "Filters": []})
+        order = seed_orders(1)[0]
+        app.add_order(order)
+        wait_for(lambda: app.webhooks.log)
+        assert app.webhooks.log[0][2] == 410
+        assert client.get("webhooks").json() == []
+    finally:
+        server.shutdown()

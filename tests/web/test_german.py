@@ -101,6 +101,9 @@ NOT_PAGES = {
     "exports:download",
     "connection_month_file",
     "billbee:settings_start",
+    # Billbee's webhook: its button posts back to step 1, the receiver answers Billbee
+    "billbee:webhook_setup",
+    "billbee:webhook",
     # the steps of a running import (its progress fragment and "transfer now")
     "import_progress",
     "exports:job_progress",

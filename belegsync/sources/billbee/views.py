@@ -45,6 +45,7 @@ from belegsync.web.forms import PolicyForm, credentials_form, merged_credentials
 from belegsync.web.roles import requires
 
 from . import forms, push
+from . import models as hooks
 from .models import Webhook
 from .source import GENERAL_STEP, PAYMENT_STEP, BillbeeSource
 
@@ -103,7 +104,14 @@ def _render(request: HttpRequest, connection: Connection, step: str, **extra: An
     return render(
         request,
         "billbee/settings.html",
-        {"connection": connection, "steps": STEPS, "step": step, **extra},
+        {
+            "connection": connection,
+            "steps": STEPS,
+            "step": step,
+            "public_url": hooks.public_url(),
+            "webhook": Webhook.objects.filter(connection=connection).first(),
+            **extra,
+        },
     )
 
 
@@ -206,7 +214,61 @@ def _apply_general(
     for warning in saved.warnings:
         messages.warning(request, warning)
     setup.step_done(actor, connection, GENERAL_STEP)
+    if hooks.public_url():
+        _register(request, connection)
     return True
+
+
+def _register(request: HttpRequest, connection: Connection) -> bool:
+    """Billbee's webhook for the connection (kept if Billbee has it); a refusal is said,
+    not fatal: belegsync then asks Billbee at the connection's interval."""
+    try:
+        client = BillbeeSource.make_client(_context(connection))
+        with client:
+            hooks.register(connection, client)
+    except ConnectorError as error:
+        messages.warning(
+            request,
+            _(
+                "Billbee did not set up the webhook (%(error)s). belegsync asks Billbee "
+                "for new orders at the connection's interval instead."
+            )
+            % {"error": describe_error(error)},
+        )
+        return False
+    return True
+
+
+def _unregister(request: HttpRequest, connection: Connection) -> bool:
+    try:
+        client = BillbeeSource.make_client(_context(connection))
+        with client:
+            hooks.unregister(connection, client)
+    except ConnectorError as error:
+        messages.error(
+            request,
+            _("Billbee did not remove the webhook: %(error)s") % {"error": describe_error(error)},
+        )
+        return False
+    return True
+
+
+@requires(Permission.MANAGE_CONNECTIONS)
+@require_http_methods(["POST"])
+def webhook_setup(request: HttpRequest, pk: int) -> HttpResponse:
+    """The page's button: set up Billbee's webhook, or remove it."""
+    connection = _connection(request, pk)
+    if request.POST.get("action") == "remove":
+        if _unregister(request, connection):
+            messages.success(
+                request,
+                _("The webhook is removed: belegsync asks Billbee at the connection's interval."),
+            )
+    elif not hooks.public_url():
+        messages.error(request, _("Webhooks are off on this installation."))
+    elif _register(request, connection):
+        messages.success(request, _("Billbee now reports new and changed orders at once."))
+    return redirect("billbee:settings", pk=connection.pk, step="general")
 
 
 def _payment(request: HttpRequest, connection: Connection) -> HttpResponse:

@@ -252,3 +252,79 @@ def test_without_a_public_address_nothing_is_registered(live_billbee, settings):
     with client_of(connection) as client, pytest.raises(hooks.PublicUrlMissing):
         hooks.register(connection, client)
     assert app.webhooks.hooks == {}
+
+
+# -- the page: saving step 1 registers it, the button removes and sets it up -----------------
+
+
+def general_data():
+    return {
+        "name": "Billbee → Books",
+        "start_date": "2024-12-01",
+        "shop_ids": ["100000000123457"],
+        "state_ids": ["3", "4", "7"],
+        "state_rule": "current",
+        "export_tag": "belegsync",
+    }
+
+
+def settings_url(connection):
+    return f"/billbee/connections/{connection.pk}/settings/general/"
+
+
+def test_saving_step_one_sets_up_the_webhook_and_the_button_removes_it(client, alice, live_billbee):
+    app, connection = live_billbee
+    client.force_login(alice)
+    assert client.post(settings_url(connection), general_data()).status_code == 302
+    [registered] = app.webhooks.hooks.values()
+    page = client.get(settings_url(connection)).content.decode()
+    assert "Billbee reports new and changed orders to belegsync at once" in page
+    assert registered["Secret"] not in page and "/billbee/hooks/" not in page
+
+    setup = f"/billbee/connections/{connection.pk}/webhook/"
+    response = client.post(setup, {"action": "remove"}, follow=True)
+    assert "The webhook is removed" in response.content.decode()
+    assert app.webhooks.hooks == {} and not Webhook.objects.exists()
+    response = client.post(setup, {"action": "register"}, follow=True)
+    assert "Billbee now reports new and changed orders at once." in response.content.decode()
+    assert len(app.webhooks.hooks) == 1
+
+
+def test_a_webhook_billbee_refuses_is_said_and_the_settings_are_saved(
+    client, alice, live_billbee, settings
+):
+    app, connection = live_billbee
+    settings.BELEGSYNC_PUBLIC_URL = "http://127.0.0.1:9"  # Billbee's echo call cannot reach it
+    client.force_login(alice)
+    client.cookies["django_language"] = "de"
+    response = client.post(settings_url(connection), general_data(), follow=True)
+    page = response.content.decode()
+    assert "Billbee hat den Webhook nicht eingerichtet" in page
+    connection.refresh_from_db()
+    assert "billbee:general" in connection.steps_done
+    assert app.webhooks.hooks == {}
+
+
+def test_without_a_public_address_the_page_says_so_and_registers_nothing(
+    client, alice, live_billbee, settings
+):
+    app, connection = live_billbee
+    settings.BELEGSYNC_PUBLIC_URL = ""
+    client.force_login(alice)
+    client.cookies["django_language"] = "de"
+    assert client.post(settings_url(connection), general_data()).status_code == 302
+    page = client.get(settings_url(connection)).content.decode()
+    assert "Sofort melden kann Billbee sie, sobald die öffentliche Adresse" in page
+    assert "Webhook bei Billbee einrichten" not in page
+    setup = f"/billbee/connections/{connection.pk}/webhook/"
+    response = client.post(setup, {"action": "register"}, follow=True)
+    assert "Webhooks sind auf dieser Installation ausgeschaltet." in response.content.decode()
+    assert app.webhooks.hooks == {}
+
+
+def test_a_tax_advisor_cannot_set_it_up(client, tax_advisor, live_billbee):
+    app, connection = live_billbee
+    client.force_login(tax_advisor)
+    setup = f"/billbee/connections/{connection.pk}/webhook/"
+    assert client.post(setup, {"action": "register"}).status_code == 403
+    assert app.webhooks.hooks == {}

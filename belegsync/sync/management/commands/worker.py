@@ -25,6 +25,11 @@ from belegsync.sync.tasks import worker_name
 
 class Command(BaseCommand):
     help = "Run queued sync tasks until stopped (SIGTERM finishes the current step)."
+    #: Ready to claim within a second of its start. Django's system checks would import
+    #: the whole URL configuration first (every page, the REST API and its schemas: most
+    #: of a worker's start), which a worker never serves; the web server (`belegsync
+    #: run`), `migrate` and `belegsync check` run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")

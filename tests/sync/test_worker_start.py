@@ -41,7 +41,7 @@ def test_the_worker_claims_without_loading_the_pages_or_the_api(tmp_path):
         "PYTHONPATH": str(ROOT),
     }
     # the probe must really run the command: Django's set-up has to work here
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr

@@ -14,6 +14,7 @@ OSS rate like 20 % need no code.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +26,9 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _NOISE = re.compile(r"[^a-z0-9%]+")
 
 
+# cached: the reader normalises cells of every row (the platform, the credit-note flag),
+# and a file repeats few distinct ones
+@functools.lru_cache(maxsize=1024)
 def normalise(header: str) -> str:
     """``" Rechnungs-Nr. "`` → ``"rechnungsnr"``; ``"Straße"`` and ``"Strasse"`` match."""
     text = header.strip().lstrip("\ufeff").casefold().translate(_UMLAUTS)

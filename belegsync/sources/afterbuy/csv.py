@@ -28,6 +28,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -89,19 +90,8 @@ _ENCODING_LABELS = {
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$")
 _DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T]+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?$")
+_ONE, _MINUS_ONE = Decimal(1), Decimal(-1)
 _TRUE = {"1", "ja", "j", "x", "true", "wahr", "yes", "y", "gutschrift", "storno", "-1"}
-_TEXT_KEYS = (
-    "company",
-    "first_name",
-    "last_name",
-    "street",
-    "zip_code",
-    "city",
-    "payment_method",
-    "item_title",
-    "email",
-    "platform",
-)
 #: Text fields are checked on every row; a cell starting like this is a formula in
 #: Excel or LibreOffice (CSV injection) and would run when a merchant opens an export.
 _FORMULA_START = ("=", "@", "\t", "\r")
@@ -266,130 +256,181 @@ def column_label(key: str) -> str:
 # --- values --------------------------------------------------------------------------------
 
 
-class _Cells:
-    """Reads typed values from one row and records a problem for each bad cell."""
+class _Columns:
+    """Where each column a parse reads is (None: the file has none), resolved once per file:
+    a row is read by index, not by a key looked up for every cell."""
 
-    __slots__ = ("headers", "layout", "line", "number", "problems", "row")
+    __slots__ = (*BY_KEY, "buckets", "headers", "items")
+    number: int
+    invoice_date: int
+    total_gross: int
+    country: int
+    # set in the item layout (Layout.items), where a parse reads them
+    item_title: int
+    item_price: int
+    item_tax_rate: int
+    # the rest are optional
+    order_id: int | None
+    order_date: int | None
+    customer_number: int | None
+    company: int | None
+    first_name: int | None
+    last_name: int | None
+    street: int | None
+    zip_code: int | None
+    city: int | None
+    vat_id: int | None
+    email: int | None
+    payment_method: int | None
+    payment_date: int | None
+    paid_amount: int | None
+    shipping_gross: int | None
+    total_net: int | None
+    currency: int | None
+    platform: int | None
+    credit_note: int | None
+    refers_to: int | None
+    item_sku: int | None
+    item_quantity: int | None
+    shipping_tax_rate: int | None
+    buckets: tuple[tuple[Decimal, int, int | None, str], ...]
+    headers: tuple[str, ...]
+    items: bool
 
-    def __init__(self, layout: Layout, line: int, row: list[str], number: str) -> None:
-        self.layout = layout
+    def __init__(self, layout: Layout) -> None:
+        for key in BY_KEY:
+            setattr(self, key, layout.columns.get(key))
         self.headers = layout.headers
+        self.items = layout.items
+        #: The summary layout's amounts per rate, highest rate first: (rate, net column,
+        #: tax column or None, the line's label).
+        self.buckets = tuple(
+            (
+                rate,
+                layout.net_buckets[rate],
+                layout.tax_buckets.get(rate),
+                f"Umsatz {rate} %" if rate else "Umsatz steuerfrei (0 %)",
+            )
+            for rate in sorted(layout.net_buckets, reverse=True)
+        )
+
+
+def _cleaned_amount(cell: str) -> str:
+    return cell.strip().replace("\u00a0", "").replace(" ", "").rstrip("€")
+
+
+# A file repeats its amounts and dates (every invoice of a day has its date, most
+# buckets are "0,00"): each text is parsed once. Decimal and date are immutable.
+@functools.lru_cache(maxsize=4096)
+def _amount_of(cell: str) -> Decimal | None:
+    """A cell's amount (``1.234,56``, ``-12,00 €``), None when it holds none."""
+    value = _cleaned_amount(cell)
+    if _NUMBER.match(value):
+        try:
+            return Decimal(value.replace(".", "").replace(",", "."))
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            pass
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_of(value: str) -> dt.date | None:
+    """A stripped cell's date (``31.12.2024``, with or without a time; ISO), None when it
+    holds none."""
+    match = _DATE.match(value)
+    parts = (match.group(3), match.group(2), match.group(1)) if match else None
+    if parts is None:
+        iso = _ISO_DATE.match(value)
+        parts = (iso.group(1), iso.group(2), iso.group(3)) if iso else None
+    if parts is not None:
+        try:
+            return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+        except ValueError:
+            pass
+    return None
+
+
+class _Cells:
+    """Reads typed values from one row by column index (None: the file has no such
+    column) and records a problem for each bad cell."""
+
+    __slots__ = ("at", "line", "number", "problems", "row")
+
+    def __init__(self, at: _Columns, line: int, row: list[str], number: str) -> None:
+        self.at = at
         self.line = line
         self.row = row
         self.number = number
         self.problems: list[RowProblem] = []
 
     def problem(self, index: int | None, value: str, code: str, **params: Any) -> None:
-        column = self.headers[index] if index is not None else ""
+        column = self.at.headers[index] if index is not None else ""
         self.problems.append(RowProblem(self.line, column, value, code, params, self.number))
 
-    def raw(self, key: str) -> str:
-        index = self.layout.columns.get(key)
+    def raw(self, index: int | None) -> str:
         return self.row[index].strip() if index is not None else ""
 
-    def text(self, key: str) -> str:
-        value = self.raw(key)
+    def text(self, index: int | None) -> str:
+        if index is None:
+            return ""
+        value = self.row[index].strip()
         if value.startswith(_FORMULA_START) or (value[:1] in "+-" and "(" in value):
-            self.problem(
-                self.layout.columns[key],
-                value,
-                code="csv.formula",
-            )
+            self.problem(index, value, code="csv.formula")
             return ""
         return value
 
     def amount_at(self, index: int, required: bool = False) -> Decimal:
-        value = self.row[index].strip().replace("\u00a0", "").replace(" ", "").rstrip("€")
+        cell = self.row[index]
+        amount = _amount_of(cell)
+        if amount is not None:
+            return amount
+        value = _cleaned_amount(cell)
         if not value:
             if required:
-                self.problem(
-                    index,
-                    value,
-                    code="csv.amount_missing",
-                )
+                self.problem(index, value, code="csv.amount_missing")
             return ZERO
-        if _NUMBER.match(value):
-            try:
-                return Decimal(value.replace(".", "").replace(",", "."))
-            except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-                pass
-        self.problem(
-            index,
-            value,
-            code="csv.not_a_number",
-        )
+        self.problem(index, value, code="csv.not_a_number")
         return ZERO
 
-    def amount(self, key: str, required: bool = False) -> Decimal | None:
-        index = self.layout.columns.get(key)
-        if index is None:
+    def amount(self, index: int | None) -> Decimal | None:
+        """An optional amount: None when the file has no such column or the cell is empty."""
+        if index is None or not self.row[index].strip():
             return None
-        if not required and not self.row[index].strip():
-            return None
-        return self.amount_at(index, required)
+        return self.amount_at(index)
 
-    def date(self, key: str, required: bool = False) -> dt.date | None:
-        index = self.layout.columns.get(key)
+    def date(self, index: int | None, required: bool = False) -> dt.date | None:
         value = self.row[index].strip() if index is not None else ""
         if not value:
             if required:
-                self.problem(
-                    index,
-                    value,
-                    code="csv.date_missing",
-                )
+                self.problem(index, value, code="csv.date_missing")
             return None
-        match = _DATE.match(value)
-        parts = (match.group(3), match.group(2), match.group(1)) if match else None
-        if parts is None:
-            iso = _ISO_DATE.match(value)
-            parts = (iso.group(1), iso.group(2), iso.group(3)) if iso else None
-        if parts is not None:
-            try:
-                return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-            except ValueError:
-                pass
-        self.problem(
-            index,
-            value,
-            code="csv.not_a_date",
-        )
-        return None
+        day = _date_of(value)
+        if day is None:
+            self.problem(index, value, code="csv.not_a_date")
+        return day
 
     def country(self) -> str:
-        value = self.raw("country")
+        index = self.at.country
+        value = self.raw(index)
         code = iso_country(value)
         if code:
             return code
-        self.problem(
-            self.layout.columns["country"],
-            value,
-            code="csv.unknown_country",
-        )
+        self.problem(index, value, code="csv.unknown_country")
         return "DE"
 
 
 # --- building vouchers ---------------------------------------------------------------------
 
 
-def _is_credit_note(cells: _Cells, total: Decimal) -> bool:
-    flag = normalise(cells.raw("credit_note"))
-    platform = normalise(cells.raw("platform"))
-    return flag in _TRUE or platform == "gutschrift" or total < 0
-
-
 def _bucket_lines(cells: _Cells, sign: Decimal) -> list[Line]:
     """One line per tax rate of the summary layout (shipping is inside its rate's amount)."""
-    layout = cells.layout
     lines = []
-    for rate in sorted(layout.net_buckets, reverse=True):
-        net = cells.amount_at(layout.net_buckets[rate])
-        tax_index = layout.tax_buckets.get(rate)
+    for rate, net_index, tax_index, label in cells.at.buckets:
+        net = cells.amount_at(net_index)
         tax = cells.amount_at(tax_index) if tax_index is not None else ZERO
         if net == 0 and tax == 0:
             continue
-        label = f"Umsatz {rate} %" if rate else "Umsatz steuerfrei (0 %)"
-        lines.append(Line(label, Decimal(1), net * sign, (net + tax) * sign, rate))
+        lines.append(Line(label, _ONE, net * sign, (net + tax) * sign, rate))
     return lines
 
 
@@ -400,11 +441,11 @@ def _bucket_taxes(lines: list[Line]) -> dict[Decimal, Decimal]:
 
 
 def _item_line(cells: _Cells, sign: Decimal) -> Line | None:
-    layout = cells.layout
-    title = cells.text("item_title")
-    price = cells.amount_at(layout.columns["item_price"], required=True)
-    rate = cells.amount_at(layout.columns["item_tax_rate"], required=True)
-    quantity = cells.amount("item_quantity") or Decimal(1)
+    at = cells.at
+    title = cells.text(at.item_title)
+    price = cells.amount_at(at.item_price, required=True)
+    rate = cells.amount_at(at.item_tax_rate, required=True)
+    quantity = cells.amount(at.item_quantity) or _ONE
     if price == 0:
         return None
     gross = round_cents(price * quantity) * sign
@@ -416,90 +457,110 @@ def _item_line(cells: _Cells, sign: Decimal) -> Line | None:
         gross,
         rate,
         category,
-        sku=cells.raw("item_sku"),
+        sku=cells.raw(at.item_sku),
     )
 
 
-def _parse_invoice(layout: Layout, number: str, rows: list[tuple[int, list[str]]]) -> ParsedInvoice:
-    line, row = rows[0]
-    cells = _Cells(layout, line, row, number)
-    total = cells.amount_at(layout.columns["total_gross"], required=True)
-    credit = _is_credit_note(cells, total)
-    sign = Decimal(-1) if total < 0 else Decimal(1)
-    lines: list[Line] = []
+def _item_lines(
+    cells: _Cells, number: str, rows: list[tuple[int, list[str]]], sign: Decimal
+) -> tuple[list[Line], list[RowProblem]]:
+    """The item layout's lines (one per row; discounts spread over the rates, shipping
+    last) and the problems of the rows."""
+    at = cells.at
+    total_index = at.total_gross
+    total_cell = cells.row[total_index]
+    goods: list[Line] = []
+    discounts: list[Line] = []
     problems: list[RowProblem] = []
-    if layout.items:
-        goods: list[Line] = []
-        discounts: list[Line] = []
-        for item_line, item_row in rows:
-            item = _Cells(layout, item_line, item_row, number)
-            if item_row[layout.columns["total_gross"]] != row[layout.columns["total_gross"]]:
-                item.problem(
-                    layout.columns["total_gross"],
-                    item_row[layout.columns["total_gross"]],
-                    code="csv.totals_differ",
-                    number=number,
-                )
-            position = _item_line(item, sign)
-            if position is not None:
-                is_discount = position.category is LineCategory.DISCOUNT
-                (discounts if is_discount else goods).append(position)
-            problems += item.problems
-        # discounts reduce every rate in proportion (§ 17 UStG, bookkeeping.order_level)
-        lines = list(goods)
-        for position in discounts:
-            lines += spread_over_rates(position, goods)
-        shipping = cells.amount("shipping_gross")
-        if shipping:
-            rate = cells.amount("shipping_tax_rate")
-            rate = main_rate(goods) if rate is None else rate
-            gross = shipping * sign
-            lines.append(
-                Line(
-                    "Versand",
-                    Decimal(1),
-                    net_from_gross(gross, rate),
-                    gross,
-                    rate,
-                    LineCategory.SHIPPING,
-                )
+    for item_line, item_row in rows:
+        item = _Cells(at, item_line, item_row, number)
+        if item_row[total_index] != total_cell:
+            item.problem(
+                total_index, item_row[total_index], code="csv.totals_differ", number=number
             )
+        position = _item_line(item, sign)
+        if position is not None:
+            is_discount = position.category is LineCategory.DISCOUNT
+            (discounts if is_discount else goods).append(position)
+        problems += item.problems
+    # discounts reduce every rate in proportion (§ 17 UStG, bookkeeping.order_level)
+    lines = list(goods)
+    for position in discounts:
+        lines += spread_over_rates(position, goods)
+    shipping = cells.amount(at.shipping_gross)
+    if shipping:
+        rate = cells.amount(at.shipping_tax_rate)
+        rate = main_rate(goods) if rate is None else rate
+        gross = shipping * sign
+        lines.append(
+            Line(
+                "Versand",
+                _ONE,
+                net_from_gross(gross, rate),
+                gross,
+                rate,
+                LineCategory.SHIPPING,
+            )
+        )
+    return lines, problems
+
+
+def _repeated_rows(
+    at: _Columns, number: str, rows: list[tuple[int, list[str]]]
+) -> list[RowProblem]:
+    """The summary layout has one row per invoice: a later row of the same number must
+    repeat the first exactly."""
+    line, row = rows[0]
+    return [
+        RowProblem(
+            other_line,
+            at.headers[at.number],
+            number,
+            code="csv.repeated_differently",
+            params={"number": number, "first_line": line},
+            number=number,
+        )
+        for other_line, other in rows[1:]
+        if other != row
+    ]
+
+
+def _parse_invoice(at: _Columns, number: str, rows: list[tuple[int, list[str]]]) -> ParsedInvoice:
+    line, row = rows[0]
+    cells = _Cells(at, line, row, number)
+    total = cells.amount_at(at.total_gross, required=True)
+    platform = cells.raw(at.platform)
+    platform_key = normalise(platform)
+    credit = normalise(cells.raw(at.credit_note)) in _TRUE or platform_key == "gutschrift"
+    credit = credit or total < 0
+    sign = _MINUS_ONE if total < 0 else _ONE
+    if at.items:
+        lines, problems = _item_lines(cells, number, rows, sign)
     else:
-        for other_line, other in rows[1:]:
-            if other != row:
-                problems.append(
-                    RowProblem(
-                        other_line,
-                        layout.headers[layout.columns["number"]],
-                        number,
-                        code="csv.repeated_differently",
-                        params={"number": number, "first_line": line},
-                        number=number,
-                    )
-                )
+        problems = _repeated_rows(at, number, rows)
         lines = _bucket_lines(cells, sign)
-    stated_net = cells.amount("total_net")
+    stated_net = cells.amount(at.total_net)
     total_net = stated_net * sign if stated_net is not None else sum((ln.net for ln in lines), ZERO)
-    paid = cells.amount("paid_amount")
-    payment_date = cells.date("payment_date")
-    method = cells.text("payment_method")
+    paid = cells.amount(at.paid_amount)
+    payment_date = cells.date(at.payment_date)
+    method = cells.text(at.payment_method)
     payments = (Payment(method or "unbekannt", abs(paid), payment_date),) if paid else ()
-    first, last = cells.text("first_name"), cells.text("last_name")
+    first, last = cells.text(at.first_name), cells.text(at.last_name)
     party = Party(
         name=f"{first} {last}".strip(),
-        company=cells.text("company"),
-        customer_number=cells.raw("customer_number"),
-        street=cells.text("street"),
-        zip_code=cells.text("zip_code"),
-        city=cells.text("city"),
+        company=cells.text(at.company),
+        customer_number=cells.raw(at.customer_number),
+        street=cells.text(at.street),
+        zip_code=cells.text(at.zip_code),
+        city=cells.text(at.city),
         country=cells.country(),
-        vat_id=cells.raw("vat_id").replace(" ", "").upper(),
-        email=cells.text("email"),
+        vat_id=cells.raw(at.vat_id).replace(" ", "").upper(),
+        email=cells.text(at.email),
     )
-    invoice_date = cells.date("invoice_date", required=True)
-    order_date = cells.date("order_date")
-    order_id = cells.raw("order_id")
-    platform = cells.text("platform")
+    invoice_date = cells.date(at.invoice_date, required=True)
+    order_date = cells.date(at.order_date)
+    order_id = cells.raw(at.order_id)
+    platform = cells.text(at.platform)
     problems = cells.problems + problems
     parsed = ParsedInvoice(number, line, problems=problems)
     if problems or invoice_date is None:
@@ -511,18 +572,18 @@ def _parse_invoice(layout: Layout, number: str, rows: list[tuple[int, list[str]]
         lines=tuple(lines),
         total_net=total_net,
         total_gross=total * sign,
-        currency=(cells.raw("currency") or "EUR").upper(),
+        currency=(cells.raw(at.currency) or "EUR").upper(),
         party=party,
         payments=payments,
         order_date=order_date,
         payment_date=payment_date,
-        refers_to=cells.raw("refers_to"),
+        refers_to=cells.raw(at.refers_to),
         order_number=order_id,
         # Afterbuy writes "Gutschrift" into the platform column of a credit note: that
         # marks its kind, it is no shop (the shop filter would offer it as one)
-        shop="" if normalise(platform) == "gutschrift" else platform,
+        shop="" if platform_key == "gutschrift" else platform,
         source_refs={"afterbuy_order_id": order_id} if order_id else {},
-        stated_tax={} if layout.items else _bucket_taxes(lines),
+        stated_tax={} if at.items else _bucket_taxes(lines),
     )
     meta = {"source": "afterbuy_csv", "line": line, "order_id": order_id, "platform": platform}
     parsed.document = SourceDocument(voucher=voucher, source_id=order_id or number, meta=meta)
@@ -565,6 +626,7 @@ class RechnungslisteReader:
     ) -> Iterator[ParsedInvoice]:
         """Every invoice of the file in file order, each with its document or problems."""
         layout = self.layout
+        at = _Columns(layout)
         number_index = layout.columns["number"]
         width = len(layout.headers)
         group: list[tuple[int, list[str]]] = []
@@ -590,7 +652,7 @@ class RechnungslisteReader:
                         continue
                     number = row[number_index].strip()
                     if number != group_number and group:
-                        yield _parse_invoice(layout, group_number, group)
+                        yield _parse_invoice(at, group_number, group)
                         group = []
                     if not number:
                         yield ParsedInvoice(
@@ -621,7 +683,7 @@ class RechnungslisteReader:
             except UnicodeDecodeError as error:
                 raise _undecodable(layout, last_line, error) from None
             if group:
-                yield _parse_invoice(layout, group_number, group)
+                yield _parse_invoice(at, group_number, group)
         self.bytes_read = self.size
         if progress is not None:
             progress(self.size, self.size)

@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import logging
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +55,9 @@ from .models import ImportJob, ImportOutcome
 
 log = logging.getLogger("belegsync.sync.imports")
 
-BATCH = 500
+#: Invoices stored per transaction: each batch costs its look-ups, statements and
+#: commit once; 2,000 vouchers are a few MB.
+BATCH = 2000
 #: Write the checking pass's progress at most this often (seconds).
 PROGRESS_EVERY = 0.5
 _TRANSFERRED = frozenset({State.PROCESSING, State.DONE, State.MANUAL})
@@ -169,13 +173,48 @@ def _run(job: ImportJob) -> ImportJob:
         kind = job.connection.source_kind
         return _unreadable(job, UnreadableFile(code="import.not_a_file_source", system=kind))
     try:
-        with local_copy(job) as path:
+        with local_copy(job) as path, _heap_frozen():
             if job.phase < 2 and not _check(job, source, path):
                 return _finish(job)
             _store(job, source, path)
     except UnreadableFile as error:
         return _unreadable(job, error)
     return _finish(job)
+
+
+class _HeapFreeze:
+    """Keeps the cyclic garbage collector off the objects that exist before an import.
+
+    An import allocates millions of short-lived objects, and each full collection
+    walks the whole heap, Django's and the app's objects included: 13 % of an
+    import's CPU at 100,000 invoices. ``gc.freeze`` moves what exists into the
+    permanent generation until the last running import ends; the import's own
+    garbage is collected as before, garbage of before waits until then. A process
+    that had frozen its heap itself (a pre-forking server does) stays frozen.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._was_frozen = False
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if not self._running:
+                self._was_frozen = gc.get_freeze_count() > 0
+            self._running += 1
+            gc.freeze()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if not self._running and not self._was_frozen:
+                    gc.unfreeze()
+
+
+_heap_frozen = _HeapFreeze()
 
 
 @contextlib.contextmanager

@@ -147,3 +147,47 @@ def test_an_archived_connection_takes_no_uploads_and_is_not_offered(alice, after
     with pytest.raises(services.UploadRefused, match="archived"):
         services.start_import(actor, afterbuy, [b"x"], "x.csv")
     assert ImportJob.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(afterbuy, monkeypatch):
+    """GIVEN an import that freezes the heap of before while it runs (gc.freeze)
+    WHEN it finishes, and when its worker dies half-way
+    THEN nothing stays frozen: garbage of before is collected again afterwards."""
+    import gc
+
+    gc.unfreeze()
+
+    frozen_while_storing: list[int] = []
+    real = imports.store_batch
+
+    def storing(*args, **kwargs):
+        frozen_while_storing.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "store_batch", storing)
+    services.import_now(Actor.system(), _job(afterbuy))
+    assert frozen_while_storing and frozen_while_storing[0] > 0
+    assert gc.get_freeze_count() == 0
+
+    def dying(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(imports, "store_batch", dying)
+    with pytest.raises(Killed):
+        imports.run(_job(afterbuy).pk, "worker-1")
+    assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.django_db
+def test_an_import_keeps_a_heap_the_process_had_frozen_itself_frozen(afterbuy):
+    """GIVEN a process that froze its heap after start (a pre-forking server does)
+    WHEN an import runs in it THEN the heap is still frozen afterwards."""
+    import gc
+
+    gc.freeze()
+    try:
+        services.import_now(Actor.system(), _job(afterbuy))
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

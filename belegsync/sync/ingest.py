@@ -19,7 +19,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, NotSupportedError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, QuerySet
 from django.utils import timezone
@@ -311,16 +311,12 @@ def store_batch(
         later.append((index, sd, known[0] if known else None))
     try:
         with transaction.atomic():
-            rows = [row for _, row, _, _ in fresh]
-            insert_rows(Document, rows)
-            ids = _ids_of(connection, rows)
+            ids = insert_rows(Document, [row for _, row, _, _ in fresh], returning_ids=True)
             insert_rows(
                 Event,
                 [
-                    _import_event(
-                        ids[(row["kind"], row["source_number"])], row, actor, reasons, detail or {}
-                    )
-                    for _, row, _, reasons in fresh
+                    _import_event(pk, row, actor, reasons, detail or {})
+                    for pk, (_, row, _, reasons) in zip(ids, fresh, strict=True)
                 ],
             )
     except IntegrityError:
@@ -334,22 +330,25 @@ def store_batch(
     return [r for r in results if r is not None]
 
 
-def insert_rows(model: type[Model], rows: Sequence[Mapping[str, Any]]) -> None:
+def insert_rows(
+    model: type[Model], rows: Sequence[Mapping[str, Any]], *, returning_ids: bool = False
+) -> list[int]:
     """Insert new rows of ``model`` (columns by attribute name, omitted ones take their
     default) in as few statements as the database allows: ``COPY`` on PostgreSQL,
-    multi-row ``INSERT … VALUES`` on SQLite.
+    multi-row ``INSERT … VALUES`` on SQLite. With ``returning_ids``, the new rows'
+    primary keys in the order of ``rows`` (else an empty list).
 
     ``bulk_create`` builds the SQL of every batch in Python, value by value, and
     model instances cost their ``__init__``: together 80 % of storing a new
     invoice. This prepares each value the way Django saves it, with a shortcut
-    for values that need none (:func:`_preparer`). One statement for many rows
-    matters on SQLite beyond the round trips: inside a savepoint (an import's
-    batch is one) FTS5 writes a new index segment per statement, so the number
-    index's trigger behind an ``executemany`` rewrote 12 times the data stored.
-    Primary keys are not read back (see :func:`_ids_of`).
+    for values that need none (:func:`_preparer`), and hands the rows to the
+    driver's own cursor. One statement for many rows matters on SQLite beyond the
+    round trips: inside a savepoint (an import's batch is one) FTS5 writes a new
+    index segment per statement, so the number index's trigger behind an
+    ``executemany`` rewrote 12 times the data stored.
     """
     if not rows:
-        return
+        return []
     wrapper = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a look-up per use
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     unknown = set().union(*(row.keys() for row in rows)) - {f.attname for f in fields}
@@ -360,23 +359,62 @@ def insert_rows(model: type[Model], rows: Sequence[Mapping[str, Any]]) -> None:
         prepare, default = _preparer(f, wrapper), f.get_db_prep_save(f.get_default(), wrapper)
         name = f.attname
         columns.append([prepare(row[name]) if name in row else default for row in rows])
-    values = list(zip(*columns, strict=True))
-    table = wrapper.ops.quote_name(model._meta.db_table)
-    names = ", ".join(wrapper.ops.quote_name(f.column) for f in fields)
+    quote = wrapper.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = [quote(f.column) for f in fields]
     with wrapper.cursor() as cursor:
         if wrapper.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in values:
+            ids = _next_ids(cursor.cursor, model, len(rows)) if returning_ids else []
+            if ids:
+                columns, names = [ids, *columns], [quote(model._meta.pk.column), *names]
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+                for row in zip(*columns, strict=True):
                     copy.write_row(row)
-            return
-        marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        per_statement = max(1, _max_parameters(wrapper) // len(fields))
-        for start in range(0, len(values), per_statement):
-            chunk = values[start : start + per_statement]
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(chunk))}",  # noqa: S608 (names from the model)
-                [value for row in chunk for value in row],
-            )
+            return ids
+        return _insert_values(wrapper, cursor.cursor, model, names, columns, returning_ids)
+
+
+def _next_ids(cursor: Any, model: type[Model], count: int) -> list[int]:
+    """``count`` primary keys for new rows of ``model``, drawn from its sequence (PostgreSQL:
+    ``COPY`` returns nothing, so the rows are given their keys)."""
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [model._meta.db_table, model._meta.pk.column, count],
+    )
+    return [int(row[0]) for row in cursor.fetchall()]
+
+
+def _insert_values(
+    wrapper: BaseDatabaseWrapper,
+    cursor: Any,
+    model: type[Model],
+    names: list[str],
+    columns: list[list[Any]],
+    returning_ids: bool,
+) -> list[int]:
+    """SQLite: multi-row ``INSERT … VALUES`` statements, as long as the parameter limit allows.
+
+    The keys come back by ``RETURNING`` (SQLite 3.35) in no promised order; a table's
+    new keys grow in the order its rows are inserted, so sorted they are the rows'.
+    """
+    if returning_ids and not wrapper.features.can_return_rows_from_bulk_insert:
+        raise NotSupportedError("reading the new keys back needs SQLite 3.35 or later")
+    table = wrapper.ops.quote_name(model._meta.db_table)
+    returning = f" RETURNING {wrapper.ops.quote_name(model._meta.pk.column)}"
+    marks = "(" + ", ".join(["?"] * len(names)) + ")"
+    per_statement = max(1, _max_parameters(wrapper) // len(names))
+    values = list(zip(*columns, strict=True))
+    ids: list[int] = []
+    for start in range(0, len(values), per_statement):
+        chunk = values[start : start + per_statement]
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES "  # noqa: S608 (names from the model)
+            f"{', '.join([marks] * len(chunk))}{returning if returning_ids else ''}",
+            [value for row in chunk for value in row],
+        )
+        if returning_ids:
+            ids += sorted(row[0] for row in cursor.fetchall())
+    return ids
 
 
 def _max_parameters(wrapper: BaseDatabaseWrapper) -> int:
@@ -441,21 +479,6 @@ def _preparer(f: Field[Any, Any], wrapper: BaseDatabaseWrapper) -> Callable[[Any
 
 
 _UNSET = object()
-
-
-def _ids_of(
-    connection: Connection, rows: Sequence[Mapping[str, Any]]
-) -> dict[tuple[str, str], int]:
-    """The ids of the just inserted documents by (kind, number): one look-up in the
-    number index."""
-    wanted = {(row["kind"], row["source_number"]) for row in rows}
-    found = Document.objects.filter(
-        connection=connection,
-        kind__in={kind for kind, _ in wanted},
-        source_number__in={number for _, number in wanted},
-    ).values_list("kind", "source_number", "pk")
-    # not a stored one of another kind with the same number
-    return {(kind, number): pk for kind, number, pk in found if (kind, number) in wanted}
 
 
 def _known(connection: Connection, batch: list[SourceDocument]) -> QuerySet[Document]:

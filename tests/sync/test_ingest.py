@@ -211,3 +211,24 @@ def test_a_batch_writes_each_new_document_once_into_the_number_index(connection)
     with transaction.atomic():
         store_batch(connection, [sd(f"RE-{n}") for n in range(500)])
     assert rows_written() - before < 7 * 500
+
+
+def test_insert_rows_gives_each_row_its_own_key_in_row_order(connection):
+    """GIVEN more rows than one SQLite statement takes (its parameter limit) WHEN they are
+    inserted reading their keys back THEN key i is row i's, on both databases, and a
+    document saved the ordinary way afterwards gets a key of its own."""
+    from belegsync.sync.ingest import _max_parameters, insert_rows
+
+    fields = len([f for f in Document._meta.concrete_fields if not f.primary_key])
+    count = _max_parameters(db) // fields + 7 if db.vendor == "sqlite" else 1500
+    rows = [
+        {"connection_id": connection.pk, "kind": "invoice", "source_number": f"K-{n}"}
+        for n in reversed(range(count))
+    ]
+    with transaction.atomic():
+        ids = insert_rows(Document, rows, returning_ids=True)
+    assert len(set(ids)) == count
+    numbers = dict(Document.objects.values_list("pk", "source_number"))
+    assert [numbers[pk] for pk in ids] == [row["source_number"] for row in rows]
+    later = Document.objects.create(connection=connection, source_number="K-later")
+    assert later.pk not in ids

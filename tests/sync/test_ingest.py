@@ -232,3 +232,55 @@ def test_insert_rows_gives_each_row_its_own_key_in_row_order(connection):
     assert [numbers[pk] for pk in ids] == [row["source_number"] for row in rows]
     later = Document.objects.create(connection=connection, source_number="K-later")
     assert later.pk not in ids
+
+
+def _lookup_work(connection, batch) -> int:
+    """What the database does to look a batch's numbers up: SQLite's virtual machine steps
+    (in tens), PostgreSQL's rows read from the table and its indexes."""
+    from belegsync.sync.ingest import _known
+
+    query = _known(connection, batch).values_list("kind", "source_number", "state", "voucher")
+    if db.vendor == "sqlite":
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0
+
+        db.connection.set_progress_handler(count, 10)
+        try:
+            list(query)
+        finally:
+            db.connection.set_progress_handler(None, 10)
+        return steps[0]
+    read = (
+        "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) "
+        "FROM pg_stat_xact_user_tables WHERE relname = 'documents_document'"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(read)
+        before = cursor.fetchone()[0]
+        list(query)
+        cursor.execute(read)
+        return cursor.fetchone()[0] - before
+
+
+def test_the_batch_lookup_touches_the_batchs_rows_not_the_connections(connection):
+    """GIVEN a connection with 200 stored documents, and then with 3,000 WHEN a batch of
+    three numbers (two stored, one new) is looked up THEN the database does about the
+    same work both times: it reads the batch's rows, not the connection's (the guard
+    against an import that grows with the square of its size, without a timer)."""
+    batch = [sd("RE-3"), sd("RE-40"), sd("RE-new")]
+    with transaction.atomic():
+        store_all(connection, [sd(f"RE-{n}") for n in range(200)])
+        if db.vendor == "postgresql":
+            db.cursor().execute("ANALYZE documents_document")
+        small = _lookup_work(connection, batch)
+        store_all(connection, [sd(f"RE-{n}") for n in range(200, 3000)])
+        if db.vendor == "postgresql":
+            db.cursor().execute("ANALYZE documents_document")
+        large = _lookup_work(connection, batch)
+    if db.vendor == "postgresql":
+        assert small <= 2 and large <= 2, (small, large)  # the two stored rows, by the index
+    else:
+        assert large <= small * 1.5 + 2, (small, large)

@@ -5,10 +5,13 @@ not from the writer: it parses the bytes on disk, so it catches what the writer
 gets wrong. Run on every export (:meth:`ExtfWriter.finish`) and in tests. The
 file is read line by line; a 100 000-booking file is never held in memory.
 
-Fields are split by the :mod:`csv` module (C speed); whether a field was
-quoted, which DATEV's rules depend on, is read from the raw text. Only a line
-whose quoted texts hold a ``;``, or a broken one, goes through the exact
-character-by-character :func:`split_fields` (which also names what is broken).
+Fields are split at C speed: a line whose quoted texts hold neither a quote nor a
+``;`` (nearly every line belegsync writes) is recognised by one regular expression
+and split with ``str.split``; a line with a quote inside a quoted text by the
+:mod:`csv` module. Whether a field was quoted, which DATEV's rules depend on, is
+read from the raw text. Only a line whose quoted texts hold a ``;``, or a broken
+one, goes through the exact character-by-character :func:`split_fields` (which
+also names what is broken).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .columns import BUCHUNGSSTAPEL_COLUMNS, HEADER_FIELDS
@@ -39,6 +42,18 @@ _EU_RATE = re.compile(r"^\d{2},\d{2}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: A quote inside a field that does not start with one (on a line without ``;`` in quotes).
 _STRAY_QUOTE = re.compile(r'(?:^|;)[^;"]+"')
+#: Fields that are each either unquoted without a quote, or one quoted text without a
+#: quote or ``;`` inside, and no control character anywhere. Each field's first
+#: character decides which (possessive: it never backtracks), so on such a line the
+#: fields are exactly its ``;``-separated tokens.
+_PLAIN_LINE = re.compile(
+    r'(?:"[^";\x00-\x1f\x7f]*+"|[^";\x00-\x1f\x7f]*+)'
+    r'(?:;(?:"[^";\x00-\x1f\x7f]*+"|[^";\x00-\x1f\x7f]*+))*+'
+)
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_SKONTO = re.compile(r"^[1-9]\d{0,7},\d{2}$")
+#: What a text starting like a formula starts with (``startswith`` of these, as a set).
+_FORMULA_FIRST = frozenset("=+-@")
 
 #: Automatic revenue accounts at Sachkontenlänge 4 (reference §5): no tax key on them.
 _AUTOMATIC = {
@@ -71,28 +86,29 @@ class _Malformed(ValueError):
 class _Line:
     """The fields of one line: their values, and whether each was quoted."""
 
-    __slots__ = ("_exact", "_tokens", "control", "values")
+    __slots__ = ("control", "marks", "values")
 
-    def __init__(
-        self, text: str, values: list[str], tokens: list[str] | None, exact: list[Field]
-    ) -> None:
+    def __init__(self, values: list[str], marks: list[str], control: bool) -> None:
         self.values = values
-        self._tokens = tokens
-        self._exact = exact
-        #: Whether any field holds a control character (one search over the line).
-        self.control = _CONTROL.search(text) is not None
+        #: Per field a text that starts with '"' exactly when the field was quoted: the
+        #: raw token where the line has no ";" in quotes.
+        self.marks = marks
+        #: Whether any field holds a control character.
+        self.control = control
 
     def quoted(self, index: int) -> bool:
-        if self._tokens is not None:
-            return self._tokens[index][:1] == '"'
-        return self._exact[index].quoted
+        return self.marks[index][:1] == '"'
 
     def __len__(self) -> int:
         return len(self.values)
 
 
 def _split(text: str) -> _Line:
-    """Split one line like :func:`split_fields`, at the csv module's speed."""
+    """Split one line like :func:`split_fields`, at C speed."""
+    if _PLAIN_LINE.fullmatch(text):
+        # no quote but those around a quoted field, no ";" inside one, no control character
+        return _Line(text.replace('"', "").split(";"), text.split(";"), False)
+    control = _CONTROL.search(text) is not None
     values = None
     if "\r" not in text and "\n" not in text:  # the csv module reads them as line ends
         with contextlib.suppress(csv.Error):  # broken: split_fields names how, below
@@ -100,9 +116,9 @@ def _split(text: str) -> _Line:
     tokens = text.split(";")
     if values is not None and len(tokens) == len(values) and not _STRAY_QUOTE.search(text):
         # no ";" inside quotes: each raw token is one field, quoted iff it starts with '"'
-        return _Line(text, values, tokens, [])
+        return _Line(values, tokens, control)
     exact = split_fields(text)  # raises _Malformed, naming what is broken
-    return _Line(text, [f.value for f in exact], None, exact)
+    return _Line([f.value for f in exact], ['"' if f.quoted else "" for f in exact], control)
 
 
 def split_fields(line: str) -> list[Field]:
@@ -167,11 +183,25 @@ class _Header:
     date_from: dt.date
     date_to: dt.date
     currency: str = "EUR"  # #22, the base currency
+    #: What is wrong with each Belegdatum seen so far ("": nothing). A file's rows have
+    #: at most 366 of them, so each is judged once.
+    belegdatum: dict[str, str] = field(default_factory=dict, repr=False)
 
     @functools.cached_property
     def automatic(self) -> frozenset[int]:
         """The chart's automatic accounts at this file's Sachkontenlänge."""
         return frozenset(a * 10 ** (self.account_length - 4) for a in _AUTOMATIC[self.chart])
+
+    def judge_belegdatum(self, value: str) -> str:
+        if not _DDMM.match(value):
+            return f"Belegdatum {value!r} must be TTMM with leading zeros"
+        try:
+            day = dt.date(self.date_from.year, int(value[2:]), int(value[:2]))
+        except ValueError:
+            return f"Belegdatum {value} is not a date in {self.date_from.year}"
+        if not self.date_from <= day <= self.date_to:
+            return f"Belegdatum {value} lies outside the batch period"
+        return ""
 
 
 def _check_header(fields: _Line) -> tuple[list[Problem], _Header | None]:
@@ -276,6 +306,14 @@ def _check_currency(v: list[str], header: _Header, line: int) -> list[Problem]:
     return problems
 
 
+#: Buchungstext and the Beleginfo Inhalte (0-based): no text starting like a formula.
+_FORMULA_COLUMNS = (13, *range(21, 36, 2))
+#: S/H, WKZ Umsatz, WKZ Basis-Umsatz, Belegfeld 1/2, Buchungstext (0-based): quoted.
+_TEXT_COLUMNS = (1, 2, 5, 10, 11, 13)
+#: Umsatz, Kurs, Basis-Umsatz, Konto, Gegenkonto, Belegdatum (0-based): not quoted.
+_NUMBER_COLUMNS = (0, 3, 4, 6, 7, 9)
+
+
 def _check_row(fields: _Line, header: _Header, line: int) -> list[Problem]:
     expected = len(BUCHUNGSSTAPEL_COLUMNS)
     if len(fields) != expected:
@@ -296,9 +334,10 @@ def _check_row(fields: _Line, header: _Header, line: int) -> list[Problem]:
         bad(1, "Umsatz 0,00 is rejected")
     if v[1] not in ("S", "H"):
         bad(2, "Soll/Haben-Kennzeichen must be S or H")
-    if v[2] and not re.match(r"^[A-Z]{3}$", v[2]):
+    if v[2] and not _CURRENCY.match(v[2]):
         bad(3, "WKZ Umsatz must be an ISO currency code")
-    problems += _check_currency(v, header, line)
+    if v[3] or v[4] or v[5] or (v[2] and v[2] != header.currency):
+        problems += _check_currency(v, header, line)  # a euro booking has nothing to check
     problems += _check_account(v[6], header, 7, line)
     problems += _check_account(v[7], header, 8, line)
     if v[6] and v[6] == v[7]:
@@ -309,34 +348,33 @@ def _check_row(fields: _Line, header: _Header, line: int) -> list[Problem]:
         for account in (v[6], v[7]):
             if account.isdigit() and int(account) in header.automatic:
                 bad(9, f"a tax key on the automatic account {account} is rejected")
-    if not _DDMM.match(v[9]):
-        bad(10, f"Belegdatum {v[9]!r} must be TTMM with leading zeros")
-    else:
-        try:
-            day = dt.date(header.date_from.year, int(v[9][2:]), int(v[9][:2]))
-        except ValueError:
-            bad(10, f"Belegdatum {v[9]} is not a date in {header.date_from.year}")
-        else:
-            if not header.date_from <= day <= header.date_to:
-                bad(10, f"Belegdatum {v[9]} lies outside the batch period")
+    judged = header.belegdatum
+    wrong = judged.get(v[9])
+    if wrong is None:
+        wrong = judged[v[9]] = header.judge_belegdatum(v[9])
+    if wrong:
+        bad(10, wrong)
     if not v[10]:
         bad(11, "Belegfeld 1 (document number) is empty")
     elif len(v[10]) > 36 or not _BELEGFELD.match(v[10]):
         bad(11, f"Belegfeld 1 {v[10]!r}: at most 36 letters, digits or $ % - /")
     if len(v[11]) > 12 or not _BELEGFELD.match(v[11]):
         bad(12, f"Belegfeld 2 {v[11]!r}: at most 12 letters, digits or $ % - /")
-    if v[12] and not re.match(r"^[1-9]\d{0,7},\d{2}$", v[12]):
+    if v[12] and not _SKONTO.match(v[12]):
         bad(13, f"Skonto {v[12]!r} is not a positive amount")
     if len(v[13]) > 60:
         bad(14, f"Buchungstext has {len(v[13])} characters, at most 60")
     if len(v[19]) > 210:
         bad(20, "Beleglink has at most 210 characters")
     for art in range(20, 36, 2):
-        if bool(v[art]) != bool(v[art + 1]):
+        kind, content = v[art], v[art + 1]
+        if not kind and not content:
+            continue  # an unused pair
+        if bool(kind) != bool(content):
             bad(art + 1, "Beleginfo Art and Inhalt must be filled together")
-        if len(v[art]) > 20:
+        if len(kind) > 20:
             bad(art + 1, "Beleginfo Art has at most 20 characters")
-        if len(v[art + 1]) > 210:
+        if len(content) > 210:
             bad(art + 2, "Beleginfo Inhalt has at most 210 characters")
     if len(v[39]) > 15:
         bad(40, "EU-Land u. UStID has at most 15 characters")
@@ -349,16 +387,15 @@ def _check_row(fields: _Line, header: _Header, line: int) -> list[Problem]:
             bad(index + 1, f"{name} {v[index]!r} must be a date TTMMJJJJ")
     if v[114] and not v[115]:
         bad(116, "Leistungsdatum needs Datum Zuord. Steuerperiode (reference §7 #13)")
-    for index in (13, *range(21, 36, 2)):  # Buchungstext, Beleginfo Inhalt
-        if v[index].startswith(("=", "+", "-", "@")):
+    for index in _FORMULA_COLUMNS:
+        if v[index][:1] in _FORMULA_FIRST:
             bad(index + 1, "text starting like a formula must be neutralised with '")
-    # S/H, WKZ Umsatz, WKZ Basis-Umsatz, Belegfeld 1/2, Buchungstext (0-based)
-    text_columns = (1, 2, 5, 10, 11, 13)
-    for index in text_columns:
-        if v[index] and not fields.quoted(index):
+    marks = fields.marks
+    for index in _TEXT_COLUMNS:
+        if v[index] and marks[index][:1] != '"':
             bad(index + 1, "text must be enclosed in quotes")
-    for index in (0, 3, 4, 6, 7, 9):
-        if fields.quoted(index):
+    for index in _NUMBER_COLUMNS:
+        if marks[index][:1] == '"':
             bad(index + 1, "numbers must not be quoted")
     return problems
 

@@ -15,6 +15,7 @@ booked tax-free — and never read as a German 0 % sale either.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from functools import lru_cache
 
@@ -36,8 +37,17 @@ class VatIdVerdict(StrEnum):
 
 @lru_cache(maxsize=4096)  # pure; a shop's business buyers come back
 def compact(vat_id: str) -> str:
-    """The VAT id without spaces, dots and dashes, upper case (``de 136.695.976``)."""
-    return str(eu_vat.compact(vat_id)) if vat_id.strip() else ""
+    """The VAT id without spaces, dots and dashes, upper case (``de 136.695.976``).
+
+    One without a country prefix stdnum knows (``123456789``, ``n/a``) is cleaned the
+    same way: it is an invalid VAT id to report, not an error (stdnum raises).
+    """
+    if not vat_id.strip():
+        return ""
+    try:
+        return str(eu_vat.compact(vat_id))
+    except ValidationError:
+        return re.sub(r"[\s.\-]", "", vat_id).upper()
 
 
 def vat_id_country(vat_id: str) -> str:

@@ -137,6 +137,18 @@ CASES = [
         refused=("vat_id_invalid",),
     ),
     Case(
+        "0 % to an Austrian business whose VAT id has no country prefix: refused as invalid",
+        sale("AT", "0", vat_id="135 856 27"),
+        TaxTreatment.DOMESTIC,
+        refused=("vat_id_invalid",),
+    ),
+    Case(
+        "0 % to an Austrian business whose VAT id is a placeholder: refused as invalid",
+        sale("AT", "0", vat_id="n/a"),
+        TaxTreatment.DOMESTIC,
+        refused=("vat_id_invalid",),
+    ),
+    Case(
         "0 % to a buyer in the Netherlands without a VAT id: taxable, refused",
         sale("NL", "0", company="Bedrijf BV"),
         TaxTreatment.DOMESTIC,

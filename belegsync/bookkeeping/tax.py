@@ -56,6 +56,7 @@ def country_rates(country: str, on: dt.date | None = None) -> frozenset[Decimal]
     return rates_on(country, on) if on is not None else ever_rates(country)
 
 
+@lru_cache(maxsize=4096)  # asked for every voucher validated; a pure function
 def allowed_rates(
     treatment: TaxTreatment, buyer_country: str, on: dt.date | None = None
 ) -> frozenset[Decimal]:

@@ -1,0 +1,409 @@
+"""``validate`` as it stood before its speed work (main at e9dd04a), frozen.
+
+Not used by belegsync: the oracle ``test_validation_equivalence.py`` compares
+``bookkeeping.validate`` with, problem for problem. Do not edit it: a deliberate change
+of the rules changes ``validation.py`` and its own tests, and retires this copy and
+that test.
+
+The original module's text:
+A voucher checks itself and reports every problem at once.
+
+Rounding rules (documented in docs/bookkeeping.md, "Tax per rate"):
+
+- A line's gross may differ from ``net × (1 + rate)`` rounded half up by at
+  most one cent, or by half a cent per unit for quantities above two (sources
+  round the unit price, then multiply); in the currency's smallest unit, so a
+  whole yen for JPY. Lines may carry sub-cent amounts.
+- Each rate's tax is figured once on the rate's total (``amounts.py``); that is
+  what every target books.
+- The priced total (gross for a gross-priced shop, net for a net-priced one) is
+  the sum of the rates' totals, exactly. The other total: a net-priced invoice's
+  gross is net plus the rates' tax, exactly (the customer is charged it); a
+  gross-priced invoice's stated net may differ from the rule's by what per-line
+  rounding explains (the source summed rounded line nets); the rule's is booked.
+- A per-rate tax the source states must equal the rule's, to the cent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from belegsync.bookkeeping.amounts import PriceBasis, TaxGroup, rate_key
+from belegsync.bookkeeping.evidence import VatIdVerdict, compact, judge_vat_id, vat_id_country
+from belegsync.bookkeeping.money import CENT, HUNDRED, ZERO, format_rate, minor_unit, round_to
+from belegsync.bookkeeping.tax import (
+    SELLER_COUNTRY,
+    TaxTreatment,
+    allowed_rates,
+    country_rates,
+    is_eu,
+)
+from belegsync.bookkeeping.voucher import Line, LineCategory, Voucher, VoucherKind
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+TREATMENT_NAMES = {
+    TaxTreatment.DOMESTIC: "a domestic sale",
+    TaxTreatment.EU_DISTANCE_SALE: "an EU distance sale",
+    TaxTreatment.INTRA_EU_SUPPLY: "an intra-community supply",
+    TaxTreatment.EXPORT: "an export",
+    TaxTreatment.SMALL_BUSINESS: "a small business (§19 UStG)",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a voucher: where, a stable code, and what to do.
+
+    ``message`` is English for logs and the command line; the merchant reads a
+    text chosen by ``code`` in their language (``belegsync.reasons``), filled
+    with ``params``: amounts and rates as ``Decimal``, dates as ``date``. A
+    parameter's name means the same in every code (``amount``, ``expected``,
+    ``rate``, ``country`` …).
+    """
+
+    field: str
+    code: str
+    message: str
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict, hash=False)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class InvalidVoucher(ValueError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+def line_tolerance(line: Line, unit: Decimal = CENT) -> Decimal:
+    """How far a line's gross may stray from its net plus tax through rounding, in the
+    currency's smallest ``unit`` (a cent; a whole yen): one unit, or half a unit per
+    piece above two pieces (the source rounded the unit price, then multiplied)."""
+    units = abs(line.quantity)
+    if units <= 2:
+        return unit
+    return Decimal(math.ceil(units / 2)) * unit
+
+
+def validate(voucher: Voucher) -> list[Problem]:
+    """All problems of the voucher; an empty list means it can be booked."""
+    problems: list[Problem] = []
+    problems += _check_header(voucher)
+    treatment = voucher.tax_treatment  # derived once: every line's rate check reads it
+    for index, line in enumerate(voucher.lines):
+        problems += _check_line(voucher, index, line, treatment)
+    groups = voucher.tax_groups()  # figured once: both checks below read them
+    problems += _check_totals(voucher, groups)
+    problems += _check_tax_groups(voucher, groups)
+    problems += _check_vat_id_evidence(voucher, treatment)
+    return problems
+
+
+def warnings(voucher: Voucher) -> list[Problem]:
+    """What is bookable but worth the merchant's look; shown on the document, in the
+    month report and, for DATEV, in the Buchungstext. Never a reason to refuse.
+
+    A credit note that names no original invoice: § 14 Abs. 4 UStG asks nothing of
+    the kind for a correction, and lexoffice, sevDesk and DATEV book it without one;
+    the bookkeeping merely cannot link it to the invoice it corrects.
+    """
+    found = []
+    if voucher.kind is VoucherKind.CREDIT_NOTE and not voucher.refers_to.strip():
+        found.append(
+            Problem(
+                "refers_to",
+                "credit_note_no_invoice_named",
+                "No original invoice named; the credit note is booked without one.",
+            )
+        )
+    return found
+
+
+def ensure_valid(voucher: Voucher) -> Voucher:
+    problems = validate(voucher)
+    if problems:
+        raise InvalidVoucher(problems)
+    return voucher
+
+
+def _has_sub_cent(amount: Decimal, unit: Decimal = CENT) -> bool:
+    """Finer than the currency's smallest unit (cents; whole yen; fils)."""
+    return amount != round_to(amount, unit)
+
+
+def _check_header(v: Voucher) -> list[Problem]:
+    problems = []
+    if not v.number.strip():
+        problems.append(Problem("number", "missing_number", "The voucher has no number."))
+    if not _CURRENCY.match(v.currency):
+        problems.append(
+            Problem(
+                "currency",
+                "bad_currency",
+                f"'{v.currency}' is not an ISO currency code.",
+                {"currency": v.currency},
+            )
+        )
+    rate = v.exchange_rate
+    if rate is not None and (rate <= 0 or v.currency.upper() == "EUR"):
+        problems.append(
+            Problem(
+                "exchange_rate",
+                "bad_exchange_rate",
+                f"The exchange rate {rate} is not one of {v.currency} per euro.",
+                {"currency": v.currency, "exchange_rate": rate},
+            )
+        )
+    if not _COUNTRY.match(v.party.country):
+        problems.append(
+            Problem(
+                "party.country",
+                "bad_country",
+                f"'{v.party.country}' is not a two-letter country code (DE, AT, CH …).",
+                {"country": v.party.country},
+            )
+        )
+    if not v.lines:
+        problems.append(Problem("lines", "no_lines", "The voucher has no lines."))
+    if v.total_gross < 0:
+        problems.append(
+            Problem(
+                "total_gross",
+                "negative_total",
+                f"The total {v.total_gross} is negative; "
+                "a negative amount must be issued as a credit note.",
+                {"amount": v.total_gross},
+            )
+        )
+    for name, amount in (("total_net", v.total_net), ("total_gross", v.total_gross)):
+        if _has_sub_cent(amount, minor_unit(v.currency)):
+            problems.append(
+                Problem(
+                    name,
+                    "sub_cent",
+                    f"{amount} has more than two decimal places.",
+                    {"amount": amount},
+                )
+            )
+    for index, payment in enumerate(v.payments):
+        if _has_sub_cent(payment.amount, minor_unit(v.currency)):
+            problems.append(
+                Problem(
+                    f"payments[{index}].amount",
+                    "sub_cent",
+                    f"{payment.amount} has more than two decimal places.",
+                    {"amount": payment.amount},
+                )
+            )
+    return problems
+
+
+def _check_line(v: Voucher, index: int, line: Line, treatment: TaxTreatment) -> list[Problem]:
+    where = f"lines[{index}]"
+    problems = []
+    if line.quantity == 0:
+        problems.append(Problem(f"{where}.quantity", "zero_quantity", "Quantity is zero."))
+    elif line.quantity < 0 and line.category is not LineCategory.DISCOUNT:
+        problems.append(
+            Problem(
+                f"{where}.quantity",
+                "negative_quantity",
+                f"Quantity {line.quantity} is negative; only a discount may be negative. "
+                "Returns belong on a credit note.",
+                {"quantity": line.quantity},
+            )
+        )
+    negative_expected = line.category is LineCategory.DISCOUNT
+    for name, amount in (("net", line.net), ("gross", line.gross)):
+        if amount != 0 and (amount < 0) != negative_expected:
+            expectation = "negative or zero" if negative_expected else "positive or zero"
+            problems.append(
+                Problem(
+                    f"{where}.{name}",
+                    "wrong_sign",
+                    f"{amount} must be {expectation} for a {line.category.value} line.",
+                    {"amount": amount, "category": line.category.value},
+                )
+            )
+    problems += _check_rate(v, where, line, treatment)
+    unit = minor_unit(v.currency)
+    expected_gross = round_to(line.net * (HUNDRED + line.tax_rate) / HUNDRED, unit)
+    if abs(expected_gross - line.gross) > line_tolerance(line, unit):
+        problems.append(
+            Problem(
+                f"{where}.gross",
+                "line_tax_mismatch",
+                f"Gross {line.gross} does not match net {line.net} at "
+                f"{format_rate(line.tax_rate)} % (expected {expected_gross}).",
+                {
+                    "gross": line.gross,
+                    "net": line.net,
+                    "rate": line.tax_rate,
+                    "expected": expected_gross,
+                },
+            )
+        )
+    return problems
+
+
+def rounding_allowance(lines: list[Line], unit: Decimal = CENT) -> Decimal:
+    """How far per-line rounding can take a sum of line amounts from the rate's rule:
+    each line's tolerance plus half a unit for its own rounding, and the rate's one
+    rounding (in the currency's unit: cents, or whole yen)."""
+    half = unit / 2
+    return sum((line_tolerance(ln, unit) + half for ln in lines), half)
+
+
+def _check_totals(v: Voucher, groups: tuple[TaxGroup, ...]) -> list[Problem]:
+    rule_net = sum((g.net for g in groups), ZERO)
+    rule_gross = sum((g.gross for g in groups), ZERO)
+    if v.prices is PriceBasis.GROSS:
+        priced = ("total_gross", v.total_gross, rule_gross)
+        allowance = rounding_allowance(list(v.lines), minor_unit(v.currency))
+        derived = ("total_net", v.total_net, rule_net, allowance)
+    else:
+        priced = ("total_net", v.total_net, rule_net)
+        derived = ("total_gross", v.total_gross, rule_gross, ZERO)
+    problems = []
+    name, stated, expected = priced
+    if stated != expected:
+        problems.append(_total_mismatch(name, stated, expected))
+    name, stated, expected, allowance = derived
+    if abs(stated - expected) > allowance:
+        problems.append(_total_mismatch(name, stated, expected))
+    return problems
+
+
+def _total_mismatch(name: str, stated: Decimal, expected: Decimal) -> Problem:
+    which = "gross" if name == "total_gross" else "net"
+    return Problem(
+        name,
+        "total_mismatch",
+        f"The {which} total {stated} is not the sum of the tax rates' totals ({expected}).",
+        {"total": stated, "lines_total": expected},
+    )
+
+
+def _check_tax_groups(v: Voucher, groups: tuple[TaxGroup, ...]) -> list[Problem]:
+    """The per-rate tax the source states must be the rule's: it is what gets booked."""
+    problems = []
+    by_rate = {g.rate: g for g in groups}
+    for rate, stated in sorted(v.stated_tax.items(), reverse=True):
+        group = by_rate.get(rate_key(rate))
+        expected = group.tax if group else ZERO
+        if stated != expected:
+            problems.append(_tax_mismatch(rate, stated, expected, group))
+    return problems
+
+
+def _tax_mismatch(
+    rate: Decimal, stated: Decimal, expected: Decimal, group: TaxGroup | None
+) -> Problem:
+    net = group.net if group else ZERO
+    return Problem(
+        f"tax[{format_rate(rate)}]",
+        "tax_group_mismatch",
+        f"The invoice states tax {stated} at {format_rate(rate)} %; the rate's total "
+        f"gives {expected} (on net {net}).",
+        {"rate": rate, "tax": stated, "expected": expected, "net": net},
+    )
+
+
+def _check_vat_id_evidence(v: Voucher, treatment: TaxTreatment) -> list[Problem]:
+    """No VAT charged to a business in another member state needs its valid VAT id.
+
+    Without it the sale is taxable (§ 6a Abs. 1 Nr. 4 UStG): refused, never read as a
+    tax-free supply nor as a German 0 % sale. A business is a buyer with a company
+    name or a VAT id; a private buyer abroad below the delivery threshold is taxed
+    like one at home, where goods of the German 0 % rate stay at 0 % (§ 12 Abs. 3
+    UStG). See :mod:`.evidence`.
+    """
+    country = v.party.country.upper()
+    untaxed = all(line.tax_rate == 0 for line in v.lines)
+    business = bool(v.party.vat_id.strip() or v.party.company.strip())
+    if (
+        not business
+        or country == SELLER_COUNTRY
+        or not is_eu(country)
+        or not v.lines
+        or not untaxed
+        or v.total_gross == 0
+        or treatment in (TaxTreatment.INTRA_EU_SUPPLY, TaxTreatment.SMALL_BUSINESS)
+    ):
+        return []
+    verdict = judge_vat_id(v.party.vat_id, country)
+    vat_id = compact(v.party.vat_id) if verdict is not VatIdVerdict.INVALID else v.party.vat_id
+    if verdict is VatIdVerdict.MISSING:
+        message = f"The buyer in {country} has no VAT id, yet the invoice charges no VAT"
+    elif verdict is VatIdVerdict.OTHER_COUNTRY:
+        message = f"The VAT id {vat_id} is one of {vat_id_country(vat_id)}, not of {country}"
+    else:
+        message = f"{v.party.vat_id!r} is not a valid VAT id of {country} (format or check digit)"
+    return [
+        Problem(
+            "party.vat_id",
+            f"vat_id_{verdict.value}",
+            f"{message}: the sale is taxable, not a tax-free intra-community supply. Add the "
+            "buyer's valid VAT id in the source or correct the tax.",
+            {"country": country, "value": vat_id, "vat_country": vat_id_country(vat_id)},
+        )
+    ]
+
+
+def _rates_for(v: Voucher, treatment: TaxTreatment, on: dt.date | None) -> frozenset[Decimal]:
+    """The rates a sale to this buyer could carry on ``on``: the treatment's, and for a
+    buyer elsewhere in the EU also its country's (with them it would be a distance sale)."""
+    country = v.party.country.upper()
+    rates = allowed_rates(treatment, country, on)
+    if country != SELLER_COUNTRY and is_eu(country) and treatment is TaxTreatment.DOMESTIC:
+        rates |= country_rates(country, on)
+    return rates
+
+
+def _check_rate(v: Voucher, where: str, line: Line, treatment: TaxTreatment) -> list[Problem]:
+    """The line's rate is one the treatment allows on the day of the supply.
+
+    A rate of another day (16 % in 2026, Estonia's 22 % after June 2025) is named as
+    such, with the rates valid that day.
+    """
+    day = v.supply_date
+    if line.tax_rate in allowed_rates(treatment, v.party.country, day):
+        return []
+    valid = sorted(_rates_for(v, treatment, day), reverse=True)
+    params = {
+        "rate": line.tax_rate,
+        "treatment": treatment.value,
+        "country": v.party.country,
+        "date": day,
+        "rates": valid,
+    }
+    if line.tax_rate in _rates_for(v, treatment, None):
+        return [
+            Problem(
+                f"{where}.tax_rate",
+                "rate_not_valid_on_date",
+                f"{format_rate(line.tax_rate)} % was not valid on {day.isoformat()}, the day "
+                f"of the supply, for {TREATMENT_NAMES[treatment]} to {v.party.country}; valid "
+                f"then: {', '.join(format_rate(r) + ' %' for r in valid)}.",
+                params,
+            )
+        ]
+    return [
+        Problem(
+            f"{where}.tax_rate",
+            "rate_not_allowed",
+            f"{format_rate(line.tax_rate)} % is not a valid rate for "
+            f"{TREATMENT_NAMES[treatment]} to {v.party.country}; valid on "
+            f"{day.isoformat()}: {', '.join(format_rate(r) + ' %' for r in valid)}.",
+            params,
+        )
+    ]

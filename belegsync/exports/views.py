@@ -35,7 +35,14 @@ from belegsync.web.forms import adapter_form
 from belegsync.web.roles import requires
 
 from .models import DocumentTag, ExportJob, TagOption
-from .service import NO_PDFS, NOTHING_EXPORTED, Criteria, filter_documents, recover
+from .service import (
+    NO_PDFS,
+    NOTHING_EXPORTED,
+    Criteria,
+    count_documents,
+    filter_documents,
+    recover,
+)
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("connection", "shop", "from", "to", "state", "tagged", "kind", "q")
@@ -79,6 +86,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     """All documents of all connections, filtered, newest first, keyset-paged by id."""
     criteria = read_criteria(request, request.GET)
     documents = filter_documents(scoping.documents(request), criteria)
+    connection_ids = list(scoping.connections(request).values_list("pk", flat=True))
     rows, pages = paging.page(
         request,
         documents,
@@ -89,6 +97,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             # the row shows the customer's name, so the voucher stays read
             .defer(*(column for column in listing.HEAVY_COLUMNS if column != "voucher"))
         ),
+        # the kept counts where they answer, not a COUNT over every matching document
+        total=lambda: count_documents(documents, connection_ids, criteria),
     )
     shops = sorted(
         {
@@ -166,10 +176,15 @@ def export_dialog(request: HttpRequest) -> HttpResponse:
         # is ready ("Export and download")
         return redirect(reverse("exports:job", args=[job.pk]) + "?download=1")
     hidden = [(key, value) for key in (*FILTER_KEYS, "all", "ids") for value in data.getlist(key)]
+    if data.get("all") == "1":
+        connection_ids = scoping.connections(request).values_list("pk", flat=True)
+        count = count_documents(documents, connection_ids, criteria)
+    else:
+        count = documents.count()  # the rows ticked on a page
     return render(
         request,
         "exports/dialog.html",
-        {"form": form, "count": documents.count(), "hidden": hidden, "all": data.get("all") == "1"},
+        {"form": form, "count": count, "hidden": hidden, "all": data.get("all") == "1"},
     )
 
 

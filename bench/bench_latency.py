@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_latency.py [--orders 10 40] [--window 120] [--interval 60]
 
 belegsync runs as it is deployed (``belegsync run``: the web server, one worker and
-the scheduler at its 5 s tick) against Billbee's and lexoffice's doubles over real
+the scheduler at its tick) against Billbee's and lexoffice's doubles over real
 HTTP, with their rate limits (Billbee 2 calls/s per endpoint, lexoffice 2/s). One
 Billbee → lexoffice connection at the shortest interval (60 s). Invoiced orders are
 added to the Billbee double at random moments within ``--window`` seconds; the

@@ -67,7 +67,10 @@ def claim_due(now: dt.datetime) -> list[tuple[int, bool]]:
           AND archived_at IS NULL
           AND (next_sync_at IS NULL OR next_sync_at <= %(now)s)
           AND (sync_owner = '' OR sync_lease_until < %(now)s)
-          AND organisation_id IN (
+          -- "+ 0": SQLite would walk an organisation's every connection by its index
+          -- instead of the few due ones by next_sync_at's (a tick with nothing due
+          -- cost 2.8 ms at 10,000 connections in one organisation, 0.28 ms at 1,000)
+          AND organisation_id + 0 IN (
               SELECT id FROM {Organisation._meta.db_table} WHERE sync_enabled = %(true)s)
         RETURNING id, {busy}"""  # noqa: S608 (table names, values are parameters)
     params: dict[str, object] = {

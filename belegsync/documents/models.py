@@ -279,6 +279,14 @@ class Document(models.Model):
             models.Index(fields=["state", "retry_at"], name="doc_state_retry"),
             models.Index(fields=["state", "lease_until"], name="doc_state_lease"),
             models.Index(fields=["connection", "invoice_date"], name="doc_conn_date"),
+            # the month report's documents not yet booked, sorted from the index alone;
+            # its credit notes without an original have an index of their own, on the
+            # voucher's JSON (migration 0018_month_report_indexes)
+            models.Index(
+                fields=["connection", "invoice_date", "state", "source_number"],
+                condition=~models.Q(state__in=["done", "manual"]),
+                name="document_outstanding",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -374,6 +382,36 @@ class DocumentDayCount(models.Model):
     @property
     def gross(self) -> Decimal:
         return Decimal(self.gross_cents).scaleb(-2)
+
+
+class DocumentRateGross(models.Model):
+    """The gross of the documents' lines per connection, invoice date, currency and tax
+    rate, credit notes negative, in millionths (a line's gross may have sub-cent places).
+
+    What the month report's gross per tax rate adds: a month is at most 31 rows per
+    connection, currency and rate. Kept by triggers that read the voucher's lines
+    (migration ``0019_document_rate_gross``), like :class:`DocumentDayCount`. ``lines``
+    counts the lines added (a rate with lines shows, even at a gross of 0). Lines the
+    database cannot add exactly are counted in ``unsplit`` under the rate ``""``; a month
+    with any is summed from its vouchers instead (``documents.report``).
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    #: The rate as the voucher writes it ("19", "5.5"), or "" for the unsplit lines.
+    rate = models.CharField(max_length=20)
+    lines = models.BigIntegerField(default=0)
+    gross_millionths = models.BigIntegerField(default=0)
+    unsplit = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "day", "currency", "rate"],
+                name="document_rate_gross_unique",
+            )
+        ]
 
 
 class DocumentFile(models.Model):

@@ -16,11 +16,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db import connection as database
+from django.db.models import BooleanField, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 
 from belegsync.lib.numbering import Gap, gaps
 
-from .models import Connection, Document, DocumentDayCount, Organisation
+from .models import Connection, Document, DocumentDayCount, DocumentRateGross, Organisation
 from .states import State
 
 BOOKED = (State.DONE, State.MANUAL)
@@ -172,9 +174,35 @@ def month_report(
         report.sums.append(StateSum(state, currency, n, Decimal(gross_cents).scaleb(-2)))
     order = {state: index for index, state in enumerate(State.values)}
     report.sums.sort(key=lambda s: (order.get(s.state, len(order)), currency_order(s.currency)))
-    pending = documents.exclude(state__in=BOOKED).order_by("state", "invoice_date", "source_number")
     report.outstanding_total = report.total - report.booked
-    report.outstanding = [
+    report.outstanding = outstanding(documents)
+    report.unreferenced = unreferenced(documents)
+    for kind in ("invoice", "credit_note"):
+        of_kind = documents.filter(kind=kind)
+        numbers = of_kind.exclude(state__in=SKIPPED).values_list("source_number", flat=True)
+        seen = of_kind.filter(state__in=SKIPPED).values_list("source_number", flat=True)
+        report.gaps += gaps(numbers.iterator(), also_seen=seen.iterator())
+    return report
+
+
+def outstanding(documents: QuerySet[Document]) -> list[Outstanding]:
+    """The first documents not yet booked, by state, invoice date and number.
+
+    Sorted from the entries of the index of documents not yet booked
+    (``document_outstanding``), then only those rows read: not every document of the
+    month with its voucher."""
+    first = list(
+        documents.exclude(state__in=BOOKED)
+        .order_by("state", "invoice_date", "source_number", "id")
+        .values_list("id", flat=True)[:LISTED]
+    )
+    rows = (
+        Document.objects.filter(id__in=first)
+        .select_related("connection")
+        .only(*OUTSTANDING_COLUMNS)
+        .in_bulk()
+    )
+    return [
         Outstanding(
             number=d.source_number,
             kind=d.kind,
@@ -182,16 +210,90 @@ def month_report(
             connection=d.connection.name,
             reason=d.failure_message or d.skip_reason,
         )
-        for d in pending.select_related("connection")[:LISTED]
+        for d in (rows[pk] for pk in first)
     ]
-    report.unreferenced = list(
-        documents.filter(kind="credit_note", voucher__refers_to="")
-        .order_by("invoice_date", "source_number")
+
+
+#: What an entry of the outstanding list shows (a reason is rendered in the currency).
+OUTSTANDING_COLUMNS = (
+    "source_number",
+    "kind",
+    "state",
+    "currency",
+    "failure_details",
+    "skip_details",
+    "connection__name",
+)
+
+#: Credit notes whose voucher names no original invoice, spelt as the condition of the
+#: index ``document_unreferenced`` (migration 0018) so that both databases use it.
+UNREFERENCED = {
+    "sqlite": "json_extract(documents_document.voucher, '$.refers_to') = ''",
+    "postgresql": "(documents_document.voucher ->> 'refers_to') = ''",
+}
+
+
+def unreferenced(documents: QuerySet[Document]) -> list[str]:
+    """The numbers of the first credit notes without an original, by date and number."""
+    sql = UNREFERENCED[database.vendor]
+    condition = RawSQL(sql, (), output_field=BooleanField())  # noqa: S611 (a constant)
+    return list(
+        documents.filter(condition, kind="credit_note")
+        .order_by("invoice_date", "source_number", "id")
         .values_list("source_number", flat=True)[:LISTED]
     )
-    for kind in ("invoice", "credit_note"):
-        of_kind = documents.filter(kind=kind)
-        numbers = of_kind.exclude(state__in=SKIPPED).values_list("source_number", flat=True)
-        seen = of_kind.filter(state__in=SKIPPED).values_list("source_number", flat=True)
-        report.gaps += gaps(numbers.iterator(), also_seen=seen.iterator())
-    return report
+
+
+#: Gross per (currency, tax rate) of a month's lines, credit notes negative.
+RateSums = dict[tuple[str, Decimal], Decimal]
+
+
+def gross_per_rate(
+    organisation: Organisation, month: dt.date, connection: Connection | None = None
+) -> RateSums:
+    """The gross of the month's line items per currency and tax rate, from the rows the
+    database keeps per day and rate (``DocumentRateGross``): at most 31 rows per
+    connection, currency and rate. A month with a line the database could not add
+    exactly (``unsplit``) is summed from its vouchers (:func:`gross_per_rate_of`)."""
+    first, following = month_bounds(month)
+    rows = DocumentRateGross.objects.filter(
+        connection__organisation=organisation, day__gte=first, day__lt=following
+    )
+    if connection is not None:
+        rows = rows.filter(connection=connection)
+    grouped = list(
+        rows.order_by()
+        .values_list("currency", "rate")
+        .annotate(n=Sum("lines"), gross=Sum("gross_millionths"), unsplit=Sum("unsplit"))
+    )
+    if any(unsplit for *_, unsplit in grouped):
+        documents = Document.objects.filter(
+            connection__organisation=organisation,
+            invoice_date__gte=first,
+            invoice_date__lt=following,
+        )
+        if connection is not None:
+            documents = documents.filter(connection=connection)
+        return gross_per_rate_of(documents)
+    return {
+        (currency, Decimal(rate)): Decimal(int(gross)).scaleb(-6)
+        for currency, rate, n, gross, _unsplit in grouped
+        if n
+    }
+
+
+def gross_per_rate_of(documents: QuerySet[Document]) -> RateSums:
+    """The same sums read from every voucher of ``documents`` (lines without a rate or
+    gross, with one that is no number, or that are no line at all, are left out)."""
+    sums: RateSums = {}
+    rows = documents.values_list("kind", "currency", "voucher")
+    for kind, currency, voucher in rows.iterator(chunk_size=500):
+        sign = -1 if kind == "credit_note" else 1
+        for line in (voucher or {}).get("lines") or []:
+            try:
+                rate, gross = Decimal(str(line["tax_rate"])), Decimal(str(line["gross"]))
+            except (KeyError, TypeError, ArithmeticError, ValueError):
+                continue
+            key = (currency, rate)
+            sums[key] = sums.get(key, Decimal(0)) + sign * gross
+    return sums

@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from belegsync.documents.labels import FAILURE_REASONS, STATE_LABELS
-from belegsync.documents.models import Document, DocumentDayCount, Event
-from belegsync.documents.report import StateSum, currency_order
+from belegsync.documents.models import DocumentDayCount, Event
+from belegsync.documents.report import RateSums, StateSum, currency_order
 from belegsync.documents.states import State
 from belegsync.lib import l10n
 
@@ -186,19 +186,9 @@ def failures_per_day(events: QuerySet[Event], today: dt.date) -> StackedBars:
     return stacked_by_day(_("Failures per day by reason"), days, counts, series)
 
 
-def gross_per_rate(documents: QuerySet[Document]) -> list[Row]:
-    """The gross of the month's line items per currency and tax rate, credit notes negative."""
-    sums: dict[tuple[str, Decimal], Decimal] = {}
-    rows = documents.values_list("kind", "currency", "voucher")
-    for kind, currency, voucher in rows.iterator(chunk_size=500):
-        sign = -1 if kind == "credit_note" else 1
-        for line in (voucher or {}).get("lines") or []:
-            try:
-                rate, gross = Decimal(str(line["tax_rate"])), Decimal(str(line["gross"]))
-            except (KeyError, ArithmeticError, ValueError):
-                continue
-            key = (currency, rate)
-            sums[key] = sums.get(key, Decimal(0)) + sign * gross
+def gross_per_rate(sums: RateSums) -> list[Row]:
+    """Bars of the month's gross per currency and tax rate (``report.gross_per_rate``),
+    the highest rate first."""
     per_currency = _by_currency(
         (currency, l10n.format_rate(rate), total, "rate")
         for (currency, rate), total in sorted(sums.items(), key=lambda item: -item[0][1])

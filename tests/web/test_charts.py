@@ -3,6 +3,7 @@ and per state in the month report — server-drawn SVG with their numbers, in bo
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from django.utils import timezone, translation
 
 from belegsync.bookkeeping import VoucherKind
 from belegsync.documents.models import DocumentDayCount, Event
+from belegsync.documents.report import gross_per_rate
 from belegsync.web import charts
 from tests.web.helpers import failed, make_document
 
@@ -62,7 +64,7 @@ def test_the_month_report_draws_gross_per_rate_and_state_credit_notes_negative(
     )
     make_document(connection, "RE-2", "waiting")
     with translation.override("en"):
-        rows = charts.gross_per_rate(connection.documents.all())
+        rows = charts.gross_per_rate(gross_per_rate(connection.organisation, dt.date(2026, 11, 1)))
     assert [(r.label, r.text) for r in rows] == [("19\xa0%", "€44.95")]
     client.force_login(alice)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})

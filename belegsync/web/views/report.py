@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from belegsync.documents.report import month_bounds, month_report
+from belegsync.documents.report import gross_per_rate, month_report
 from belegsync.documents.roles import Permission
 from belegsync.web import charts, scoping
 from belegsync.web.roles import requires
@@ -27,13 +27,8 @@ def month(request: HttpRequest) -> HttpResponse:
     connection = None
     if request.GET.get("connection", "").isdigit():
         connection = scoping.connection_or_404(request, int(request.GET["connection"]))
-    report = month_report(scoping.organisation_of(request), chosen, connection)
-    first, following = month_bounds(chosen)
-    of_month = scoping.documents(request).filter(
-        invoice_date__gte=first, invoice_date__lt=following
-    )
-    if connection is not None:
-        of_month = of_month.filter(connection=connection)
+    organisation = scoping.organisation_of(request)
+    report = month_report(organisation, chosen, connection)
     return render(
         request,
         "web/month_report.html",
@@ -41,7 +36,11 @@ def month(request: HttpRequest) -> HttpResponse:
             "report": report,
             "month_value": f"{chosen:%Y-%m}",
             "connections": scoping.connections(request).order_by("name"),
-            "per_rate": charts.gross_per_rate(of_month) if report.total else [],
+            "per_rate": (
+                charts.gross_per_rate(gross_per_rate(organisation, chosen, connection))
+                if report.total
+                else []
+            ),
             "per_state": charts.gross_per_state(report.sums),
         },
     )

@@ -279,11 +279,11 @@ class Document(models.Model):
             models.Index(fields=["state", "retry_at"], name="doc_state_retry"),
             models.Index(fields=["state", "lease_until"], name="doc_state_lease"),
             models.Index(fields=["connection", "invoice_date"], name="doc_conn_date"),
-            # the month report's documents not yet booked, sorted from the index alone;
+            # the month report's documents not yet booked, in the order it lists them;
             # its credit notes without an original have an index of their own, on the
             # voucher's JSON (migration 0018_month_report_indexes)
             models.Index(
-                fields=["connection", "invoice_date", "state", "source_number"],
+                fields=["connection", "state", "invoice_date", "source_number"],
                 condition=~models.Q(state__in=["done", "manual"]),
                 name="document_outstanding",
             ),
@@ -410,6 +410,41 @@ class DocumentRateGross(models.Model):
             models.UniqueConstraint(
                 fields=["connection", "day", "currency", "rate"],
                 name="document_rate_gross_unique",
+            )
+        ]
+
+
+class DocumentNumberBlock(models.Model):
+    """Which numbers of one sequence (prefix and width, as ``lib.numbering`` splits a
+    number) a connection has among a month's documents of one kind: one bit per number
+    in blocks of 32 (``bits``), and how many of them are not skipped (``unskipped``).
+
+    What the month report finds number gaps in: about one row per 32 numbers instead of
+    every number. Kept by triggers (migration ``0020_document_number_blocks``) like
+    :class:`DocumentDayCount`. Numbers the database does not split (not printable
+    ASCII, a leading space, more than 18 trailing digits) are counted in ``unsplit``
+    (prefix "", width 0); a month with any has its gaps found from its numbers.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    #: The first day of the invoice date's month.
+    month = models.DateField()
+    prefix = models.CharField(max_length=100)
+    width = models.PositiveSmallIntegerField()
+    #: The numbers' value // 32; bit ``value % 32`` of ``bits`` says the number is there.
+    block = models.BigIntegerField()
+    bits = models.BigIntegerField(default=0)
+    unskipped = models.BigIntegerField(default=0)
+    unsplit = models.BigIntegerField(default=0)
+
+    BITS = 32
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "kind", "month", "prefix", "width", "block"],
+                name="document_number_block_unique",
             )
         ]
 

@@ -13,6 +13,8 @@ for a look (``bookkeeping.warnings``); they do not make a month incomplete.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -22,7 +24,14 @@ from django.db.models.expressions import RawSQL
 
 from belegsync.lib.numbering import Gap, gaps
 
-from .models import Connection, Document, DocumentDayCount, DocumentRateGross, Organisation
+from .models import (
+    Connection,
+    Document,
+    DocumentDayCount,
+    DocumentNumberBlock,
+    DocumentRateGross,
+    Organisation,
+)
 from .states import State
 
 BOOKED = (State.DONE, State.MANUAL)
@@ -157,17 +166,29 @@ def day_counts(
     return [(state, currency, int(n), int(gross)) for state, currency, n, gross in grouped]
 
 
+def of_month(
+    organisation: Organisation, month: dt.date, connection: Connection | None = None
+) -> QuerySet[Document]:
+    """The documents of a month by invoice date: of one connection, or of the
+    organisation's connections named by id (a join on the connection table would let
+    SQLite's planner start from an index on the state instead of the connection's)."""
+    first, following = month_bounds(month)
+    if connection is not None:
+        ids = [connection.pk]
+    else:
+        ids = list(
+            Connection.objects.filter(organisation=organisation).values_list("pk", flat=True)
+        )
+    return Document.objects.filter(
+        connection_id__in=ids, invoice_date__gte=first, invoice_date__lt=following
+    )
+
+
 def month_report(
     organisation: Organisation, month: dt.date, connection: Connection | None = None
 ) -> MonthReport:
     first, following = month_bounds(month)
-    documents = Document.objects.filter(
-        connection__organisation=organisation,
-        invoice_date__gte=first,
-        invoice_date__lt=following,
-    )
-    if connection is not None:
-        documents = documents.filter(connection=connection)
+    documents = of_month(organisation, month, connection)
     report = MonthReport(month=first, connection=connection)
     for state, currency, n, gross_cents in day_counts(organisation, first, following, connection):
         report.counts[state] = report.counts.get(state, 0) + n
@@ -177,25 +198,28 @@ def month_report(
     report.outstanding_total = report.total - report.booked
     report.outstanding = outstanding(documents)
     report.unreferenced = unreferenced(documents)
-    for kind in ("invoice", "credit_note"):
-        of_kind = documents.filter(kind=kind)
-        numbers = of_kind.exclude(state__in=SKIPPED).values_list("source_number", flat=True)
-        seen = of_kind.filter(state__in=SKIPPED).values_list("source_number", flat=True)
-        report.gaps += gaps(numbers.iterator(), also_seen=seen.iterator())
+    report.gaps = number_gaps(organisation, first, documents, connection)
     return report
 
 
 def outstanding(documents: QuerySet[Document]) -> list[Outstanding]:
     """The first documents not yet booked, by state, invoice date and number.
 
-    Sorted from the entries of the index of documents not yet booked
-    (``document_outstanding``), then only those rows read: not every document of the
-    month with its voucher."""
-    first = list(
-        documents.exclude(state__in=BOOKED)
-        .order_by("state", "invoice_date", "source_number", "id")
-        .values_list("id", flat=True)[:LISTED]
-    )
+    State by state (in the order the database sorts them, the alphabet's), each a range
+    of the index of documents not yet booked (``document_outstanding``: connection,
+    state, invoice date, number) read in its order until the list is full; then only
+    those rows are read. So a connection's month costs the 200 entries listed, not a
+    sort of every document of the month with its voucher."""
+    first: list[int] = []
+    for state in sorted(set(State.values) - set(BOOKED)):
+        if len(first) >= LISTED:
+            break
+        first += (
+            documents.exclude(state__in=BOOKED)  # the index's condition, for the planner
+            .filter(state=state)
+            .order_by("invoice_date", "source_number", "id")
+            .values_list("id", flat=True)[: LISTED - len(first)]
+        )
     rows = (
         Document.objects.filter(id__in=first)
         .select_related("connection")
@@ -267,14 +291,7 @@ def gross_per_rate(
         .annotate(n=Sum("lines"), gross=Sum("gross_millionths"), unsplit=Sum("unsplit"))
     )
     if any(unsplit for *_, unsplit in grouped):
-        documents = Document.objects.filter(
-            connection__organisation=organisation,
-            invoice_date__gte=first,
-            invoice_date__lt=following,
-        )
-        if connection is not None:
-            documents = documents.filter(connection=connection)
-        return gross_per_rate_of(documents)
+        return gross_per_rate_of(of_month(organisation, month, connection))
     return {
         (currency, Decimal(rate)): Decimal(int(gross)).scaleb(-6)
         for currency, rate, n, gross, _unsplit in grouped
@@ -297,3 +314,90 @@ def gross_per_rate_of(documents: QuerySet[Document]) -> RateSums:
             key = (currency, rate)
             sums[key] = sums.get(key, Decimal(0)) + sign * gross
     return sums
+
+
+KINDS = ("invoice", "credit_note")
+#: Gaps listed per kind, as ``lib.numbering.gaps`` lists them.
+GAPS_LISTED = 100
+
+
+def number_gaps(
+    organisation: Organisation,
+    month: dt.date,
+    documents: QuerySet[Document],
+    connection: Connection | None = None,
+) -> list[Gap]:
+    """The numbers missing in each sequence of the month's invoices, then credit notes.
+
+    Found in the blocks of numbers the database keeps (``DocumentNumberBlock``): the
+    union over the connections of each sequence's bits, for the sequences with a number
+    not skipped. A kind with a number the database did not split has its gaps found
+    from its numbers (``lib.numbering.gaps``)."""
+    blocks = DocumentNumberBlock.objects.filter(
+        connection__organisation=organisation, kind__in=KINDS, month=month
+    ).exclude(bits=0, unsplit=0)
+    if connection is not None:
+        blocks = blocks.filter(connection=connection)
+    rows = blocks.order_by().values_list(
+        "kind", "prefix", "width", "block", "bits", "unskipped", "unsplit"
+    )
+    by_kind: dict[str, list[tuple[str, int, int, int, int, int]]] = {kind: [] for kind in KINDS}
+    for kind, *row in rows:
+        by_kind.setdefault(kind, []).append(tuple(row))  # type: ignore[arg-type]
+    found: list[Gap] = []
+    for kind in KINDS:
+        if any(unsplit for *_, unsplit in by_kind[kind]):
+            of_kind = documents.filter(kind=kind)
+            numbers = of_kind.exclude(state__in=SKIPPED).values_list("source_number", flat=True)
+            seen = of_kind.filter(state__in=SKIPPED).values_list("source_number", flat=True)
+            found += gaps(numbers.iterator(), also_seen=seen.iterator())
+        else:
+            found += _gaps_in_blocks(by_kind[kind])
+    return found
+
+
+def _gaps_in_blocks(rows: list[tuple[str, int, int, int, int, int]]) -> list[Gap]:
+    """Gaps between the numbers of (prefix, width, block, bits, unskipped, unsplit) rows:
+    as ``lib.numbering.gaps`` finds them, sequence by sequence, at most 100."""
+    sequences: dict[tuple[str, int], dict[int, int]] = {}
+    unskipped: dict[tuple[str, int], int] = {}
+    for prefix, width, block, bits, n, _unsplit in rows:
+        blocks = sequences.setdefault((prefix, width), {})
+        blocks[block] = blocks.get(block, 0) | bits
+        unskipped[(prefix, width)] = unskipped.get((prefix, width), 0) + n
+    found: list[Gap] = []
+    for (prefix, width), blocks in sorted(sequences.items()):
+        if not unskipped[(prefix, width)]:
+            continue  # skipped numbers make no sequence of their own
+        for (_, before), (after, _) in itertools.pairwise(_runs(blocks)):
+            first = f"{prefix}{before + 1:0{width}d}"
+            last = f"{prefix}{after - 1:0{width}d}"
+            found.append(Gap(first, last, after - before - 1))
+            if len(found) >= GAPS_LISTED:
+                return found
+    return found
+
+
+FULL = (1 << DocumentNumberBlock.BITS) - 1
+
+
+def _runs(blocks: dict[int, int]) -> Iterator[tuple[int, int]]:
+    """The runs of consecutive numbers (first, last) the blocks' bits hold, in order."""
+    start = end = None
+    for block in sorted(blocks):
+        bits, base = blocks[block], block * DocumentNumberBlock.BITS
+        if bits == FULL and end == base - 1:
+            end = base + DocumentNumberBlock.BITS - 1
+            continue
+        for bit in range(DocumentNumberBlock.BITS):
+            if not bits >> bit & 1:
+                continue
+            value = base + bit
+            if end is not None and value == end + 1:
+                end = value
+                continue
+            if start is not None and end is not None:
+                yield start, end
+            start = end = value
+    if start is not None and end is not None:
+        yield start, end

@@ -19,7 +19,12 @@ from hypothesis import strategies as st
 
 from belegsync.bookkeeping import Line, VoucherKind
 from belegsync.connectors.base import SourceDocument
-from belegsync.documents.models import Connection, Document, DocumentRateGross
+from belegsync.documents.models import (
+    Connection,
+    Document,
+    DocumentNumberBlock,
+    DocumentRateGross,
+)
 from belegsync.documents.report import (
     BOOKED,
     LISTED,
@@ -201,27 +206,23 @@ def reported(organisation, month: dt.date, connection: Connection | None) -> dic
 
 
 EXACT_RATE = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]*[1-9])?")
-EXACT_GROSS = re.compile(r"-?[0-9]{1,9}(\.[0-9]{1,6})?")
+EXACT_GROSS = re.compile(r"-?[0-9]{1,8}(\.[0-9]{1,6})?")
 
 
 def rate_rows_recounted() -> dict:
     """What the triggers keep, recounted: lines a database can add exactly (the rate in
-    canonical form, the gross with at most 6 places) under their rate, others unsplit."""
+    canonical form, the gross with at most 6 places below 10^8) under their rate, other
+    lines with a rate and a gross unsplit."""
     kept: dict[tuple, list] = {}
     for d in Document.objects.exclude(invoice_date=None):
         lines = d.voucher.get("lines")
         for item in lines if isinstance(lines, list) else []:
-            if isinstance(item, dict) and (
-                item.get("tax_rate") is None or item.get("gross") is None
-            ):
+            if not isinstance(item, dict) or None in (item.get("tax_rate"), item.get("gross")):
                 continue
-            rate, gross = (
-                (item.get("tax_rate"), item.get("gross")) if isinstance(item, dict) else (0, 0)
-            )
+            rate, gross = item["tax_rate"], item["gross"]
             exact = (
                 isinstance(rate, str)
                 and isinstance(gross, str)
-                and len(rate) <= 20
                 and EXACT_RATE.fullmatch(rate)
                 and EXACT_GROSS.fullmatch(gross)
             )
@@ -245,6 +246,42 @@ def rate_rows_kept() -> dict:
     }
 
 
+SPLIT = re.compile(r"([ -~]*?)([0-9]{1,18})")
+
+
+def number_blocks_recounted() -> dict:
+    """The blocks of numbers, recounted: a number of printable ASCII without a leading
+    space and with at most 18 trailing digits is a bit in its block, others with digits
+    at the end (after strip()) are unsplit."""
+    kept: dict[tuple, list] = {}
+    for d in Document.objects.exclude(invoice_date=None):
+        n, month = d.source_number, d.invoice_date.replace(day=1)
+        match = SPLIT.fullmatch(n)
+        if match and not n.startswith(" ") and not match.group(1)[-1:].isdigit():
+            prefix, digits = match.groups()
+            value = int(digits)
+            row = kept.setdefault(
+                (d.connection_id, d.kind, month, prefix, len(digits), value // 32), [0, 0, 0]
+            )
+            row[0] += 1 << value % 32
+            row[1] += d.state != "skipped"
+        elif re.search(r"\d$", n.strip()):
+            kept.setdefault((d.connection_id, d.kind, month, "", 0, 0), [0, 0, 0])[2] += 1
+    return {key: tuple(row) for key, row in kept.items() if any(row)}
+
+
+def number_blocks_kept() -> dict:
+    return {
+        (r.connection_id, r.kind, r.month, r.prefix, r.width, r.block): (
+            r.bits,
+            r.unskipped,
+            r.unsplit,
+        )
+        for r in DocumentNumberBlock.objects.all()
+        if r.bits or r.unskipped or r.unsplit
+    }
+
+
 @settings(
     max_examples=CASES,
     deadline=None,
@@ -260,7 +297,7 @@ def test_the_month_report_equals_a_recount_from_the_documents(connection, org, o
     moved, updated in bulk and deleted THEN after every change the month report (sums,
     outstanding list, credit notes without an original, number gaps, gross per rate),
     for the organisation and for each connection, equals the recount from the documents,
-    and the kept rows per rate equal their recount."""
+    and the kept rows per rate and blocks of numbers equal their recount."""
     with transaction.atomic():
         second = Connection.objects.create(
             organisation=org, name="second", source_kind="memory", target_kind="memory"
@@ -269,6 +306,7 @@ def test_the_month_report_equals_a_recount_from_the_documents(connection, org, o
         for step, op in enumerate(operations):
             apply(op, [connection, second], serial)
             assert rate_rows_kept() == rate_rows_recounted(), f"after step {step} {op}"
+            assert number_blocks_kept() == number_blocks_recounted(), f"after step {step} {op}"
             for month in MONTHS:
                 for which in (None, connection, second):
                     assert reported(org, month, which) == recounted(org, month, which), (

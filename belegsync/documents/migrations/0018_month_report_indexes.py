@@ -1,9 +1,9 @@
 """The month report's two lists read an index instead of the month's documents.
 
-- ``document_outstanding``: the month's documents not yet booked (neither done nor
-  manually imported), by connection and invoice date, with the state and number the
-  list sorts by: the report sorts the entries of this index alone and reads the first
-  200 rows, not every document of the month with its voucher.
+- ``document_outstanding``: the documents not yet booked (neither done nor manually
+  imported) by connection, state, invoice date and number, the list's order: the
+  report reads a connection's month state by state in the index's order until it has
+  200, then those rows; not every document of the month with its voucher.
 - ``document_unreferenced``: credit notes whose voucher names no original invoice
   (``refers_to`` empty), by connection, invoice date and number. The condition reads
   the voucher's JSON, so it is written per database: the report's query
@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="document",
             index=models.Index(
-                fields=["connection", "invoice_date", "state", "source_number"],
+                fields=["connection", "state", "invoice_date", "source_number"],
                 condition=~models.Q(state__in=["done", "manual"]),
                 name="document_outstanding",
             ),

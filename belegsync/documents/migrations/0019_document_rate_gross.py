@@ -6,10 +6,10 @@ Like 0017's day counts, kept by the database so that no writer can forget them. 
 line's rate and gross are the strings ``bookkeeping.serialization`` writes ("19",
 "40.00", "-3.333333"); the gross is added as an integer of millionths, exact on both
 databases. A line the triggers cannot add exactly (a rate not in that canonical form,
-a gross with more than 6 decimals or 9 digits before the point, a line that is not an
-object) is counted in ``unsplit`` under the rate ``''``: a month with any is summed
-from its vouchers as before (``documents.report.gross_per_rate``). A line without a
-rate or a gross (or with a null one) is left out, as the report always did.
+a gross with more than 6 decimals or 8 digits before the point, either not a string)
+is counted in ``unsplit`` under the rate ``''``: a month with any is summed from its
+vouchers as before (``documents.report.gross_per_rate``). A line without a rate or a
+gross (or with a null one), or that is no object, is left out, as the report does.
 """
 
 import django.db.models.deletion
@@ -26,58 +26,50 @@ def sign(row: str) -> str:
     return f"CASE WHEN {row}kind = 'credit_note' THEN -1 ELSE 1 END"
 
 
-# --- SQLite: json_each over the lines, and over each line's members ---------------------
+# --- SQLite: json_each over the lines ------------------------------------------------
 
-#: One row per line of the document ``row`` (``NEW.`` / ``OLD.`` in a trigger, ``d.`` in
-#: the backfill): its type and its rate's and gross's JSON type and text, each line
-#: parsed once. ``typeof(l.key) = 'integer'``: the lines are an array (an object's
-#: members have text keys, a scalar one NULL key).
-SQLITE_LINES = """
-    SELECT l.key AS line, l.type AS t,
-        max(CASE WHEN f.key = 'tax_rate' THEN f.type END) AS rt,
-        max(CASE WHEN f.key = 'tax_rate' THEN f.atom END) AS r,
-        max(CASE WHEN f.key = 'gross' THEN f.type END) AS gt,
-        max(CASE WHEN f.key = 'gross' THEN f.atom END) AS g
-    FROM json_each({row}voucher, '$.lines') AS l
-    LEFT JOIN json_each(CASE WHEN l.type = 'object' THEN l.value ELSE '{{}}' END) AS f
-        ON f.key IN ('tax_rate', 'gross')
-    WHERE typeof(l.key) = 'integer'
-    GROUP BY l.key"""
+#: The rate in one text per value ("0", "19", "5.5"; not "19.0", "05" or "-7"): the
+#: text SQLite writes for the number it reads from it, as the report keys by value.
+SQLITE_RATE_OK = "(CAST(CAST(r AS NUMERIC) AS TEXT) = r AND r NOT GLOB '-*')"
+#: A plain decimal ("40.00", "-3.333333") of at most 6 places below 10^8: read as a
+#: double and scaled, its millionths are below 2^47 and round to themselves exactly.
+SQLITE_GROSS_OK = """(g NOT GLOB '*[^0-9.-]*' AND g NOT GLOB '?*-*' AND g NOT GLOB '*.*.*'
+    AND (g GLOB '[0-9]*' OR g GLOB '-[0-9]*') AND g GLOB '*[0-9]'
+    AND (instr(g, '.') = 0 OR length(g) - instr(g, '.') <= 6)
+    AND abs(CAST(g AS REAL)) < 100000000)"""
+#: json_extract gives a JSON string as text, a number as a number, an object or array
+#: as JSON text (which no check above lets through), null or nothing as NULL.
+SQLITE_EXACT = (
+    f"(typeof(r) = 'text' AND typeof(g) = 'text' AND {SQLITE_RATE_OK} AND {SQLITE_GROSS_OK})"
+)
 
-#: The rate in canonical form ("0", "19", "5.5"): one text per value, as the report's
-#: Decimal keys are one per value.
-SQLITE_RATE_OK = """(r <> '' AND length(r) <= 20 AND r NOT GLOB '*[^0-9.]*'
-    AND r NOT GLOB '*.*.*' AND r NOT GLOB '.*' AND r NOT GLOB '*.' AND r NOT GLOB '0[0-9]*'
-    AND NOT (r GLOB '*.*' AND r GLOB '*0'))"""
-#: The gross without its minus sign.
-SQLITE_ABS = "(CASE WHEN g GLOB '-*' THEN substr(g, 2) ELSE g END)"
-SQLITE_POINT = f"instr({SQLITE_ABS}, '.')"
-SQLITE_GROSS_OK = f"""({SQLITE_ABS} <> '' AND {SQLITE_ABS} NOT GLOB '*[^0-9.]*'
-    AND {SQLITE_ABS} NOT GLOB '*.*.*' AND {SQLITE_ABS} NOT GLOB '.*'
-    AND {SQLITE_ABS} NOT GLOB '*.' AND (({SQLITE_POINT} = 0 AND length({SQLITE_ABS}) <= 9)
-    OR ({SQLITE_POINT} BETWEEN 2 AND 10 AND length({SQLITE_ABS}) - {SQLITE_POINT} <= 6)))"""
-SQLITE_EXACT = f"(t = 'object' AND rt = 'text' AND gt = 'text' AND {SQLITE_RATE_OK} AND {SQLITE_GROSS_OK})"
-#: The gross in millionths, in integers only (no float on the way).
-SQLITE_MILLIONTHS = f"""((CASE WHEN g GLOB '-*' THEN -1 ELSE 1 END) * (CASE WHEN {SQLITE_POINT} = 0
-    THEN CAST({SQLITE_ABS} AS INTEGER) * {SCALE}
-    ELSE CAST(substr({SQLITE_ABS}, 1, {SQLITE_POINT} - 1) AS INTEGER) * {SCALE}
-        + CAST(substr(substr({SQLITE_ABS}, {SQLITE_POINT} + 1) || '000000', 1, 6) AS INTEGER)
-    END))"""
-#: What Python's sum always left out: a line object without a rate or gross, or a null one.
-SQLITE_COUNTED = "NOT (t = 'object' AND (rt IS NULL OR rt = 'null' OR gt IS NULL OR gt = 'null'))"
+
+def sqlite_lines(row: str) -> str:
+    """One row per line of the document ``row`` (``NEW.`` / ``OLD.``) that the report
+    adds (it leaves out a line without a rate or a gross, a null one, and a line that
+    is no object): its rate ("" when not added exactly) and gross in millionths.
+    ``typeof(l.key) = 'integer'``: the lines are an array (an object's members have text
+    keys, a scalar a NULL key). ``LIMIT -1`` keeps SQLite from copying a subquery's
+    expressions into the query around it, where each would be evaluated once per use."""
+    fields = f"""
+        SELECT json_extract(l.value, '$.tax_rate') AS r, json_extract(l.value, '$.gross') AS g
+        FROM json_each({row}voucher, '$.lines') AS l
+        WHERE typeof(l.key) = 'integer' AND l.type = 'object' LIMIT -1"""
+    return f"""
+    SELECT CASE WHEN {SQLITE_EXACT} THEN r ELSE '' END AS rate,
+        CAST(round(CAST(g AS REAL) * {SCALE}) AS INTEGER) AS millionths
+    FROM ({fields}) AS fields WHERE r IS NOT NULL AND g IS NOT NULL LIMIT -1"""
 
 
 def sqlite_grouped(row: str) -> str:
     """The lines of the document ``row`` per rate: (rate, lines, gross, unsplit)."""
     return f"""
-    SELECT CASE WHEN {SQLITE_EXACT} THEN r ELSE '' END AS rate,
-        sum(CASE WHEN {SQLITE_EXACT} THEN 1 ELSE 0 END) AS lines,
-        ({sign(row)}) * sum(CASE WHEN {SQLITE_EXACT} THEN {SQLITE_MILLIONTHS} ELSE 0 END)
-            AS gross,
-        sum(CASE WHEN {SQLITE_EXACT} THEN 0 ELSE 1 END) AS unsplit
-    FROM ({SQLITE_LINES.format(row=row)}) AS each_line
-    WHERE {row}invoice_date IS NOT NULL AND {SQLITE_COUNTED}
-    GROUP BY 1"""
+    SELECT rate, sum(rate <> '') AS lines,
+        ({sign(row)}) * sum(CASE WHEN rate <> '' THEN millionths ELSE 0 END) AS gross,
+        sum(rate = '') AS unsplit
+    FROM ({sqlite_lines(row)}) AS each_line
+    WHERE {row}invoice_date IS NOT NULL
+    GROUP BY rate"""
 
 
 def sqlite_add(row: str) -> str:
@@ -119,9 +111,9 @@ SQLITE_BACKWARD = [
 # --- PostgreSQL: statement triggers over the transition tables, as in 0017 -------------
 
 PG_RATE_OK = r"(r ~ '^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$' AND length(r) <= 20)"
-PG_GROSS_OK = r"(g ~ '^-?[0-9]{1,9}(\.[0-9]{1,6})?$')"
+PG_GROSS_OK = r"(g ~ '^-?[0-9]{1,8}(\.[0-9]{1,6})?$')"
 PG_EXACT = f"(t = 'object' AND rt = 'string' AND gt = 'string' AND {PG_RATE_OK} AND {PG_GROSS_OK})"
-PG_COUNTED = "NOT (t = 'object' AND (rt IS NULL OR rt = 'null' OR gt IS NULL OR gt = 'null'))"
+PG_COUNTED = "(t = 'object' AND rt IS NOT NULL AND rt <> 'null' AND gt IS NOT NULL AND gt <> 'null')"
 
 
 def pg_lines(rows: str, factor: int) -> str:
@@ -195,21 +187,22 @@ def backfill(vendor: str) -> str:
     """Every document's lines at once (the table is new: nothing to merge with)."""
     if vendor == "postgresql":
         return pg_upsert(pg_lines(DOCUMENTS, 1))
-    lines = SQLITE_LINES.format(row="d.").replace(
-        "FROM json_each(d.voucher", f"FROM {DOCUMENTS} AS d, json_each(d.voucher"
-    )
-    lines = lines.replace("SELECT l.key AS line,", "SELECT d.id AS document, d.connection_id, "
-        "d.invoice_date, d.currency, d.kind, l.key AS line,").replace(
-        "GROUP BY l.key", "AND d.invoice_date IS NOT NULL GROUP BY d.id, l.key")
+    fields = f"""
+        SELECT d.connection_id, d.invoice_date, d.currency, d.kind,
+            json_extract(l.value, '$.tax_rate') AS r, json_extract(l.value, '$.gross') AS g
+        FROM {DOCUMENTS} AS d, json_each(d.voucher, '$.lines') AS l
+        WHERE d.invoice_date IS NOT NULL AND typeof(l.key) = 'integer' AND l.type = 'object'
+        LIMIT -1"""
+    lines = f"""
+        SELECT connection_id, invoice_date, currency, kind,
+            CASE WHEN {SQLITE_EXACT} THEN r ELSE '' END AS rate,
+            CAST(round(CAST(g AS REAL) * {SCALE}) AS INTEGER) AS millionths
+        FROM ({fields}) AS fields WHERE r IS NOT NULL AND g IS NOT NULL LIMIT -1"""
     return f"""
     INSERT INTO {RATES} ({KEY}, lines, gross_millionths, unsplit)
-    SELECT connection_id, invoice_date, currency,
-        CASE WHEN {SQLITE_EXACT} THEN r ELSE '' END AS rate,
-        sum(CASE WHEN {SQLITE_EXACT} THEN 1 ELSE 0 END),
-        sum(({sign("")}) * CASE WHEN {SQLITE_EXACT} THEN {SQLITE_MILLIONTHS} ELSE 0 END),
-        sum(CASE WHEN {SQLITE_EXACT} THEN 0 ELSE 1 END)
-    FROM ({lines}) AS each_line WHERE {SQLITE_COUNTED}
-    GROUP BY 1, 2, 3, 4"""
+    SELECT connection_id, invoice_date, currency, rate, sum(rate <> ''),
+        sum(({sign("")}) * CASE WHEN rate <> '' THEN millionths ELSE 0 END), sum(rate = '')
+    FROM ({lines}) AS each_line GROUP BY 1, 2, 3, 4"""
 
 
 def forward(apps, schema_editor):

@@ -19,6 +19,8 @@ from typing import Any
 USER, PASSWORD = "bench", "bench-password"
 STATES = ["done"] * 7 + ["waiting", "failed", "manual"]
 START = dt.date(2024, 1, 1)
+#: Every 25th document is a credit note (GS-…), so the invoices' numbers have gaps.
+CREDIT_NOTES = 25
 
 
 def setup(data_dir: str, **environment: str) -> None:
@@ -59,7 +61,8 @@ def shop() -> Shop:
 
 def populate(connection: Any, total: int) -> int:
     """Add documents until the connection has ``total`` (states mixed 7:1:1:1, 1,000
-    days); returns the id of the middle one (a deep keyset page)."""
+    days, every 25th a credit note, half of those naming no original); returns the id
+    of the middle one (a deep keyset page)."""
     from django.db import transaction
 
     from belegsync.bookkeeping import voucher_to_dict
@@ -74,14 +77,21 @@ def populate(connection: Any, total: int) -> int:
     with transaction.atomic():  # the import's fast path (COPY / multi-row INSERT)
         for i in range(have, total):
             state = STATES[i % len(STATES)]
+            kind, number, voucher = "invoice", f"RE-{i:07d}", {**template}
+            if i % CREDIT_NOTES == CREDIT_NOTES - 1:  # a number sequence of their own
+                kind, number = "credit_note", f"GS-{i // CREDIT_NOTES:07d}"
+                # every other one names no original: the month report lists them
+                original = f"RE-{i - 1:07d}" if i // CREDIT_NOTES % 2 else ""
+                voucher = {**template, "kind": kind, "refers_to": original}
             batch.append(
                 {
                     "connection_id": connection.pk,
-                    "source_number": f"RE-{i:07d}",
+                    "kind": kind,
+                    "source_number": number,
                     "invoice_date": START + dt.timedelta(days=i % 1000),
                     "total_net": Decimal("37.77"),
                     "total_gross": Decimal("44.95"),
-                    "voucher": {**template, "number": f"RE-{i:07d}"},
+                    "voucher": {**voucher, "number": number},
                     "state": state,
                     "failure_reason": "rejected" if state == "failed" else "",
                     "failure_details": failure if state == "failed" else None,

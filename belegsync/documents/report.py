@@ -378,26 +378,24 @@ def _gaps_in_blocks(rows: list[tuple[str, int, int, int, int, int]]) -> list[Gap
     return found
 
 
-FULL = (1 << DocumentNumberBlock.BITS) - 1
-
-
 def _runs(blocks: dict[int, int]) -> Iterator[tuple[int, int]]:
-    """The runs of consecutive numbers (first, last) the blocks' bits hold, in order."""
-    start = end = None
+    """The runs of consecutive numbers (first, last) the blocks' bits hold, in order:
+    a run of set bits at a time (adding its lowest bit carries into the first zero above
+    it), so a block costs its runs, not its 32 bits."""
+    start = end = -2
     for block in sorted(blocks):
         bits, base = blocks[block], block * DocumentNumberBlock.BITS
-        if bits == FULL and end == base - 1:
-            end = base + DocumentNumberBlock.BITS - 1
-            continue
-        for bit in range(DocumentNumberBlock.BITS):
-            if not bits >> bit & 1:
+        while bits:
+            low = bits & -bits
+            above = bits + low
+            first = base + low.bit_length() - 1
+            last = base + (above & -above).bit_length() - 2
+            bits &= above
+            if first == end + 1:
+                end = last
                 continue
-            value = base + bit
-            if end is not None and value == end + 1:
-                end = value
-                continue
-            if start is not None and end is not None:
+            if end >= 0:
                 yield start, end
-            start = end = value
-    if start is not None and end is not None:
+            start, end = first, last
+    if end >= 0:
         yield start, end

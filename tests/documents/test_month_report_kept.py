@@ -313,3 +313,25 @@ def test_the_month_report_equals_a_recount_from_the_documents(connection, org, o
                         f"after step {step} {op}, {month:%Y-%m}, {which}"
                     )
         transaction.set_rollback(True)
+
+
+@settings(max_examples=CASES * 25, deadline=None, derandomize=True, database=None)
+@given(
+    numbers=st.lists(st.integers(0, 300), max_size=60),
+    skipped=st.lists(st.integers(0, 300), max_size=10),
+    width=st.sampled_from([3, 5]),  # every value has that many digits
+)
+def test_gaps_in_blocks_are_those_of_the_numbers(numbers, skipped, width):
+    """GIVEN numbers of one sequence over several blocks of 32, some of them skipped
+    WHEN their gaps are found from their blocks' bits THEN they are the gaps
+    lib.numbering finds in the numbers themselves, at most 100 of them."""
+    from belegsync.documents.report import _gaps_in_blocks
+
+    blocks: dict[int, list[int]] = {}
+    for value in set(numbers) | set(skipped):
+        row = blocks.setdefault(value // 32, [0, 0])
+        row[0] |= 1 << value % 32
+        row[1] += value in set(numbers) and value not in set(skipped)
+    rows = [("RE-", width, block, bits, n, 0) for block, (bits, n) in blocks.items()]
+    text = [f"RE-{v:0{width}d}" for v in set(numbers) - set(skipped)]
+    assert _gaps_in_blocks(rows) == gaps(text, also_seen=[f"RE-{v:0{width}d}" for v in skipped])

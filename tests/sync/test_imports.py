@@ -191,3 +191,25 @@ def test_an_import_keeps_a_heap_the_process_had_frozen_itself_frozen(afterbuy):
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.django_db
+def test_a_large_import_refreshes_the_planners_statistics_as_it_grows(afterbuy, monkeypatch):
+    """GIVEN batches of 2 and statistics due after 2 rows WHEN ten invoices are imported
+    THEN PostgreSQL's documents table is analysed after rows 2, 4 and 8 (each doubling),
+    so a batch's number look-up is planned for the rows there are; SQLite keeps none."""
+    from django.db import connection as db
+
+    monkeypatch.setattr(imports, "BATCH", 2)
+    monkeypatch.setattr(imports, "ANALYSE_AFTER", 2)
+    statements: list[str] = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with db.execute_wrapper(capture):
+        job = services.import_now(Actor.system("cli"), _job(afterbuy))
+    assert job.count("created") == 9
+    analysed = [sql for sql in statements if sql.startswith("ANALYZE")]
+    assert analysed == (['ANALYZE "documents_document"'] * 3 if db.vendor == "postgresql" else [])

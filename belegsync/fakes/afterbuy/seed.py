@@ -154,17 +154,34 @@ def _items(rng: random.Random, taxed: bool) -> list[Item]:
     return chosen
 
 
-def invoices(count: int = 100, *, seed: int = 1, start: int = 30000) -> Iterator[SeedInvoice]:
-    """Up to ``count`` invoices and credit notes numbered from ``start``, VorgangsID 500000+.
+#: The first invoice date of :func:`invoices`.
+FIRST_DAY = dt.date(2024, 1, 1)
 
-    An invoice whose total would be zero is left out (its number is not used).
+
+def invoices(
+    count: int = 100, *, seed: int = 1, start: int = 30000, per_day: int | None = None
+) -> Iterator[SeedInvoice]:
+    """Up to ``count`` invoices and credit notes numbered from ``start``, VorgangsID 500000+,
+    dated from :data:`FIRST_DAY` on.
+
+    By default the date moves on a day with a probability of 5 % per invoice (about 20
+    a day: after some 21,000 invoices the dates pass 2026-12-03). With ``per_day`` it
+    moves on after every ``per_day`` invoices instead, so a large file stays in the past
+    (1,000 a day: a million invoices end in September 2026); the invoices are otherwise
+    the same, the random sequence is drawn alike. An invoice whose total would be zero
+    is left out (its number is not used).
     """
+    if per_day is not None and per_day < 1:
+        raise ValueError(f"per_day must be at least 1, not {per_day}")
     rng = random.Random(seed)
     recent: list[tuple[str, Person, list[Item]]] = []
-    day = dt.date(2024, 1, 1)
+    day = FIRST_DAY
     for index in range(count):
         number = str(start + index)
-        day += dt.timedelta(days=rng.random() < 0.05)
+        next_day = rng.random() < 0.05  # drawn with per_day too: the same invoices follow
+        if per_day is not None:
+            next_day = index > 0 and index % per_day == 0
+        day += dt.timedelta(days=next_day)
         credit = bool(recent) and rng.random() < 0.08
         if credit:
             original, person, items = rng.choice(recent)

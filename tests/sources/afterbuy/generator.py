@@ -122,14 +122,18 @@ def generate(
     delimiter: str = ";",
     layout: str = "summary",
     start: int = 30000,
+    per_day: int | None = None,
 ) -> list[Invoice]:
-    """Write ``invoices`` invoices/credit notes to ``path``; return what was written."""
+    """Write ``invoices`` invoices/credit notes to ``path``; return what was written.
+
+    ``per_day``: invoices a day (:func:`~belegsync.fakes.afterbuy.seed.invoices`; by
+    default about 20, so a file of more than some 21,000 reaches dates after today)."""
     written: list[Invoice] = []
     header = SUMMARY_HEADER if layout == "summary" else ITEM_HEADER
     with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
         writer.writerow(header)
-        for invoice in seed_invoices(invoices, seed=seed, start=start):
+        for invoice in seed_invoices(invoices, seed=seed, start=start, per_day=per_day):
             writer.writerows(rows(invoice, layout))
             written.append(
                 Invoice(
@@ -200,8 +204,18 @@ def main() -> None:
     parser.add_argument("--encoding", default="utf-8")
     parser.add_argument("--layout", choices=("summary", "items"), default="summary")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--per-day", type=int, help="invoices a day (default: about 20, dates drawn at random)"
+    )
     args = parser.parse_args()
-    generate(args.out, args.invoices, seed=args.seed, encoding=args.encoding, layout=args.layout)
+    generate(
+        args.out,
+        args.invoices,
+        seed=args.seed,
+        encoding=args.encoding,
+        layout=args.layout,
+        per_day=args.per_day,
+    )
 
 
 if __name__ == "__main__":

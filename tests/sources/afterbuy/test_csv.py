@@ -205,6 +205,28 @@ def test_it_reads_generated_files_to_vouchers_that_add_up(
         assert {LineCategory.DISCOUNT, LineCategory.SHIPPING} <= categories
 
 
+def test_the_generator_dates_a_given_number_of_invoices_a_day_and_changes_nothing_else(
+    tmp_path: Path,
+) -> None:
+    """GIVEN the generator with ``per_day`` (the bench: a million invoices in the past)
+    THEN the invoice date moves on after every ``per_day`` invoices, and the invoices are
+    those of the default except for their dates."""
+    from belegsync.fakes.afterbuy.seed import FIRST_DAY, invoices
+
+    default, per_day = list(invoices(250, seed=5)), list(invoices(250, seed=5, per_day=100))
+    assert [i.invoice_date - FIRST_DAY for i in per_day] == [
+        dt.timedelta(days=index // 100) for index in range(250)
+    ]
+    undated = {"invoice_date": None, "order_date": None}
+    assert [{**i.__dict__, **undated} for i in per_day] == [
+        {**i.__dict__, **undated} for i in default
+    ]
+    path = tmp_path / "per-day.csv"
+    generate(path, 3000, per_day=1000)
+    _, read = _read(path)
+    assert read[-1].document.voucher.invoice_date == FIRST_DAY + dt.timedelta(days=2)
+
+
 def test_it_merges_the_rows_of_one_invoice_into_one_voucher(tmp_path: Path) -> None:
     path = tmp_path / "items.csv"
     written = generate(path, 50, layout="items", seed=3)

@@ -29,14 +29,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import logging
+import multiprocessing
+import pickle
+import resource
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+import traceback
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -47,12 +53,13 @@ from django.utils import timezone
 from belegsync.connectors.base import FileSource, RejectedRow, SourceDocument
 from belegsync.connectors.errors import ConnectorError, UnreadableFile
 from belegsync.connectors.registry import UnknownKind
+from belegsync.connectors.settings import Policy
 from belegsync.documents.models import Document
 from belegsync.documents.states import State
 
 from . import scheduler
 from .adapters import source_for
-from .ingest import Outcome, Stored, store_batch
+from .ingest import Outcome, Prepared, Stored, prepare, store_batch
 from .models import ImportJob, ImportOutcome
 
 log = logging.getLogger("belegsync.sync.imports")
@@ -67,6 +74,10 @@ BATCH = 1000
 #: for 926 found, growing with the square of the import). So the import analyses the
 #: table after this many rows, and again each time it has doubled them.
 ANALYSE_AFTER = 10_000
+#: A file of this size or more is read, and its batches prepared, in a second process
+#: while this one stores (:func:`_read_aside`; about 5,000 invoices of the summary
+#: layout): below, starting the process costs more than it saves.
+READ_ASIDE_FROM = 1_000_000
 #: Write the checking pass's progress at most this often (seconds).
 PROGRESS_EVERY = 0.5
 _TRANSFERRED = frozenset({State.PROCESSING, State.DONE, State.MANUAL})
@@ -295,25 +306,163 @@ def _store(job: ImportJob, source: FileSource, path: Path) -> None:
         position[0] = done
 
     reading = source.read_file(path, progress)
-    documents: list[SourceDocument] = []
-    rejected: list[RejectedRow] = []
-    index = 0
+    aside = path.stat().st_size >= READ_ASIDE_FROM and _can_fork()
+    batches = functools.partial(
+        _batches,
+        reading.rows,
+        position,
+        job.rows_done,
+        job.connection.policy,
+        timezone.localdate(),
+        keep_source=not aside,
+    )
     analyse_at = ANALYSE_AFTER
-    for index, row in enumerate(reading.rows, start=1):
-        if index <= job.rows_done:
-            continue  # stored by an earlier attempt, counted then
+    for batch in _read_aside(job, batches) if aside else batches():
+        _commit(job, batch.documents, batch.rejected, batch.rows_done, batch.bytes_done)
+        if batch.rows_done >= analyse_at:
+            _analyse_documents()
+            analyse_at = 2 * batch.rows_done
+
+
+class Batch(NamedTuple):
+    """The rows of the file up to ``rows_done`` (and ``bytes_done``) since the batch before:
+    its documents prepared to store, and its rejected rows."""
+
+    documents: list[Prepared]
+    rejected: list[RejectedRow]
+    rows_done: int
+    bytes_done: int
+
+
+def _batches(
+    rows: Iterable[SourceDocument | RejectedRow],
+    position: list[int],
+    rows_done: int,
+    policy: Policy,
+    today: dt.date,
+    *,
+    keep_source: bool,
+) -> Iterator[Batch]:
+    """The file's rows after ``rows_done`` (stored by an earlier attempt, counted then) in
+    batches of :data:`BATCH`; a last batch also when the file ends after ``rows_done``
+    without a row to store, so that the job records the rows read."""
+    documents: list[Prepared] = []
+    rejected: list[RejectedRow] = []
+    index = done = rows_done
+    for index, row in enumerate(rows, start=1):
+        if index <= rows_done:
+            continue
         if isinstance(row, RejectedRow):
             rejected.append(row)
         else:
-            documents.append(row)
+            documents.append(prepare(row, policy, today, keep_source=keep_source))
         if len(documents) + len(rejected) >= BATCH:
-            _commit(job, documents, rejected, index, position[0])
-            documents, rejected = [], []
-            if index >= analyse_at:
-                _analyse_documents()
-                analyse_at = 2 * index
-    if documents or rejected or index > job.rows_done:
-        _commit(job, documents, rejected, index, position[0])
+            yield Batch(documents, rejected, index, position[0])
+            documents, rejected, done = [], [], index
+    if documents or rejected or index > done:
+        yield Batch(documents, rejected, index, position[0])
+
+
+# --- reading aside: the file read and its batches prepared in a second process ------------
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _read_aside(job: ImportJob, batches: Callable[[], Iterator[Batch]]) -> Iterator[Batch]:
+    """``batches()`` made by a forked child process while this one stores the batch before.
+
+    Reading, building and checking a voucher and dumping its stored form is two thirds
+    of an import's work, and a worker host has two cores or more: so the child does it
+    and sends each batch through a pipe (prepared rows: strings, numbers and dates, cheap
+    to pickle), one batch ahead at most (the pipe's buffer holds it back). The child only
+    reads the file: it uses no database connection, and stops when this process does
+    (its pipe breaks). An error in the child is raised here; a child that dies without
+    a word, or sends nothing for half the import's lease, ends the import as a lost
+    worker would (it is resumed after its last batch).
+    """
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_produce, args=(batches, send, receive), name=f"import-{job.pk}-reader"
+    )
+    child.start()
+    send.close()
+    # a batch takes a second or so: a child silent for half a lease is stuck (forked
+    # while another thread of the worker held a lock it needs), and the job goes back
+    stalled = import_lease().total_seconds() / 2
+    try:
+        while True:
+            if not receive.poll(stalled):
+                raise OSError(f"the reading process of import job {job.pk} sent nothing")
+            try:
+                kind, payload = receive.recv()
+            except EOFError:
+                raise OSError(f"the reading process of import job {job.pk} ended") from None
+            if kind == "batch":
+                yield payload
+            elif kind == "done":
+                cpu, peak_kb = payload
+                log.info(
+                    "import job %s: read in process %s, CPU %.2f s, peak RSS %.0f MB",
+                    job.pk,
+                    child.pid,
+                    cpu,
+                    peak_kb / 1024,
+                    extra={"reader_cpu": cpu, "reader_peak_rss_kb": peak_kb},
+                )
+                return
+            else:
+                raise _rebuilt(kind, payload)
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _produce(batches: Callable[[], Iterator[Batch]], send: Any, receive: Any) -> None:
+    """The child: send every batch, then its CPU time and peak RSS (or the error)."""
+    receive.close()  # else a pipe whose reader is gone would not break
+    try:
+        for batch in batches():
+            send.send(("batch", batch))
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        send.send(("done", (usage.ru_utime + usage.ru_stime, usage.ru_maxrss)))
+    except BaseException as error:  # every error goes to the storing process
+        with contextlib.suppress(OSError):
+            send.send(_portable(error))
+    finally:
+        send.close()
+
+
+def _portable(error: BaseException) -> tuple[str, Any]:
+    """``error`` as it can be rebuilt in the other process (:func:`_rebuilt`): an unreadable
+    file by its reason (its keyword-only constructor does not unpickle), anything else as
+    itself when it pickles, else as a RuntimeError with its traceback."""
+    if isinstance(error, UnreadableFile):
+        fields = {
+            "code": error.code,
+            "raw": error.raw,
+            "line": error.line,
+            "missing": error.missing,
+            "headers": error.headers,
+            **error.params,
+        }
+        return "unreadable", (type(error), fields)
+    try:
+        pickle.loads(pickle.dumps(error))  # noqa: S301 - our own object, just made
+    except Exception:  # any error of pickling means: send its text
+        return "error", RuntimeError("".join(traceback.format_exception(error)))
+    return "error", error
+
+
+def _rebuilt(kind: str, payload: Any) -> BaseException:
+    if kind == "unreadable":
+        cls, fields = payload
+        return cls(**fields)  # type: ignore[no-any-return]
+    return payload  # type: ignore[no-any-return]
 
 
 def _analyse_documents() -> None:
@@ -325,7 +474,7 @@ def _analyse_documents() -> None:
 
 def _commit(
     job: ImportJob,
-    documents: list[SourceDocument],
+    documents: list[Prepared],
     rejected: list[RejectedRow],
     rows_done: int,
     bytes_done: int,

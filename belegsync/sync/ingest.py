@@ -17,18 +17,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, NotSupportedError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, QuerySet
 from django.utils import timezone
 
-from belegsync.bookkeeping import Problem, voucher_to_dict
+from belegsync.bookkeeping import Problem, voucher_from_dict, voucher_to_dict
 from belegsync.connectors.base import SourceDocument
 from belegsync.connectors.errors import FailureReason
-from belegsync.connectors.reasons import Reason, as_json
-from belegsync.documents.models import Connection, Document, Event
+from belegsync.connectors.reasons import Reason, as_json, from_json
+from belegsync.connectors.settings import Policy
+from belegsync.documents.models import Connection, Document, Event, NumberConflict
 from belegsync.documents.states import State, transition
 
 from . import conflicts
@@ -115,33 +116,125 @@ def store(connection: Connection, sd: SourceDocument, actor: str = "system") -> 
         return _update(existing, sd, data, problems, actor)
 
 
-def _new_row(
-    connection: Connection,
-    sd: SourceDocument,
-    data: dict[str, Any],
-    problems: list[Problem],
-    now: Any,
-) -> tuple[dict[str, Any], Outcome, list[dict[str, Any]]]:
-    """A new document's columns (by attribute name), the outcome and its import reasons."""
-    state, extra, outcome = State.WAITING, {}, Outcome.CREATED
+class JsonText(str):
+    """A JSON value already dumped (by :func:`prepare`, maybe in another process): stored
+    as it is, where a plain ``str`` would be dumped as a JSON string."""
+
+    __slots__ = ()
+
+
+class Prepared(NamedTuple):
+    """A source document made ready to store, without the database: what a new document's
+    row and import event hold, worked out once (:func:`prepare`).
+
+    Only primitives and JSON text, cheap to send to another process: an import prepares
+    its batches in a second process while this one stores the batch before
+    (:mod:`belegsync.sync.imports`). ``source`` is the source document itself where it is
+    at hand (None when prepared elsewhere; :meth:`document` then rebuilds it).
+    """
+
+    kind: str
+    number: str
+    source_id: str
+    #: The voucher's stored form (``voucher_to_dict``) as JSON text.
+    voucher: JsonText
+    invoice_date: dt.date
+    currency: str
+    total_net: Decimal
+    total_gross: Decimal
+    meta: JsonText
+    skip_details: list[dict[str, Any]] | None
+    state: str
+    outcome: Outcome
+    #: failure_reason, failure_details and raw_error of a voucher that does not add up.
+    failure: dict[str, Any] | None
+    source: SourceDocument | None
+
+    def data(self) -> dict[str, Any]:
+        """The voucher's stored form as a dict (``Document.voucher``)."""
+        return json.loads(self.voucher)  # type: ignore[no-any-return]
+
+    def document(self) -> SourceDocument:
+        """The source document (rebuilt from its stored form when prepared elsewhere)."""
+        if self.source is not None:
+            return self.source
+        return SourceDocument(
+            voucher=voucher_from_dict(self.data()),
+            source_id=self.source_id,
+            skip_reasons=tuple(from_json(self.skip_details)),
+            meta=json.loads(self.meta),
+        )
+
+    @property
+    def reasons(self) -> list[dict[str, Any]]:
+        """Why it is not waiting (its import event's reasons): the failure's or the skip's."""
+        return (self.failure or {}).get("failure_details") or self.skip_details or []
+
+
+#: How ``Document.voucher`` and ``meta`` are dumped (Django's JSONField: no encoder).
+_dumps = json.dumps
+
+
+def prepare(
+    sd: SourceDocument, policy: Policy, today: dt.date, *, keep_source: bool = True
+) -> Prepared:
+    """``sd`` ready to store for a connection with ``policy`` on ``today``: its stored
+    form, its checks (:func:`~belegsync.sync.checks.voucher_problems`) and the state a new
+    document of it starts in. ``keep_source=False``: leave the source document out (to
+    send the result to another process)."""
+    voucher = sd.voucher
+    problems = voucher_problems(voucher, policy, today)
+    return _prepared(sd, voucher_to_dict(voucher), problems, keep_source)
+
+
+def _prepared(
+    sd: SourceDocument, data: dict[str, Any], problems: list[Problem], keep_source: bool
+) -> Prepared:
+    voucher = sd.voucher
+    state, outcome, failure = State.WAITING, Outcome.CREATED, None
     if problems:
-        state, extra, outcome = State.FAILED, _validation_failure(problems), Outcome.FAILED
+        state, outcome, failure = State.FAILED, Outcome.FAILED, _validation_failure(problems)
     elif sd.skip_reasons:
         state, outcome = State.SKIPPED, Outcome.SKIPPED
-    skips = _skips(sd)
+    return Prepared(
+        kind=voucher.kind.value,
+        number=voucher.number,
+        source_id=sd.source_id,
+        voucher=JsonText(_dumps(data)),
+        invoice_date=voucher.invoice_date,
+        currency=voucher.currency,
+        total_net=voucher.total_net,
+        total_gross=voucher.total_gross,
+        meta=JsonText(_dumps(dict(sd.meta))),
+        skip_details=_skips(sd),
+        state=state.value,
+        outcome=outcome,
+        failure=failure,
+        source=sd if keep_source else None,
+    )
+
+
+def _new_row(connection: Connection, p: Prepared, now: Any) -> dict[str, Any]:
+    """A new document's columns (by attribute name)."""
     row = {
         "connection_id": connection.pk,
-        "kind": sd.voucher.kind.value,
-        "source_number": sd.voucher.number,
-        "voucher": data,
-        "state": state.value,
-        "skip_details": skips,
+        "kind": p.kind,
+        "source_number": p.number,
+        "voucher": p.voucher,
+        "state": p.state,
+        "skip_details": p.skip_details,
         "created_at": now,
         "updated_at": now,
-        **_columns(sd),
-        **extra,
+        "source_id": p.source_id,
+        "invoice_date": p.invoice_date,
+        "currency": p.currency,
+        "total_net": p.total_net,
+        "total_gross": p.total_gross,
+        "meta": p.meta,
     }
-    return row, outcome, extra.get("failure_details") or skips or []
+    if p.failure:
+        row.update(p.failure)
+    return row
 
 
 def _import_event(
@@ -170,10 +263,12 @@ def _create(
     problems: list[Problem],
     actor: str,
 ) -> Outcome:
-    row, outcome, reasons = _new_row(connection, sd, data, problems, timezone.now())
+    prepared = _prepared(sd, data, problems, keep_source=True)
+    row = _new_row(connection, prepared, timezone.now())
+    row["voucher"], row["meta"] = data, dict(sd.meta)  # the ORM dumps them itself
     document = Document.objects.create(**row)
-    Event.objects.create(**_import_event(document.pk, row, actor, reasons, {}))
-    return outcome
+    Event.objects.create(**_import_event(document.pk, row, actor, prepared.reasons, {}))
+    return prepared.outcome
 
 
 def _update(
@@ -264,7 +359,7 @@ class Stored:
 
 def store_batch(
     connection: Connection,
-    batch: list[SourceDocument],
+    batch: Sequence[SourceDocument | Prepared],
     actor: str = "system",
     detail: dict[str, Any] | None = None,
 ) -> list[Stored]:
@@ -273,61 +368,67 @@ def store_batch(
     The rules are those of :func:`store`; this only saves round trips for the
     common cases (new, unchanged), which is what a large import or a first
     fetch consists of. A number that appears twice in the batch goes through
-    :func:`store` the second time.
+    :func:`store` the second time. The documents may come prepared (:func:`prepare`)
+    already (an import prepares them in a second process), else they are prepared here.
     """
     if not batch:
         return []
-    conflicts.release_all_moved(connection, batch, actor)
-    now = timezone.now()
     policy, today = connection.policy, timezone.localdate()
+    ready = [item if isinstance(item, Prepared) else prepare(item, policy, today) for item in batch]
+    _release_moved(connection, ready, actor)
+    now = timezone.now()
     existing = {
         (kind, number): (state, voucher, pending, skip or None)
-        for kind, number, state, voucher, pending, skip in _known(connection, batch).values_list(
+        for kind, number, state, voucher, pending, skip in _known(connection, ready).values_list(
             "kind", "source_number", "state", "voucher", "pending_voucher", "skip_details"
         )
     }
     results: list[Stored | None] = []
-    fresh: list[tuple[int, dict[str, Any], Outcome, list[dict[str, Any]]]] = []
-    later: list[tuple[int, SourceDocument, str | None]] = []
+    fresh: list[tuple[int, dict[str, Any], Prepared]] = []
+    later: list[tuple[int, Prepared, str | None]] = []
     seen: set[tuple[str, str]] = set()
-    for index, sd in enumerate(batch):
-        key = (sd.voucher.kind.value, sd.voucher.number)
+    for index, p in enumerate(ready):
+        key = (p.kind, p.number)
         known = existing.get(key)
         results.append(None)
         if known is None and key not in seen:
             seen.add(key)
-            data = voucher_to_dict(sd.voucher)
-            row, outcome, reasons = _new_row(
-                connection, sd, data, voucher_problems(sd.voucher, policy, today), now
-            )
-            fresh.append((index, row, outcome, reasons))
+            fresh.append((index, _new_row(connection, p, now), p))
             continue
         if known is not None:
             state, stored, pending, skip = known
-            data = voucher_to_dict(sd.voucher)
-            if skip == _skips(sd) and data in (stored, pending):
-                results[index] = Stored(sd.voucher.number, Outcome.UNCHANGED, state)
+            if skip == p.skip_details and p.data() in (stored, pending):
+                results[index] = Stored(p.number, Outcome.UNCHANGED, state)
                 continue
-        later.append((index, sd, known[0] if known else None))
+        later.append((index, p, known[0] if known else None))
     try:
         with transaction.atomic():
-            ids = insert_rows(Document, [row for _, row, _, _ in fresh], returning_ids=True)
+            ids = insert_rows(Document, [row for _, row, _ in fresh], returning_ids=True)
             insert_rows(
                 Event,
                 [
-                    _import_event(pk, row, actor, reasons, detail or {})
-                    for pk, (_, row, _, reasons) in zip(ids, fresh, strict=True)
+                    _import_event(pk, row, actor, p.reasons, detail or {})
+                    for pk, (_, row, p) in zip(ids, fresh, strict=True)
                 ],
             )
     except IntegrityError:
         # another process stored one of these numbers meanwhile: take the careful path
-        later = [(index, batch[index], None) for index, *_ in fresh] + later
+        later = [(index, p, None) for index, _, p in fresh] + later
         fresh = []
-    for index, row, outcome, _ in fresh:
-        results[index] = Stored(row["source_number"], outcome, None)
-    for index, sd, previous in later:
-        results[index] = Stored(sd.voucher.number, store(connection, sd, actor), previous)
+    for index, _, p in fresh:
+        results[index] = Stored(p.number, p.outcome, None)
+    for index, p, previous in later:
+        results[index] = Stored(p.number, store(connection, p.document(), actor), previous)
     return [r for r in results if r is not None]
+
+
+def _release_moved(connection: Connection, batch: list[Prepared], actor: str) -> None:
+    """:func:`conflicts.release_all_moved` for the batch; first one look-up whether the
+    connection has any number conflict at all (nearly none has: then no source document
+    needs to be rebuilt, and no look-up of a thousand source ids is made)."""
+    if not NumberConflict.objects.filter(connection=connection).exists():
+        return
+    conflicts.release_all_moved(connection, [p.document() for p in batch], actor)
 
 
 def insert_rows(
@@ -466,7 +567,11 @@ def _preparer(f: Field[Any, Any], wrapper: BaseDatabaseWrapper) -> Callable[[Any
     if kind == "JSONField":
         dumps = partial(json.dumps, cls=f.encoder)  # type: ignore[attr-defined]
         return lambda value: (
-            dumps(value) if type(value) is dict or type(value) is list else generic(value)
+            value
+            if type(value) is JsonText
+            else dumps(value)
+            if type(value) is dict or type(value) is list
+            else generic(value)
         )
     last: list[Any] = [_UNSET, None]
 
@@ -481,7 +586,9 @@ def _preparer(f: Field[Any, Any], wrapper: BaseDatabaseWrapper) -> Callable[[Any
 _UNSET = object()
 
 
-def _known(connection: Connection, batch: list[SourceDocument]) -> QuerySet[Document]:
+def _known(
+    connection: Connection, batch: Sequence[SourceDocument | Prepared]
+) -> QuerySet[Document]:
     """The batch's documents already stored.
 
     Filtered on all three columns of ``document_number_unique``, so both databases
@@ -489,10 +596,16 @@ def _known(connection: Connection, batch: list[SourceDocument]) -> QuerySet[Docu
     connection's whole part of it and PostgreSQL scans the table, and an import
     grows with the square of its size.
     """
+    keys = [
+        (item.kind, item.number)
+        if isinstance(item, Prepared)
+        else (item.voucher.kind.value, item.voucher.number)
+        for item in batch
+    ]
     return Document.objects.filter(
         connection=connection,
-        kind__in={sd.voucher.kind.value for sd in batch},
-        source_number__in={sd.voucher.number for sd in batch},
+        kind__in={kind for kind, _ in keys},
+        source_number__in={number for _, number in keys},
     )
 
 

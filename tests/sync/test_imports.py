@@ -8,6 +8,7 @@ row once; a job another worker took over is not written by the first.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from django.utils import timezone
@@ -76,11 +77,20 @@ class Killed(BaseException):
     """The worker dies (not an error the import could handle)."""
 
 
+@pytest.fixture(params=["here", "aside"])
+def reading(request, monkeypatch):
+    """Both ways a file is read: in the storing process, and in a second one (every file)."""
+    if request.param == "aside":
+        monkeypatch.setattr(imports, "READ_ASIDE_FROM", 0)
+    return request.param
+
+
 @pytest.mark.django_db
-def test_a_killed_import_resumes_after_its_last_stored_batch(afterbuy, monkeypatch):
+def test_a_killed_import_resumes_after_its_last_stored_batch(afterbuy, monkeypatch, reading):
     """GIVEN batches of 3 and a worker that dies while storing the second batch
     WHEN another worker takes the job over after the lease
-    THEN every invoice is stored once, with one import event, and counted once."""
+    THEN every invoice is stored once, with one import event, and counted once (the
+    file read here, or in a second process)."""
     monkeypatch.setattr(imports, "BATCH", 3)
     calls = {"n": 0}
     real = imports.store_batch
@@ -213,3 +223,136 @@ def test_a_large_import_refreshes_the_planners_statistics_as_it_grows(afterbuy, 
     assert job.count("created") == 9
     analysed = [sql for sql in statements if sql.startswith("ANALYZE")]
     assert analysed == (['ANALYZE "documents_document"'] * 3 if db.vendor == "postgresql" else [])
+
+
+def _stored(connection: Connection) -> tuple[list[tuple], list[tuple]]:
+    """A connection's documents and their events, as they would be compared across runs."""
+    documents = list(
+        Document.objects.filter(connection=connection)
+        .order_by("pk")
+        .values_list(
+            "kind",
+            "source_number",
+            "source_id",
+            "state",
+            "voucher",
+            "meta",
+            "invoice_date",
+            "currency",
+            "total_net",
+            "total_gross",
+            "failure_reason",
+            "failure_details",
+            "skip_details",
+        )
+    )
+    events = list(
+        Event.objects.filter(document__connection=connection)
+        .order_by("pk")
+        .values_list("document__source_number", "action", "to_state", "message", "actor")
+    )
+    return documents, events
+
+
+@pytest.mark.django_db
+def test_a_file_read_in_a_second_process_is_stored_as_one_read_here(
+    org, tmp_path, monkeypatch, caplog
+):
+    """GIVEN a Rechnungsliste with bad rows and credit notes, in batches of 7
+    WHEN it is imported once read in this process and once read in a second one
+    THEN both store the same documents, events, counts, numbers and problems, and the
+    second reading ran in another process; the same file again changes nothing."""
+    import logging
+
+    from tests.sources.afterbuy.generator import generate
+
+    path = tmp_path / "list.csv"
+    generate(path, 60, seed=11, per_day=10)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[5] = lines[5].replace(";EUR;", ";EUR;x;", 1)  # a row of the wrong width
+    lines[9] = lines[9].replace(lines[9].split(";")[1], "31.02.2024", 1)  # no such date
+    path.write_text("".join(lines), encoding="utf-8")
+    monkeypatch.setattr(imports, "BATCH", 7)
+    results = {}
+    for way, threshold in (("here", 10**12), ("aside", 0)):
+        monkeypatch.setattr(imports, "READ_ASIDE_FROM", threshold)
+        connection = Connection.objects.create(
+            organisation=org, name=way, source_kind="afterbuy_csv", target_kind="memory"
+        )
+        with caplog.at_level(logging.INFO, logger="belegsync.sync.imports"):
+            caplog.clear()
+            job = services.import_now(Actor.system("cli"), _job(connection, path))
+            read_aside = [r for r in caplog.records if hasattr(r, "reader_cpu")]
+        assert len(read_aside) == (way == "aside")
+        again = services.import_now(Actor.system("cli"), _job(connection, path))
+        assert again.count("unchanged") == job.count("created") + job.count("failed")
+        results[way] = (
+            job.counts,
+            job.numbers,
+            job.problems,
+            job.problems_total,
+            job.rows_done,
+            _stored(connection),
+        )
+    assert results["aside"] == results["here"]
+    counts = results["here"][0]
+    assert counts["rejected"] == 2 and counts["created"] > 50
+
+
+@pytest.mark.django_db
+def test_an_error_in_the_reading_process_ends_the_import_as_it_would_here(afterbuy, monkeypatch):
+    """GIVEN a file read in a second process WHEN the reading breaks with a file problem
+    THEN the job fails with that problem; WHEN the reading process dies without a word
+    THEN the job is given back like a lost worker's (resumed after its last batch); so
+    it is when the reading process sends nothing for half a lease (stuck)."""
+    import os
+
+    from belegsync.sources.afterbuy.csv import FileProblem
+
+    monkeypatch.setattr(imports, "READ_ASIDE_FROM", 0)
+    monkeypatch.setattr(imports, "BATCH", 3)
+    real = imports.prepare
+    calls = {"n": 0}
+
+    def breaking(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise FileProblem(code="csv.malformed", raw="cut off", line=6, from_line=6)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "prepare", breaking)
+    job = services.import_now(Actor.system("cli"), _job(afterbuy))
+    assert job.state == ImportJob.State.FAILED
+    assert job.file_error["code"] == "csv.malformed" and job.file_error["params"]["from_line"] == 6
+
+    def dying(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            os._exit(9)
+        return real(*args, **kwargs)
+
+    calls["n"] = 0
+    monkeypatch.setattr(imports, "prepare", dying)
+    job = _job(afterbuy)
+    assert imports.run(job.pk, "worker-1") is None
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.RUNNING and job.rows_done == 3
+    assert job.lease_until <= timezone.now()  # given back: the next tick queues it again
+    assert "reading process" in job.details["last_error"]
+
+    def stuck(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            time.sleep(30)
+        return real(*args, **kwargs)
+
+    calls["n"] = 0
+    monkeypatch.setattr(imports, "prepare", stuck)
+    monkeypatch.setattr(imports, "import_lease", lambda: dt.timedelta(seconds=1))
+    job = _job(afterbuy)
+    started = time.monotonic()
+    assert imports.run(job.pk, "worker-1") is None
+    assert time.monotonic() - started < 10
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.RUNNING and job.rows_done == 0
+    assert "sent nothing" in job.details["last_error"]

@@ -155,6 +155,24 @@ def file_reader(name: str) -> Any:
         raise UnknownKind(f"No file reader {name!r}; known: {', '.join(FILE_READERS)}") from None
 
 
+def adapter_part(adapter: Any, attribute: str) -> Any:
+    """What an adapter's core names by path relative to its folder, imported when asked for.
+
+    A core names its UI part and its tables that way (``credentials_form =
+    "forms.CredentialsForm"``, ``on_archive = "models.on_archive"``), so it imports
+    neither Django forms nor models itself. None when the adapter names nothing; a value
+    given directly (a test's adapter) is taken as it is.
+    """
+    value = getattr(adapter, attribute, None)
+    if not isinstance(value, str):
+        return value
+    module, name = value.rsplit(".", 1)
+    package = adapter.__module__
+    if not hasattr(import_module(package), "__path__"):
+        package = package.rsplit(".", 1)[0]
+    return getattr(import_module(f"{package}.{module}"), name)
+
+
 def make_source(kind: str, context: AdapterContext) -> Source:
     return source_class(kind)(context)  # type: ignore[call-arg]
 

@@ -927,6 +927,11 @@ ADAPTERS: dict[str, Promise] = {
         "connection's settings, or add the API key so belegsync reads it from lexoffice; "
         "then reset the document."
     ),
+    "billbee.webhook_not_removed": _(
+        "Billbee did not remove the connection's webhook, so Billbee may go on calling "
+        "belegsync about new orders; belegsync ignores these calls. To try again, press "
+        "“Remove the webhook” on the connection's Billbee page (step 1)."
+    ),
     "billbee.credentials_missing": _(
         "The Billbee connection lacks its API key, user or password. Enter all three in the "
         "connection's settings (step 1)."

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from pydantic import BaseModel, ValidationError
 
+from belegsync.connectors import registry
 from belegsync.connectors.base import AdapterContext
 from belegsync.connectors.errors import ConnectorError, RetryableError
 from belegsync.connectors.reasons import Reason, as_json, from_json
@@ -50,7 +51,7 @@ from belegsync.documents.models import (
     Organisation,
 )
 from belegsync.documents.roles import Permission
-from belegsync.reasons import describe_error, render
+from belegsync.reasons import describe_error, render, render_all, sentence
 from belegsync.sync import scheduler
 
 from .actor import Actor, NotAllowed
@@ -441,11 +442,23 @@ def require_in_use(connection: Connection) -> None:
         raise Archived(connection)
 
 
-def archive(actor: Actor, connection: Connection) -> bool:
+@dataclass(frozen=True)
+class Archiving:
+    """What :func:`archive` did: ``changed`` when the connection was in use until now;
+    ``warnings``, what an adapter could not undo at its remote system (Billbee's webhook),
+    in the reader's words."""
+
+    changed: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def archive(actor: Actor, connection: Connection) -> Archiving:
     """Put the connection away: it is never scheduled or synced again, nor offered for
     uploads or actions that send, and its documents stay readable (lists, detail,
-    month report, exports). The cycle in flight finishes its step. True when it was
-    in use until now.
+    month report, exports). The cycle in flight finishes its step. Each side's adapter
+    then undoes at its remote what only a connection in use needs (its ``on_archive``:
+    Billbee removes the webhook); what it could not undo is said and written to the
+    history, and does not stop the archive.
     """
     actor.require(Permission.MANAGE_CONNECTIONS)
     actor.require_connection(connection)
@@ -457,9 +470,24 @@ def archive(actor: Actor, connection: Connection) -> bool:
     connection.archived_at = Connection.objects.values_list("archived_at", flat=True).get(
         pk=connection.pk
     )
-    if changed:
-        _event(connection, actor, "archived", "Archived: the connection no longer syncs.")
-    return bool(changed)
+    if not changed:
+        return Archiving(changed=False)
+    _event(connection, actor, "archived", "Archived: the connection no longer syncs.")
+    return Archiving(changed=True, warnings=_undo_at_remotes(actor, connection))
+
+
+def _undo_at_remotes(actor: Actor, connection: Connection) -> list[str]:
+    """Run each side's ``on_archive`` (named by path, ``registry.adapter_part``): it returns
+    the reasons of what it could not undo, which become a history entry and a warning."""
+    warnings = []
+    for side in SIDES:
+        undo = registry.adapter_part(connection.adapter_class(side), "on_archive")
+        reasons = undo(connection) if undo is not None else []
+        if reasons:
+            text = sentence(render_all(reasons))
+            _event(connection, actor, "archive_incomplete", text)
+            warnings.append(text)
+    return warnings
 
 
 def restore(actor: Actor, connection: Connection) -> bool:

@@ -4,7 +4,6 @@ forms (pretix-style); the engine's policy, which both sides share, has its one f
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import import_module
 from typing import Any
 
 from django import forms
@@ -69,20 +68,9 @@ SAVED_HELP = _("Saved. Leave empty to keep it.")
 
 
 def adapter_form(adapter: Any, attribute: str) -> type[forms.Form] | None:
-    """The adapter's ``credentials_form`` / ``settings_form``, imported from its UI part.
-
-    An adapter's core names its forms by path relative to its folder
-    (``"forms.CredentialsForm"``), so the core never imports Django forms; a class
-    given directly (a test's adapter) is taken as it is.
-    """
-    value = getattr(adapter, attribute, None)
-    if not isinstance(value, str):
-        return value
-    module, name = value.rsplit(".", 1)
-    package = adapter.__module__
-    if not hasattr(import_module(package), "__path__"):
-        package = package.rsplit(".", 1)[0]
-    form: type[forms.Form] = getattr(import_module(f"{package}.{module}"), name)
+    """The adapter's ``credentials_form`` / ``settings_form``, imported from its UI part
+    (named by path relative to its folder: ``registry.adapter_part``)."""
+    form: type[forms.Form] | None = registry.adapter_part(adapter, attribute)
     return form
 
 

@@ -46,7 +46,7 @@ def test_an_archived_connection_is_never_scheduled_claimed_or_synced(alice, conn
     Document.objects.create(
         connection=connection, source_number="RE-3", voucher={}, state=State.WAITING
     )
-    assert services.archive(Actor.of(alice), connection) is True
+    assert services.archive(Actor.of(alice), connection).changed is True
 
     assert tick(lambda pk: None, timezone.now() + dt.timedelta(days=1)) == []
     assert transfer.claim_next("w") is None
@@ -84,9 +84,9 @@ def test_restored_it_syncs_again_at_once_from_its_cursor(alice, connection):
 
 def test_archive_and_restore_are_recorded_once_each(alice, connection):
     actor = Actor.of(alice)
-    assert services.archive(actor, connection) is True
+    assert services.archive(actor, connection).changed is True
     first = connection.archived_at
-    assert services.archive(actor, connection) is False  # a second press changes nothing
+    assert services.archive(actor, connection).changed is False  # a second press changes nothing
     assert Connection.objects.get(pk=connection.pk).archived_at == first
     assert services.restore(actor, connection) is True
     assert services.restore(actor, connection) is False
@@ -102,7 +102,7 @@ def test_only_who_manages_connections_archives_and_only_their_own(
     with pytest.raises(NotAllowed):
         services.archive(Actor.of(bob), connection)
     assert Connection.objects.get(pk=connection.pk).archived_at is None
-    assert services.archive(Actor.of(bookkeeper), connection) is True
+    assert services.archive(Actor.of(bookkeeper), connection).changed is True
     with pytest.raises(RoleForbids):
         services.restore(Actor.of(tax_advisor), connection)
     with pytest.raises(NotAllowed):

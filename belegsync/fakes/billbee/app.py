@@ -159,12 +159,14 @@ class BillbeeFake(FakeApp):
     unverified = {
         "omit_optional_keys": "envelope with ErrorMessage, ErrorDescription | without (PHP)",
         "not_found_status": "unknown order: 404 + ErrorCode 2 | 200 + ErrorCode 2",
+        "empty_deletes": "a removed webhook: 200 with an object (swagger) | 200 without a body",
         "newest_first": "orders by BillBeeOrderId ascending | descending",
     }
 
     def apply_reading(self, *, alternative: bool) -> None:
         self.omit_optional_keys = alternative
         self.not_found_status = 200 if alternative else 404
+        self.empty_deletes = alternative
         self.newest_first = alternative
 
     rules = (
@@ -212,6 +214,7 @@ class BillbeeFake(FakeApp):
         self.endpoint_window = SlidingWindow(endpoint_rate_limit) if endpoint_rate_limit else None
         self.throttle_per_order = True
         self.not_found_status = 404
+        self.empty_deletes = False
         self.newest_first = False
         self.reset_state()
 
@@ -568,7 +571,7 @@ class BillbeeFake(FakeApp):
         if request.method == "DELETE":
             with hooks.lock:
                 hooks.hooks.clear()
-            return Response(status=204)
+            return self.deleted()
         body = request.get_json(force=True, silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("WebHookUri"), str):
             return self.error_response(request, 400, "WebHookUri is required")
@@ -579,6 +582,11 @@ class BillbeeFake(FakeApp):
         if failed:
             return self.error_response(request, 400, failed)
         return json_response(hooks.public(hooks.register(body)), 201)
+
+    def deleted(self) -> Response:
+        """A removal's answer: the swagger's 200 with an object, or (ASP.NET's ``Ok()``,
+        the other reading) 200 without a body."""
+        return Response(status=200) if self.empty_deletes else json_response({})
 
     def on_webhook_filters(self, request: Request) -> Response:
         # the swagger's answer is an object (its fields unverified): name -> description
@@ -594,7 +602,7 @@ class BillbeeFake(FakeApp):
                 return json_response(hooks.public(hook))
             if request.method == "DELETE":
                 del hooks.hooks[hook_id]
-                return Response(status=204)
+                return self.deleted()
         body = request.get_json(force=True, silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("WebHookUri"), str):
             return self.error_response(request, 400, "WebHookUri is required")

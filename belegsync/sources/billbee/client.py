@@ -277,7 +277,9 @@ class BillbeeClient(ApiClient):
             return None
 
     def delete_webhook(self, hook_id: str) -> None:
-        """Remove the registration; one Billbee does not know is gone already."""
+        """Remove the registration; one Billbee does not know (404, or ErrorCode 2) is gone
+        already. The swagger's answer is 200 with an object; ASP.NET's ``Ok()`` has no body
+        (unverified which): both are read as removed."""
         try:
             self.call("DELETE", f"webhooks/{quote(hook_id, safe='')}")
         except NotFound:

@@ -17,10 +17,14 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from belegsync.connectors.base import AdapterContext
+from belegsync.connectors.errors import ConnectorError
+from belegsync.connectors.reasons import Reason
 from belegsync.documents.fields import EncryptedJSONField
 
 from . import push
 from .client import BillbeeClient
+from .source import BillbeeSource
 
 if TYPE_CHECKING:
     from belegsync.documents.models import Connection
@@ -55,6 +59,14 @@ def public_url() -> str:
 def receiver_url(connection_id: int, token: str) -> str:
     path = reverse("billbee:webhook", kwargs={"pk": connection_id, "token": token})
     return public_url() + path
+
+
+def client_for(connection: Connection) -> BillbeeClient:
+    """A client with the connection's Billbee credentials (``PermanentError`` without)."""
+    credentials = dict((connection.credentials or {}).get("source", {}))
+    return BillbeeSource.make_client(
+        AdapterContext(connection_id=connection.pk, credentials=credentials)
+    )
 
 
 def register(connection: Connection, client: BillbeeClient) -> Webhook:
@@ -107,3 +119,19 @@ def unregister(connection: Connection, client: BillbeeClient) -> bool:
         client.delete_webhook(hook.hook_id)
     hook.delete()
     return True
+
+
+def on_archive(connection: Connection) -> list[Reason]:
+    """An archived connection's webhook is removed at Billbee (``BillbeeSource.on_archive``),
+    so Billbee stops calling it. Returns why it could not be, as reasons: the registration
+    is kept then, to be removed with the page's button; meanwhile the receiver answers
+    the archived connection's calls 410 Gone, which makes a sender that follows ASP.NET
+    WebHooks drop the registration itself (unverified for Billbee: push.py)."""
+    if not Webhook.objects.filter(connection=connection).exists():
+        return []
+    try:
+        with client_for(connection) as client:
+            unregister(connection, client)
+    except ConnectorError as error:
+        return [Reason("billbee.webhook_not_removed"), *error.reasons]
+    return []

@@ -145,6 +145,9 @@ class BillbeeSource:
         (PAYMENT_STEP, _("Payment & customers")),
     )
 
+    #: Archiving removes the webhook at Billbee (its tables: models.py).
+    on_archive: ClassVar[str] = "models.on_archive"
+
     def __init__(
         self,
         context: AdapterContext,

@@ -223,8 +223,7 @@ def _register(request: HttpRequest, connection: Connection) -> bool:
     """Billbee's webhook for the connection (kept if Billbee has it); a refusal is said,
     not fatal: belegsync then asks Billbee at the connection's interval."""
     try:
-        client = BillbeeSource.make_client(_context(connection))
-        with client:
+        with hooks.client_for(connection) as client:
             hooks.register(connection, client)
     except ConnectorError as error:
         messages.warning(
@@ -241,8 +240,7 @@ def _register(request: HttpRequest, connection: Connection) -> bool:
 
 def _unregister(request: HttpRequest, connection: Connection) -> bool:
     try:
-        client = BillbeeSource.make_client(_context(connection))
-        with client:
+        with hooks.client_for(connection) as client:
             hooks.unregister(connection, client)
     except ConnectorError as error:
         messages.error(
@@ -315,11 +313,16 @@ def webhook(request: HttpRequest, pk: int, token: str) -> HttpResponse:
 
     A call makes the connection due at once and nothing more: the payload is not read
     and nothing is fetched here, so Billbee's call is answered in a few milliseconds
-    and a burst of calls means one cycle. An unknown token answers 410 Gone, which
-    makes the sender drop that registration (ASP.NET WebHooks; unverified for Billbee).
+    and a burst of calls means one cycle. An unknown token and an archived connection
+    (whose webhook Billbee did not remove) answer 410 Gone, which makes the sender drop
+    that registration (ASP.NET WebHooks; unverified for Billbee).
     """
     hook = (
-        Webhook.objects.filter(connection_id=pk, connection__source_kind=BillbeeSource.identifier)
+        Webhook.objects.filter(
+            connection_id=pk,
+            connection__source_kind=BillbeeSource.identifier,
+            connection__archived_at__isnull=True,
+        )
         .only("token_sha256", "secret", "connection_id")
         .first()
     )

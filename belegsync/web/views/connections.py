@@ -306,7 +306,9 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
     """Put the connection away (asked first on the page): it no longer syncs, its
     documents stay readable."""
     connection = scoping.connection_or_404(request, pk)
-    services.archive(Actor.of(request.user), connection)
+    archiving = services.archive(Actor.of(request.user), connection)
+    for warning in archiving.warnings:
+        messages.warning(request, warning)
     messages.success(
         request,
         _(

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
+from belegsync.fakes.base import READINGS
 from belegsync.fakes.billbee import BillbeeFake
 from belegsync.fakes.billbee.seed import seed_orders
 
@@ -109,8 +110,23 @@ def test_it_skips_the_echo_with_noecho_and_honours_filters_and_pause(api, receiv
     assert Receiver.calls == []
     client.put(f"webhooks/{hook['Id']}", json={**hook, "IsPaused": True})
     assert client.get(f"webhooks/{hook['Id']}").json()["IsPaused"] is True
-    assert client.delete(f"webhooks/{hook['Id']}").status_code == 204
+    assert client.delete(f"webhooks/{hook['Id']}").status_code == 200
     assert client.get("webhooks").json() == []
+
+
+@pytest.mark.parametrize("reading", READINGS)
+def test_a_removed_webhook_is_gone_and_an_unknown_one_not_found(api, receiver, reading):
+    """The swagger's DELETE answers 200 with an object; ASP.NET's Ok() (the other reading)
+    has no body; an unknown id is ASP.NET's 404 either way."""
+    app, client = api
+    app.set_reading(reading)
+    hook = client.post("webhooks", json={"WebHookUri": receiver + "?noecho"}).json()
+    removed = client.delete(f"webhooks/{hook['Id']}")
+    assert removed.status_code == 200
+    assert removed.content == (b"" if reading == "alternative" else b"{}")
+    for answer in (client.delete(f"webhooks/{hook['Id']}"), client.get(f"webhooks/{hook['Id']}")):
+        assert answer.status_code == 404
+        assert "no webhook" in answer.json()["Message"]
 
 
 class GoneReceiver(Receiver):

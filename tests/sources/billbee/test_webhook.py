@@ -9,10 +9,13 @@ import hmac
 import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from belegsync.documents.models import Connection, Document
+from belegsync.documents.models import Connection, ConnectionEvent, Document
+from belegsync.fakes.base import READINGS
 from belegsync.fakes.billbee.seed import seed_orders
+from belegsync.services import Actor
+from belegsync.services import connections as services
 from belegsync.sources.billbee import models as hooks
 from belegsync.sources.billbee import push
 from belegsync.sources.billbee.models import Webhook
@@ -116,6 +119,16 @@ def test_an_unknown_token_or_connection_is_gone(client, hook, billbee, org):
         assert client.post(address, b"{}", content_type="application/json").status_code == 410
     Connection.objects.filter(pk=billbee.pk).update(source_kind="memory")
     assert call(client, billbee).status_code == 410
+    assert not due(billbee)
+
+
+@pytest.mark.django_db
+def test_an_archived_connections_calls_are_gone(client, hook, billbee):
+    """Billbee did not remove an archived connection's webhook: its calls answer 410 Gone,
+    so a sender that follows ASP.NET WebHooks drops the registration (unverified)."""
+    Connection.objects.filter(pk=billbee.pk).update(archived_at=timezone.now())
+    assert call(client, billbee).status_code == 410
+    assert client.get(url(billbee), {"echo": "abc"}).status_code == 410
     assert not due(billbee)
 
 
@@ -232,6 +245,67 @@ def test_unregistering_removes_it_at_billbee_and_here(live_billbee):
         assert hooks.unregister(connection, client) is False
     assert app.webhooks.hooks == {}
     assert not Webhook.objects.exists()
+
+
+@pytest.mark.parametrize("reading", READINGS)
+def test_archiving_removes_the_webhook_at_billbee(live_billbee, alice, reading):
+    """GIVEN a Billbee connection whose webhook is registered
+    WHEN it is archived (Billbee answering the removal either way the reference leaves open)
+    THEN Billbee holds no registration any more and belegsync keeps none."""
+    app, connection = live_billbee
+    app.set_reading(reading)
+    with client_of(connection) as client:
+        hooks.register(connection, client)
+    archiving = services.archive(Actor.of(alice), connection)
+    assert archiving.changed and archiving.warnings == []
+    assert app.webhooks.hooks == {}
+    assert not Webhook.objects.exists()
+    assert ("DELETE", "/api/v1/webhooks/", 200) in [
+        (m, p.rstrip("0123456789abcdef"), status) for m, p, status in app.requests
+    ]
+
+
+def test_archiving_after_billbee_lost_the_webhook_says_nothing(live_billbee, alice):
+    app, connection = live_billbee
+    with client_of(connection) as client:
+        hooks.register(connection, client)
+    app.webhooks.hooks.clear()  # removed in Billbee: the removal's 404 means "gone already"
+    assert services.archive(Actor.of(alice), connection).warnings == []
+    assert not Webhook.objects.exists()
+
+
+def test_a_webhook_billbee_does_not_remove_is_said_and_the_archive_stands(live_billbee, alice):
+    """GIVEN a registered webhook and Billbee refusing the credentials since
+    WHEN the connection is archived
+    THEN it is archived, the merchant reads why the webhook stays (German, in the history
+    too), and belegsync keeps the registration to remove it later."""
+    app, connection = live_billbee
+    with client_of(connection) as client:
+        hooks.register(connection, client)
+    app.set_credentials({"password": "revoked"})
+    with translation.override("de"):
+        archiving = services.archive(Actor.of(alice), connection)
+    assert archiving.changed
+    connection.refresh_from_db()
+    assert connection.archived_at is not None
+    [warning] = archiving.warnings
+    assert warning.startswith("Billbee hat den Webhook dieser Verbindung nicht entfernt")
+    assert "Zugangsdaten" in warning  # the reason Billbee gave
+    assert len(app.webhooks.hooks) == 1 and Webhook.objects.get().hook_id
+    event = ConnectionEvent.objects.get(connection=connection, action="archive_incomplete")
+    assert event.message == warning
+
+
+def test_the_archive_page_shows_why_the_webhook_stays(client, alice, live_billbee):
+    app, connection = live_billbee
+    with client_of(connection) as api:
+        hooks.register(connection, api)
+    app.set_credentials({"password": "revoked"})
+    client.force_login(alice)
+    client.cookies["django_language"] = "de"
+    page = client.post(f"/connections/{connection.pk}/archive/", follow=True).content.decode()
+    assert "Billbee hat den Webhook dieser Verbindung nicht entfernt" in page
+    assert "ist archiviert" in page
 
 
 def test_a_registration_billbee_refuses_leaves_nothing_behind(live_billbee, settings):

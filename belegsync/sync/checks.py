@@ -52,21 +52,13 @@ def voucher_problems(voucher: Voucher, policy: Policy, today: dt.date) -> list[P
     return validate(voucher) + check_dates(voucher, today=today, future_days=policy.future_days)
 
 
-def check_before_create(
-    voucher: Voucher,
-    policy: Policy,
-    target: Target,
-    today: dt.date,
-    held: Reason | None = None,
+def held_or_invalid(
+    voucher: Voucher, policy: Policy, today: dt.date, held: Reason | None = None
 ) -> NotSent | None:
-    """Why ``voucher`` must not be created now, or None when it may be.
-
-    Bookkeeping problems make it a *validation* failure (corrected data from the
-    source re-checks it on its own); otherwise the target's first refusal names
-    the category (config, rejected …) and all refusals are the reasons. ``held``:
-    why the document must wait whatever its data (two source documents share its
-    number, :mod:`.conflicts`).
-    """
+    """Why the document must not be sent whatever the target says, or None: ``held``
+    (two source documents share its number, :mod:`.conflicts`) makes it a *conflict*,
+    bookkeeping problems a *validation* failure (corrected data from the source re-checks
+    it on its own). Asked before every create and before a month's file is written."""
     if held is not None:
         return NotSent(FailureReason.CONFLICT, [held], f"not sent, held: {held.code}")
     problems = voucher_problems(voucher, policy, today)
@@ -76,6 +68,24 @@ def check_before_create(
             [Reason.of(p) for p in problems],
             "not sent, the voucher fails its checks: " + "; ".join(map(str, problems)),
         )
+    return None
+
+
+def check_before_create(
+    voucher: Voucher,
+    policy: Policy,
+    target: Target,
+    today: dt.date,
+    held: Reason | None = None,
+) -> NotSent | None:
+    """Why ``voucher`` must not be created now, or None when it may be.
+
+    First :func:`held_or_invalid`; then the target's first refusal names the category
+    (config, rejected …) and all refusals are the reasons.
+    """
+    refused = held_or_invalid(voucher, policy, today, held)
+    if refused is not None:
+        return refused
     refusals = target.check(voucher, policy)
     if refusals:
         return NotSent(

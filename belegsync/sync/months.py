@@ -50,7 +50,7 @@ from belegsync.documents.states import State, transition
 
 from . import conflicts
 from .adapters import source_for, target_for
-from .checks import as_booked, voucher_problems
+from .checks import as_booked, held_or_invalid
 from .lease import cycle_lease
 from .models import MonthFile
 from .transfer import crash_point
@@ -291,20 +291,18 @@ def _next_sequence(connection: Connection, month: dt.date) -> int:
 def _checks(
     connection: Connection, documents: list[Document]
 ) -> tuple[list[tuple[int, list[Reason], FailureReason]], list[Document]]:
-    """The checks right before the file is written (as a transfer's before its create,
-    :mod:`.checks`): (document, reasons, category) of those that fail, and those that pass."""
+    """The checks right before the file is written (a transfer's before its create,
+    :func:`.checks.held_or_invalid`): (document, reasons, category) of those that fail,
+    and those that pass."""
     policy, today = connection.policy, timezone.localdate()
     failing, passed = [], []
     for document in documents:
         held = conflicts.reason(connection.pk, document.kind, document.source_number)
-        problems = voucher_problems(document.as_voucher(), policy, today)
-        if held is None and not problems:
+        refused = held_or_invalid(document.as_voucher(), policy, today, held)
+        if refused is None:
             passed.append(document)
-            continue
-        reasons = [held] if held is not None else [Reason.of(p) for p in problems]
-        reasons.append(Reason("checked_before_sending"))
-        category = FailureReason.CONFLICT if held is not None else FailureReason.VALIDATION
-        failing.append((document.pk, reasons, category))
+        else:
+            failing.append((document.pk, refused.reasons, refused.reason))
     return failing, passed
 
 

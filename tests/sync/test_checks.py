@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from belegsync.bookkeeping import Line, Payment
+from belegsync.bookkeeping import Line, Party, Payment
 from belegsync.connectors.base import AdapterContext, SourceDocument
 from belegsync.connectors.errors import ConfigError, FailureReason
 from belegsync.documents import actions
@@ -284,22 +284,25 @@ def test_lexoffice_says_before_sending_when_its_account_is_a_small_business(org,
 # --- DATEV month files: the same check right before the file is written --------------
 
 
-@pytest.mark.django_db
-def test_a_month_file_leaves_out_what_fails_the_check_just_before_it_is_written(org):
-    """GIVEN a DATEV connection with two documents of a month that is over, one of whose
-    stored data stopped adding up after import WHEN the month is delivered THEN the file
-    carries the other one only, and the broken one fails with its reason."""
-    conn = Connection.objects.create(
+@pytest.fixture
+def datev(org) -> Connection:
+    org.datev_consultant_number, org.datev_client_number = 1001, 1
+    org.save()
+    return Connection.objects.create(
         organisation=org,
         name="Shop → DATEV",
         source_kind="memory",
         target_kind="datev",
-        settings={
-            "policy": {"transfer_pdf": False},
-        },
+        settings={"policy": {"transfer_pdf": False}},
     )
-    org.datev_consultant_number, org.datev_client_number = 1001, 1
-    org.save()
+
+
+@pytest.mark.django_db
+def test_a_month_file_leaves_out_what_fails_the_check_just_before_it_is_written(datev):
+    """GIVEN a DATEV connection with two documents of a month that is over, one of whose
+    stored data stopped adding up after import WHEN the month is delivered THEN the file
+    carries the other one only, and the broken one fails with its reason."""
+    conn = datev
     store_all(
         conn,
         [
@@ -318,3 +321,21 @@ def test_a_month_file_leaves_out_what_fails_the_check_just_before_it_is_written(
     ]
     (file,) = conn.month_files.all()
     assert [d.source_number for d in file.documents.all()] == ["RE-40"]
+
+
+@pytest.mark.django_db
+def test_a_month_file_holds_a_number_two_orders_share_as_a_transfer_does(datev):
+    """GIVEN two orders with one number on a DATEV connection, the held document reset
+    WHEN the month is delivered THEN it stays out of the file, failed as a conflict with the
+    transfer's reasons (one check for both ways out)."""
+    store_all(datev, [SourceDocument(make_voucher("RE-50"), source_id="111")])
+    other = make_voucher("RE-50", party=Party(name="Max Muster"))
+    store_all(datev, [SourceDocument(other, source_id="222")])
+    store_all(datev, [SourceDocument(make_voucher("RE-51"), source_id="333")])
+    actions.reset(Document.objects.get(source_number="RE-50"))
+    run_cycle(datev.pk, "worker-1", fetch_first=False)
+    held = Document.objects.get(source_number="RE-50")
+    assert held.state == State.FAILED and held.failure_reason == FailureReason.CONFLICT
+    assert codes(held) == ["number_conflict", "checked_before_sending"]
+    (file,) = datev.month_files.all()
+    assert [d.source_number for d in file.documents.all()] == ["RE-51"]

@@ -5,26 +5,23 @@ gross to the cent (credit notes negative), per currency."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from belegsync.bookkeeping import VoucherKind
 from belegsync.connectors.base import SourceDocument
 from belegsync.documents.models import Connection, Document, DocumentDayCount
-from belegsync.documents.states import MOVES, IllegalTransition, transition
+from belegsync.documents.states import MOVES
 from belegsync.sync.ingest import store_all
 from tests.conftest import make_voucher
+from tests.documents import changes
 
 pytestmark = pytest.mark.django_db
 
-CASES = int(os.environ.get("BELEGSYNC_FUZZ_CASES", "8"))
 DAYS = [dt.date(2026, 10, 30), dt.date(2026, 10, 31), dt.date(2026, 11, 1), None]
 CURRENCIES = ["EUR", "CHF"]
 AMOUNTS = [Decimal("44.95"), Decimal("0.01"), Decimal("1234567.89"), Decimal("19.99")]
@@ -76,19 +73,12 @@ operation = st.one_of(
         st.integers(0, 10_000),
         st.sampled_from(["state", "invoice_date", "currency", "total_gross", "kind"]),
     ),
-    st.tuples(st.just("delete"), st.integers(0, 10_000)),
+    changes.DELETE,
 )
 
 
-def _pick(index: int) -> Document | None:
-    documents = list(Document.objects.order_by("id"))
-    return documents[index % len(documents)] if documents else None
-
-
-def apply(op: tuple, connections: list[Connection], serial: list[int]) -> None:
+def apply(op: tuple, connection: Connection, serial: int) -> None:
     kind, *args = op
-    serial[0] += 1
-    connection = connections[serial[0] % len(connections)]
     if kind == "import":
         number, day, voucher_kind = args
         prefix = "GS" if voucher_kind == "credit_note" else "RE"
@@ -100,7 +90,7 @@ def apply(op: tuple, connections: list[Connection], serial: list[int]) -> None:
         day, currency, amount, voucher_kind = args
         Document.objects.create(
             connection=connection,
-            source_number=f"X-{serial[0]}",
+            source_number=f"X-{serial}",
             kind=voucher_kind,
             invoice_date=day,
             currency=currency,
@@ -108,16 +98,9 @@ def apply(op: tuple, connections: list[Connection], serial: list[int]) -> None:
         )
     elif kind == "move":
         index, action, reason = args
-        document = _pick(index)
-        if document is None:
-            return
-        updates = {"failure_reason": reason} if action == "fail" else {}
-        with contextlib.suppress(IllegalTransition):  # a move its state does not allow
-            transition(document, action, actor="test", **updates)
+        changes.move(index, action, **({"failure_reason": reason} if action == "fail" else {}))
     elif kind == "bulk":
         index, column = args
-        ids = list(Document.objects.order_by("id").values_list("id", flat=True))
-        chosen = ids[index % 3 :: 3] if ids else []
         value = {
             "state": "failed",
             "invoice_date": DAYS[index % len(DAYS)],
@@ -125,37 +108,23 @@ def apply(op: tuple, connections: list[Connection], serial: list[int]) -> None:
             "total_gross": AMOUNTS[index % len(AMOUNTS)],
             "kind": ["invoice", "credit_note"][index % 2],
         }[column]
-        # a kind changed may meet the same number of the other kind: refused, nothing moves
-        with contextlib.suppress(IntegrityError), transaction.atomic():
-            Document.objects.filter(id__in=chosen).update(**{column: value})
+        changes.bulk_update(index, column, value)
     else:
-        document = _pick(args[0])
-        if document is not None:
-            document.delete()
+        changes.delete(args[0])
 
 
-@settings(
-    max_examples=CASES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@changes.FUZZ
 @given(operations=st.lists(operation, min_size=5, max_size=25))
 def test_the_day_counts_equal_a_recount_after_every_change(connection, org, operations):
     """GIVEN two connections WHEN documents of two currencies, invoices and credit notes,
     some without a date, are imported, created, moved through random transitions, updated
     in bulk and deleted THEN after every single change the day counts and their gross in
     cents equal an exact recount of the documents."""
-    with transaction.atomic():  # each example on the fixtures' rows alone
-        second = Connection.objects.create(
-            organisation=org, name="second", source_kind="memory", target_kind="memory"
-        )
-        serial = [0]
-        for step, op in enumerate(operations):
-            apply(op, [connection, second], serial)
-            assert kept() == recount(), f"after step {step} {op}"
-        transaction.set_rollback(True)
+
+    def check(step, op, connections):
+        assert kept() == recount(), f"after step {step} {op}"
+
+    changes.after_every_change(org, connection, operations, apply, check)
 
 
 def test_a_credit_note_counts_negative_and_currencies_stay_apart(connection) -> None:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import re
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from belegsync.bookkeeping import Line, VoucherKind
@@ -33,14 +32,14 @@ from belegsync.documents.report import (
     gross_per_rate_of,
     month_report,
 )
-from belegsync.documents.states import MOVES, IllegalTransition, transition
+from belegsync.documents.states import MOVES
 from belegsync.lib.numbering import gaps
 from belegsync.sync.ingest import store_all
 from tests.conftest import make_voucher
+from tests.documents import changes
 
 pytestmark = pytest.mark.django_db
 
-CASES = int(os.environ.get("BELEGSYNC_FUZZ_CASES", "8"))
 MONTHS = [dt.date(2026, 10, 1), dt.date(2026, 11, 1)]
 DAYS = [dt.date(2026, 10, 31), dt.date(2026, 11, 1), dt.date(2026, 11, 30), None]
 MISSING = object()
@@ -85,19 +84,12 @@ operation = st.one_of(
         st.integers(0, 10_000),
         st.sampled_from(["state", "invoice_date", "currency", "kind", "voucher"]),
     ),
-    st.tuples(st.just("delete"), st.integers(0, 10_000)),
+    changes.DELETE,
 )
 
 
-def _pick(index: int) -> Document | None:
-    documents = list(Document.objects.order_by("id"))
-    return documents[index % len(documents)] if documents else None
-
-
-def apply(op: tuple, connections: list[Connection], serial: list[int]) -> None:
+def apply(op: tuple, connection: Connection, serial: int) -> None:
     kind, *args = op
-    serial[0] += 1
-    connection = connections[serial[0] % len(connections)]
     if kind == "import":
         number, day, voucher_kind, rates = args
         lines = tuple(
@@ -125,14 +117,9 @@ def apply(op: tuple, connections: list[Connection], serial: list[int]) -> None:
             )
     elif kind == "move":
         index, action = args
-        document = _pick(index)
-        if document is not None:
-            with contextlib.suppress(IllegalTransition):
-                transition(document, action, actor="test")
+        changes.move(index, action)
     elif kind == "bulk":
         index, column = args
-        ids = list(Document.objects.order_by("id").values_list("id", flat=True))
-        chosen = ids[index % 3 :: 3] if ids else []
         value = {
             "state": ["skipped", "done", "waiting"][index % 3],
             "invoice_date": DAYS[index % len(DAYS)],
@@ -140,12 +127,9 @@ def apply(op: tuple, connections: list[Connection], serial: list[int]) -> None:
             "kind": ["invoice", "credit_note"][index % 2],
             "voucher": {"lines": [line("19", "1.50"), line("7", "-0.125")], "refers_to": ""},
         }[column]
-        with contextlib.suppress(IntegrityError), transaction.atomic():
-            Document.objects.filter(id__in=chosen).update(**{column: value})
+        changes.bulk_update(index, column, value)
     else:
-        document = _pick(args[0])
-        if document is not None:
-            document.delete()
+        changes.delete(args[0])
 
 
 def recounted(organisation, month: dt.date, connection: Connection | None) -> dict:
@@ -282,13 +266,7 @@ def number_blocks_kept() -> dict:
     }
 
 
-@settings(
-    max_examples=CASES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@changes.FUZZ
 @given(operations=st.lists(operation, min_size=5, max_size=20))
 def test_the_month_report_equals_a_recount_from_the_documents(connection, org, operations):
     """GIVEN two connections WHEN invoices and credit notes in two currencies, with lines
@@ -298,24 +276,20 @@ def test_the_month_report_equals_a_recount_from_the_documents(connection, org, o
     outstanding list, credit notes without an original, number gaps, gross per rate),
     for the organisation and for each connection, equals the recount from the documents,
     and the kept rows per rate and blocks of numbers equal their recount."""
-    with transaction.atomic():
-        second = Connection.objects.create(
-            organisation=org, name="second", source_kind="memory", target_kind="memory"
-        )
-        serial = [0]
-        for step, op in enumerate(operations):
-            apply(op, [connection, second], serial)
-            assert rate_rows_kept() == rate_rows_recounted(), f"after step {step} {op}"
-            assert number_blocks_kept() == number_blocks_recounted(), f"after step {step} {op}"
-            for month in MONTHS:
-                for which in (None, connection, second):
-                    assert reported(org, month, which) == recounted(org, month, which), (
-                        f"after step {step} {op}, {month:%Y-%m}, {which}"
-                    )
-        transaction.set_rollback(True)
+
+    def check(step, op, connections):
+        assert rate_rows_kept() == rate_rows_recounted(), f"after step {step} {op}"
+        assert number_blocks_kept() == number_blocks_recounted(), f"after step {step} {op}"
+        for month in MONTHS:
+            for which in (None, *connections):
+                assert reported(org, month, which) == recounted(org, month, which), (
+                    f"after step {step} {op}, {month:%Y-%m}, {which}"
+                )
+
+    changes.after_every_change(org, connection, operations, apply, check)
 
 
-@settings(max_examples=CASES * 25, deadline=None, derandomize=True, database=None)
+@settings(max_examples=changes.CASES * 25, deadline=None, derandomize=True, database=None)
 @given(
     numbers=st.lists(st.integers(0, 300), max_size=60),
     skipped=st.lists(st.integers(0, 300), max_size=10),

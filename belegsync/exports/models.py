@@ -153,6 +153,26 @@ class DocumentTag(models.Model):
         return self.tag
 
 
+class DocumentShop(models.Model):
+    """How many of a connection's documents name each shop (``voucher.shop``): kept by
+    triggers on the documents table (migration ``exports/0005``), like the dashboard's
+    counts, so the export page's shop choice reads a row per shop, not every voucher."""
+
+    connection = models.ForeignKey(
+        "documents.Connection", on_delete=models.CASCADE, related_name="+"
+    )
+    shop = models.TextField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "shop"], name="document_shop_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop} ({self.n})"
+
+
 def exports_dir() -> Path:
     path: Path = Path(settings.DATA_DIR) / "exports"
     path.mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,7 @@ from belegsync.web import paging, scoping
 from belegsync.web.forms import adapter_form
 from belegsync.web.roles import requires
 
-from .models import DocumentTag, ExportJob, TagOption
+from .models import DocumentShop, DocumentTag, ExportJob, TagOption
 from .service import (
     NO_PDFS,
     NOTHING_EXPORTED,
@@ -100,16 +100,12 @@ def overview(request: HttpRequest) -> HttpResponse:
         # the kept counts where they answer, not a COUNT over every matching document
         total=lambda: count_documents(documents, connection_ids, criteria),
     )
-    shops = sorted(
-        {
-            shop
-            for shop in scoping.documents(request)
-            .exclude(voucher__shop="")
-            .exclude(voucher__shop__iexact="gutschrift")  # stored before the CSV source knew
-            .values_list("voucher__shop", flat=True)
-            .distinct()[:200]
-            if shop
-        }
+    shops = list(
+        DocumentShop.objects.filter(connection_id__in=connection_ids, n__gt=0)
+        .exclude(shop__iexact="gutschrift")  # stored before the CSV source knew
+        .order_by("shop")
+        .values_list("shop", flat=True)
+        .distinct()[:200]
     )
     return render(
         request,

@@ -4,7 +4,9 @@ Creates a demo organisation, the user ``demo`` (password ``demo``) and
 connections against the local test doubles, which run inside this process on
 127.0.0.1: sample vouchers → lexoffice, Billbee → sevDesk, Afterbuy (XML API
 with PDFs) → lexoffice; then starts belegsync like ``belegsync run``, whose
-scheduler syncs them at once and then every minute. Meant for a throw-away
+scheduler syncs them at once and then every minute. belegsync's public address
+is the demo's own server, so the Billbee double reaches its webhook receiver
+("New orders at once" on the Billbee connection's step 1). Meant for a throw-away
 data directory: the demo password is public.
 """
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -197,6 +200,22 @@ def connections(doubles_port: int = 0) -> list[DemoConnection]:
     ]
 
 
+def own_address(host: str, port: int) -> str:
+    """The demo server's address for the doubles in this process: the host it listens on,
+    127.0.0.1 where it listens on every address."""
+    reachable = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+    return f"http://{reachable}:{port}"
+
+
+def publish(address: str) -> str:
+    """belegsync's public address (``BELEGSYNC_PUBLIC_URL``) for this process and the
+    worker and scheduler it starts; one the operator set stays."""
+    address = settings.BELEGSYNC_PUBLIC_URL or address
+    settings.BELEGSYNC_PUBLIC_URL = address
+    os.environ["BELEGSYNC_PUBLIC_URL"] = address
+    return address
+
+
 def save(org: Organisation, demo: DemoConnection) -> Connection:
     connection, _ = Connection.objects.update_or_create(
         organisation=org,
@@ -233,6 +252,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
+        public = publish(own_address(opts["host"], opts["port"]))
         with transaction.atomic():
             org = demo_organisation()
             saved = [save(org, demo) for demo in connections(opts["doubles_port"])]
@@ -246,7 +266,8 @@ class Command(BaseCommand):
             f"{report.created} sample documents ({report.failed} that do not add up); "
             "connections: "
             + "; ".join(f"{c.name} ({c.source_kind} → {c.target_kind})" for c in saved)
-            + ". The local test doubles run inside this process."
+            + ". The local test doubles run inside this process; Billbee's webhooks "
+            f"call {public}."
         )
         if opts["no_serve"]:
             return

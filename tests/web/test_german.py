@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django.utils.translation import trans_real
 
+from belegsync.sources.billbee.models import Webhook
 from tests.web.shop import FORMAL, LEAKS, RAW, pages, shop, visible_text
 
 pytestmark = pytest.mark.django_db
@@ -49,20 +51,55 @@ def missing_translations(monkeypatch):
 def test_every_page_is_german_in_the_german_ui(client, alice, shop, missing_translations):
     client.force_login(alice)
     client.post("/i18n/setlang/", {"language": "de", "next": "/"})
-    problems = []
-    for url in pages(shop):
-        response = client.get(url)
-        assert response.status_code in (200, 404), (url, response.status_code)
-        text = visible_text(response.content.decode())
-        for pattern, what in ((LEAKS, "English"), (RAW, "raw value"), (FORMAL, "Sie")):
-            for found in sorted({m.group(0) for m in pattern.finditer(text)}):
-                start = text.find(found)
-                problems.append(
-                    f"{url}: {what} {found!r} in …{text[max(0, start - 50) : start + 50]}…"
-                )
+    problems = [problem for url in pages(shop) for problem in not_german(client, url)]
     assert not sorted(missing_translations), (
         f"msgids without German: {sorted(missing_translations)}"
     )
+    assert not problems, "\n".join(problems)
+
+
+def not_german(client, url: str) -> list[str]:
+    """What on the page at ``url`` is English, a raw value or formal."""
+    response = client.get(url)
+    assert response.status_code in (200, 404), (url, response.status_code)
+    text = visible_text(response.content.decode())
+    problems = []
+    for pattern, what in ((LEAKS, "English"), (RAW, "raw value"), (FORMAL, "Sie")):
+        for found in sorted({m.group(0) for m in pattern.finditer(text)}):
+            start = text.find(found)
+            problems.append(f"{url}: {what} {found!r} in …{text[max(0, start - 50) : start + 50]}…")
+    return problems
+
+
+def test_billbees_webhook_section_is_german_in_each_of_its_states(
+    client, alice, shop, settings, missing_translations
+):
+    """Step 1's "Neue Bestellungen sofort": without a public address, with one and no
+    webhook yet, and with a webhook registered (the archived Billbee connection's)."""
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "de", "next": "/"})
+    billbee, archived = (c for c in shop["connections"] if c.source_kind == "billbee")
+    Webhook.objects.create(
+        connection=archived,
+        token_sha256="0" * 64,
+        hook_id="h1",
+        public_url="https://belegsync.example.com",
+        registered_at=timezone.now(),
+    )
+    step = "/billbee/connections/{}/settings/general/".format
+    texts, problems = {}, []
+    for state, public_url, connection in (
+        ("no address", "", billbee),
+        ("not set up", "https://belegsync.example.com", billbee),
+        ("registered", "https://belegsync.example.com", archived),
+    ):
+        settings.BELEGSYNC_PUBLIC_URL = public_url
+        texts[state] = visible_text(client.get(step(connection.pk)).content.decode())
+        problems += not_german(client, step(connection.pk))
+    assert "Sofort melden kann" in texts["no address"]  # (names are left out of the text)
+    assert "Webhook bei   einrichten" in texts["not set up"]
+    assert "Webhook entfernen" in texts["registered"]
+    assert not sorted(missing_translations), sorted(missing_translations)
     assert not problems, "\n".join(problems)
 
 

@@ -388,7 +388,7 @@ def test_without_a_public_address_the_page_says_so_and_registers_nothing(
     client.cookies["django_language"] = "de"
     assert client.post(settings_url(connection), general_data()).status_code == 302
     page = client.get(settings_url(connection)).content.decode()
-    assert "Sofort melden kann Billbee sie, sobald die öffentliche Adresse" in page
+    assert "Sofort melden kann Billbee sie erst, wenn auf dieser Installation" in page
     assert "Webhook bei Billbee einrichten" not in page
     setup = f"/billbee/connections/{connection.pk}/webhook/"
     response = client.post(setup, {"action": "register"}, follow=True)

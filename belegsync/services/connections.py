@@ -19,7 +19,7 @@ what is missing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -342,6 +342,24 @@ def _check_all(connection: Connection, sides: Sequence[str]) -> tuple[list[str],
     """Check each side's credentials: (warnings, sides accepted); raises CredentialsRefused."""
     warnings: list[str] = []
     accepted: list[str] = []
+    for side, cls, error in _credential_checks(connection, sides):
+        if isinstance(error, RetryableError):
+            warnings.append(
+                _("%(system)s could not be asked right now (%(error)s); saved unchecked.")
+                % {"system": cls.verbose_name, "error": _describe(error)}
+            )
+        elif error is not None:
+            raise CredentialsRefused(side, str(cls.verbose_name), error) from error
+        else:
+            accepted.append(side)
+    return warnings, accepted
+
+
+def _credential_checks(
+    connection: Connection, sides: Sequence[str]
+) -> Iterator[tuple[str, Any, ConnectorError | None]]:
+    """Ask the remote of each side whose adapter checks credentials (``check_credentials``):
+    (side, adapter class, None when accepted or the refusal)."""
     for side in sides:
         cls = connection.adapter_class(side)
         check = getattr(cls, "check_credentials", None)
@@ -349,16 +367,10 @@ def _check_all(connection: Connection, sides: Sequence[str]) -> tuple[list[str],
             continue
         try:
             check(_context(connection, side))
-        except RetryableError as error:
-            warnings.append(
-                _("%(system)s could not be asked right now (%(error)s); saved unchecked.")
-                % {"system": cls.verbose_name, "error": _describe(error)}
-            )
-            continue
         except ConnectorError as error:
-            raise CredentialsRefused(side, str(cls.verbose_name), error) from error
-        accepted.append(side)
-    return warnings, accepted
+            yield side, cls, error
+        else:
+            yield side, cls, None
 
 
 def _describe(error: ConnectorError) -> str:
@@ -666,22 +678,16 @@ def check_again(actor: Actor, connection: Connection) -> list[str]:
     actor.require(Permission.MANAGE_CONNECTIONS)
     actor.require_connection(connection)
     problems: list[str] = []
-    for side in SIDES:
-        cls = connection.adapter_class(side)
-        check = getattr(cls, "check_credentials", None)
-        if not callable(check):
-            continue
-        try:
-            check(_context(connection, side))
-        except RetryableError as error:
+    for side, cls, error in _credential_checks(connection, SIDES):
+        if isinstance(error, RetryableError):
             problems.append(
                 _("%(system)s could not be asked right now (%(error)s); try again later.")
-                % {"system": cls.verbose_name, "error": error.message}
+                % {"system": cls.verbose_name, "error": _describe(error)}
             )
-        except ConnectorError as error:
+        elif error is not None:
             problems.append(
                 _("%(system)s refused the credentials: %(error)s")
-                % {"system": cls.verbose_name, "error": error.message}
+                % {"system": cls.verbose_name, "error": _describe(error)}
             )
         else:
             credentials_accepted(actor, connection, side)

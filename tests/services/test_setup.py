@@ -169,3 +169,21 @@ def test_the_set_up_list_reads_in_the_readers_language(billbee, alice, client):
     client.post("/i18n/setlang/", {"language": "de", "next": "/"})
     page = client.get(f"/connections/{billbee.pk}/").content.decode()
     assert "Der Schritt „Allgemein“ ist noch nicht gespeichert." in page
+
+
+@pytest.mark.django_db
+def test_check_again_says_the_refusal_in_the_readers_language(org, alice, run_fake):
+    """The refusal is said in the reader's words (its reason), never the client's English
+    message: the same words saving the form uses."""
+    run_fake(SevdeskFake(api_token="someone-elses"))
+    connection = Connection.objects.create(
+        organisation=org,
+        name="Shop → sevDesk",
+        source_kind="memory",
+        target_kind="sevdesk",
+        credentials={"target": {"api_token": TOKEN}},
+    )
+    with translation.override("de"):
+        [problem] = services.check_again(Actor.of(alice), connection)
+    assert problem.startswith("sevDesk hat die Zugangsdaten abgelehnt: ")
+    assert "did not accept" not in problem and "credentials" not in problem

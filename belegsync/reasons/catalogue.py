@@ -932,6 +932,11 @@ ADAPTERS: dict[str, Promise] = {
         "belegsync about new orders; belegsync ignores these calls. To try again, press "
         "“Remove the webhook” on the connection's Billbee page (step 1)."
     ),
+    "billbee.webhook_not_registered": _(
+        "Billbee did not set up the connection's webhook again, so belegsync asks Billbee "
+        "for new orders at the connection's interval. To try again, press “Set up the "
+        "webhook at Billbee” on the connection's Billbee page (step 1)."
+    ),
     "billbee.credentials_missing": _(
         "The Billbee connection lacks its API key, user or password. Enter all three in the "
         "connection's settings (step 1)."

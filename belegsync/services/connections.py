@@ -455,16 +455,16 @@ def require_in_use(connection: Connection) -> None:
 
 
 @dataclass(frozen=True)
-class Archiving:
-    """What :func:`archive` did: ``changed`` when the connection was in use until now;
-    ``warnings``, what an adapter could not undo at its remote system (Billbee's webhook),
-    in the reader's words."""
+class ArchiveChange:
+    """What :func:`archive` or :func:`restore` did: ``changed`` when the connection was in
+    use (archived) until now; ``warnings``, what an adapter could not do at its remote
+    system (Billbee's webhook), in the reader's words."""
 
     changed: bool
     warnings: list[str] = field(default_factory=list)
 
 
-def archive(actor: Actor, connection: Connection) -> Archiving:
+def archive(actor: Actor, connection: Connection) -> ArchiveChange:
     """Put the connection away: it is never scheduled or synced again, nor offered for
     uploads or actions that send, and its documents stay readable (lists, detail,
     month report, exports). The cycle in flight finishes its step. Each side's adapter
@@ -483,37 +483,40 @@ def archive(actor: Actor, connection: Connection) -> Archiving:
         pk=connection.pk
     )
     if not changed:
-        return Archiving(changed=False)
+        return ArchiveChange(changed=False)
     _event(connection, actor, "archived", "Archived: the connection no longer syncs.")
-    return Archiving(changed=True, warnings=_undo_at_remotes(actor, connection))
+    return ArchiveChange(True, _at_remotes(actor, connection, "on_archive", "archive_incomplete"))
 
 
-def _undo_at_remotes(actor: Actor, connection: Connection) -> list[str]:
-    """Run each side's ``on_archive`` (named by path, ``registry.adapter_part``): it returns
-    the reasons of what it could not undo, which become a history entry and a warning."""
-    warnings = []
-    for side in SIDES:
-        undo = registry.adapter_part(connection.adapter_class(side), "on_archive")
-        reasons = undo(connection) if undo is not None else []
-        if reasons:
-            text = sentence(render_all(reasons))
-            _event(connection, actor, "archive_incomplete", text)
-            warnings.append(text)
-    return warnings
-
-
-def restore(actor: Actor, connection: Connection) -> bool:
+def restore(actor: Actor, connection: Connection) -> ArchiveChange:
     """Take the connection out of the archive: it syncs again at once (if its switches
-    and set-up allow), from its stored cursor. True when it was archived until now."""
+    and set-up allow), from its stored cursor; each side's ``on_restore`` sets up again
+    at its remote what archiving undid (Billbee's webhook), saying what it could not."""
     actor.require(Permission.MANAGE_CONNECTIONS)
     actor.require_connection(connection)
     changed = Connection.objects.filter(pk=connection.pk, archived_at__isnull=False).update(
         archived_at=None, next_sync_at=timezone.now()
     )
     connection.archived_at = None
-    if changed:
-        _event(connection, actor, "restored", "Restored from the archive: the connection syncs.")
-    return bool(changed)
+    if not changed:
+        return ArchiveChange(changed=False)
+    _event(connection, actor, "restored", "Restored from the archive: the connection syncs.")
+    return ArchiveChange(True, _at_remotes(actor, connection, "on_restore", "restore_incomplete"))
+
+
+def _at_remotes(actor: Actor, connection: Connection, hook: str, action: str) -> list[str]:
+    """Run each side's ``hook`` (named by path, ``registry.adapter_part``): it returns the
+    reasons of what it could not do, which become a history entry (``action``) and a
+    warning."""
+    warnings = []
+    for side in SIDES:
+        run = registry.adapter_part(connection.adapter_class(side), hook)
+        reasons = run(connection) if run is not None else []
+        if reasons:
+            text = sentence(render_all(reasons))
+            _event(connection, actor, action, text)
+            warnings.append(text)
+    return warnings
 
 
 # --- set-up ------------------------------------------------------------------------------

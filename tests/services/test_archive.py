@@ -73,7 +73,7 @@ def test_restored_it_syncs_again_at_once_from_its_cursor(alice, connection):
     run_cycle(connection.pk, "w")
     services.archive(Actor.of(alice), connection)
     feed(connection, "RE-2")
-    assert services.restore(Actor.of(alice), connection) is True
+    assert services.restore(Actor.of(alice), connection).changed is True
     connection.refresh_from_db()
     assert connection.archived_at is None and connection.next_sync_at <= timezone.now()
     assert tick(lambda pk: None) == [connection.pk]
@@ -88,8 +88,8 @@ def test_archive_and_restore_are_recorded_once_each(alice, connection):
     first = connection.archived_at
     assert services.archive(actor, connection).changed is False  # a second press changes nothing
     assert Connection.objects.get(pk=connection.pk).archived_at == first
-    assert services.restore(actor, connection) is True
-    assert services.restore(actor, connection) is False
+    assert services.restore(actor, connection).changed is True
+    assert services.restore(actor, connection).changed is False
     events = ConnectionEvent.objects.filter(connection=connection).order_by("id")
     assert [(e.action, e.actor) for e in events] == [("archived", "alice"), ("restored", "alice")]
 

@@ -135,3 +135,17 @@ def on_archive(connection: Connection) -> list[Reason]:
     except ConnectorError as error:
         return [Reason("billbee.webhook_not_removed"), *error.reasons]
     return []
+
+
+def on_restore(connection: Connection) -> list[Reason]:
+    """A restored connection's webhook is set up at Billbee again where the operator
+    published belegsync's address (as saving step 1 does). Returns why it could not be:
+    the connection then asks Billbee at its interval, and the step's button tries again."""
+    if not public_url():
+        return []
+    try:
+        with client_for(connection) as client:
+            register(connection, client)
+    except ConnectorError as error:
+        return [Reason("billbee.webhook_not_registered"), *error.reasons]
+    return []

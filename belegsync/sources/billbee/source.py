@@ -145,8 +145,9 @@ class BillbeeSource:
         (PAYMENT_STEP, _("Payment & customers")),
     )
 
-    #: Archiving removes the webhook at Billbee (its tables: models.py).
+    #: Archiving removes the webhook at Billbee, restoring sets it up again (models.py).
     on_archive: ClassVar[str] = "models.on_archive"
+    on_restore: ClassVar[str] = "models.on_restore"
 
     def __init__(
         self,

@@ -324,7 +324,9 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def restore(request: HttpRequest, pk: int) -> HttpResponse:
     connection = scoping.connection_or_404(request, pk)
-    services.restore(Actor.of(request.user), connection)
+    restoring = services.restore(Actor.of(request.user), connection)
+    for warning in restoring.warnings:
+        messages.warning(request, warning)
     messages.success(
         request,
         _("“%(name)s” is restored and syncs again from where it stopped.")

@@ -296,6 +296,39 @@ def test_a_webhook_billbee_does_not_remove_is_said_and_the_archive_stands(live_b
     assert event.message == warning
 
 
+def test_restoring_sets_the_webhook_up_again(live_billbee, alice):
+    """GIVEN a connection archived (its webhook removed) WHEN it is restored THEN Billbee
+    holds a registration for it again, so new orders move at once as before."""
+    app, connection = live_billbee
+    with client_of(connection) as client:
+        hooks.register(connection, client)
+    services.archive(Actor.of(alice), connection)
+    assert app.webhooks.hooks == {}
+    restoring = services.restore(Actor.of(alice), connection)
+    assert restoring.changed and restoring.warnings == []
+    [registered] = app.webhooks.hooks.values()
+    assert Webhook.objects.get().hook_id == registered["Id"]
+    app.add_order(seed_orders(1)[0])
+    assert [outcome for _id, _action, outcome in app.webhooks.log] == [202]
+
+
+def test_a_webhook_billbee_does_not_set_up_again_is_said_and_the_restore_stands(
+    live_billbee, alice, settings
+):
+    app, connection = live_billbee
+    Connection.objects.filter(pk=connection.pk).update(archived_at=timezone.now())
+    settings.BELEGSYNC_PUBLIC_URL = "http://127.0.0.1:9"  # Billbee's echo call cannot reach it
+    with translation.override("de"):
+        restoring = services.restore(Actor.of(alice), connection)
+    assert restoring.changed
+    [warning] = restoring.warnings
+    assert warning.startswith("Billbee hat den Webhook dieser Verbindung nicht wieder")
+    connection.refresh_from_db()
+    assert connection.archived_at is None
+    assert app.webhooks.hooks == {} and not Webhook.objects.exists()
+    assert ConnectionEvent.objects.filter(connection=connection, action="restore_incomplete")
+
+
 def test_the_archive_page_shows_why_the_webhook_stays(client, alice, live_billbee):
     app, connection = live_billbee
     with client_of(connection) as api:

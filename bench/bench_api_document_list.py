@@ -41,23 +41,17 @@ def main() -> None:
     for size in sorted(args.documents):
         middle = lists.populate(shop.connection, size)
         web = lists.signed_in(shop.user)
-        queries = {
-            "done, first page": "?state=done",
-            "failed, first page": "?state=failed",
-            "done, deep keyset page": f"?state=done&after={middle}",
-            "search by number": "?state=done&number=RE-00500",
-            "date filter": "?state=done&from=2025-06-01&to=2025-06-30",
-        }
+        queries = lists.list_queries(middle, shop.connection.pk)
         print(f"\n{size:,} documents")
         print(
-            f"{'list':26} {'web p50':>8} {'web p95':>8} {'api p50':>8} {'api p95':>8} "
+            f"{'list':30} {'web p50':>8} {'web p95':>8} {'api p50':>8} {'api p95':>8} "
             f"{'api/web':>8}"
         )
         for name, query in queries.items():
             of_web = lists.timed(web.get, f"/documents/{query}", args.requests)
             of_api = lists.timed(api.get, f"/api/v1/documents{query}", args.requests)
             print(
-                f"{name:26} {of_web.p50:8.1f} {of_web.p95:8.1f} {of_api.p50:8.1f} "
+                f"{name:30} {of_web.p50:8.1f} {of_web.p95:8.1f} {of_api.p50:8.1f} "
                 f"{of_api.p95:8.1f} {of_api.p50 / of_web.p50:8.2f}"
             )
 

@@ -23,6 +23,32 @@ START = dt.date(2024, 1, 1)
 CREDIT_NOTES = 25
 
 
+#: The month of the date filters: one of the middle of the 1,000 days, 3 % of the documents.
+MONTH = "from=2025-06-01&to=2025-06-30"
+
+
+def list_queries(middle: int, connection_id: int) -> dict[str, str]:
+    """The lists a merchant opens, as query strings of ``/documents/`` (the web) and
+    ``/api/v1/documents`` (the API): each state's first page, a deep keyset page, the
+    filters (a shop, a month, a state, together), search by number (a prefix in one
+    state, a whole number, a part of one in all states)."""
+    shop = f"connection={connection_id}"
+    return {
+        "waiting, first page": "?state=waiting",
+        "done, first page": "?state=done",
+        "failed, first page": "?state=failed",
+        "done, deep keyset page": f"?state=done&after={middle}",
+        "one shop, done": f"?{shop}&state=done",
+        "date filter (month, done)": f"?state=done&{MONTH}",
+        "date filter (month, all)": f"?{MONTH}",
+        "month, shop, failed": f"?{shop}&state=failed&{MONTH}",
+        "search by number (prefix)": "?state=done&number=RE-00500",
+        "search whole number": "?number=RE-0050001",
+        "search part of a number": "?number=0050",
+        "search part, failed": "?state=failed&number=0050",
+    }
+
+
 def setup(data_dir: str, **environment: str) -> None:
     """Django on a fresh SQLite file in ``data_dir`` (or DATABASE_URL), migrated."""
     os.environ["BELEGSYNC_DATA_DIR"] = data_dir

@@ -194,7 +194,7 @@ def list_documents(request: HttpRequest, filters: Query[DocumentFilters]) -> dic
         connection_id=wanted,
     )
     documents = listing.filtered(who.documents(), connections.values_list("pk", flat=True), chosen)
-    rows, next_after = listing.page(documents, filters.after, filters.limit)
+    rows, next_after = listing.page(documents, chosen, filters.after, filters.limit)
     return {"items": [document_out(d) for d in rows], "next_after": next_after}
 
 

@@ -279,6 +279,12 @@ class Document(models.Model):
             models.Index(fields=["state", "retry_at"], name="doc_state_retry"),
             models.Index(fields=["state", "lease_until"], name="doc_state_lease"),
             models.Index(fields=["connection", "invoice_date"], name="doc_conn_date"),
+            # the lists of one state and a month: the page's ids from the index alone,
+            # sorted, instead of every row of the month (id is SQLite's rowid, in every
+            # index; PostgreSQL needs it named for an index-only scan)
+            models.Index(
+                fields=["connection", "state", "invoice_date", "id"], name="doc_conn_state_date"
+            ),
             # the month report's documents not yet booked, in the order it lists them;
             # its credit notes without an original have an index of their own, on the
             # voucher's JSON (migration 0018_month_report_indexes)

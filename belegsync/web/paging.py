@@ -3,7 +3,10 @@
 A page is the ``size`` rows with ids below the keyset ``after`` (one row more is read to
 know whether a next page exists). Its number travels in the link (``p``) beside the
 keyset, so "51–100 of 1.234" costs no count of the rows before it; the total is one
-COUNT bounded by the list's filters; "previous" reads at most ``size`` ids upwards.
+COUNT bounded by the list's filters, or what the list knows cheaper (the document list:
+kept counts, or "more than 1.000" for a search); "previous" reads at most ``size`` ids
+upwards. A list that finds its ids on an index of its own (``ids``, the document list's
+``listing.ids``) reads only the page's rows.
 The document list, the export overview and the export history page with it, and
 ``web/_pager.html`` draws first / previous / next.
 """
@@ -12,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+
+from belegsync.documents.listing import Total
 
 #: The query parameters a pager link sets.
 PARAMETERS = ("after", "p")
@@ -26,6 +31,8 @@ class Pages:
     """Where this page is in the list: its rows' numbers, the total, its neighbours."""
 
     total: int
+    #: ``total`` is a lower bound: the list has more (a search counted up to a bound).
+    bounded: bool
     first: int
     last: int
     number: int
@@ -48,9 +55,30 @@ def _int(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def previous_after(rows: QuerySet[Any], first_id: int, size: int) -> int | None:
+class Ids(Protocol):
+    """At most ``n`` ids of a list: newest first below ``after``, or oldest first above
+    ``above``."""
+
+    def __call__(
+        self, n: int, *, after: int | None = None, above: int | None = None
+    ) -> list[int]: ...
+
+
+def _query_ids(rows: QuerySet[Any]) -> Ids:
+    def ids(n: int, *, after: int | None = None, above: int | None = None) -> list[int]:
+        if above is not None:
+            chosen = rows.filter(id__gt=above).order_by("id")
+        else:
+            chosen = rows.filter(id__lt=after) if after is not None else rows
+            chosen = chosen.order_by("-id")
+        return list(chosen.values_list("id", flat=True)[:n])
+
+    return ids
+
+
+def previous_after(ids: Ids, first_id: int, size: int) -> int | None:
     """The keyset of the page before the one that starts at ``first_id``; None for page 1."""
-    newer = list(rows.filter(id__gt=first_id).order_by("id").values_list("id", flat=True)[:size])
+    newer = ids(size, above=first_id)
     if len(newer) < size:
         return None
     return newer[-1] + 1
@@ -62,28 +90,42 @@ def page(
     size: int,
     *,
     shown: Callable[[QuerySet[Any]], QuerySet[Any]] = lambda rows: rows,
-    total: Callable[[], int] | None = None,
+    total: Callable[[], int | Total] | None = None,
+    ids: Ids | None = None,
 ) -> tuple[list[Model], Pages]:
     """The request's page of ``rows`` (already filtered), newest first, and its place.
 
     ``shown`` adds what only the shown rows need (``select_related``, ``defer``);
-    ``total`` answers "of N" where a list knows it cheaper than ``rows.count()``.
+    ``total`` answers "of N" where a list knows it cheaper than ``rows.count()``;
+    ``ids`` finds the page's ids where a list knows a better plan than ``rows``' own
+    (then only the page's rows are read, by id).
     """
     after = _int(request.GET.get("after", ""))
-    chosen = rows.filter(id__lt=after) if after is not None else rows
-    found = list(shown(chosen).order_by("-id")[: size + 1])
-    next_after = found[size - 1].pk if len(found) > size else None
-    found = found[:size]
+    if ids is None:
+        chosen = rows.filter(id__lt=after) if after is not None else rows
+        found = list(shown(chosen).order_by("-id")[: size + 1])
+        next_after = found[size - 1].pk if len(found) > size else None
+        found = found[:size]
+        ids = _query_ids(rows)
+    else:
+        keys = ids(size + 1, after=after)
+        next_after = keys[size - 1] if len(keys) > size else None
+        chosen = rows.model._default_manager.filter(id__in=keys[:size])
+        found = list(shown(chosen).order_by("-id"))
     number = max(1, _int(request.GET.get("p", "")) or 1) if after is not None else 1
     first = (number - 1) * size + 1 if found else 0
     previous = None
     if found and number > 2:
-        previous = previous_after(rows, found[0].pk, size)
+        previous = previous_after(ids, found[0].pk, size)
     query = request.GET.copy()
     for name in PARAMETERS:
         query.pop(name, None)
+    counted = total() if total is not None else rows.count()
+    if not isinstance(counted, Total):
+        counted = Total(counted)
     return found, Pages(
-        total=total() if total is not None else rows.count(),
+        total=counted.n,
+        bounded=counted.bounded,
         first=first,
         last=first + len(found) - 1 if found else 0,
         number=number,

@@ -153,7 +153,8 @@ def test_a_batch_stores_every_column_of_new_documents_and_their_events(connectio
     WHEN the batch inserts them in one statement per table THEN each row has its own
     values, the columns a row leaves out have their defaults, every document has its
     import event, and the counts and the number search know them."""
-    from belegsync.documents.listing import NUMBER_SEARCH, number_contains
+    from belegsync.documents import listing
+    from belegsync.documents.listing import NUMBER_SEARCH
     from belegsync.documents.models import DocumentCount, Event
     from belegsync.sync.ingest import store_batch
 
@@ -184,8 +185,10 @@ def test_a_batch_stores_every_column_of_new_documents_and_their_events(connectio
     assert events["RE-1"].at == documents["RE-1"].created_at
     counts = {(c.state, c.failure_reason): c.n for c in DocumentCount.objects.all()}
     assert counts == {("waiting", ""): 1, ("failed", "validation"): 1, ("skipped", ""): 1}
-    assert list(number_contains(Document.objects.all(), "E-2")) == [documents["RE-2"]]
-    if db.vendor == "sqlite":  # the FTS5 table itself, which the filter above narrows by
+    searched = listing.Filters(number="E-2")
+    found = listing.filtered(Document.objects.all(), [connection.pk], searched)
+    assert listing.ids(found, searched, 10) == [documents["RE-2"].pk]
+    if db.vendor == "sqlite":  # the FTS5 table itself, which the search above walks
         with db.cursor() as cursor:
             search = f"SELECT rowid FROM {NUMBER_SEARCH} WHERE source_number LIKE '%E-2%'"  # noqa: S608
             cursor.execute(search)

@@ -82,7 +82,8 @@ def test_it_pages_by_keyset_without_gaps_or_repeats(
     url = "/documents/?state=waiting"
     pages = []
     while url:
-        with django_assert_max_num_queries(9) as queries:
+        # the page's ids, then its rows: one query more than reading the rows at once
+        with django_assert_max_num_queries(10) as queries:
             response = logged_in.get(url)
         # the total from the kept counts: no COUNT over the documents, none of the rows before
         counts = [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
@@ -304,7 +305,8 @@ def test_a_reupload_of_a_waiting_document_without_newer_data_is_refused(logged_i
 def test_the_total_is_the_number_of_documents_the_filters_give(logged_in, connection):
     """GIVEN documents in several states and two connections WHEN a list opens with
     any of its filters THEN "of N" is the number of documents it lists: from the kept
-    counts for a state or a connection, from a COUNT where a number or a date narrows it."""
+    counts for a state, a connection or dates, from a bounded COUNT where a number
+    narrows it."""
     from belegsync.documents.models import Connection
 
     second = Connection.objects.create(
@@ -350,3 +352,24 @@ def test_it_escapes_what_a_list_row_shows(logged_in, connection):
     assert f'<a href="/documents/{document.pk}/">' in html
     assert f'formaction="/documents/{document.pk}/reset/"' in html
     assert 'aria-label="Select RE-&lt;i&gt;1&lt;/i&gt;"' in html
+
+
+def test_a_search_with_more_matches_than_it_counts_says_more_than(
+    logged_in, connection, monkeypatch
+):
+    """GIVEN more documents matching a number than a search counts WHEN the list opens
+    THEN it says "of more than N" (in German "von mehr als"), and pages through them all."""
+    from belegsync.documents import listing
+
+    monkeypatch.setattr(listing, "TOTAL_BOUND", 3)
+    for i in range(5):
+        make_document(connection, f"RE-{i}", "done")
+    make_document(connection, "GS-1", "done")
+    response = logged_in.get("/documents/?number=re-")
+    assert (response.context["pages"].total, response.context["pages"].bounded) == (3, True)
+    assert "Documents 1–5 of more than 3" in response.content.decode()
+    assert numbers_on(response) == [f"RE-{i}" for i in reversed(range(5))]
+    german = logged_in.get("/documents/?number=re-", headers={"accept-language": "de"})
+    assert "Belege 1–5 von mehr als 3" in german.content.decode()
+    exact = logged_in.get("/documents/?number=RE-1")
+    assert (exact.context["pages"].total, exact.context["pages"].bounded) == (1, False)

@@ -131,13 +131,16 @@ def document_list(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request)
     connection_ids = list(scoping.connections(request).values_list("pk", flat=True))
     documents = filtered(request, filters, connection_ids)
+    found = listing.Found(documents, connection_ids, filters.listing)
     rows, where = paging.page(
         request,
         documents,
         PAGE_SIZE,
         shown=lambda rows: rows.select_related("connection").defer(*listing.HEAVY_COLUMNS),
         # the kept counts where they answer, not a COUNT over the state's documents
-        total=lambda: listing.total(documents, connection_ids, filters.listing),
+        total=found.total,
+        # the ids from an index alone (a month, a search), then only the page's rows
+        ids=found.ids,
     )
     actions = offered(filters.state) if filters.state and _may_act(request) else []
     _link_rows(rows, actions)

@@ -64,7 +64,7 @@ class Command(BaseCommand):
             state=options["state"], number=options["number"], connection_id=connection_id
         )
         found = listing.filtered(documents, connections.values_list("pk", flat=True), filters)
-        rows, _next = listing.page(found, None, max(1, options["limit"]))
+        rows, _next = listing.page(found, filters, None, max(1, options["limit"]))
         for d in rows:
             gross = -d.total_gross if d.kind == "credit_note" else d.total_gross
             failure = f"  {d.failure_reason}" if d.state == State.FAILED else ""

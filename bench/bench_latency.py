@@ -16,6 +16,12 @@ double. Measured twice in the same process for each size:
 
 Reported per size: p50, p95 and max of both, and on/off. Runs on a fresh SQLite
 file in a temporary directory (or DATABASE_URL).
+
+Each measurement is followed by where the slowest invoice's seconds went (from the
+documents' events and the cycle records): its wait for the fetch that brought it
+(added → that cycle's start, the fetch's ``modifiedAtMax``), the fetch, the vouchers of
+that cycle claimed before it, its own transfer, and the time between that cycle's start
+and the one before it (the period the schedule kept).
 """
 
 from __future__ import annotations
@@ -72,9 +78,10 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from belegsync.connectors.base import AdapterContext  # noqa: E402
-from belegsync.documents.models import Connection, Organisation  # noqa: E402
+from belegsync.documents.models import Connection, Document, Event, Organisation  # noqa: E402
 from belegsync.sources.billbee import models as hooks  # noqa: E402
 from belegsync.sources.billbee.source import GENERAL_STEP, PAYMENT_STEP, BillbeeSource  # noqa: E402
+from belegsync.sync.models import CycleRecord  # noqa: E402
 
 _invoice = iter(range(70000, 10**9))
 
@@ -161,8 +168,11 @@ def arrived() -> dict[str, float]:
         return {str(v["voucherNumber"]): 0.0 for v in LEXOFFICE.vouchers.values()}
 
 
-def run(orders: int, window: float, interval: int, webhooks: bool, seed: int) -> list[float]:
-    """Latencies (s) of ``orders`` invoices added at random moments within ``window``."""
+def run(
+    orders: int, window: float, interval: int, webhooks: bool, seed: int
+) -> tuple[list[float], str]:
+    """Latencies (s) of ``orders`` invoices added at random moments within ``window``,
+    and where the slowest one's seconds went."""
     BILLBEE.reset_state()
     connection = connection_for(f"{'on' if webhooks else 'off'} {orders} {seed}", interval)
     if webhooks:
@@ -201,7 +211,58 @@ def run(orders: int, window: float, interval: int, webhooks: bool, seed: int) ->
     missing = sorted(set(added) - set(seen))
     if missing:
         raise SystemExit(f"not transferred within the deadline: {missing[:5]} …")
-    return [seen[n] - added[n] for n in added]
+    latencies = {n: seen[n] - added[n] for n in added}
+    slowest = max(latencies, key=latencies.__getitem__)
+    wall = time.time() - time.monotonic()  # the monotonic clock on the database's (UTC) one
+    return list(latencies.values()), explain(
+        connection, slowest, added[slowest] + wall, seen[slowest] + wall
+    )
+
+
+def recorded_cycles(connection: Connection, stored: float) -> list[CycleRecord]:
+    """The connection's cycle records once the one that stored ``stored`` is written
+    (at its end, after the last voucher's steps in Billbee)."""
+    deadline = time.monotonic() + 60
+    while True:
+        cycles = list(CycleRecord.objects.filter(connection=connection).order_by("started_at"))
+        if time.monotonic() > deadline or any(
+            c.started_at.timestamp() <= stored <= c.started_at.timestamp() + c.seconds
+            for c in cycles
+        ):
+            return cycles
+        time.sleep(0.5)
+
+
+def explain(connection: Connection, number: str, added_at: float, seen_at: float) -> str:
+    """Where the seconds of one invoice went, from its events and the cycle records."""
+    document = Document.objects.get(connection=connection, source_number=number)
+    moments = dict(
+        Event.objects.filter(document=document, action__in=["claim", "complete"]).values_list(
+            "action", "at"
+        )
+    )
+    stored = document.created_at.timestamp()
+    cycles = recorded_cycles(connection, stored)
+    starts = [c.started_at.timestamp() for c in cycles]
+    index = max((i for i, start in enumerate(starts) if start <= stored), default=None)
+    if index is None or "claim" not in moments:
+        return f"{number}: no cycle record before it was stored"
+    cycle, start = cycles[index], starts[index]
+    claimed = moments["claim"].timestamp()
+    ahead = Event.objects.filter(
+        document__connection=connection,
+        action="claim",
+        at__gte=cycle.started_at,
+        at__lt=moments["claim"],
+    ).count()
+    period = f", {start - starts[index - 1]:.1f} s after the recorded one before" if index else ""
+    return (
+        f"slowest {number} {seen_at - added_at:.1f} s: fetched {start - added_at:.1f} s after "
+        f"it was added (recorded cycle {index + 1} of {len(cycles)}{period}; it took "
+        f"{cycle.seconds:.1f} s, {cycle.fetched} fetched, {cycle.transferred} transferred), stored "
+        f"{stored - start:.1f} s into the cycle, {ahead} vouchers claimed before it in "
+        f"{claimed - stored:.1f} s, its voucher {seen_at - claimed:.1f} s after its claim"
+    )
 
 
 def quantiles(latencies: list[float]) -> tuple[float, float, float]:
@@ -221,8 +282,9 @@ def main() -> None:
     belegsync = start_belegsync()
     try:
         for size in args.orders:
-            on = quantiles(run(size, args.window, args.interval, True, args.seed))
-            off = quantiles(run(size, args.window, args.interval, False, args.seed))
+            on_latencies, on_slowest = run(size, args.window, args.interval, True, args.seed)
+            off_latencies, off_slowest = run(size, args.window, args.interval, False, args.seed)
+            on, off = quantiles(on_latencies), quantiles(off_latencies)
             print(
                 f"{size} invoices in {args.window:.0f} s, interval {args.interval} s: "
                 f"webhooks on p50 {on[0]:.1f} s, p95 {on[1]:.1f} s, max {on[2]:.1f} s; "
@@ -230,6 +292,8 @@ def main() -> None:
                 f"on/off p50 {on[0] / off[0]:.2f}, p95 {on[1] / off[1]:.2f}",
                 flush=True,
             )
+            print(f"  webhooks on, {on_slowest}", flush=True)
+            print(f"  webhooks off, {off_slowest}", flush=True)
     finally:
         belegsync.terminate()
         belegsync.wait(60)

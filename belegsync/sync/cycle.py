@@ -23,11 +23,11 @@ from django.utils import timezone
 from belegsync.connectors.base import Cursor
 from belegsync.connectors.errors import AuthError, ConfigError, ConnectorError, FailureReason
 from belegsync.connectors.reasons import Reason, as_json
-from belegsync.connectors.registry import UnknownKind
+from belegsync.connectors.registry import UnknownKind, fetching_kinds
 from belegsync.documents.models import Connection, Document
 from belegsync.documents.states import IllegalTransition, State, transition
 
-from . import notify
+from . import notify, scheduler
 from .adapters import source_for, target_for
 from .ingest import IngestReport, store_all
 from .lease import cycle_lease
@@ -189,10 +189,24 @@ def _failed(report: CycleReport, connection: Connection, error: Exception) -> Cy
     return report
 
 
-def _succeeded(connection: Connection) -> None:
+def _succeeded(connection: Connection, next_fetch: dt.datetime | None) -> None:
+    """Clear the failures; after a fetch, the next one is due half an interval after this
+    cycle's start (:func:`scheduler.next_fetch_at`), in the same statement."""
+    due = {} if next_fetch is None else {"next_sync_at": scheduler.no_later_than(next_fetch)}
     Connection.objects.filter(pk=connection.pk).update(
-        last_sync_at=timezone.now(), failed_cycles=0, failing_since=None, failure_details=None
+        last_sync_at=timezone.now(),
+        failed_cycles=0,
+        failing_since=None,
+        failure_details=None,
+        **due,
     )
+
+
+def _next_fetch(connection: Connection, fetched: bool, now: dt.datetime) -> dt.datetime | None:
+    """When the next fetch is due, for a cycle that fetched from a fetching source."""
+    if not fetched or connection.source_kind not in fetching_kinds():
+        return None
+    return scheduler.next_fetch_at(now, connection.sync_interval)
 
 
 def run_cycle(connection_id: int, worker: str, *, fetch_first: bool = True) -> CycleReport:
@@ -229,7 +243,7 @@ def run_cycle(connection_id: int, worker: str, *, fetch_first: bool = True) -> C
             # a bug of belegsync: the cycle is recorded as failed and the worker goes on
             log.exception("cycle crashed connection=%s", connection_id)
             return _failed(report, connection, error)
-        _succeeded(connection)
+        _succeeded(connection, _next_fetch(connection, fetch_first, now))
     finally:
         _release(connection_id, worker)
         report.seconds = time.monotonic() - started

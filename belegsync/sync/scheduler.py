@@ -12,6 +12,19 @@ transaction just updated; SQLite writes one at a time). A connection whose cycle
 is running is left due until that cycle ends: what made it due meanwhile (a
 webhook, "sync now", a finished import) gets a cycle of its own right after,
 instead of a task that finds the connection busy and drops it.
+
+The interval is a promise about documents, not about fetches: a document issued in
+the source reaches the target at most one interval later. A document issued just
+after a fetch's window closed (the cycle's start: Billbee's ``modifiedAtMax``) waits
+for the next fetch, and then for the vouchers of that fetch ahead of it at the
+target's pace. Fetched once an interval, its wait for the fetch alone can use up the
+interval. So a cycle that worked makes the next fetch due half an interval after its
+own start, less what starting a cycle takes (:func:`next_fetch_at`): a document waits
+at most half the interval for its fetch, and the other half is for that fetch and the
+transfers ahead of it. A cycle that runs longer than that is followed by the next one
+at once. A fetching source is asked twice an interval (each request at the remote's
+pace, ``connectors/ratelimit.py``); a cycle that failed leaves the claim's whole
+interval, so a source that does not answer is not asked sooner.
 """
 
 from __future__ import annotations
@@ -22,7 +35,7 @@ from collections.abc import Callable
 
 from django.db import connection as db
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.utils import timezone
 
 from belegsync.connectors.errors import FailureReason
@@ -97,6 +110,38 @@ def tick(enqueue: Callable[[int], None], now: dt.datetime | None = None) -> list
     if claimed:
         log.info("tick due=%s enqueued=%s", len(claimed), len(enqueued))
     return enqueued
+
+
+#: What starting a cycle takes once its connection is due: the scheduler's tick and a
+#: worker's poll (a second each, ``belegsync scheduler --interval`` and ``belegsync
+#: worker --interval``). Slower ticks or polls need a larger allowance to keep the promise.
+START_ALLOWANCE = dt.timedelta(seconds=2)
+
+#: The share of the interval a document may wait for the fetch that brings it; the
+#: rest is for that fetch and the transfers ahead of it.
+FETCH_SHARE = 0.5
+
+
+def next_fetch_at(started: dt.datetime, interval: int) -> dt.datetime:
+    """When the next fetch is due after a cycle whose fetch window closed at ``started``.
+
+    The next cycle's window closes by this plus :data:`START_ALLOWANCE`, so a document
+    issued just after ``started`` is fetched within half the interval and is at the
+    target within the interval as long as the target can take what is issued in half
+    an interval within the other half (lexoffice, at 2 requests a second and three
+    requests a voucher: about 20 vouchers in 30 s). Counted from the start, not the end:
+    the cycle's own transfers are already inside the other half."""
+    return started + dt.timedelta(seconds=interval * FETCH_SHARE) - START_ALLOWANCE
+
+
+def no_later_than(moment: dt.datetime) -> Case:
+    """``next_sync_at`` as an update's value: ``moment``, unless the connection was
+    made due earlier meanwhile (a webhook, "sync now", an upload during the cycle)."""
+    return Case(
+        When(next_sync_at__lt=moment, then=F("next_sync_at")),
+        default=Value(moment),
+        output_field=DateTimeField(),
+    )
 
 
 def due_now(connection_id: int) -> bool:

@@ -26,7 +26,11 @@ class ConnectionForm(forms.ModelForm):  # type: ignore[type-arg]
     sync_interval = forms.IntegerField(
         label=_("Sync interval (seconds)"),
         min_value=MIN_SYNC_INTERVAL,
-        help_text=_("At least 60 seconds."),
+        help_text=_(
+            "The longest a new document takes from the order system to the bookkeeping, "
+            "while the bookkeeping keeps up: belegsync asks the order system twice per "
+            "interval. At least 60 seconds."
+        ),
     )
 
     class Meta:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import threading
 
 import pytest
@@ -9,9 +10,14 @@ from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from belegsync.connectors.base import SourceDocument
 from belegsync.documents.models import Connection, Document
 from belegsync.documents.states import State
-from belegsync.sync.scheduler import sync_now, tick
+from belegsync.sources.memory import STORE
+from belegsync.sync.cycle import run_cycle
+from belegsync.sync.models import CycleRecord
+from belegsync.sync.scheduler import START_ALLOWANCE, due_now, next_fetch_at, sync_now, tick
+from tests.conftest import make_voucher
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +196,116 @@ def test_a_burst_of_due_calls_writes_once(connection):
     assert made == [True] + [False] * 19
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
     assert len(writes) == 1
+
+
+def _on_create(monkeypatch: pytest.MonkeyPatch, also) -> None:
+    """The memory target calls ``also`` before each voucher it creates."""
+    from belegsync.targets.memory import MemoryTarget
+
+    create = MemoryTarget.create
+
+    def calling(self, voucher):
+        also()
+        return create(self, voucher)
+
+    monkeypatch.setattr(MemoryTarget, "create", calling)
+
+
+def test_a_cycle_that_fetched_makes_the_next_fetch_due_half_an_interval_after_its_start(
+    connection,
+):
+    """GIVEN a connection at a 60 s interval whose cycle fetches and transfers two
+    documents WHEN the cycle ends THEN its next fetch is due half an interval after this
+    one's start, less the start allowance: a document issued just after this fetch waits
+    at most 30 s for the one that brings it (not the whole minute the claim set)."""
+    Connection.objects.filter(pk=connection.pk).update(sync_interval=60)
+    STORE.add(connection.pk, *(SourceDocument(make_voucher(n), n) for n in ("RE-1", "RE-2")))
+    claimed = timezone.now()
+    tick(lambda pk: None, claimed)
+    assert run_cycle(connection.pk, "worker-1").transferred == 2
+    started = CycleRecord.objects.get(connection=connection).started_at
+    connection.refresh_from_db()
+    assert connection.next_sync_at == started + dt.timedelta(seconds=30) - START_ALLOWANCE
+    assert tick(lambda pk: None, connection.next_sync_at) == [connection.pk]
+
+
+def test_a_cycle_that_ran_past_half_its_interval_is_followed_at_once():
+    started = timezone.now()
+    assert next_fetch_at(started, 60) == started + dt.timedelta(seconds=28)
+    # the lease holds the connection until the cycle ends; the first tick after claims it
+    assert next_fetch_at(started, 60) < started + dt.timedelta(seconds=40)
+
+
+def test_a_connection_made_due_during_its_cycle_stays_due(connection, monkeypatch):
+    """GIVEN a cycle running WHEN a webhook makes its connection due meanwhile THEN the
+    cycle's end does not move that call's cycle back to half the interval."""
+    STORE.add(connection.pk, SourceDocument(make_voucher("RE-1"), "RE-1"))
+    _on_create(monkeypatch, lambda: due_now(connection.pk))
+    tick(lambda pk: None)
+    run_cycle(connection.pk, "worker-1")
+    connection.refresh_from_db()
+    assert connection.next_sync_at <= timezone.now()
+    assert tick(lambda pk: None) == [connection.pk]
+
+
+def test_an_upload_connection_keeps_its_interval(org):
+    """Nothing to fetch, nothing to promise: its cycle leaves the claim's interval."""
+    (upload,) = _uploads(org, 1)
+    _document(upload, "W-1", state=State.WAITING)
+    now = timezone.now()
+    assert tick(lambda pk: None, now) == [upload.pk]
+    run_cycle(upload.pk, "worker-1")
+    upload.refresh_from_db()
+    assert upload.next_sync_at == now + dt.timedelta(seconds=upload.sync_interval)
+
+
+def test_a_cycle_that_fails_keeps_the_interval(connection):
+    """A source that does not answer is not asked sooner than its interval."""
+    from belegsync.connectors.errors import RetryableError
+
+    now = timezone.now()
+    tick(lambda pk: None, now)
+
+    def broken(self, cursor, now):
+        raise RetryableError("billbee does not answer")
+        yield
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("belegsync.sources.memory.MemorySource.fetch", broken)
+        assert run_cycle(connection.pk, "worker-1").failed_cycle
+    connection.refresh_from_db()
+    assert connection.next_sync_at == now + dt.timedelta(seconds=connection.sync_interval)
+
+
+def test_a_document_reaches_the_target_within_one_interval_of_its_issue():
+    """GIVEN 40 invoices issued at random moments within two minutes, a 60 s interval, a
+    target that takes 1.5 s a voucher, a fetch of 0.5 s, a tick and a poll of up to a
+    second each WHEN the cycles follow :func:`next_fetch_at` THEN every invoice is at the
+    target within 60 s of its issue; fetched once an interval (from the claim), some
+    take longer: up to the interval for the fetch, then the vouchers ahead of them."""
+    interval, fetch, per_voucher = 60, 0.5, 1.5
+    t0 = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
+
+    def worst(half: bool, seed: int) -> float:
+        rng = random.Random(seed)
+        issued = sorted(rng.uniform(0, 120) for _ in range(40))
+        due = end = 0.0  # the first cycle at once, as a new connection's
+        latencies: list[float] = []
+        while len(latencies) < len(issued):
+            claimed = max(due, end) + rng.uniform(0, 1)  # the tick after it is due and free
+            due = claimed + interval  # what the claim sets
+            start = claimed + rng.uniform(0, 1)  # the worker's poll; the fetch window closes
+            end = start + fetch
+            for moment in issued[len(latencies) :]:
+                if moment > start:
+                    break
+                end += per_voucher
+                latencies.append(end - moment)
+            if half:
+                brought = next_fetch_at(t0 + dt.timedelta(seconds=start), interval)
+                due = min(due, (brought - t0).total_seconds())
+        return max(latencies)
+
+    for seed in range(20):
+        assert worst(half=True, seed=seed) <= interval
+    assert max(worst(half=False, seed=seed) for seed in range(20)) > interval

@@ -170,7 +170,10 @@ class ConnectionOut(Schema):
         description="Per side whether credentials are saved; their values are never returned."
     )
     takes_files: bool = Field(description="Its source reads uploaded files (POST /imports).")
-    sync_interval: int = Field(description="Seconds between two syncs.")
+    sync_interval: int = Field(
+        description="Seconds a new document takes at most to reach the target while the "
+        "target keeps up; a source is asked twice per interval."
+    )
     next_sync_at: dt.datetime | None
     last_sync_at: dt.datetime | None
     archived_at: dt.datetime | None = Field(
@@ -443,7 +446,13 @@ class ConnectionIn(Schema):
     source_kind: str = Field(description="A source's identifier: afterbuy_csv, afterbuy_api, …")
     target_kind: str = Field(description="A target's identifier: lexoffice, sevdesk, …")
     enabled: bool = True
-    sync_interval: int = Field(3600, ge=60, le=86400 * 7, description="Seconds between syncs.")
+    sync_interval: int = Field(
+        3600,
+        ge=60,
+        le=86400 * 7,
+        description="Seconds a new document takes at most to reach the target while the "
+        "target keeps up; a source is asked twice per interval.",
+    )
     credentials: dict[Side, dict[str, str]] = Field(default_factory=dict)
     policy: dict[str, object] | None = Field(None, description="What both sides share.")
     source: dict[str, object] | None = Field(None, description="The source's own settings.")

@@ -14,6 +14,7 @@ from belegsync.connectors.base import SourceDocument
 from belegsync.documents.models import Connection, Document
 from belegsync.documents.states import State
 from belegsync.sources.memory import STORE
+from belegsync.sync import scheduler
 from belegsync.sync.cycle import run_cycle
 from belegsync.sync.models import CycleRecord
 from belegsync.sync.scheduler import START_ALLOWANCE, due_now, next_fetch_at, sync_now, tick
@@ -229,11 +230,17 @@ def test_a_cycle_that_fetched_makes_the_next_fetch_due_half_an_interval_after_it
     assert tick(lambda pk: None, connection.next_sync_at) == [connection.pk]
 
 
-def test_a_cycle_that_ran_past_half_its_interval_is_followed_at_once():
-    started = timezone.now()
-    assert next_fetch_at(started, 60) == started + dt.timedelta(seconds=28)
-    # the lease holds the connection until the cycle ends; the first tick after claims it
-    assert next_fetch_at(started, 60) < started + dt.timedelta(seconds=40)
+def test_a_cycle_that_ran_past_half_its_interval_is_followed_at_once(connection):
+    """GIVEN a cycle whose fetch window closed longer than half an interval ago (its
+    transfers took that long) WHEN it ends THEN its connection is due at once: the first
+    tick after it claims it (while it ran, its lease kept the tick away)."""
+    Connection.objects.filter(pk=connection.pk).update(sync_interval=60)
+    long_ago = timezone.now() - dt.timedelta(seconds=40)
+    assert next_fetch_at(long_ago, 60) == long_ago + dt.timedelta(seconds=28)
+    Connection.objects.filter(pk=connection.pk).update(
+        next_sync_at=scheduler.no_later_than(next_fetch_at(long_ago, 60))
+    )
+    assert tick(lambda pk: None) == [connection.pk]
 
 
 def test_a_connection_made_due_during_its_cycle_stays_due(connection, monkeypatch):

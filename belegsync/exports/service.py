@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -38,13 +38,8 @@ from belegsync.connectors.errors import ConfigError
 from belegsync.connectors.exporters import ExportDocument, Exporter, ExportWriter, LeftOut
 from belegsync.connectors.reasons import Reason, as_json
 from belegsync.connectors.settings import AdapterSettings, read
-from belegsync.documents.models import (
-    Document,
-    DocumentCount,
-    DocumentDayCount,
-    DocumentFile,
-    Organisation,
-)
+from belegsync.documents import listing
+from belegsync.documents.models import Document, DocumentFile, Organisation
 from belegsync.sync.ingest import insert_rows
 
 from .models import (
@@ -165,25 +160,14 @@ def count_documents(
     documents by ``c``) are; ``connection_ids``: the organisation's connections.
 
     Narrowed by connection, state and invoice dates only (the overview as it opens, a
-    state, a month), the counts the database keeps answer: a few rows per connection
-    (``DocumentCount``), or per connection and day (``DocumentDayCount``, which leaves out
-    documents without an invoice date, as a date filter does), instead of a COUNT over
-    every matching document. Any other filter: a COUNT bounded by it.
+    state, a month), the counts the database keeps answer (:func:`listing.kept_total`)
+    instead of a COUNT over every matching document. Any other filter: a COUNT bounded
+    by it.
     """
     if c.kind or c.shop or c.tagged or c.search.strip():
         return documents.count()
     ids = [i for i in connection_ids if not c.connections or i in c.connections]
-    if c.date_from or c.date_to:
-        counts = DocumentDayCount.objects.filter(connection_id__in=ids)
-        if c.date_from:
-            counts = counts.filter(day__gte=c.date_from)
-        if c.date_to:
-            counts = counts.filter(day__lte=c.date_to)
-    else:
-        counts = DocumentCount.objects.filter(connection_id__in=ids)
-    if c.state:
-        counts = counts.filter(state=c.state)
-    return int(counts.aggregate(n=Sum("n"))["n"] or 0)
+    return listing.kept_total(ids, c.state, c.date_from, c.date_to)
 
 
 # --- formats --------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection as db
 from django.db.models import F, QuerySet, Sum
@@ -114,24 +115,35 @@ def ids(
     """
     if _walks_numbers(filters):
         return _number_walk(documents, filters.number, n, after=after, above=above)
+    # With a date filter, SQLite (which plans without statistics) would rather walk the
+    # (connection, state, -id) index from the keyset and read every row for its date, as
+    # many as lie between the month's documents in id order; spelt ``id + 0`` the keyset
+    # is no index range, and the date index answers, at a cost bounded by the month.
+    opaque = filters.dated and db.vendor == "sqlite"
+    return keyset_ids(documents, n, after=after, above=above, opaque_keyset=opaque)
+
+
+def keyset_ids(
+    rows: QuerySet[Any],
+    n: int,
+    *,
+    after: int | None = None,
+    above: int | None = None,
+    opaque_keyset: bool = False,
+) -> list[int]:
+    """At most ``n`` ids of ``rows``: newest first below ``after``, or oldest first above
+    ``above``. ``opaque_keyset``: compare ``id + 0``, which no index range answers (so the
+    planner picks the filters' index)."""
+    key = "keyset" if opaque_keyset else "id"
+    if opaque_keyset:
+        rows = rows.alias(keyset=F("id") + 0)
     if above is not None:
-        rows = _keyset(documents, "gt", above, filters).order_by("id")
+        chosen = rows.filter(**{f"{key}__gt": above}).order_by("id")
     else:
-        rows = documents.order_by("-id")
+        chosen = rows.order_by("-id")
         if after is not None:
-            rows = _keyset(rows, "lt", after, filters)
-    return list(rows.values_list("id", flat=True)[:n])
-
-
-def _keyset(rows: QuerySet[Document], op: str, key: int, filters: Filters) -> QuerySet[Document]:
-    """``rows`` below (``lt``) or above (``gt``) the keyset. With a date filter, SQLite
-    (which plans without statistics) would rather walk the (connection, state, -id)
-    index from the keyset and read every row for its date, as many as lie between the
-    month's documents in id order; spelt ``id + 0`` the keyset is no index range, and
-    the date index answers, at a cost bounded by the month."""
-    if filters.dated and db.vendor == "sqlite":
-        return rows.alias(keyset=F("id") + 0).filter(**{f"keyset__{op}": key})
-    return rows.filter(**{f"id__{op}": key})
+            chosen = chosen.filter(**{f"{key}__lt": after})
+    return list(chosen.values_list("id", flat=True)[:n])
 
 
 def _walks_numbers(filters: Filters) -> bool:

@@ -13,6 +13,7 @@ The document list, the export overview and the export history page with it, and
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,7 +21,7 @@ from typing import Any, Protocol
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from belegsync.documents.listing import Total
+from belegsync.documents import listing
 
 #: The query parameters a pager link sets.
 PARAMETERS = ("after", "p")
@@ -64,18 +65,6 @@ class Ids(Protocol):
     ) -> list[int]: ...
 
 
-def _query_ids(rows: QuerySet[Any]) -> Ids:
-    def ids(n: int, *, after: int | None = None, above: int | None = None) -> list[int]:
-        if above is not None:
-            chosen = rows.filter(id__gt=above).order_by("id")
-        else:
-            chosen = rows.filter(id__lt=after) if after is not None else rows
-            chosen = chosen.order_by("-id")
-        return list(chosen.values_list("id", flat=True)[:n])
-
-    return ids
-
-
 def previous_after(ids: Ids, first_id: int, size: int) -> int | None:
     """The keyset of the page before the one that starts at ``first_id``; None for page 1."""
     newer = ids(size, above=first_id)
@@ -90,7 +79,7 @@ def page(
     size: int,
     *,
     shown: Callable[[QuerySet[Any]], QuerySet[Any]] = lambda rows: rows,
-    total: Callable[[], int | Total] | None = None,
+    total: Callable[[], int | listing.Total] | None = None,
     ids: Ids | None = None,
 ) -> tuple[list[Model], Pages]:
     """The request's page of ``rows`` (already filtered), newest first, and its place.
@@ -106,7 +95,7 @@ def page(
         found = list(shown(chosen).order_by("-id")[: size + 1])
         next_after = found[size - 1].pk if len(found) > size else None
         found = found[:size]
-        ids = _query_ids(rows)
+        ids = functools.partial(listing.keyset_ids, rows)
     else:
         keys = ids(size + 1, after=after)
         next_after = keys[size - 1] if len(keys) > size else None
@@ -121,8 +110,8 @@ def page(
     for name in PARAMETERS:
         query.pop(name, None)
     counted = total() if total is not None else rows.count()
-    if not isinstance(counted, Total):
-        counted = Total(counted)
+    if not isinstance(counted, listing.Total):
+        counted = listing.Total(counted)
     return found, Pages(
         total=counted.n,
         bounded=counted.bounded,

@@ -586,9 +586,7 @@ def _preparer(f: Field[Any, Any], wrapper: BaseDatabaseWrapper) -> Callable[[Any
 _UNSET = object()
 
 
-def _known(
-    connection: Connection, batch: Sequence[SourceDocument | Prepared]
-) -> QuerySet[Document]:
+def _known(connection: Connection, batch: Sequence[Prepared]) -> QuerySet[Document]:
     """The batch's documents already stored.
 
     Filtered on all three columns of ``document_number_unique``, so both databases
@@ -596,16 +594,10 @@ def _known(
     connection's whole part of it and PostgreSQL scans the table, and an import
     grows with the square of its size.
     """
-    keys = [
-        (item.kind, item.number)
-        if isinstance(item, Prepared)
-        else (item.voucher.kind.value, item.voucher.number)
-        for item in batch
-    ]
     return Document.objects.filter(
         connection=connection,
-        kind__in={kind for kind, _ in keys},
-        source_number__in={number for _, number in keys},
+        kind__in={p.kind for p in batch},
+        source_number__in={p.number for p in batch},
     )
 
 

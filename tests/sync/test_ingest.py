@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection as db
 from django.db import transaction
+from django.utils import timezone
 
 from belegsync.bookkeeping import VoucherKind
 from belegsync.connectors.base import SourceDocument
@@ -140,7 +141,7 @@ def test_the_batch_lookup_searches_the_number_index_on_all_its_columns(connectio
     store_all(connection, [sd(f"RE-{n}") for n in range(30)])
     batch = [sd("RE-3"), sd("RE-40")]
     with transaction.atomic():
-        sql, params = _known(connection, batch).query.sql_with_params()
+        sql, params = _known(connection, _prepared(connection, batch)).query.sql_with_params()
         plan = _lookup_plan(sql, params)
     if db.vendor == "sqlite":  # the unique constraint is the table's own (autoindex)
         assert "using index" in plan and "connection_id=? and kind=? and source_number=?" in plan
@@ -237,12 +238,20 @@ def test_insert_rows_gives_each_row_its_own_key_in_row_order(connection):
     assert later.pk not in ids
 
 
+def _prepared(connection, batch):
+    """The batch as store_batch looks it up (prepared to store)."""
+    from belegsync.sync.ingest import prepare
+
+    return [prepare(item, connection.policy, timezone.localdate()) for item in batch]
+
+
 def _lookup_work(connection, batch) -> int:
     """What the database does to look a batch's numbers up: SQLite's virtual machine steps
     (in tens), PostgreSQL's rows read from the table and its indexes."""
     from belegsync.sync.ingest import _known
 
-    query = _known(connection, batch).values_list("kind", "source_number", "state", "voucher")
+    prepared = _prepared(connection, batch)
+    query = _known(connection, prepared).values_list("kind", "source_number", "state", "voucher")
     if db.vendor == "sqlite":
         steps = [0]
 

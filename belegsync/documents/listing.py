@@ -34,6 +34,23 @@ HEAVY_COLUMNS = (
     "connection__settings",
 )
 
+#: What a row of the web list shows (number, kind, date, connection, gross, state, the
+#: reasons of a failed or skipped one), and no more: each column read is a value to
+#: convert per row (on PostgreSQL a timestamp is parsed in Python), a list of 50 rows
+#: read a document's every column but the heavy ones.
+ROW_COLUMNS = (
+    "connection",
+    "source_number",
+    "kind",
+    "invoice_date",
+    "currency",
+    "total_gross",
+    "state",
+    "failure_reason",
+    "failure_details",
+    "skip_details",
+)
+
 #: A search's total is counted up to this many documents; above, the list says "more
 #: than 1,000". Counting every match of a common part ("RE-") read every document
 #: (1.5 s at 1,000,000); no merchant pages through a thousand search results.

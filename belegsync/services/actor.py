@@ -24,6 +24,17 @@ class RoleForbids(NotAllowed):
         self.permission = permission
 
 
+def read_membership(user: Any) -> None:
+    """Read ``user``'s membership and its organisation in one query into the user's
+    cache (none: cached as none), where a page would ask twice: its role for the page's
+    rule, then its organisation for every query of the page. On PostgreSQL a query costs
+    the page about half a millisecond of this process's time, whatever it reads."""
+    rel = Membership._meta.get_field("user").remote_field
+    if not rel.is_cached(user):
+        found = Membership.objects.select_related("organisation").filter(user_id=user.pk).first()
+        rel.set_cached_value(user, found)
+
+
 @dataclass(frozen=True)
 class Actor:
     """The user on whose behalf a service acts, or ``None`` for the system / an operator.

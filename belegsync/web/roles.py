@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from belegsync.documents.roles import Permission
-from belegsync.services.actor import Actor, RoleForbids
+from belegsync.services.actor import Actor, RoleForbids, read_membership
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ class RoleMiddleware:
             return forbidden(request)
         if not request.user.is_authenticated:
             return None  # LoginRequiredMiddleware sends the visitor to the login page
+        read_membership(request.user)
         if rule == SIGNED_IN or Actor.of(request.user).may(rule):
             return None
         return forbidden(request)

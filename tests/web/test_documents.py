@@ -373,3 +373,63 @@ def test_a_search_with_more_matches_than_it_counts_says_more_than(
     assert "Belege 1–5 von mehr als 3" in german.content.decode()
     exact = logged_in.get("/documents/?number=RE-1")
     assert (exact.context["pages"].total, exact.context["pages"].bounded) == (1, False)
+
+
+def test_a_list_page_asks_the_same_queries_for_one_row_as_for_many(logged_in, connection):
+    """GIVEN a list page that reads only the columns its rows show, and each row's
+    connection from the organisation's connections it read once
+    WHEN a page shows one document, then many of two connections (an archived one)
+    THEN it asks the database the same number of times: no row reads a column or a
+    connection of its own afterwards, in any state's list."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from belegsync.documents.models import Connection
+
+    second = Connection.objects.create(
+        organisation=connection.organisation,
+        name="zweite",
+        source_kind="memory",
+        target_kind="memory",
+        archived_at=timezone.now(),
+    )
+    queries = [
+        "",
+        "state=failed",
+        "state=skipped",
+        "state=done",
+        f"connection={second.pk}&state=failed",
+        "number=RE-&state=failed",
+    ]
+
+    def asked() -> dict[str, int]:
+        counts = {}
+        for query in queries:
+            with CaptureQueriesContext(db) as captured:
+                assert logged_in.get(f"/documents/?{query}").status_code == 200
+            counts[query] = len(captured)
+        return counts
+
+    failed(second, "RE-0")
+    make_document(
+        second,
+        "RE-S0",
+        "skipped",
+        skip_details=[{"code": "skip.shop_not_selected", "params": {"shop": "x"}}],
+    )
+    make_document(connection, "RE-D0", "done")
+    asked()  # the process's first search asks SQLite once whether it has its search table
+    one = asked()
+    for i in range(1, 6):
+        failed(connection if i % 2 else second, f"RE-{i}")
+        make_document(
+            second,
+            f"RE-S{i}",
+            "skipped",
+            skip_details=[{"code": "skip.shop_not_selected", "params": {"shop": "x"}}],
+        )
+        make_document(connection, f"RE-D{i}", "done")
+    many = logged_in.get("/documents/?state=failed").content.decode()
+    assert "zweite" in many and "Shop → Books" in many
+    assert asked() == one

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
@@ -30,6 +29,8 @@ from belegsync.web.roles import requires
 from .common import back, url_of_id
 
 PAGE_SIZE = 50
+#: What the list reads of a connection: the filter's choices and each row's name.
+SHOP_COLUMNS = ("id", "name", "archived_at")
 
 #: What the page asks before an action runs, in its own dialog (none of them is undone
 #: by a click: a reset transfers again, a mark hides the error, a re-upload replaces data).
@@ -99,15 +100,18 @@ def _int(value: str) -> int | None:
         return None
 
 
-def read_filters(request: HttpRequest) -> Filters:
-    """The list's filters; no (or an unknown) state means every state."""
+def read_filters(request: HttpRequest, shops: list[Connection]) -> Filters:
+    """The list's filters; no (or an unknown) state means every state. A connection
+    not among ``shops`` (the organisation's) answers 404, as ``scoping`` does."""
     state = request.GET.get("state", "")
     if state not in State.values:
         state = ""
     connection = None
     connection_id = _int(request.GET.get("connection", ""))
     if connection_id is not None:
-        connection = scoping.connection_or_404(request, connection_id)
+        connection = next((c for c in shops if c.pk == connection_id), None)
+        if connection is None:
+            raise Http404("No such connection.")
     return Filters(
         state=state,
         number=request.GET.get("number", "").strip(),
@@ -118,30 +122,28 @@ def read_filters(request: HttpRequest) -> Filters:
     )
 
 
-def filtered(
-    request: HttpRequest, filters: Filters, connection_ids: list[int] | None = None
-) -> QuerySet[Document]:
-    if connection_ids is None:
-        connection_ids = list(scoping.connections(request).values_list("pk", flat=True))
-    return listing.filtered(scoping.documents(request), connection_ids, filters.listing)
-
-
 @requires(Permission.VIEW_DOCUMENTS)
 def document_list(request: HttpRequest) -> HttpResponse:
-    filters = read_filters(request)
-    connection_ids = list(scoping.connections(request).values_list("pk", flat=True))
-    documents = filtered(request, filters, connection_ids)
+    # the organisation's connections, read once: the filter's choices, the scope of the
+    # list and each row's connection (its name), instead of three queries and a join
+    shops = list(scoping.connections(request).only(*SHOP_COLUMNS).order_by("name"))
+    filters = read_filters(request, shops)
+    connection_ids = [c.pk for c in shops]
+    documents = listing.filtered(scoping.documents(request), connection_ids, filters.listing)
     found = listing.Found(documents, connection_ids, filters.listing)
     rows, where = paging.page(
         request,
         documents,
         PAGE_SIZE,
-        shown=lambda rows: rows.select_related("connection").defer(*listing.HEAVY_COLUMNS),
+        shown=lambda rows: rows.only(*listing.ROW_COLUMNS),
         # the kept counts where they answer, not a COUNT over the state's documents
         total=found.total,
         # the ids from an index alone (a month, a search), then only the page's rows
         ids=found.ids,
     )
+    by_id = {c.pk: c for c in shops}
+    for row in rows:
+        row.connection = by_id[row.connection_id]
     actions = offered(filters.state) if filters.state and _may_act(request) else []
     _link_rows(rows, actions)
     return render(
@@ -153,7 +155,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
             "states": [(code, STATE_LABELS[code]) for code in State.values],
             "documents": rows,
             "pages": where,
-            "connections": scoping.connections(request).order_by("name"),
+            "connections": shops,
             "actions": actions,
             "bulk_confirm": BULK_CONFIRM,
         },

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 from decimal import Decimal
+from html import escape as escape_html
 from typing import Any
 
 from django import template
 from django.utils import formats
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -175,80 +177,78 @@ def document_rows(documents: list[Any], state: str, actions: list[Any]) -> SafeS
     In Python because the template engine spent about 0.3 ms a row on its ~30 nodes
     (two thirds of a 50-row page); the markup is the same, every value escaped as
     the template escaped it. A row's ``url`` and ``row_actions`` (URL, label,
-    confirmation) come from the view.
+    confirmation) come from the view. What repeats on a page (the column names each
+    row carries as data-label, the labels of kinds and states, a date, a button's
+    texts) is put in words and escaped once per page; each row is one f-string, as
+    ``format_html`` would have escaped its values (``format_html`` and its lazy-text
+    checks were 1.7 of the 3.3 ms a page of 50 rows took).
     """
+    e = _escape
     # the column names, each row repeats them as data-label
-    number, kind, date = gettext("Number"), gettext("Kind"), gettext("Date")
-    connection, gross = gettext("Connection"), gettext("Gross total")
-    state_column, reason_column = gettext("State"), gettext("Reason")
-    skipped_column = gettext("Why skipped")
+    number, kind, date = e(gettext("Number")), e(gettext("Kind")), e(gettext("Date"))
+    connection, gross = e(gettext("Connection")), e(gettext("Gross total"))
+    state_column, reason_column = e(gettext("State")), e(gettext("Reason"))
+    skipped_column = e(gettext("Why skipped"))
     select = gettext("Select %(number)s")
-    # a button's label and confirmation are the same on every row: escaped once
-    escaped = functools.cache(conditional_escape)
+    once = functools.cache(_escape)
+    kind_text = functools.cache(lambda code: e(kind_label(code)))
+    state_text = functools.cache(lambda code: e(state_label(code)))
+    date_text = functools.cache(lambda value: e(_short_date(value)))
     html = []
     for document in documents:
-        html.append(format_html('\n      <tr id="document-{}">\n        ', document.pk))
+        pk = e(document.pk)
+        html.append(f'\n      <tr id="document-{pk}">\n        ')
         if actions:
+            label = select % {"number": e(document.source_number)}
             html.append(
-                format_html(
-                    '<td class="select"><input type="checkbox" name="ids" value="{}" '
-                    'aria-label="{}"></td>',
-                    document.pk,
-                    mark_safe(select % {"number": conditional_escape(document.source_number)}),  # noqa: S308
-                )
+                f'<td class="select"><input type="checkbox" name="ids" value="{pk}" '
+                f'aria-label="{label}"></td>'
             )
         html.append(
-            format_html(
-                '\n        <td class="title" data-label="{}"><a href="{}">{}</a></td>'
-                '\n        <td data-label="{}">{}</td>'
-                '\n        <td data-label="{}">{}</td>'
-                '\n        <td data-label="{}">{}</td>'
-                '\n        <td class="num" data-label="{}">{}</td>'
-                '\n        <td data-label="{}"><span class="badge {}">{}</span></td>\n        ',
-                number,
-                document.url,
-                document.source_number,
-                kind,
-                kind_label(document.kind),
-                date,
-                _short_date(document.invoice_date),
-                connection,
-                document.connection.name,
-                gross,
-                money(booked(document.total_gross, document), document.currency),
-                state_column,
-                document.state,
-                state_label(document.state),
-            )
+            f'\n        <td class="title" data-label="{number}"><a href="{e(document.url)}">'
+            f"{e(document.source_number)}</a></td>"
+            f'\n        <td data-label="{kind}">{kind_text(document.kind)}</td>'
+            f'\n        <td data-label="{date}">{date_text(document.invoice_date)}</td>'
+            f'\n        <td data-label="{connection}">{once(document.connection.name)}</td>'
+            f'\n        <td class="num" data-label="{gross}">'
+            f"{e(money(booked(document.total_gross, document), document.currency))}</td>"
+            f'\n        <td data-label="{state_column}"><span class="badge {e(document.state)}">'
+            f"{state_text(document.state)}</span></td>\n        "
         )
         if state == "failed":
             html.append(
-                format_html(
-                    '<td class="failure reason-cell" data-label="{}"><strong>{}</strong>',
-                    reason_column,
-                    reason(document.failure_reason),
-                )
+                f'<td class="failure reason-cell" data-label="{reason_column}">'
+                f"<strong>{e(reason(document.failure_reason))}</strong>"
             )
-            html.extend(format_html("<br>{}", text) for text in failure_texts(document))
+            html.extend(f"<br>{e(text)}" for text in failure_texts(document))
             html.append("</td>")
         html.append("\n        ")
         if state == "skipped":
-            html.append(format_html('<td class="reason-cell" data-label="{}">', skipped_column))
-            texts = [conditional_escape(text) for text in skip_texts(document)]
-            html.append("<br>".join(texts))
+            html.append(f'<td class="reason-cell" data-label="{skipped_column}">')
+            html.append("<br>".join(e(text) for text in skip_texts(document)))
             html.append("</td>")
         html.append("\n        ")
         if actions:
             html.append('<td class="actions">\n          ')
             html.extend(
                 '\n            <button type="submit" class="small secondary" '
-                f'formaction="{conditional_escape(url)}" data-confirm="{escaped(confirm)}">'
-                f"{escaped(label)}</button>\n          "
+                f'formaction="{e(url)}" data-confirm="{once(confirm)}">'
+                f"{once(label)}</button>\n          "
                 for url, label, confirm in document.row_actions
             )
             html.append("\n        </td>")
         html.append("\n      </tr>\n    ")
     return mark_safe("".join(html))  # noqa: S308  every value above is escaped
+
+
+def _escape(value: Any) -> str:
+    """``conditional_escape``'s text without its wrapper for lazy arguments (which
+    checks every argument of every call): a translation is turned into text first, as
+    there; what is already HTML stays as it is."""
+    if isinstance(value, Promise):
+        value = str(value)
+    as_html = getattr(value, "__html__", None)
+    return str(as_html()) if as_html is not None else escape_html(str(value))
 
 
 def _short_date(value: Any) -> str:

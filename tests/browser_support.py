@@ -2,7 +2,11 @@
 
 Playwright's sync API runs its own event loop in the test's thread; Django's
 ORM refuses calls from a thread with a running loop unless told that this is
-fine, which it is here (the test thread owns its connection).
+fine, which it is here (the test thread owns its connection). While that loop
+runs, Django keeps the thread's connections apart from those outside it (asgiref's
+``Local`` is a context variable under a running loop): a fixture that first reaches
+the database after ``page`` opens a second connection, which the page closes when it
+ends; else it outlives the test and PostgreSQL refuses to drop the test database.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -44,3 +49,4 @@ def page() -> Iterator[Any]:
         finally:
             context.close()
             browser.close()
+            connections.close_all()  # those opened under Playwright's loop

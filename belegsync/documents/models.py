@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -453,6 +454,42 @@ class DocumentNumberBlock(models.Model):
                 name="document_number_block_unique",
             )
         ]
+
+
+class CountBatch(models.Model):
+    """An open batch of new documents that the kept tables (:class:`DocumentCount`,
+    :class:`DocumentDayCount`, :class:`DocumentRateGross`, :class:`DocumentNumberBlock`)
+    count at once, grouped, instead of one by one (SQLite: migration
+    ``0022_count_batches``; PostgreSQL's statement triggers group already).
+
+    Never seen outside the transaction that opens it: :meth:`inserting` writes and deletes
+    it around one bulk insert.
+    """
+
+    first_id = models.BigIntegerField(null=True)
+    last_id = models.BigIntegerField(null=True)
+
+    @classmethod
+    def inserting(cls, cursor: Any, vendor: str, insert: Callable[[], list[int]]) -> list[int]:
+        """Run ``insert`` (a bulk insert of new documents returning their ids in order) so
+        that the kept tables count its documents at once: the insert triggers skip their
+        rows while the batch row exists, and writing the ids' range into it runs each
+        table's counting rule over them. ``cursor``: the driver's own, inside a transaction.
+
+        The ids of one SQLite insert follow each other (one writer holds the database);
+        a range with a gap would count a document that is not the batch's, so it raises.
+        """
+        if vendor != "sqlite":
+            return insert()
+        table = cls._meta.db_table
+        cursor.execute(f"INSERT INTO {table} (first_id, last_id) VALUES (NULL, NULL)")  # noqa: S608
+        ids = insert()
+        if ids:
+            if ids[-1] - ids[0] + 1 != len(ids):
+                raise RuntimeError(f"new documents' ids not in one range: {ids[0]}..{ids[-1]}")
+            cursor.execute(f"UPDATE {table} SET first_id = ?, last_id = ?", [ids[0], ids[-1]])  # noqa: S608
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        return ids
 
 
 class DocumentFile(models.Model):

@@ -29,7 +29,13 @@ from belegsync.connectors.base import SourceDocument
 from belegsync.connectors.errors import FailureReason
 from belegsync.connectors.reasons import Reason, as_json, from_json
 from belegsync.connectors.settings import Policy
-from belegsync.documents.models import Connection, Document, Event, NumberConflict
+from belegsync.documents.models import (
+    Connection,
+    CountBatch,
+    Document,
+    Event,
+    NumberConflict,
+)
 from belegsync.documents.states import State, transition
 
 from . import conflicts
@@ -403,7 +409,7 @@ def store_batch(
         later.append((index, p, known[0] if known else None))
     try:
         with transaction.atomic():
-            ids = insert_rows(Document, [row for _, row, _ in fresh], returning_ids=True)
+            ids = _insert_documents([row for _, row, _ in fresh])
             insert_rows(
                 Event,
                 [
@@ -420,6 +426,16 @@ def store_batch(
     for index, p, previous in later:
         results[index] = Stored(p.number, store(connection, p.document(), actor), previous)
     return [r for r in results if r is not None]
+
+
+def _insert_documents(rows: list[dict[str, Any]]) -> list[int]:
+    """New documents in one bulk insert, counted by the kept tables at once
+    (:meth:`CountBatch.inserting`); their ids in the order of ``rows``."""
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    with wrapper.cursor() as cursor:
+        return CountBatch.inserting(
+            cursor.cursor, wrapper.vendor, lambda: insert_rows(Document, rows, returning_ids=True)
+        )
 
 
 def _release_moved(connection: Connection, batch: list[Prepared], actor: str) -> None:

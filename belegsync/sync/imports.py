@@ -504,7 +504,11 @@ def _count_stored(job: ImportJob, stored: Stored) -> None:
         if stored.outcome == Outcome.PENDING_REUPLOAD:
             _count(job, ImportOutcome.PENDING_REUPLOAD, stored.number)
         return
-    _count(job, ImportOutcome(str(stored.outcome)), stored.number)
+    _count(job, _IMPORT_OUTCOMES[stored.outcome], stored.number)
+
+
+#: The job's count of each outcome of storing (looked up once, not made per document).
+_IMPORT_OUTCOMES = {outcome: ImportOutcome(outcome.value) for outcome in Outcome}
 
 
 def _count(job: ImportJob, outcome: ImportOutcome, number: str) -> None:

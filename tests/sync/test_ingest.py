@@ -136,12 +136,12 @@ def test_the_batch_lookup_searches_the_number_index_on_all_its_columns(connectio
     THEN the database seeks (connection, kind, number) in the unique index instead of
     walking the connection's documents: the guard against an import that grows with
     the square of its size."""
-    from belegsync.sync.ingest import _known
+    from belegsync.sync.ingest import _known_sql
 
     store_all(connection, [sd(f"RE-{n}") for n in range(30)])
     batch = [sd("RE-3"), sd("RE-40")]
     with transaction.atomic():
-        sql, params = _known(connection, _prepared(connection, batch)).query.sql_with_params()
+        sql, params = _known_sql(connection, _prepared(connection, batch))
         plan = _lookup_plan(sql, params)
     if db.vendor == "sqlite":  # the unique constraint is the table's own (autoindex)
         assert "using index" in plan and "connection_id=? and kind=? and source_number=?" in plan
@@ -251,7 +251,10 @@ def _lookup_work(connection, batch) -> int:
     from belegsync.sync.ingest import _known
 
     prepared = _prepared(connection, batch)
-    query = _known(connection, prepared).values_list("kind", "source_number", "state", "voucher")
+
+    def query() -> list:
+        return _known(connection, prepared)
+
     if db.vendor == "sqlite":
         steps = [0]
 
@@ -261,7 +264,7 @@ def _lookup_work(connection, batch) -> int:
 
         db.connection.set_progress_handler(count, 10)
         try:
-            list(query)
+            query()
         finally:
             db.connection.set_progress_handler(None, 10)
         return steps[0]
@@ -272,7 +275,7 @@ def _lookup_work(connection, batch) -> int:
     with db.cursor() as cursor:
         cursor.execute(read)
         before = cursor.fetchone()[0]
-        list(query)
+        query()
         cursor.execute(read)
         return cursor.fetchone()[0] - before
 

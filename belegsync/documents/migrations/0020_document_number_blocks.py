@@ -59,15 +59,18 @@ def split(row: str, vendor: str) -> dict[str, str]:
 COLUMNS = ("month", "prefix", "width", "block", "bits", "unskipped", "unsplit")
 
 
-def sqlite_number(row: str) -> str:
+def sqlite_number(row: str, rows: str = "") -> str:
     """The number of the document ``row`` (``NEW.`` / ``OLD.``) split once, as the columns
     the expressions of :func:`split` read in SQLite (``LIMIT -1`` keeps SQLite from
-    copying the subquery's expressions into each use)."""
+    copying the subquery's expressions into each use). With ``rows`` (a table or a
+    subquery, ``row`` then ""): the number of each of its documents, beside its columns
+    (documents/0022 counts a batch of documents so)."""
     n = f"{row}source_number"
     printable = f"{n} NOT GLOB '*[^ -~]*'"
-    parts = f"""SELECT rtrim({n}, '0123456789') AS p,
-        substr({n}, length(rtrim({n}, '0123456789')) + 1) AS d LIMIT -1"""
-    return f"""(SELECT p, d, CAST(d AS INTEGER) AS v,
+    keep, source = ("*, ", f" FROM {rows}") if rows else ("", "")
+    parts = f"""SELECT {keep}rtrim({n}, '0123456789') AS p,
+        substr({n}, length(rtrim({n}, '0123456789')) + 1) AS d{source} LIMIT -1"""
+    return f"""(SELECT {keep or "p, d, "}CAST(d AS INTEGER) AS v,
         ({printable} AND {n} NOT GLOB ' *' AND d <> '' AND length(d) <= 18) AS ok,
         ({printable} AND d = '' AND {n} NOT GLOB '* ') AS silent
     FROM ({parts}) LIMIT -1) AS number"""

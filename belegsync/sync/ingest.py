@@ -612,9 +612,11 @@ def _preparer(f: Field[Any, Any], wrapper: BaseDatabaseWrapper) -> Callable[[Any
         )
     if kind == "JSONField":
         dumps = partial(json.dumps, cls=f.encoder)  # type: ignore[attr-defined]
+        # None is SQL NULL, as JSONField.get_db_prep_save has it (a waiting document's
+        # skip details: the generic path cost a call chain a row)
         return lambda value: (
             value
-            if type(value) is AsStored
+            if value is None or type(value) is AsStored
             else dumps(value)
             if type(value) is dict or type(value) is list
             else generic(value)

@@ -29,12 +29,14 @@ from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
 
+from .frozen import one_step_init
 from .money import CENT, HUNDRED, ZERO, round_to
 
 if TYPE_CHECKING:
     from .voucher import Line
 
 K = TypeVar("K", bound=Hashable)
+_ONE = Decimal(1)
 
 
 class PriceBasis(StrEnum):
@@ -44,6 +46,7 @@ class PriceBasis(StrEnum):
     NET = "net"
 
 
+@one_step_init
 @dataclass(frozen=True)
 class TaxGroup:
     """One tax rate of a voucher: its total and the tax the invoice states on it."""
@@ -58,6 +61,7 @@ class TaxGroup:
         return self.gross - self.net
 
 
+@one_step_init
 @dataclass(frozen=True)
 class Position:
     """What a target books: lines of one rate on one category or account, in cents."""
@@ -77,7 +81,7 @@ def rate_key(rate: Decimal) -> Decimal:
     """One value per rate however the source wrote it: ``19.00`` and ``19`` are ``19``
     (never ``normalize``'s ``2E+1``), ``5.50`` is ``5.5``."""
     if rate == rate.to_integral_value():
-        return rate.quantize(Decimal(1))
+        return rate.quantize(_ONE)
     return rate.normalize()
 
 

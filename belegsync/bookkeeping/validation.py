@@ -28,6 +28,7 @@ from decimal import Decimal
 
 from .amounts import PriceBasis, TaxGroup, rate_key
 from .evidence import VatIdVerdict, compact, judge_vat_id, vat_id_country
+from .frozen import one_step_init
 from .money import CENT, HUNDRED, ZERO, format_rate, minor_unit, round_to
 from .tax import SELLER_COUNTRY, TaxTreatment, allowed_rates, country_rates, is_eu
 from .voucher import Line, LineCategory, Voucher, VoucherKind
@@ -44,6 +45,7 @@ TREATMENT_NAMES = {
 }
 
 
+@one_step_init
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a voucher: where, a stable code, and what to do.

@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from .amounts import Position, PriceBasis, TaxGroup, positions, tax_groups
+from .frozen import one_step_init
 from .money import ZERO, minor_unit
 from .tax import TaxTreatment, derive_treatment
 
@@ -40,6 +41,7 @@ class LineCategory(StrEnum):
     FEE = "fee"
 
 
+@one_step_init
 @dataclass(frozen=True)
 class Party:
     """The buyer. ``country`` is ISO 3166-1 alpha-2 (``DE``, ``AT``, ``CH``)."""
@@ -59,6 +61,7 @@ class Party:
         return self.company or self.name
 
 
+@one_step_init
 @dataclass(frozen=True)
 class Line:
     """One position. ``net`` and ``gross`` are line totals (quantity included), as
@@ -78,6 +81,7 @@ class Line:
         return self.gross - self.net
 
 
+@one_step_init
 @dataclass(frozen=True)
 class Payment:
     method: str
@@ -86,6 +90,7 @@ class Payment:
     reference: str = ""
 
 
+@one_step_init
 @dataclass(frozen=True)
 class Original:
     """The invoice in its own currency, beside a voucher booked in euros
@@ -99,6 +104,7 @@ class Original:
     groups: tuple[tuple[Decimal, Decimal], ...] = ()
 
 
+@one_step_init
 @dataclass(frozen=True)
 class Voucher:
     kind: VoucherKind

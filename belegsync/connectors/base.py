@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 from pydantic import BaseModel
 
 from belegsync.bookkeeping import Voucher
+from belegsync.bookkeeping.frozen import one_step_init
 
 from .errors import PermanentError
 from .ratelimit import Limiter, NoLimit
@@ -41,6 +42,7 @@ class Cursor:
         return not self.value
 
 
+@one_step_init
 @dataclass(frozen=True)
 class SourceDocument:
     """One voucher as read from a source, with what the engine needs around it."""
@@ -54,6 +56,7 @@ class SourceDocument:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
 
+@one_step_init
 @dataclass(frozen=True)
 class RejectedRow:
     """A part of a source file that did not become a document, and why.

@@ -1,0 +1,77 @@
+"""A frozen dataclass built in one step: the same ``__init__``, a cheaper body.
+
+A frozen dataclass's generated ``__init__`` stores each field with its own
+``object.__setattr__`` call (its ``__setattr__`` refuses), which is most of what
+building a voucher costs: an import builds a ``Voucher`` (22 fields), its
+``Party`` (9) and its lines for every invoice of a file. :func:`one_step_init`
+gives such a class an ``__init__`` with the very same parameters (names, order,
+defaults, a fresh default from each ``default_factory``) that sets the
+instance's ``__dict__`` at once. Everything else is the dataclass's own: the
+class stays frozen (assignment raises), ``==``, ``hash``, ``repr``,
+``dataclasses.replace`` and ``fields`` work as before.
+``tests/bookkeeping/test_frozen.py`` holds both ``__init__`` side by side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class _Factory:
+    """The default of a parameter whose field has a ``default_factory``: not passed."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<factory of {self.name}>"
+
+
+def one_step_init(cls: type[T]) -> type[T]:
+    """Replace the ``__init__`` of the frozen dataclass ``cls`` by one that sets all its
+    fields in one assignment (see the module doc). The dataclass's own stays as
+    ``cls.__dataclass_init__``, for the test that compares the two."""
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is None or not params.frozen:
+        raise TypeError(f"{cls.__name__} is not a frozen dataclass")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__} has a __post_init__, which this __init__ would skip")
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    own = inspect.signature(cls.__init__).parameters
+    plain = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    if list(own)[1:] != [f.name for f in fields] or any(p.kind is not plain for p in own.values()):
+        # an InitVar, a field left out of __init__, a keyword-only one: not supported
+        raise TypeError(f"{cls.__name__}: its __init__ takes more than its fields in order")
+    namespace: dict[str, Any] = {"_set": object.__setattr__}
+    parameters, items = [], []
+    for f in fields:
+        name = f.name
+        if f.default is not dataclasses.MISSING:
+            namespace[f"_default_{name}"] = f.default
+            parameters.append(f"{name}=_default_{name}")
+            items.append(f"{name!r}: {name}")
+        elif f.default_factory is not dataclasses.MISSING:
+            namespace[f"_factory_{name}"] = f.default_factory
+            namespace[f"_unset_{name}"] = _Factory(name)
+            parameters.append(f"{name}=_unset_{name}")
+            items.append(f"{name!r}: _factory_{name}() if {name} is _unset_{name} else {name}")
+        else:
+            parameters.append(name)
+            items.append(f"{name!r}: {name}")
+    source = (
+        f"def __init__(self, {', '.join(parameters)}):\n"
+        f"    _set(self, '__dict__', {{{', '.join(items)}}})\n"
+    )
+    exec(source, namespace)  # noqa: S102 - code built from the class's own field names
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    cls.__dataclass_init__ = cls.__init__  # type: ignore[attr-defined]
+    cls.__init__ = init  # type: ignore[method-assign]
+    return cls

@@ -1,0 +1,99 @@
+"""The shortcuts in money and serialization give what the general rule gives, for any Decimal.
+
+Each oracle below is the code as it stood before its shortcut (main at cacbb86):
+rounding with ``rounding=`` by keyword, ``format_rate`` figured every time, and
+``_money`` rounding every amount. The decimals are any finite ones hypothesis draws
+(any exponent and size, so scientific notation and more digits than the context's
+precision too), signed zeros, and the amounts a voucher holds; the oracle and the
+shortcut must return the same text, or raise the same exception. Bounded by
+``BELEGSYNC_FUZZ_CASES`` (default 8, x 100 here).
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import ROUND_HALF_UP, Decimal
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from belegsync.bookkeeping import money
+from belegsync.bookkeeping.money import CENT, format_rate, round_cents, round_to
+from belegsync.bookkeeping.serialization import _money
+
+CASES = int(os.environ.get("BELEGSYNC_FUZZ_CASES", "8")) * 100
+BOUNDED = settings(max_examples=CASES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+D = Decimal
+UNITS = [CENT, D(1), D("0.001"), D("0.010"), D("0.1")]
+#: Any Decimal, and those of a voucher: cents, sub-cents, signed zeros, rates.
+DECIMALS = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    st.integers(-(10**30), 10**30).map(lambda n: D(n).scaleb(-2)),
+    st.integers(-(10**8), 10**8).flatmap(
+        lambda n: st.integers(-8, 3).map(lambda e: D(n).scaleb(e))
+    ),
+    st.sampled_from(
+        [D("0.00"), D("-0.00"), D("-0"), D("0"), D("19"), D("19.00"), D("5.50"), D("1E+1")]
+    ),
+)
+
+
+def _outcome(function, *args):  # type: ignore[no-untyped-def]
+    try:
+        return "returned", str(function(*args))
+    except Exception as error:  # the same exception is the point
+        return "raised", type(error)
+
+
+def money_before(amount: Decimal) -> str:
+    cents = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return str(cents) if cents == amount else str(amount)
+
+
+def format_rate_before(rate: Decimal) -> str:
+    text = format(rate.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def round_to_before(amount: Decimal, unit: Decimal) -> Decimal:
+    if unit == CENT:
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return amount.quantize(unit, rounding=ROUND_HALF_UP)
+
+
+@BOUNDED
+@given(DECIMALS)
+@example(D("1234567890123456789012345678.90"))  # more digits than the precision: raises
+@example(D("-0.00"))
+@example(D("1.5E+3"))
+def test_it_serialises_an_amount_as_rounding_it_would(amount: Decimal) -> None:
+    assert _outcome(_money, amount) == _outcome(money_before, amount)
+
+
+@BOUNDED
+@given(DECIMALS)
+@example(D("-0"))
+@example(D("19.00"))
+@example(D("2E+1"))
+def test_it_formats_a_rate_as_figuring_it_would(rate: Decimal) -> None:
+    assert _outcome(format_rate, rate) == _outcome(format_rate_before, rate)
+    assert _outcome(format_rate, rate) == _outcome(format_rate_before, rate)  # cached
+
+
+@BOUNDED
+@given(DECIMALS, st.sampled_from(UNITS))
+def test_it_rounds_as_rounding_by_keyword_does(amount: Decimal, unit: Decimal) -> None:
+    expected = _outcome(round_to_before, amount, unit)
+    assert _outcome(round_to, amount, unit) == expected
+    if expected[0] == "returned":
+        assert round_to(amount, unit).as_tuple() == round_to_before(amount, unit).as_tuple()
+    assert _outcome(round_cents, amount) == _outcome(round_to_before, amount, CENT)
+
+
+def test_it_caches_rates_by_their_exact_text() -> None:
+    assert format_rate(D("-0")) == "-0"
+    assert format_rate(D("0")) == "0"
+    assert format_rate(D("19.00")) == format_rate(D("19")) == "19"
+    assert money._formatted_rate.cache_info().maxsize == 1024

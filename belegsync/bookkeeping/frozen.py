@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
 
@@ -75,3 +76,33 @@ def one_step_init(cls: type[T]) -> type[T]:
     cls.__dataclass_init__ = cls.__init__  # type: ignore[attr-defined]
     cls.__init__ = init  # type: ignore[method-assign]
     return cls
+
+
+R = TypeVar("R")
+
+
+class once(Generic[R]):  # lower case: used like the property it stands for
+    """A value of a frozen instance figured on first read and kept in its ``__dict__``:
+    ``functools.cached_property`` without the lock Python 3.11 takes on every first read
+    (3.12 dropped it; two threads may both figure a pure value, as they may there).
+    A voucher's treatment and tax groups are first read by the import's checks."""
+
+    def __init__(self, func: Callable[[Any], R]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> once[R]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> R: ...
+
+    def __get__(self, instance: object | None, owner: type | None = None) -> R | once[R]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value

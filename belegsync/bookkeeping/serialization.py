@@ -83,7 +83,9 @@ def _original(data: dict[str, Any] | None) -> Original | None:
 def _base_dict(v: Voucher) -> dict[str, Any]:
     return {
         "schema": SCHEMA_VERSION,
-        "kind": v.kind.value,
+        # ``_value_``: the member's value itself, where ``.value`` is a property written in
+        # Python (enum.py); read twice a voucher on import
+        "kind": v.kind._value_,
         "number": v.number,
         "invoice_date": v.invoice_date.isoformat(),
         "order_date": _date(v.order_date),
@@ -115,7 +117,7 @@ def _base_dict(v: Voucher) -> dict[str, Any]:
                 "net": _money(ln.net),
                 "gross": _money(ln.gross),
                 "tax_rate": _number(ln.tax_rate),
-                "category": ln.category.value,
+                "category": ln.category._value_,
                 "sku": ln.sku,
             }
             for ln in v.lines

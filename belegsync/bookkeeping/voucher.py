@@ -9,14 +9,13 @@ amounts on either kind. Targets turn this into their own convention (lexoffice
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
 from .amounts import Position, PriceBasis, TaxGroup, positions, tax_groups
-from .frozen import one_step_init
+from .frozen import once, one_step_init
 from .money import ZERO, minor_unit
 from .tax import TaxTreatment, derive_treatment
 
@@ -160,8 +159,8 @@ class Voucher:
         return bool(self.payments) and self.paid_amount >= self.total_gross
 
     # cached: a voucher is immutable, and validation, the checks and every target ask
-    # for its treatment and tax groups again (cached_property writes past ``frozen``)
-    @functools.cached_property
+    # for its treatment and tax groups again (``once`` writes past ``frozen``)
+    @once
     def tax_treatment(self) -> TaxTreatment:
         return derive_treatment(
             buyer_country=self.party.country,
@@ -195,7 +194,7 @@ class Voucher:
         """Per tax rate, highest first: the rate's total and the tax stated on it."""
         return self._tax_groups
 
-    @functools.cached_property
+    @once
     def _tax_groups(self) -> tuple[TaxGroup, ...]:
         return tax_groups(self.lines, self.prices, minor_unit(self.currency))
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from belegsync.bookkeeping import money
 from belegsync.bookkeeping.money import CENT, format_rate, round_cents, round_to
 from belegsync.bookkeeping.serialization import _money
+from belegsync.bookkeeping.voucher import LineCategory, VoucherKind
 
 CASES = int(os.environ.get("BELEGSYNC_FUZZ_CASES", "8")) * 100
 BOUNDED = settings(max_examples=CASES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -97,3 +98,8 @@ def test_it_caches_rates_by_their_exact_text() -> None:
     assert format_rate(D("0")) == "0"
     assert format_rate(D("19.00")) == format_rate(D("19")) == "19"
     assert money._formatted_rate.cache_info().maxsize == 1024
+
+
+def test_the_serialised_enum_values_are_their_value() -> None:
+    for member in [*VoucherKind, *LineCategory]:
+        assert member._value_ is member.value

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from belegsync.bookkeeping.amounts import Position, TaxGroup
-from belegsync.bookkeeping.frozen import one_step_init
+from belegsync.bookkeeping.frozen import once, one_step_init
 from belegsync.bookkeeping.validation import Problem
 from belegsync.bookkeeping.voucher import Line, Original, Party, Payment, Voucher
 from belegsync.connectors.base import RejectedRow, SourceDocument
@@ -133,3 +133,24 @@ def test_it_refuses_a_class_it_cannot_build() -> None:
     for cls in (Mutable, Checked, Derived):
         with pytest.raises(TypeError):
             one_step_init(cls)
+
+
+def test_it_figures_a_once_value_on_first_read_and_keeps_it() -> None:
+    calls = []
+
+    @dataclasses.dataclass(frozen=True)
+    class Sale:
+        net: int
+
+        @once
+        def gross(self) -> int:
+            """The net with 19 %."""
+            calls.append(self.net)
+            return self.net * 119 // 100
+
+    sale = Sale(100)
+    assert "gross" not in sale.__dict__
+    assert sale.gross == 119 and sale.gross == 119
+    assert calls == [100] and sale.__dict__["gross"] == 119
+    assert isinstance(Sale.gross, once) and Sale.gross.__doc__ == "The net with 19 %."
+    assert Voucher.tax_groups and isinstance(Voucher.__dict__["tax_treatment"], once)

@@ -94,7 +94,7 @@ _ONE, _MINUS_ONE = Decimal(1), Decimal(-1)
 _TRUE = {"1", "ja", "j", "x", "true", "wahr", "yes", "y", "gutschrift", "storno", "-1"}
 #: Text fields are checked on every row; a cell starting like this is a formula in
 #: Excel or LibreOffice (CSV injection) and would run when a merchant opens an export.
-_FORMULA_START = ("=", "@", "\t", "\r")
+_FORMULA_START = "=@\t\r"
 
 
 @dataclass(frozen=True)
@@ -374,7 +374,7 @@ class _Cells:
         if index is None:
             return ""
         value = self.row[index].strip()
-        if value.startswith(_FORMULA_START) or (value[:1] in "+-" and "(" in value):
+        if value and (value[0] in _FORMULA_START or (value[0] in "+-" and "(" in value)):
             self.problem(index, value, code="csv.formula")
             return ""
         return value

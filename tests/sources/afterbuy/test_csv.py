@@ -1,15 +1,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from belegsync.bookkeeping import LineCategory, Voucher, VoucherKind, validate
 from belegsync.reasons import file_problem
-from belegsync.sources.afterbuy.csv import FileProblem, RechnungslisteReader, read_for_preview
+from belegsync.sources.afterbuy.csv import (
+    FileProblem,
+    RechnungslisteReader,
+    _Cells,
+    _Columns,
+    read_for_preview,
+)
 
 from .corpus import EXPECTED, SAMPLE_CP1252, SAMPLE_UTF8, broken_files
 from .generator import generate
@@ -296,3 +305,15 @@ def test_it_holds_the_rule_to_the_tax_the_summary_layout_states(tmp_path: Path) 
     assert [(p.code, p.params["tax"], p.params["expected"]) for p in problems] == [
         ("tax_group_mismatch", Decimal("10.34"), Decimal("10.35"))
     ]
+
+
+@settings(max_examples=int(os.environ.get("BELEGSYNC_FUZZ_CASES", "8")) * 100, deadline=None)
+@given(st.text(alphabet="=@+-(\t\r x1", max_size=6) | st.text(max_size=6))
+def test_it_takes_a_cell_for_a_formula_as_the_rule_before_its_speed_work_did(cell: str) -> None:
+    """The rule as it stood (main at cacbb86), for any cell text."""
+    value = cell.strip()
+    formula = value.startswith(("=", "@", "\t", "\r")) or (value[:1] in "+-" and "(" in value)
+    at = _Columns(RechnungslisteReader(SAMPLE_UTF8).layout)
+    cells = _Cells(at, 2, [cell] * len(at.headers), "1")
+    assert cells.text(0) == ("" if formula else value)
+    assert [p.code for p in cells.problems] == (["csv.formula"] if formula else [])

@@ -55,6 +55,13 @@ ROW_COLUMNS = (
 #: than 1,000". Counting every match of a common part ("RE-") read every document
 #: (1.5 s at 1,000,000); no merchant pages through a thousand search results.
 TOTAL_BOUND = 1000
+#: How many matches PostgreSQL's search reads unordered before it walks the id order
+#: (``listing._probe``), at least :data:`TOTAL_BOUND` (the total is counted from them):
+#: five times it, so that a part of a number found a few thousand times (1,369 times
+#: "0050" at 1,000,000 documents) is still sorted from the trigram index, while a
+#: common part ("RE-") scans no more than 5,001 matches before its id walk (10,001:
+#: 12-17 ms of the scan alone).
+PROBE_BOUND = 5 * TOTAL_BOUND
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,12 @@ def ids(
     """
     if _walks_numbers(filters):
         return _number_walk(documents, filters.number, n, after=after, above=above)
+    if _probes_numbers(filters):
+        matches = _probe(documents, n, after=after, above=above)
+        if matches is not None:
+            return matches
+        # more than the probe's bound below the keyset: at least that share of the
+        # table matches, so the id order finds a page soon (see _probe for when not)
     # With a date filter, SQLite (which plans without statistics) would rather walk the
     # (connection, state, -id) index from the keyset and read every row for its date, as
     # many as lie between the month's documents in id order; spelt ``id + 0`` the keyset
@@ -161,6 +174,57 @@ def keyset_ids(
         if after is not None:
             chosen = chosen.filter(**{f"{key}__lt": after})
     return list(chosen.values_list("id", flat=True)[:n])
+
+
+def _probes_numbers(filters: Filters) -> bool:
+    return bool(filters.number) and db.vendor == "postgresql"
+
+
+def _probe(
+    documents: QuerySet[Document],
+    n: int,
+    *,
+    after: int | None = None,
+    above: int | None = None,
+) -> list[int] | None:
+    """At most ``n`` ids of ``documents`` newest first below the keyset ``after`` (oldest
+    first above ``above``), where it has at most :data:`PROBE_BOUND` of them; None
+    where it has more.
+
+    PostgreSQL's ``ORDER BY id DESC LIMIT n`` over a search lets the planner guess
+    from the statistics' sample how soon the primary key's walk meets ``n`` matches:
+    with a sample that holds one "0050" of 100 it expects 10,101 matches spread
+    evenly and walks the ids, while the real 1,369 sit among the oldest (948,743 rows
+    filtered away, 1,988 ms; with the other sample the trigram index and a sort,
+    37-55 ms). The subquery behind ``OFFSET 0`` has no order for the planner to bet
+    on: it reads the matches from the trigram index (few) or scans the table until the
+    bound (common, as "RE-"), and stops there; only those are sorted. Its cost is the
+    matches up to the bound, whatever the estimate; what it leaves to the id walk are
+    searches with more matches than the bound, at least 0.5 % of the table at 1,000,000
+    documents. Their worst case: all of them far below the keyset (an old year's
+    prefix), where the walk reads every row between (see bench/README.md).
+    """
+    if after is not None:
+        documents = documents.filter(id__lt=after)
+    if above is not None:
+        documents = documents.filter(id__gt=above)
+    inner, params = documents.order_by().values("id").query.sql_with_params()
+    order = "ASC" if above is not None else "DESC"
+    # the fence (OFFSET 0) keeps the LIMIT from becoming a bet on the id order; a CTE
+    # would fence too, but is costed for every match (and so JIT-compiled). The count
+    # is of the bounded matches, before the sort keeps n of them: 10,001 ids of a common
+    # part are not sent to Python (that took 15-25 ms).
+    sql = (
+        "SELECT id, count(*) OVER () FROM "  # noqa: S608 (parameters only)
+        f"(SELECT id FROM ({inner} OFFSET 0) AS matches LIMIT %s) AS probed "
+        f"ORDER BY id {order} LIMIT %s"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, PROBE_BOUND + 1, n])
+        found = cursor.fetchall()
+    if found and found[0][1] > PROBE_BOUND:
+        return None
+    return [row[0] for row in found]
 
 
 def _walks_numbers(filters: Filters) -> bool:
@@ -222,6 +286,9 @@ def total(documents: QuerySet[Document], connection_ids: Iterable[int], filters:
     if filters.number:
         if _walks_numbers(filters):
             return _bounded(_number_walk(documents, filters.number, TOTAL_BOUND + 1))
+        if _probes_numbers(filters):
+            matches = _probe(documents, TOTAL_BOUND + 1)
+            return _bounded(TOTAL_BOUND + 1 if matches is None else matches)
         return _bounded(documents.order_by()[: TOTAL_BOUND + 1].count())
     wanted = [filters.connection_id] if filters.connection_id is not None else list(connection_ids)
     return Total(kept_total(wanted, filters.state, filters.date_from, filters.date_to))
@@ -260,10 +327,11 @@ class Found:
     """One list for a page: its ids and its total, a search's matches found once.
 
     The first page of a search reads up to :data:`TOTAL_BOUND` + 1 ids and takes the
-    page and the total from them: two queries read the common trigrams twice (at
-    1,000,000 documents SQLite's FTS5 table 34 + 42 ms for a part of a number in one
-    state, PostgreSQL's trigram index 19 + 16 ms for ``RE-00500``); 1,001 ids of a
-    common part cost about 3 ms.
+    page and the total from them (on PostgreSQL from the probe's matches, or, where it
+    found more than its bound, the page alone from the id walk): two queries read the
+    common trigrams twice (at 1,000,000 documents SQLite's FTS5 table 34 + 42 ms for a
+    part of a number in one state, PostgreSQL's trigram index 19 + 16 ms for
+    ``RE-00500``); 1,001 ids of a common part cost about 3 ms.
     """
 
     def __init__(
@@ -273,15 +341,30 @@ class Found:
         self.connection_ids = list(connection_ids)
         self.filters = filters
         self._first: list[int] | None = None
+        #: PostgreSQL's probe found more matches than its bound (so more than the total's)
+        self._more = False
 
     def ids(self, n: int, *, after: int | None = None, above: int | None = None) -> list[int]:
         if after is None and above is None and n <= TOTAL_BOUND + 1 and self.filters.number:
-            if self._first is None:
-                self._first = ids(self.documents, self.filters, TOTAL_BOUND + 1)
-            return self._first[:n]
+            if self._first is None and not self._more:
+                self._first = self._first_ids()
+                self._more = self._first is None
+            if self._first is not None:
+                return self._first[:n]
+            # a common part: the page alone from the id walk (ids() would probe again)
+            return keyset_ids(self.documents, n)
         return ids(self.documents, self.filters, n, after=after, above=above)
 
+    def _first_ids(self) -> list[int] | None:
+        """Up to :data:`TOTAL_BOUND` + 1 ids newest first; None where PostgreSQL's probe
+        found more than its bound, and the total is known without them."""
+        if not _probes_numbers(self.filters):
+            return ids(self.documents, self.filters, TOTAL_BOUND + 1)
+        return _probe(self.documents, TOTAL_BOUND + 1)
+
     def total(self) -> Total:
+        if self._more:
+            return Total(TOTAL_BOUND, bounded=True)
         if self._first is not None:
             return _bounded(self._first)
         return total(self.documents, self.connection_ids, self.filters)

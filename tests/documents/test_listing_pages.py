@@ -109,16 +109,20 @@ def walked(org, connection_ids: list[int], chosen: Filters, size: int) -> list[l
         st.tuples(filters, st.integers(-1, 1), st.integers(1, 4)), min_size=1, max_size=6
     ),
     bound=st.integers(1, 12),
+    probe=st.integers(0, 2),
     data=st.data(),
 )
 def test_the_pages_and_totals_are_those_of_a_plain_filter(
-    org, other_org, monkeypatch, documents, asked, bound, data
+    org, other_org, monkeypatch, documents, asked, bound, probe, data
 ):
     """GIVEN random documents of two connections of an organisation and one of another
     WHEN a list is asked with any filters, paged in pages of 1 to 4 THEN its pages are the
     plain ORM filter's ids cut into pages, the page before each is the one shown before,
-    and its total is their number, or "more than" the bound where there are more."""
+    and its total is their number, or "more than" the bound where there are more
+    (PostgreSQL: whether its probe finds the matches within its bound or walks the ids)."""
     monkeypatch.setattr(listing, "TOTAL_BOUND", bound)
+    # PostgreSQL's probe: from the total's bound (a common part walks the ids) upwards
+    monkeypatch.setattr(listing, "PROBE_BOUND", bound + probe)
     with transaction.atomic():
         connections = [
             Connection.objects.create(
@@ -165,3 +169,34 @@ def test_the_pages_and_totals_are_those_of_a_plain_filter(
 def _total_wanted(chosen: Filters, expected: list[int], bounded: Total) -> Total:
     """A search counts up to the bound; every other list knows its exact size."""
     return bounded if chosen.number else Total(len(expected))
+
+
+@pytest.mark.parametrize("probe", [3, 6, 7, 10])
+def test_a_common_part_gives_the_same_pages_and_total_whichever_way_it_is_found(
+    org, monkeypatch, probe
+):
+    """GIVEN seven documents whose numbers share "RE-", of which four are failed WHEN a
+    search for "RE-" is paged with PostgreSQL's probe bound below, at and above the
+    matches THEN the pages are the plain filter's and the total is "more than" the bound
+    where there are more (the probe's matches sorted, or the id walk where it found
+    more)."""
+    monkeypatch.setattr(listing, "TOTAL_BOUND", 3)
+    monkeypatch.setattr(listing, "PROBE_BOUND", probe)
+    shop = Connection.objects.create(
+        organisation=org, name="a", source_kind="memory", target_kind="memory"
+    )
+    for i in range(7):
+        Document.objects.create(
+            connection=shop,
+            source_number=f"RE-{i}",
+            state="failed" if i % 2 == 0 else "done",
+            voucher={},
+        )
+    for chosen in (Filters(number="re-"), Filters(number="RE-", state="failed")):
+        expected = plain(org, chosen)
+        assert [i for page in walked(org, [shop.pk], chosen, 2) for i in page] == expected
+        documents = listing.filtered(Document.objects.all(), [shop.pk], chosen)
+        found = Found(documents, [shop.pk], chosen)
+        assert found.ids(3) == expected[:3]
+        assert found.total() == _total_wanted(chosen, expected, Total(3, bounded=True))
+        assert listing.total(documents, [shop.pk], chosen) == found.total()

@@ -28,7 +28,7 @@ def _money(amount: Decimal) -> str:
     # Most amounts have two places already ("12.30"): a "." third from the end is only
     # ever that (an exponent's "E+1" has none), and rounding it to cents would give it
     # back unchanged. Short ones only: rounding one of more digits than the context's
-    # precision raises, and must go on raising. tests/bookkeeping/test_serialization.py
+    # precision raises, and must go on raising. tests/bookkeeping/test_fast_paths.py
     # holds this against the rounding for any Decimal.
     if len(text) < 20 and text[-3:-2] == ".":
         return text

@@ -102,16 +102,14 @@ def _int(value: str) -> int | None:
 
 def read_filters(request: HttpRequest, shops: list[Connection]) -> Filters:
     """The list's filters; no (or an unknown) state means every state. A connection
-    not among ``shops`` (the organisation's) answers 404, as ``scoping`` does."""
+    not among ``shops`` (the organisation's, read by the view) answers 404."""
     state = request.GET.get("state", "")
     if state not in State.values:
         state = ""
     connection = None
     connection_id = _int(request.GET.get("connection", ""))
     if connection_id is not None:
-        connection = next((c for c in shops if c.pk == connection_id), None)
-        if connection is None:
-            raise Http404("No such connection.")
+        connection = scoping.connection_among_or_404(shops, connection_id)
     return Filters(
         state=state,
         number=request.GET.get("number", "").strip(),

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection as db
 from django.db.models import F, QuerySet, Sum
 from django.db.models.expressions import RawSQL
@@ -208,7 +209,10 @@ def _probe(
         documents = documents.filter(id__lt=after)
     if above is not None:
         documents = documents.filter(id__gt=above)
-    inner, params = documents.order_by().values("id").query.sql_with_params()
+    compiled = _sql(documents.order_by().values("id"))
+    if compiled is None:
+        return []
+    inner, params = compiled
     order = "ASC" if above is not None else "DESC"
     # the fence (OFFSET 0) keeps the LIMIT from becoming a bet on the id order; a CTE
     # would fence too, but is costed for every match (and so JIT-compiled). The count
@@ -225,6 +229,17 @@ def _probe(
     if found and found[0][1] > PROBE_BOUND:
         return None
     return [row[0] for row in found]
+
+
+def _sql(query: QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
+    """``query`` as SQL and its parameters, to be used inside a statement of this module;
+    None where it can match nothing: Django then compiles no SQL (it raises
+    ``EmptyResultSet``), e.g. for the documents of an organisation without a connection
+    (``connection_id IN ()``), which a search must answer with an empty page."""
+    try:
+        return query.query.sql_with_params()
+    except EmptyResultSet:
+        return None
 
 
 def _walks_numbers(filters: Filters) -> bool:
@@ -255,7 +270,10 @@ def _number_walk(
     """
     rowid = f'"{NUMBER_SEARCH}"."rowid"'
     one = documents.filter(id=RawSQL(rowid, ())).order_by().values("id")  # noqa: S611
-    inner, inner_params = one.query.sql_with_params()
+    compiled = _sql(one)
+    if compiled is None:
+        return []
+    inner, inner_params = compiled
     where = ["source_number LIKE %s"]
     params: list[object] = [f"%{text}%"]
     if after is not None:

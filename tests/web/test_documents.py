@@ -433,3 +433,12 @@ def test_a_list_page_asks_the_same_queries_for_one_row_as_for_many(logged_in, co
     many = logged_in.get("/documents/?state=failed").content.decode()
     assert "zweite" in many and "Shop → Books" in many
     assert asked() == one
+
+
+@pytest.mark.parametrize("query", ["?number=RE-", "?number=RE-&state=failed", "?number=R"])
+def test_a_search_of_an_organisation_without_connections_is_an_empty_list(logged_in, query):
+    # no connection: the documents' scope is connection_id IN (), which Django compiles
+    # to no SQL at all; the search's own statements must still answer an empty page
+    response = logged_in.get(f"/documents/{query}")
+    assert response.status_code == 200
+    assert numbers_on(response) == []

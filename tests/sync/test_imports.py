@@ -226,6 +226,29 @@ def test_a_large_import_refreshes_the_planners_statistics_as_it_grows(afterbuy, 
     assert analysed == ([f"ANALYZE {columns}"] * 3 if db.vendor == "postgresql" else [])
 
 
+@pytest.mark.django_db
+def test_an_import_batch_commits_without_waiting_for_the_disk(afterbuy, monkeypatch):
+    """GIVEN batches of 2 WHEN ten invoices are imported THEN on PostgreSQL each batch's
+    transaction, which holds the job's rows done with its documents, commits without
+    waiting for its WAL flush (a server crash loses whole batches with their progress)."""
+    from django.db import connection as db
+
+    monkeypatch.setattr(imports, "BATCH", 2)
+    statements: list[tuple[str, bool]] = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append((sql, db.in_atomic_block))
+        return execute(sql, params, many, context)
+
+    with db.execute_wrapper(capture):
+        job = services.import_now(Actor.system("cli"), _job(afterbuy))
+    assert job.count("created") == 9
+    unflushed = [(sql, atomic) for sql, atomic in statements if "synchronous_commit" in sql]
+    batches = 5  # the file's ten rows in batches of 2
+    expected = [("SET LOCAL synchronous_commit = off", True)] * batches
+    assert unflushed == (expected if db.vendor == "postgresql" else [])
+
+
 def _stored(connection: Connection) -> tuple[list[tuple], list[tuple]]:
     """A connection's documents and their events, as they would be compared across runs."""
     documents = list(

@@ -233,7 +233,11 @@ class Connection(models.Model):
 class Document(models.Model):
     """A voucher of a connection on its way to the target."""
 
-    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="documents")
+    #: no index of its own: every use has the connection first in the unique number or in a
+    #: list index (migration 0024_document_connection_index)
+    connection = models.ForeignKey(
+        Connection, on_delete=models.PROTECT, related_name="documents", db_index=False
+    )
     source_number = models.CharField(_("number"), max_length=100)
     source_id = models.CharField(max_length=100, blank=True)
     kind = models.CharField(

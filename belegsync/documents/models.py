@@ -575,8 +575,9 @@ class Event(models.Model):
     at = models.DateTimeField(default=timezone.now)
     #: "system", a worker id, or the username of the merchant who acted.
     actor = models.CharField(max_length=150)
+    #: indexed only where set (event_user): an import's events have none
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
     )
     action = models.CharField(max_length=40)
     from_state = models.CharField(max_length=20, blank=True)
@@ -590,6 +591,9 @@ class Event(models.Model):
             models.Index(fields=["document", "at"], name="event_doc_at"),
             # the dashboard's failures per day: the last 30 days' fail events only
             models.Index(fields=["action", "at"], name="event_action_at"),
+            models.Index(
+                fields=["user"], condition=models.Q(user__isnull=False), name="event_user"
+            ),
         ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:

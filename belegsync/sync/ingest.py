@@ -671,16 +671,24 @@ def _known_sql(connection: Connection, batch: Sequence[Prepared]) -> tuple[str, 
     connection's whole part of it and PostgreSQL scans the table, and an import
     grows with the square of its size. Written as SQL: the ORM's ``__in`` prepares
     each of the thousand numbers on its own (5 µs an invoice), and a new batch finds
-    nothing to convert.
+    nothing to convert. On PostgreSQL the numbers are one array (``= ANY(%s)``, the same
+    index scan): a thousand placeholders cost psycopg 1.3 to 2 ms a batch more to parse
+    and fill in.
     """
     kinds, numbers = sorted({p.kind for p in batch}), sorted({p.number for p in batch})
-    meta, quote = Document._meta, connections[DEFAULT_DB_ALIAS].ops.quote_name
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    meta, quote = Document._meta, wrapper.ops.quote_name
     column = {name: quote(meta.get_field(name).column) for name in (*_KNOWN, "connection")}
-    sql = (
+    select = (
         f"SELECT {', '.join(column[name] for name in _KNOWN)} FROM {quote(meta.db_table)} "  # noqa: S608 (names from the model)
-        f"WHERE {column['connection']} = %s AND {column['kind']} IN "
-        f"({', '.join(['%s'] * len(kinds))}) AND {column['source_number']} IN "
-        f"({', '.join(['%s'] * len(numbers))})"
+        f"WHERE {column['connection']} = %s AND "
+    )
+    if wrapper.vendor == "postgresql":
+        sql = f"{select}{column['kind']} = ANY(%s) AND {column['source_number']} = ANY(%s)"
+        return sql, [connection.pk, kinds, numbers]
+    sql = (
+        f"{select}{column['kind']} IN ({', '.join(['%s'] * len(kinds))}) AND "
+        f"{column['source_number']} IN ({', '.join(['%s'] * len(numbers))})"
     )
     return sql, [connection.pk, *kinds, *numbers]
 

@@ -300,3 +300,16 @@ def test_the_batch_lookup_touches_the_batchs_rows_not_the_connections(connection
         assert small <= 2 and large <= 2, (small, large)  # the two stored rows, by the index
     else:
         assert large <= small * 1.5 + 2, (small, large)
+
+
+def test_a_batch_finds_its_stored_numbers_whatever_characters_they_hold(connection):
+    """GIVEN stored invoices whose numbers hold quotes, commas, braces, a backslash, a
+    space and an umlaut WHEN the same batch is stored again THEN every one is found
+    (unchanged), none is created twice (the look-up hands PostgreSQL the numbers as one
+    array, which has its own quoting)."""
+    numbers = ['RE "1"', "RE,2", "{RE-3}", "RE\\4", "RE 5 ", "RÜ-6", "NULL", "'RE-7'"]
+    batch = [sd(n) for n in numbers]
+    assert store_all(connection, batch).created == len(numbers)
+    again = store_all(connection, batch)
+    assert (again.unchanged, again.created) == (len(numbers), 0)
+    assert sorted(Document.objects.values_list("source_number", flat=True)) == sorted(numbers)

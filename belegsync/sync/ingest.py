@@ -431,13 +431,7 @@ def store_batch(
     try:
         with transaction.atomic():
             ids = _insert_documents([row for _, row, _ in fresh])
-            insert_rows(
-                Event,
-                [
-                    _import_event(pk, row, actor, p.reasons, detail, dumped)
-                    for pk, (_, row, p) in zip(ids, fresh, strict=True)
-                ],
-            )
+            _insert_import_events(ids, [(row, p) for _, row, p in fresh], actor, detail, dumped)
     except IntegrityError:
         # another process stored one of these numbers meanwhile: take the careful path
         later = [(index, p, None) for index, _, p in fresh] + later
@@ -447,6 +441,39 @@ def store_batch(
     for index, p, previous in later:
         results[index] = Stored(p.number, store(connection, p.document(), actor), previous)
     return [r for r in results if r is not None]
+
+
+def _insert_import_events(
+    ids: list[int],
+    fresh: list[tuple[dict[str, Any], Prepared]],
+    actor: str,
+    detail: dict[str, Any],
+    dumped: AsStored,
+) -> None:
+    """The import events of new documents (ids in the order of ``fresh``, their rows and
+    prepared forms): those without reasons (a waiting document's, nearly all), which differ
+    in their document only, made by the database from the ids (:func:`insert_for_each`),
+    one statement a state; those with reasons inserted after them, one by one.
+
+    Built and sent row by row they cost 6 µs of this process and 10 µs of PostgreSQL's an
+    invoice, made from the ids 1.5 and 8 (1,000 events 100 times in a 1M database,
+    ``worker-scratch/events_micro.py``)."""
+    plain: dict[str, list[int]] = {}
+    rows: list[dict[str, Any]] = []
+    templates: dict[str, dict[str, Any]] = {}
+    for pk, (row, p) in zip(ids, fresh, strict=True):
+        reasons = p.reasons
+        if reasons:
+            rows.append(_import_event(pk, row, actor, reasons, detail, dumped))
+            continue
+        state = row["state"]
+        if state not in plain:
+            plain[state] = []
+            templates[state] = _import_event(pk, row, actor, reasons, detail, dumped)
+        plain[state].append(pk)
+    for state, pks in plain.items():
+        insert_for_each(Event, "document_id", pks, templates[state])
+    insert_rows(Event, rows)
 
 
 def _insert_documents(rows: list[dict[str, Any]]) -> list[int]:
@@ -513,6 +540,49 @@ def insert_rows(
                     copy.write_row(row)
             return ids
         return _insert_values(wrapper, cursor.cursor, model, names, columns, returning_ids)
+
+
+def insert_for_each(
+    model: type[Model], column: str, values: Sequence[int], row: Mapping[str, Any]
+) -> None:
+    """Insert one row of ``model`` for each of ``values`` (integers) in ``column`` (an
+    attribute name), its other columns as in ``row`` (omitted ones take their default),
+    in one ``INSERT … SELECT`` over the values: the database makes the rows, nothing is
+    built or sent a row. The rows are inserted in the order of ``values``.
+
+    PostgreSQL is given the values as one array and each constant cast to its column's
+    type (a bare literal in a ``SELECT`` is text, which a jsonb column refuses); SQLite as
+    one JSON array (``json_each``), its constants bare (a cast would give a text date
+    NUMERIC affinity and cut it to its year).
+    """
+    if not values:
+        return
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    unknown = ({column, *row.keys()}) - {f.attname for f in fields}
+    if unknown:
+        raise TypeError(f"{model.__name__} has no columns {sorted(unknown)}")
+    postgres = wrapper.vendor == "postgresql"
+    quote = wrapper.ops.quote_name
+    selected, params = [], []
+    for f in fields:
+        if f.attname == column:
+            selected.append("value")
+            continue
+        prepare = _preparer(f, wrapper)
+        params.append(prepare(row[f.attname] if f.attname in row else f.get_default()))
+        selected.append(f"CAST(%s AS {f.db_type(wrapper)})" if postgres else "%s")
+    if postgres:
+        source, params = "unnest(%s::bigint[]) AS value", [*params, list(values)]
+    else:
+        source, params = "json_each(%s)", [*params, _dumps(list(values))]
+    names = ", ".join(quote(f.column) for f in fields)
+    with wrapper.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608 (names from the model)
+            f"SELECT {', '.join(selected)} FROM {source}",
+            params,
+        )
 
 
 def _next_ids(cursor: Any, model: type[Model], count: int) -> list[int]:

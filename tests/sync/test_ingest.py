@@ -313,3 +313,33 @@ def test_a_batch_finds_its_stored_numbers_whatever_characters_they_hold(connecti
     again = store_all(connection, batch)
     assert (again.unchanged, again.created) == (len(numbers), 0)
     assert sorted(Document.objects.values_list("source_number", flat=True)) == sorted(numbers)
+
+
+def test_rows_the_database_makes_from_ids_are_those_insert_rows_writes(connection):
+    """GIVEN an import event's columns (a timestamp with microseconds, JSON with an umlaut,
+    columns left to their defaults) WHEN one row is inserted by insert_rows and three by
+    insert_for_each from their documents' ids THEN all four hold the same values, each
+    its own document, in the order of the ids."""
+    import datetime as dt
+
+    from belegsync.documents.models import Event
+    from belegsync.sync.ingest import AsStored, insert_for_each, insert_rows
+
+    store_all(connection, [sd(f"RE-{n}") for n in range(4)])
+    first, *others = Document.objects.order_by("pk").values_list("pk", flat=True)
+    at = dt.datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=dt.UTC)
+    for detail in ({"import": 7, "Bär": ["ä", 1.5]}, AsStored('{"import": 7}')):
+        Event.objects.all().delete()
+        row = {"at": at, "actor": "import", "action": "import", "to_state": "waiting"}
+        row |= {"message": "imported", "detail": detail}
+        insert_rows(Event, [{**row, "document_id": first}])
+        insert_for_each(Event, "document_id", list(reversed(others)), row)
+        events = list(Event.objects.order_by("pk").values())
+        assert [e.pop("document_id") for e in events] == [first, *reversed(others)]
+        for event in events:
+            del event["id"]
+        assert events[1:] == [events[0]] * 3
+        assert events[0]["at"] == at and events[0]["user_id"] is None
+        assert events[0]["from_state"] == "" and events[0]["detail"] == (
+            detail if isinstance(detail, dict) else {"import": 7}
+        )

@@ -282,7 +282,13 @@ class Document(models.Model):
             models.Index(fields=["connection", "state", "-id"], name="doc_conn_state_id"),
             # the claim: waiting documents whose retry time has come
             models.Index(fields=["state", "retry_at"], name="doc_state_retry"),
-            models.Index(fields=["state", "lease_until"], name="doc_state_lease"),
+            # and documents a dead worker left: only those in processing have a lease
+            # to run out (migration 0027_processing_lease_index)
+            models.Index(
+                fields=["lease_until"],
+                condition=models.Q(state="processing"),
+                name="doc_processing_lease",
+            ),
             models.Index(fields=["connection", "invoice_date"], name="doc_conn_date"),
             # the lists of one state and a month: the page's ids from the index alone,
             # sorted, instead of every row of the month (id is SQLite's rowid, in every

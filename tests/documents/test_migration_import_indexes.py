@@ -75,3 +75,35 @@ def test_the_three_indexes_go_their_look_ups_keep_one_and_they_come_back():
     migrate([before(FIRST)], others_at_newest=True)
     assert _indexes() >= GONE
     assert "event_user" not in _indexes()
+
+
+def test_the_documents_a_dead_worker_left_are_found_by_the_partial_lease_index():
+    """GIVEN the newest migrations (0027: the lease index holds documents in processing
+    only) WHEN the claim looks for documents waiting or with a lease run out THEN
+    PostgreSQL reads the lease branch from doc_processing_lease; SQLite, which does not
+    match Django's bound 'processing' to the index's condition, from doc_state_retry's
+    state (the few documents in processing), by index either way; reversed, the index of
+    every document's (state, lease_until) is back."""
+    from django.utils import timezone
+
+    from belegsync.documents.models import Document
+    from belegsync.sync.transfer import claimable
+
+    claim = Document.objects.filter(claimable(timezone.now())).order_by("id")
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            cursor.execute("SET enable_seqscan = off")
+        try:
+            plan = claim.explain()
+            if db.vendor == "postgresql":
+                assert "doc_processing_lease" in plan
+            else:
+                assert "SCAN documents_document" not in plan
+                assert plan.count("SEARCH documents_document USING INDEX") == 2
+        finally:
+            if db.vendor == "postgresql":
+                cursor.execute("RESET enable_seqscan")
+
+    migrate([("documents", "0026_event_user_index")], others_at_newest=True)
+    assert "doc_state_lease" in _indexes()
+    assert "doc_processing_lease" not in _indexes()

@@ -343,3 +343,58 @@ def test_rows_the_database_makes_from_ids_are_those_insert_rows_writes(connectio
         assert events[0]["from_state"] == "" and events[0]["detail"] == (
             detail if isinstance(detail, dict) else {"import": 7}
         )
+
+
+def test_a_batch_stores_what_storing_one_by_one_stores(connection, org):
+    """GIVEN new documents of every outcome (waiting, failed, skipped, one with an
+    umlaut) WHEN one connection stores them as one batch (columns built from the prepared
+    forms, events made by the database) and another one by one through the ORM THEN every
+    column of every document and of its import event is the same."""
+    from belegsync.documents.models import Connection, Event
+    from belegsync.sync.ingest import store_batch
+
+    other = Connection.objects.create(
+        organisation=org, name="one by one", source_kind="memory", target_kind="memory"
+    )
+    shop = Reason("skip.shop_not_selected", {"shop": "Etsy"})
+    batch = [
+        sd("RE-1"),
+        sd("RE-2", total_gross=Decimal("45.00")),
+        sd("RE-3", skip=shop),
+        sd("RÜ-5", total_net=Decimal("0.10"), total_gross=Decimal("0.12")),
+    ]
+    with transaction.atomic():
+        store_batch(connection, batch, actor="import")
+    for item in batch:
+        store(other, item, actor="import")
+
+    def stored(conn) -> tuple[list, list]:
+        skip = {"id", "connection", "created_at", "updated_at"}
+        names = [f.attname for f in Document._meta.concrete_fields if f.name not in skip]
+        documents = list(
+            Document.objects.filter(connection=conn).order_by("source_number").values(*names)
+        )
+        events = list(
+            Event.objects.filter(document__connection=conn)
+            .order_by("document__source_number")
+            .values_list(
+                "document__source_number",
+                "at",
+                "actor",
+                "user_id",
+                "action",
+                "from_state",
+                "to_state",
+                "message",
+                "detail",
+            )
+        )
+        created = dict(
+            Document.objects.filter(connection=conn).values_list("source_number", "created_at")
+        )
+        assert all(event[1] == created[event[0]] for event in events)
+        events = [event[:1] + event[2:] for event in events]
+        return documents, events
+
+    assert stored(connection) == stored(other)
+    assert len(stored(connection)[1]) == len(batch)

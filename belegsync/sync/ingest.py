@@ -37,6 +37,7 @@ from belegsync.documents.models import (
     NumberConflict,
 )
 from belegsync.documents.states import State, transition
+from belegsync.lib import json_text
 
 from . import conflicts
 from .checks import voucher_problems
@@ -186,8 +187,9 @@ class Prepared(NamedTuple):
         return (self.failure or {}).get("failure_details") or self.skip_details or []
 
 
-#: How ``Document.voucher`` and ``meta`` are dumped (Django's JSONField: no encoder).
-_dumps = json.dumps
+#: How ``Document.voucher`` and ``meta`` are dumped: as ``json.dumps`` does (Django's
+#: JSONField: no encoder), from an encoder made once (two dumps an invoice on import).
+_dumps = json_text.dumps
 _OUTCOMES = {outcome.value: outcome for outcome in Outcome}
 
 

@@ -1,0 +1,79 @@
+"""``json_text.dumps`` writes what ``json.dumps`` writes, for any JSON value.
+
+The values are any that hypothesis draws of what ``json.dumps`` takes: nested lists
+and dicts (keys of every kind it converts: text, numbers, booleans, None), text of
+any characters (surrogates too), integers past 64 bits, floats with NaN and the
+infinities; and the voucher and meta of an import. What it refuses (a ``Decimal``,
+a set, a key of another kind) it refuses with the same error. Bounded by
+``BELEGSYNC_FUZZ_CASES`` (default 8, x 100 here).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from belegsync.lib.json_text import dumps
+
+CASES = int(os.environ.get("BELEGSYNC_FUZZ_CASES", "8")) * 100
+BOUNDED = settings(max_examples=CASES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(-(2**70), 2**70),
+    st.floats(),
+    st.text(),
+    st.text(st.characters(codec="utf-8")),
+    st.text(st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)),
+)
+KEYS = st.one_of(st.text(), st.integers(), st.floats(), st.booleans(), st.none())
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=5),
+        st.tuples(inner, inner),
+        st.dictionaries(KEYS, inner, max_size=5),
+    ),
+    max_leaves=30,
+)
+
+
+def _outcome(function, value):  # type: ignore[no-untyped-def]
+    try:
+        return "returned", function(value)
+    except Exception as error:  # the same exception is the point
+        return "raised", type(error), str(error)
+
+
+@BOUNDED
+@given(VALUES)
+@example({"source": "afterbuy_csv", "line": 2, "order_id": "500001", "platform": "Amazon"})
+@example({"party": {"name": "Ömer Weiß", "company": 'Café "Ährenfeld" OHG'}, "lines": []})
+@example("text alone")
+@example(float("nan"))
+def test_it_writes_what_json_dumps_writes(value: object) -> None:
+    assert _outcome(dumps, value) == _outcome(json.dumps, value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [Decimal("1.00"), {"amount": Decimal("1.00")}, [{1, 2}], {(1, 2): "a tuple key"}, b"bytes"],
+)
+def test_it_refuses_what_json_dumps_refuses(value: object) -> None:
+    expected = _outcome(json.dumps, value)
+    assert expected[0] == "raised"
+    assert _outcome(dumps, value) == expected
+
+
+def test_it_can_be_called_again_after_a_refusal() -> None:
+    with pytest.raises(TypeError):
+        dumps({"a": [{"b": Decimal(1)}]})
+    shared = [1]
+    assert dumps({"a": shared, "b": shared}) == '{"a": [1], "b": [1]}'

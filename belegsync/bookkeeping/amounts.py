@@ -27,6 +27,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
 from .frozen import one_step_init
@@ -80,6 +81,15 @@ class Position:
 def rate_key(rate: Decimal) -> Decimal:
     """One value per rate however the source wrote it: ``19.00`` and ``19`` are ``19``
     (never ``normalize``'s ``2E+1``), ``5.50`` is ``5.5``."""
+    # by its text, which is the Decimal exactly (``-0`` and ``0`` are equal, yet keyed
+    # apart): a voucher's few rates are keyed for its tax groups and checks, on every
+    # voucher imported or sent
+    return _rate_key(str(rate))
+
+
+@lru_cache(maxsize=1024)
+def _rate_key(exact: str) -> Decimal:
+    rate = Decimal(exact)
     if rate == rate.to_integral_value():
         return rate.quantize(_ONE)
     return rate.normalize()

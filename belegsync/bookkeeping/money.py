@@ -40,7 +40,8 @@ def round_cents(amount: Decimal) -> Decimal:
 
 def round_to(amount: Decimal, unit: Decimal) -> Decimal:
     """Round half up to whole ``unit`` (a currency's minor unit)."""
-    return amount.quantize(CENT if unit == CENT else unit, ROUND_HALF_UP)
+    # nearly every unit is CENT itself: known by identity before comparing decimals
+    return amount.quantize(CENT if unit is CENT or unit == CENT else unit, ROUND_HALF_UP)
 
 
 def gross_from_net(net: Decimal, tax_rate: Decimal) -> Decimal:

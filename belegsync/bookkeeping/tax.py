@@ -69,7 +69,6 @@ def allowed_rates(
     return ZERO_RATE
 
 
-@lru_cache(maxsize=4096)  # asked for every line of every voucher; a pure function
 def derive_treatment(
     *,
     buyer_country: str,
@@ -95,6 +94,20 @@ def derive_treatment(
     Rates are those valid on ``on``, the day of the supply (every rate a country
     ever had when None).
     """
+    return _treatment(buyer_country, buyer_vat_id, rates, small_business, oss_registered, on)
+
+
+# Asked for every voucher checked; a pure function. Cached by position: lru_cache makes
+# the key of a keyword call from every name and value, at twice the cost of its look-up.
+@lru_cache(maxsize=4096)
+def _treatment(
+    buyer_country: str,
+    buyer_vat_id: str,
+    rates: frozenset[Decimal],
+    small_business: bool,
+    oss_registered: bool,
+    on: dt.date | None,
+) -> TaxTreatment:
     country = buyer_country.upper() or SELLER_COUNTRY
     if small_business:
         return TaxTreatment.SMALL_BUSINESS

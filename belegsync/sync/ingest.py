@@ -215,8 +215,10 @@ def _prepared(
     elif sd.skip_reasons:
         state, outcome = State.SKIPPED, Outcome.SKIPPED
     date = voucher.invoice_date
+    # ``_value_``: an enum member's value itself, where ``.value`` is a property written
+    # in Python (enum.py); three a document on import
     return Prepared(
-        kind=voucher.kind.value,
+        kind=voucher.kind._value_,
         number=voucher.number,
         source_id=sd.source_id,
         voucher=_dumps(data),
@@ -226,8 +228,8 @@ def _prepared(
         total_gross=_decimal_text(voucher.total_gross),
         meta=_dumps(dict(sd.meta)),
         skip_details=_skips(sd),
-        state=state.value,
-        outcome=outcome.value,
+        state=state._value_,
+        outcome=outcome._value_,
         failure=failure,
         source=sd if keep_source else None,
     )

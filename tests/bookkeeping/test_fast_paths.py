@@ -1,11 +1,13 @@
-"""The shortcuts in money and serialization give what the general rule gives, for any Decimal.
+"""The shortcuts in money, amounts and serialization give what the general rule gives,
+for any Decimal.
 
 Each oracle below is the code as it stood before its shortcut (main at cacbb86):
 rounding with ``rounding=`` by keyword, ``format_rate`` figured every time, and
-``_money`` rounding every amount. The decimals are any finite ones hypothesis draws
-(any exponent and size, so scientific notation and more digits than the context's
-precision too), signed zeros, and the amounts a voucher holds; the oracle and the
-shortcut must return the same text, or raise the same exception. Bounded by
+``_money`` rounding every amount; and (main at 543436b) ``rate_key`` figured every
+time. The decimals are any finite ones hypothesis draws (any exponent and size, so
+scientific notation and more digits than the context's precision too), signed
+zeros, and the amounts a voucher holds; the oracle and the shortcut must return
+the same text, or raise the same exception. Bounded by
 ``BELEGSYNC_FUZZ_CASES`` (default 8, x 100 here).
 """
 
@@ -17,7 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from belegsync.bookkeeping import money
+from belegsync.bookkeeping import amounts, money
+from belegsync.bookkeeping.amounts import rate_key
 from belegsync.bookkeeping.money import CENT, format_rate, round_cents, round_to
 from belegsync.bookkeeping.serialization import _money
 from belegsync.bookkeeping.voucher import LineCategory, VoucherKind
@@ -93,11 +96,34 @@ def test_it_rounds_as_rounding_by_keyword_does(amount: Decimal, unit: Decimal) -
     assert _outcome(round_cents, amount) == _outcome(round_to_before, amount, CENT)
 
 
+def rate_key_before(rate: Decimal) -> Decimal:
+    if rate == rate.to_integral_value():
+        return rate.quantize(D(1))
+    return rate.normalize()
+
+
+@BOUNDED
+@given(DECIMALS)
+@example(D("-0"))
+@example(D("19.00"))
+@example(D("2E+1"))
+@example(D("5.50"))
+def test_it_keys_a_rate_as_figuring_it_would(rate: Decimal) -> None:
+    expected = _outcome(rate_key_before, rate)
+    for _ in range(2):  # figured, then cached
+        assert _outcome(rate_key, rate) == expected
+        if expected[0] == "returned":
+            assert rate_key(rate).as_tuple() == rate_key_before(rate).as_tuple()
+
+
 def test_it_caches_rates_by_their_exact_text() -> None:
     assert format_rate(D("-0")) == "-0"
     assert format_rate(D("0")) == "0"
     assert format_rate(D("19.00")) == format_rate(D("19")) == "19"
     assert money._formatted_rate.cache_info().maxsize == 1024
+    assert rate_key(D("-0")).as_tuple() == D("-0").as_tuple()
+    assert rate_key(D("0")).as_tuple() == D("0").as_tuple()
+    assert amounts._rate_key.cache_info().maxsize == 1024
 
 
 def test_the_serialised_enum_values_are_their_value() -> None:

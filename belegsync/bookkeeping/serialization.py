@@ -12,6 +12,7 @@ default, so a voucher stored before them still reads back as the same dict.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -36,13 +37,25 @@ def _money(amount: Decimal) -> str:
     return str(cents) if cents == amount else text
 
 
-def _number(value: Decimal) -> str:
-    """Rates and quantities without trailing zeros ("0", "19", "5.5", "2")."""
-    return format_rate(value)
+#: Rates and quantities without trailing zeros ("0", "19", "5.5", "2").
+_number = format_rate
 
 
 def _date(value: dt.date | None) -> str | None:
-    return value.isoformat() if value else None
+    return _iso(value) if value else None
+
+
+def _iso(value: dt.date) -> str:
+    # The invoices of a file share their dates (a day's invoices, their order and
+    # payment days), and ``isoformat`` formats through printf: a date's text is made
+    # once. A date only: equal dates have one text, equal datetimes need not (one
+    # instant in two time zones).
+    return _iso_date(value) if type(value) is dt.date else value.isoformat()
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_date(value: dt.date) -> str:
+    return value.isoformat()
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -87,7 +100,7 @@ def _base_dict(v: Voucher) -> dict[str, Any]:
         # Python (enum.py); read twice a voucher on import
         "kind": v.kind._value_,
         "number": v.number,
-        "invoice_date": v.invoice_date.isoformat(),
+        "invoice_date": _iso(v.invoice_date),
         "order_date": _date(v.order_date),
         "payment_date": _date(v.payment_date),
         "delivery_date": _date(v.delivery_date),

@@ -1,18 +1,19 @@
 """The shortcuts in money, amounts and serialization give what the general rule gives,
-for any Decimal.
+for any Decimal (and any date).
 
 Each oracle below is the code as it stood before its shortcut (main at cacbb86):
 rounding with ``rounding=`` by keyword, ``format_rate`` figured every time, and
 ``_money`` rounding every amount; and (main at 543436b) ``rate_key`` figured every
-time. The decimals are any finite ones hypothesis draws (any exponent and size, so
-scientific notation and more digits than the context's precision too), signed
-zeros, and the amounts a voucher holds; the oracle and the shortcut must return
-the same text, or raise the same exception. Bounded by
-``BELEGSYNC_FUZZ_CASES`` (default 8, x 100 here).
+time, and a date's text made every time. The decimals are any finite ones
+hypothesis draws (any exponent and size, so scientific notation and more digits
+than the context's precision too), signed zeros, and the amounts a voucher holds;
+the oracle and the shortcut must return the same text, or raise the same
+exception. Bounded by ``BELEGSYNC_FUZZ_CASES`` (default 8, x 100 here).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from belegsync.bookkeeping import amounts, money
 from belegsync.bookkeeping.amounts import rate_key
 from belegsync.bookkeeping.money import CENT, format_rate, round_cents, round_to
-from belegsync.bookkeeping.serialization import _money
+from belegsync.bookkeeping.serialization import _date, _money
 from belegsync.bookkeeping.voucher import LineCategory, VoucherKind
 
 CASES = int(os.environ.get("BELEGSYNC_FUZZ_CASES", "8")) * 100
@@ -114,6 +115,34 @@ def test_it_keys_a_rate_as_figuring_it_would(rate: Decimal) -> None:
         assert _outcome(rate_key, rate) == expected
         if expected[0] == "returned":
             assert rate_key(rate).as_tuple() == rate_key_before(rate).as_tuple()
+
+
+def date_before(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@BOUNDED
+@given(
+    st.one_of(
+        st.none(),
+        st.dates(),
+        st.datetimes(),
+        st.datetimes(timezones=st.timezones()),
+        st.datetimes().map(dt.datetime.date),
+    )
+)
+@example(dt.datetime(2024, 1, 1))  # noqa: DTZ001 - naive: equal to no date, its text not a date's
+@example(dt.date(2024, 1, 1))
+def test_it_writes_a_date_as_isoformat_does(value: dt.date | None) -> None:
+    for _ in range(2):  # made, then cached
+        assert _date(value) == date_before(value)
+
+
+def test_it_writes_equal_datetimes_of_two_time_zones_each_its_own_way() -> None:
+    utc = dt.datetime(2024, 1, 1, 11, tzinfo=dt.UTC)
+    berlin = dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    assert utc == berlin
+    assert (_date(utc), _date(berlin)) == (utc.isoformat(), berlin.isoformat())
 
 
 def test_it_caches_rates_by_their_exact_text() -> None:

@@ -30,9 +30,23 @@ def migrate(targets: list[Node] | None = None, *, others_at_newest: bool = False
         targets = leaves
     elif others_at_newest:
         named = {app for app, _ in targets}
-        targets = [node for node in leaves if node[0] not in named] + targets
+        graph = executor.loader.graph
+        kept = {n for target in targets for n in graph.forwards_plan(target)}
+        targets = [
+            _newest_without(graph, leaf, named, kept) for leaf in leaves if leaf[0] not in named
+        ] + targets
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
+
+
+def _newest_without(graph: Any, leaf: Node, named: set[str], kept: set[Node]) -> Node:
+    """The newest node of ``leaf``'s app that needs no migration of the ``named`` apps
+    beyond the ones ``kept`` (a documents migration that builds on an exports one is
+    left out while exports is migrated back before it)."""
+    node = leaf
+    while any(n[0] in named and n not in kept for n in graph.forwards_plan(node)):
+        (node,) = [p.key for p in graph.node_map[node].parents if p.key[0] == node[0]]
+    return node
 
 
 def before(migration: Node) -> Node:

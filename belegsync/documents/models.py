@@ -468,9 +468,10 @@ class DocumentNumberBlock(models.Model):
 
 class CountBatch(models.Model):
     """An open batch of new documents that the kept tables (:class:`DocumentCount`,
-    :class:`DocumentDayCount`, :class:`DocumentRateGross`, :class:`DocumentNumberBlock`)
-    count at once, grouped, instead of one by one (SQLite: migration
-    ``0022_count_batches``; PostgreSQL's statement triggers group already).
+    :class:`DocumentDayCount`, :class:`DocumentRateGross`, :class:`DocumentNumberBlock`,
+    the exports' ``DocumentShop``) count at once, grouped, instead of one by one (SQLite:
+    migrations ``0022_count_batches``, ``0028_shops_in_count_batches``; PostgreSQL's
+    statement triggers group already).
 
     Never seen outside the transaction that opens it: :meth:`inserting` writes and deletes
     it around one bulk insert.

@@ -477,14 +477,10 @@ def _analyse_documents() -> None:
     """
     if db.vendor == "postgresql":
         meta, quote = Document._meta, db.ops.quote_name
-        columns = ", ".join(quote(meta.get_field(name).column) for name in _LOOK_UP_COLUMNS)
+        (unique,) = [c for c in meta.constraints if c.name == "document_number_unique"]
+        columns = ", ".join(quote(meta.get_field(name).column) for name in unique.fields)
         with db.cursor() as cursor:
             cursor.execute(f"ANALYZE {quote(meta.db_table)} ({columns})")
-
-
-#: The columns of ``document_number_unique``, in which a batch looks its numbers up
-#: (:func:`belegsync.sync.ingest._known_sql`).
-_LOOK_UP_COLUMNS = ("connection", "kind", "source_number")
 
 
 def _commit(

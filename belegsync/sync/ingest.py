@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -244,27 +244,8 @@ def _decimal_text(value: Decimal) -> str:
 
 
 def _new_row(connection: Connection, p: Prepared, now: Any) -> dict[str, Any]:
-    """A new document's columns (by attribute name)."""
-    date = p.invoice_date
-    row = {
-        "connection_id": connection.pk,
-        "kind": p.kind,
-        "source_number": p.number,
-        "voucher": AsStored(p.voucher),
-        "state": p.state,
-        "skip_details": p.skip_details,
-        "created_at": now,
-        "updated_at": now,
-        "source_id": p.source_id,
-        "invoice_date": None if date is None else AsStored(date),
-        "currency": p.currency,
-        "total_net": AsStored(p.total_net),
-        "total_gross": AsStored(p.total_gross),
-        "meta": AsStored(p.meta),
-    }
-    if p.failure:
-        row.update(p.failure)
-    return row
+    """A new document's columns (by attribute name): :func:`_document_columns` of one."""
+    return {name: values[0] for name, values in _document_columns(connection, [p], now).items()}
 
 
 def _import_event(
@@ -508,9 +489,9 @@ _STORED_COLUMNS = frozenset(
 def _document_columns(
     connection: Connection, batch: list[Prepared], now: Any
 ) -> dict[str, list[Any]]:
-    """The columns of new documents (those of :func:`_new_row`, by attribute name), made
-    from the prepared forms by column: a dict a row, and reading each value back out of
-    it, cost 10 µs an invoice."""
+    """The columns of new documents (by attribute name), made from the prepared forms by
+    column: a dict a row, and reading each value back out of it, cost 10 µs an invoice.
+    The values of :data:`_STORED_COLUMNS` are in their stored form."""
     count = len(batch)
     columns: dict[str, list[Any]] = {
         "connection_id": [connection.pk] * count,
@@ -547,6 +528,16 @@ def _release_moved(connection: Connection, batch: list[Prepared], actor: str) ->
     conflicts.release_all_moved(connection, [p.document() for p in batch], actor)
 
 
+def _writable(model: type[Model], names: Iterable[str]) -> list[Field[Any, Any]]:
+    """``model``'s columns but its primary key, in their order; a TypeError where ``names``
+    (attribute names) holds one it does not have."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    unknown = set(names) - {f.attname for f in fields}
+    if unknown:
+        raise TypeError(f"{model.__name__} has no columns {sorted(unknown)}")
+    return fields
+
+
 def insert_rows(
     model: type[Model], rows: Sequence[Mapping[str, Any]], *, returning_ids: bool = False
 ) -> list[int]:
@@ -566,14 +557,10 @@ def insert_rows(
     """
     if not rows:
         return []
-    names = {f.attname for f in model._meta.concrete_fields if not f.primary_key}
-    unknown = set().union(*(row.keys() for row in rows)) - names
-    if unknown:
-        raise TypeError(f"{model.__name__} has no columns {sorted(unknown)}")
     given = {}
-    for f in model._meta.concrete_fields:
+    for f in _writable(model, set().union(*(row.keys() for row in rows))):
         name = f.attname
-        if name in names and any(name in row for row in rows):
+        if any(name in row for row in rows):
             default = f.get_default()  # of the rows that leave the column out
             given[name] = [row.get(name, default) for row in rows]
     return insert_columns(model, given, len(rows), returning_ids=returning_ids)
@@ -596,10 +583,7 @@ def insert_columns(
     if not count:
         return []
     wrapper = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a look-up per use
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    unknown = set(columns) - {f.attname for f in fields}
-    if unknown:
-        raise TypeError(f"{model.__name__} has no columns {sorted(unknown)}")
+    fields = _writable(model, columns)
     prepared: list[Sequence[Any]] = []
     for f in fields:
         # the default prepared by the shortcut too: a JSON default ({} of Document.steps)
@@ -644,10 +628,7 @@ def insert_for_each(
     if not values:
         return
     wrapper = connections[DEFAULT_DB_ALIAS]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    unknown = ({column, *row.keys()}) - {f.attname for f in fields}
-    if unknown:
-        raise TypeError(f"{model.__name__} has no columns {sorted(unknown)}")
+    fields = _writable(model, {column, *row.keys()})
     postgres = wrapper.vendor == "postgresql"
     quote = wrapper.ops.quote_name
     selected, params = [], []

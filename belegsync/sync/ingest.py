@@ -808,21 +808,31 @@ def _known_sql(connection: Connection, batch: Sequence[Prepared]) -> tuple[str, 
     connection's whole part of it and PostgreSQL scans the table, and an import
     grows with the square of its size. Written as SQL: the ORM's ``__in`` prepares
     each of the thousand numbers on its own (5 µs an invoice), and a new batch finds
-    nothing to convert. On PostgreSQL the numbers are one array (``= ANY(%s)``, the same
-    index scan): a thousand placeholders cost psycopg 1.3 to 2 ms a batch more to parse
-    and fill in.
+    nothing to convert.
+
+    On PostgreSQL the keys are two arrays (a thousand placeholders cost psycopg 1.3 to
+    2 ms a batch more to parse and fill in), and each is looked up on its own by a
+    ``LATERAL`` subquery with ``LIMIT 1``, which the planner cannot merge into a join:
+    an equality on every column of the unique index, which it takes whatever its
+    statistics say. A filter on all the numbers at once (``= ANY``) was planned on the
+    statistics: taken before the table grew, they had it walk the connection's part
+    of the index for every batch, unless the table was analysed at each doubling.
     """
-    kinds, numbers = sorted({p.kind for p in batch}), sorted({p.number for p in batch})
     wrapper = connections[DEFAULT_DB_ALIAS]
     meta, quote = Document._meta, wrapper.ops.quote_name
     column = {name: quote(meta.get_field(name).column) for name in (*_KNOWN, "connection")}
-    select = (
-        f"SELECT {', '.join(column[name] for name in _KNOWN)} FROM {quote(meta.db_table)} "  # noqa: S608 (names from the model)
-        f"WHERE {column['connection']} = %s AND "
-    )
+    selected = ", ".join(column[name] for name in _KNOWN)
     if wrapper.vendor == "postgresql":
-        sql = f"{select}{column['kind']} = ANY(%s) AND {column['source_number']} = ANY(%s)"
-        return sql, [connection.pk, kinds, numbers]
+        keys = sorted({(p.kind, p.number) for p in batch})
+        sql = (
+            "SELECT stored.* FROM unnest(%s::text[], %s::text[]) AS wanted(kind, number) "  # noqa: S608 (names from the model)
+            f"CROSS JOIN LATERAL (SELECT {selected} FROM {quote(meta.db_table)} "
+            f"WHERE {column['connection']} = %s AND {column['kind']} = wanted.kind "
+            f"AND {column['source_number']} = wanted.number LIMIT 1) AS stored"
+        )
+        return sql, [[kind for kind, _ in keys], [number for _, number in keys], connection.pk]
+    kinds, numbers = sorted({p.kind for p in batch}), sorted({p.number for p in batch})
+    select = f"SELECT {selected} FROM {quote(meta.db_table)} WHERE {column['connection']} = %s AND "  # noqa: S608 (names from the model)
     sql = (
         f"{select}{column['kind']} IN ({', '.join(['%s'] * len(kinds))}) AND "
         f"{column['source_number']} IN ({', '.join(['%s'] * len(numbers))})"

@@ -309,6 +309,7 @@ def _store(job: ImportJob, source: FileSource, path: Path) -> None:
         job.connection.policy,
         timezone.localdate(),
         keep_source=not aside,
+        copy_text=aside and db.vendor == "postgresql",
     )
     analysed = False
     for batch in _read_aside(job, batches) if aside else batches():
@@ -336,10 +337,13 @@ def _batches(
     today: dt.date,
     *,
     keep_source: bool,
+    copy_text: bool = False,
 ) -> Iterator[Batch]:
     """The file's rows after ``rows_done`` (stored by an earlier attempt, counted then) in
     batches of :data:`BATCH`; a last batch also when the file ends after ``rows_done``
-    without a row to store, so that the job records the rows read."""
+    without a row to store, so that the job records the rows read. ``copy_text``: each
+    document with its row's ``COPY`` text, made here rather than by the storing process
+    (PostgreSQL, read aside)."""
     documents: list[Prepared] = []
     rejected: list[RejectedRow] = []
     index = done = rows_done
@@ -349,7 +353,9 @@ def _batches(
         if isinstance(row, RejectedRow):
             rejected.append(row)
         else:
-            documents.append(prepare(row, policy, today, keep_source=keep_source))
+            documents.append(
+                prepare(row, policy, today, keep_source=keep_source, copy_text=copy_text)
+            )
         if len(documents) + len(rejected) >= BATCH:
             yield Batch(documents, rejected, index, position[0])
             documents, rejected, done = [], [], index

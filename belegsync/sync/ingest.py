@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from functools import partial
+from functools import cache, partial
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, NotSupportedError, connections, transaction
@@ -165,6 +166,9 @@ class Prepared(NamedTuple):
     #: failure_reason, failure_details and raw_error of a voucher that does not add up.
     failure: dict[str, Any] | None
     source: SourceDocument | None
+    #: PostgreSQL, prepared for another process: the row's ``COPY`` text of every column
+    #: but those the storing process fills in and the voucher (:func:`copy_text_of`).
+    copied: str | None = None
 
     def data(self) -> dict[str, Any]:
         """The voucher's stored form as a dict (``Document.voucher``)."""
@@ -194,15 +198,22 @@ _OUTCOMES = {outcome.value: outcome for outcome in Outcome}
 
 
 def prepare(
-    sd: SourceDocument, policy: Policy, today: dt.date, *, keep_source: bool = True
+    sd: SourceDocument,
+    policy: Policy,
+    today: dt.date,
+    *,
+    keep_source: bool = True,
+    copy_text: bool = False,
 ) -> Prepared:
     """``sd`` ready to store for a connection with ``policy`` on ``today``: its stored
     form, its checks (:func:`~belegsync.sync.checks.voucher_problems`) and the state a new
     document of it starts in. ``keep_source=False``: leave the source document out (to
-    send the result to another process)."""
+    send the result to another process); ``copy_text``: with its row's ``COPY`` text
+    (PostgreSQL: :func:`copy_text_of`)."""
     voucher = sd.voucher
     problems = voucher_problems(voucher, policy, today)
-    return _prepared(sd, voucher_to_dict(voucher), problems, keep_source)
+    prepared = _prepared(sd, voucher_to_dict(voucher), problems, keep_source)
+    return prepared._replace(copied=copy_text_of(prepared)) if copy_text else prepared
 
 
 def _prepared(
@@ -468,6 +479,8 @@ def _insert_documents(connection: Connection, batch: list[Prepared], now: Any) -
     """New documents in one bulk insert, counted by the kept tables at once
     (:meth:`CountBatch.inserting`); their ids in the order of ``batch``."""
     wrapper = connections[DEFAULT_DB_ALIAS]
+    if wrapper.vendor == "postgresql":
+        return _copy_documents(wrapper, connection, batch, now)
     columns = _document_columns(connection, batch, now)
 
     def insert() -> list[int]:
@@ -479,6 +492,20 @@ def _insert_documents(connection: Connection, batch: list[Prepared], now: Any) -
         return CountBatch.inserting(cursor.cursor, wrapper.vendor, insert)
 
 
+#: The columns of a new document (by attribute name) that :class:`Prepared` holds, but
+#: the voucher, and how to read each from it.
+_PREPARED_COLUMNS = {
+    "kind": attrgetter("kind"),
+    "source_number": attrgetter("number"),
+    "state": attrgetter("state"),
+    "skip_details": attrgetter("skip_details"),
+    "source_id": attrgetter("source_id"),
+    "invoice_date": attrgetter("invoice_date"),
+    "currency": attrgetter("currency"),
+    "total_net": attrgetter("total_net"),
+    "total_gross": attrgetter("total_gross"),
+    "meta": attrgetter("meta"),
+}
 #: The columns of a new document that :class:`Prepared` holds in their stored form.
 _STORED_COLUMNS = frozenset(
     {"voucher", "invoice_date", "total_net", "total_gross", "meta", "kind", "source_number"}
@@ -495,20 +522,12 @@ def _document_columns(
     count = len(batch)
     columns: dict[str, list[Any]] = {
         "connection_id": [connection.pk] * count,
-        "kind": [p.kind for p in batch],
-        "source_number": [p.number for p in batch],
         "voucher": [p.voucher for p in batch],
-        "state": [p.state for p in batch],
-        "skip_details": [p.skip_details for p in batch],
         "created_at": [now] * count,
         "updated_at": [now] * count,
-        "source_id": [p.source_id for p in batch],
-        "invoice_date": [p.invoice_date for p in batch],
-        "currency": [p.currency for p in batch],
-        "total_net": [p.total_net for p in batch],
-        "total_gross": [p.total_gross for p in batch],
-        "meta": [p.meta for p in batch],
     }
+    for name, value in _PREPARED_COLUMNS.items():
+        columns[name] = [value(p) for p in batch]
     failed = [(i, p.failure) for i, p in enumerate(batch) if p.failure]
     if failed:
         for name in failed[0][1]:
@@ -517,6 +536,89 @@ def _document_columns(
             for i, failure in failed:
                 values[i] = failure[name]
     return columns
+
+
+#: The columns of a new document's ``COPY`` row that the storing process fills in, first
+#: in the row; the voucher follows them, then the columns of :func:`copy_text_of`.
+_COPY_FIRST = ("id", "connection_id", "created_at", "updated_at", "voucher")
+
+
+def copy_text_of(p: Prepared) -> str:
+    """The ``COPY`` text (PostgreSQL's text format) of a new document's columns but
+    :data:`_COPY_FIRST`, in :func:`_copy_rest`'s order: made where the document is
+    prepared, in the reading process, so that the storing process only puts the id,
+    the connection, the time and the voucher in front of it. Built and written value by
+    value (``Copy.write_row``) they cost the storing process 8.5 µs an invoice."""
+    columns = _document_columns_of(p)
+    return "\t".join(
+        _copy_value(columns[f.attname]) if f.attname in columns else default
+        for f, default in _copy_rest()
+    )
+
+
+def _document_columns_of(p: Prepared) -> dict[str, Any]:
+    """The columns of one new document that :class:`Prepared` sets, but the voucher."""
+    columns = {name: value(p) for name, value in _PREPARED_COLUMNS.items()}
+    if p.failure:
+        columns.update(p.failure)
+    return columns
+
+
+@cache
+def _copy_rest() -> tuple[tuple[Field[Any, Any], str], ...]:
+    """The document's columns after :data:`_COPY_FIRST`, in the model's order, each with
+    its default's ``COPY`` text (prepared as :func:`insert_columns` prepares it)."""
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    return tuple(
+        (f, _copy_value(_preparer(f, wrapper)(f.get_default())))
+        for f in _writable(Document, ())
+        if f.attname not in _COPY_FIRST
+    )
+
+
+def _copy_value(value: Any) -> str:
+    """One value in ``COPY``'s text format: NULL as ``\\N``; in text a backslash, tab,
+    newline and carriage return escaped, every other character as it is."""
+    if value is None:
+        return "\\N"
+    if type(value) is bool:
+        return "t" if value else "f"
+    if type(value) is int or (type(value) is Decimal and value.is_finite()):
+        return str(value)
+    if type(value) is not str:
+        if isinstance(value, (list, dict)):
+            return _copy_value(_dumps(value))
+        if not isinstance(value, str):
+            raise TypeError(f"no COPY text for {type(value).__name__}")
+        value = str(value)  # AsStored, or a state (a text choice: its value)
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def _copy_documents(
+    wrapper: BaseDatabaseWrapper, connection: Connection, batch: list[Prepared], now: Any
+) -> list[int]:
+    """New documents by ``COPY`` from their rows' text (:func:`copy_text_of`, made here
+    for a document prepared without it); their ids in the order of ``batch``."""
+    if not batch:
+        return []
+    quote = wrapper.ops.quote_name
+    meta = Document._meta
+    names = [*_COPY_FIRST, *(f.attname for f, _ in _copy_rest())]
+    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
+    head = f"{connection.pk}\t{_copy_value(now.isoformat())}\t{_copy_value(now.isoformat())}"
+    with wrapper.cursor() as cursor:
+        ids = _next_ids(cursor.cursor, Document, len(batch))
+        text = "".join(
+            f"{pk}\t{head}\t{_copy_value(p.voucher)}\t{p.copied or copy_text_of(p)}\n"
+            for pk, p in zip(ids, batch, strict=True)
+        )
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            copy.write(text)
+    return ids
 
 
 def _release_moved(connection: Connection, batch: list[Prepared], actor: str) -> None:

@@ -398,3 +398,48 @@ def test_a_batch_stores_what_storing_one_by_one_stores(connection, org):
 
     assert stored(connection) == stored(other)
     assert len(stored(connection)[1]) == len(batch)
+
+
+@pytest.mark.skipif("db.vendor != 'postgresql'", reason="PostgreSQL's COPY text")
+def test_documents_copied_from_their_prepared_text_hold_what_the_orm_stores(connection):
+    """GIVEN a waiting invoice whose number and buyer hold a backslash, a tab, a newline,
+    a carriage return, quotes and an umlaut, one that does not add up and one skipped
+    WHEN each is stored once by the ORM (one by one) and once by a batch's COPY from its
+    prepared text, made in the reading process (copy_text) or by the storing one
+    THEN both rows hold the same value in every column (PostgreSQL reads the text as
+    the ORM's values)."""
+    from belegsync.bookkeeping import Party
+    from belegsync.documents.models import Connection
+    from belegsync.sync.ingest import prepare, store_batch
+
+    odd = 'RE\\1\t"2"\n3\r-Ü'
+    party = Party(name='Jürgen "\\t" \\N\tSchmidt', street="A\nB", zip_code="1", city="C")
+    documents = [
+        sd(odd, party=party),
+        sd("RE-sum", total_gross=Decimal("45.00")),
+        sd("RE-skip", skip=Reason("skip.shop_not_selected", {"shop": "Ét\\sy"})),
+    ]
+    twin = Connection.objects.create(
+        organisation=connection.organisation,
+        name="twin",
+        source_kind="memory",
+        target_kind="memory",
+    )
+    for document in documents:
+        store(connection, document)
+    policy, today = twin.policy, timezone.localdate()
+    read_aside = [prepare(d, policy, today, keep_source=False, copy_text=True) for d in documents]
+    assert all(p.copied for p in read_aside)
+    store_batch(twin, read_aside[:2])
+    store_batch(twin, [documents[2]])  # prepared by the storing process, without its text
+    skip = {"id", "connection_id", "created_at", "updated_at"}
+    names = [f.attname for f in Document._meta.concrete_fields if f.attname not in skip]
+
+    def rows(owner):
+        return sorted(Document.objects.filter(connection=owner).values_list(*names))
+
+    assert rows(twin) == rows(connection)
+    assert (
+        Document.objects.filter(connection=twin, source_number=odd).get().voucher["party"]["name"]
+        == party.name
+    )

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from decimal import Decimal
 
+import hypothesis
 import pytest
 from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
+from hypothesis import strategies as st
 
 from belegsync.bookkeeping import VoucherKind
 from belegsync.connectors.base import SourceDocument
@@ -443,3 +446,44 @@ def test_documents_copied_from_their_prepared_text_hold_what_the_orm_stores(conn
         Document.objects.filter(connection=twin, source_number=odd).get().voucher["party"]["name"]
         == party.name
     )
+
+
+COPY_CASES = int(os.environ.get("BELEGSYNC_FUZZ_CASES", "8")) * 25
+#: Text with the characters COPY escapes, and the template's braces, often.
+COPY_TEXT = st.text(st.sampled_from(list('a1 {}\\\t\n\r"Ü')) | st.characters())
+
+
+@hypothesis.settings(max_examples=COPY_CASES, deadline=None)
+@hypothesis.given(
+    number=COPY_TEXT.filter(bool),
+    source_id=COPY_TEXT,
+    meta=COPY_TEXT,
+    date=st.none() | st.just("2026-11-02"),
+    skipped=st.booleans(),
+)
+def test_a_documents_copy_text_from_the_template_is_that_made_value_by_value(
+    number, source_id, meta, date, skipped
+):
+    """GIVEN a prepared document with any text in its number, source id and meta (tabs,
+    newlines, backslashes, braces, NUL-free Unicode), with or without a date, skipped
+    or not WHEN its COPY text is made THEN it is the text made value by value, the
+    template's fast path and the escaping path alike."""
+    from belegsync.sync.ingest import Prepared, _copy_text_by_column, copy_text_of
+
+    prepared = Prepared(
+        kind="invoice",
+        number=number,
+        source_id=source_id,
+        voucher="{}",
+        invoice_date=date,
+        currency="EUR",
+        total_net="1.00",
+        total_gross="1.19",
+        meta=meta,
+        skip_details=[{"code": "skip.shop_not_selected"}] if skipped else None,
+        state="skipped" if skipped else "waiting",
+        outcome="created",
+        failure=None,
+        source=None,
+    )
+    assert copy_text_of(prepared) == _copy_text_by_column(prepared)

@@ -401,7 +401,7 @@ def _read_aside(job: ImportJob, batches: Callable[[], Iterator[Batch]]) -> Itera
             except EOFError:
                 raise OSError(f"the reading process of import job {job.pk} ended") from None
             if kind == "batch":
-                yield payload
+                yield _received(payload)
             elif kind == "done":
                 cpu, peak_kb = payload
                 log.info(
@@ -427,7 +427,7 @@ def _produce(batches: Callable[[], Iterator[Batch]], send: Any, receive: Any) ->
     receive.close()  # else a pipe whose reader is gone would not break
     try:
         for batch in batches():
-            send.send(("batch", batch))
+            send.send(("batch", _sendable(batch)))
         usage = resource.getrusage(resource.RUSAGE_SELF)
         send.send(("done", (usage.ru_utime + usage.ru_stime, usage.ru_maxrss)))
     except BaseException as error:  # every error goes to the storing process
@@ -435,6 +435,19 @@ def _produce(batches: Callable[[], Iterator[Batch]], send: Any, receive: Any) ->
             send.send(_portable(error))
     finally:
         send.close()
+
+
+def _sendable(batch: Batch) -> tuple[Any, ...]:
+    """A batch as the child sends it: each document as a plain tuple. A named tuple pickles
+    through its ``__getnewargs__``, a Python call a document (2.6 → 1.5 µs an invoice)."""
+    return tuple(map(tuple, batch.documents)), batch.rejected, batch.rows_done, batch.bytes_done
+
+
+def _received(payload: tuple[Any, ...]) -> Batch:
+    """The batch :func:`_sendable` sent, its documents :class:`Prepared` again."""
+    documents, rejected, rows_done, bytes_done = payload
+    as_prepared = tuple.__new__  # each tuple holds a Prepared's fields, in their order
+    return Batch([as_prepared(Prepared, d) for d in documents], rejected, rows_done, bytes_done)
 
 
 def _portable(error: BaseException) -> tuple[str, Any]:

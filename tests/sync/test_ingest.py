@@ -442,6 +442,10 @@ def test_documents_copied_from_their_prepared_text_hold_what_the_orm_stores(conn
         return sorted(Document.objects.filter(connection=owner).values_list(*names))
 
     assert rows(twin) == rows(connection)
+    for created, updated in Document.objects.filter(connection=twin).values_list(
+        "created_at", "updated_at"
+    ):
+        assert created == updated and abs(timezone.now() - created).total_seconds() < 60
     assert (
         Document.objects.filter(connection=twin, source_number=odd).get().voucher["party"]["name"]
         == party.name

@@ -47,6 +47,12 @@ class PriceBasis(StrEnum):
     NET = "net"
 
 
+# Python 3.11 reads an enum member through its class by EnumType.__getattr__'s slow hook
+# (four times a global's cost): the basis is compared a few times for every rate of every
+# voucher imported or sent, so against this name.
+_GROSS = PriceBasis.GROSS
+
+
 @one_step_init
 @dataclass(frozen=True)
 class TaxGroup:
@@ -98,12 +104,12 @@ def _rate_key(exact: str) -> Decimal:
 def rate_tax(amount: Decimal, rate: Decimal, basis: PriceBasis, unit: Decimal = CENT) -> Decimal:
     """The tax of a rate's total ``amount`` (gross or net, by ``basis``), rounded once to
     the currency's ``unit`` (cents; whole yen for JPY)."""
-    base = HUNDRED + rate if basis is PriceBasis.GROSS else HUNDRED
+    base = HUNDRED + rate if basis is _GROSS else HUNDRED
     return round_to(amount * rate / base, unit)
 
 
 def priced(line: Line, basis: PriceBasis) -> Decimal:
-    return line.gross if basis is PriceBasis.GROSS else line.net
+    return line.gross if basis is _GROSS else line.net
 
 
 def group_of(
@@ -112,21 +118,28 @@ def group_of(
     """A rate's group from the total of its priced amounts (rounded to ``unit`` here)."""
     total = round_to(priced_total, unit)
     tax = rate_tax(total, rate, basis, unit)
-    if basis is PriceBasis.GROSS:
-        return TaxGroup(rate=rate, net=total - tax, gross=total, lines=lines)
-    return TaxGroup(rate=rate, net=total, gross=total + tax, lines=lines)
+    # by position: a keyword call costs a dataclass's __init__ a third more
+    if basis is _GROSS:
+        return TaxGroup(rate, total - tax, total, lines)
+    return TaxGroup(rate, total, total + tax, lines)
 
 
 def tax_groups(
     lines: Sequence[Line], basis: PriceBasis, unit: Decimal = CENT
 ) -> tuple[TaxGroup, ...]:
     """The voucher's rates, highest first, each with the tax the invoice states."""
-    totals: dict[Decimal, list[Decimal]] = {}
+    # a running total per rate adds what ``sum(amounts, ZERO)`` would, in the same order
+    # (ZERO first, then each line's): the same Decimal, without a list per rate
+    totals: dict[Decimal, Decimal] = {}
+    counts: dict[Decimal, int] = {}
+    gross = basis is _GROSS
     for line in lines:
-        totals.setdefault(rate_key(line.tax_rate), []).append(priced(line, basis))
+        rate = rate_key(line.tax_rate)
+        totals[rate] = totals.get(rate, ZERO) + (line.gross if gross else line.net)
+        counts[rate] = counts.get(rate, 0) + 1
     return tuple(
-        group_of(rate, sum(amounts, ZERO), len(amounts), basis, unit)
-        for rate, amounts in sorted(totals.items(), reverse=True)
+        group_of(rate, totals[rate], counts[rate], basis, unit)
+        for rate in sorted(totals, reverse=True)
     )
 
 
@@ -199,9 +212,7 @@ def positions(
         for key, amount, tax, count in zip(keys, amounts, taxes, counts, strict=True):
             if count == 0:
                 continue  # absorbed entirely: nothing of it is booked on its own
-            net, gross = (
-                (amount - tax, amount) if basis is PriceBasis.GROSS else (amount, amount + tax)
-            )
+            net, gross = (amount - tax, amount) if basis is _GROSS else (amount, amount + tax)
             result.append(Position(rate=rate, key=key, net=net, gross=gross, lines=count))
     return result
 
@@ -241,7 +252,7 @@ def absorb_negative(
 
 
 def group_total(group: TaxGroup, basis: PriceBasis) -> Decimal:
-    return group.gross if basis is PriceBasis.GROSS else group.net
+    return group.gross if basis is _GROSS else group.net
 
 
 def _unit_amounts(exact: list[Decimal], total: Decimal, unit: Decimal) -> list[Decimal]:

@@ -34,6 +34,7 @@ __all__ = [
     "allowed_rates",
     "country_rates",
     "derive_treatment",
+    "treatment_of",
 ]
 
 
@@ -94,13 +95,14 @@ def derive_treatment(
     Rates are those valid on ``on``, the day of the supply (every rate a country
     ever had when None).
     """
-    return _treatment(buyer_country, buyer_vat_id, rates, small_business, oss_registered, on)
+    return treatment_of(buyer_country, buyer_vat_id, rates, small_business, oss_registered, on)
 
 
-# Asked for every voucher checked; a pure function. Cached by position: lru_cache makes
-# the key of a keyword call from every name and value, at twice the cost of its look-up.
+# Asked for every voucher checked (Voucher.tax_treatment calls it so); a pure function.
+# Cached by position: lru_cache makes the key of a keyword call from every name and
+# value, at twice the cost of its look-up.
 @lru_cache(maxsize=4096)
-def _treatment(
+def treatment_of(
     buyer_country: str,
     buyer_vat_id: str,
     rates: frozenset[Decimal],

@@ -9,6 +9,7 @@ amounts on either kind. Targets turn this into their own convention (lexoffice
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,7 +18,7 @@ from enum import StrEnum
 from .amounts import Position, PriceBasis, TaxGroup, positions, tax_groups
 from .frozen import once, one_step_init
 from .money import ZERO, minor_unit
-from .tax import TaxTreatment, derive_treatment
+from .tax import TaxTreatment, treatment_of
 
 
 class DocumentDate(StrEnum):
@@ -78,6 +79,9 @@ class Line:
     @property
     def tax(self) -> Decimal:
         return self.gross - self.net
+
+
+_tax_rate = operator.attrgetter("tax_rate")
 
 
 @one_step_init
@@ -162,13 +166,16 @@ class Voucher:
     # for its treatment and tax groups again (``once`` writes past ``frozen``)
     @once
     def tax_treatment(self) -> TaxTreatment:
-        return derive_treatment(
-            buyer_country=self.party.country,
-            buyer_vat_id=self.party.vat_id,
-            rates=frozenset(line.tax_rate for line in self.lines),
-            small_business=self.small_business,
-            oss_registered=self.oss_registered,
-            on=self.supply_date,
+        party = self.party
+        # derive_treatment's own cache, asked by position (see tax.treatment_of); the
+        # rates by a C loop, not a generator's frame for each line
+        return treatment_of(
+            party.country,
+            party.vat_id,
+            frozenset(map(_tax_rate, self.lines)),
+            self.small_business,
+            self.oss_registered,
+            self.supply_date,
         )
 
     @property

@@ -3,8 +3,9 @@ for any Decimal (and any date).
 
 Each oracle below is the code as it stood before its shortcut (main at cacbb86):
 rounding with ``rounding=`` by keyword, ``format_rate`` figured every time, and
-``_money`` rounding every amount; and (main at 543436b) ``rate_key`` figured every
-time, and a date's text made every time. The decimals are any finite ones
+``_money`` rounding every amount; (main at 543436b) ``rate_key`` figured every
+time, and a date's text made every time; and (main at 3103e7d) the tax groups
+summed from a list of amounts per rate. The decimals are any finite ones
 hypothesis draws (any exponent and size, so scientific notation and more digits
 than the context's precision too), signed zeros, and the amounts a voucher holds;
 the oracle and the shortcut must return the same text, or raise the same
@@ -21,10 +22,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from belegsync.bookkeeping import amounts, money
-from belegsync.bookkeeping.amounts import rate_key
-from belegsync.bookkeeping.money import CENT, format_rate, round_cents, round_to
+from belegsync.bookkeeping.amounts import PriceBasis, TaxGroup, group_of, rate_key, tax_groups
+from belegsync.bookkeeping.money import CENT, ZERO, format_rate, round_cents, round_to
 from belegsync.bookkeeping.serialization import _date, _money
-from belegsync.bookkeeping.voucher import LineCategory, VoucherKind
+from belegsync.bookkeeping.voucher import Line, LineCategory, VoucherKind
 
 CASES = int(os.environ.get("BELEGSYNC_FUZZ_CASES", "8")) * 100
 BOUNDED = settings(max_examples=CASES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -158,3 +159,56 @@ def test_it_caches_rates_by_their_exact_text() -> None:
 def test_the_serialised_enum_values_are_their_value() -> None:
     for member in [*VoucherKind, *LineCategory]:
         assert member._value_ is member.value
+
+
+def tax_groups_before(
+    lines: list[Line], basis: PriceBasis, unit: Decimal = CENT
+) -> tuple[TaxGroup, ...]:
+    totals: dict[Decimal, list[Decimal]] = {}
+    for line in lines:
+        priced = line.gross if basis is PriceBasis.GROSS else line.net
+        totals.setdefault(rate_key(line.tax_rate), []).append(priced)
+    return tuple(
+        group_of(rate, sum(amounts, ZERO), len(amounts), basis, unit)
+        for rate, amounts in sorted(totals.items(), reverse=True)
+    )
+
+
+def _groups_exactly(groups: object) -> object:
+    if not isinstance(groups, tuple):
+        return groups
+    return [(g.rate.as_tuple(), g.net.as_tuple(), g.gross.as_tuple(), g.lines) for g in groups]
+
+
+#: Rates as sources write them: equal ones in other spellings, signed zeros.
+LINE_RATES = st.sampled_from([D(19), D("19.00"), D(7), D("7.0"), D(0), D("-0"), D("5.50"), D(20)])
+LINE_AMOUNTS = st.one_of(
+    st.integers(-(10**7), 10**7).map(lambda n: D(n).scaleb(-2)),
+    st.integers(-(10**7), 10**7).flatmap(
+        lambda n: st.integers(-6, 1).map(lambda e: D(n).scaleb(e))
+    ),
+    st.sampled_from([D("0.00"), D("-0.00"), D("0.005"), D("-0.005"), D("1E+30")]),
+)
+LINES = st.lists(
+    st.builds(
+        lambda rate, net, gross: Line("x", D(1), net, gross, rate),
+        LINE_RATES,
+        LINE_AMOUNTS,
+        LINE_AMOUNTS,
+    ),
+    max_size=6,
+)
+
+
+@BOUNDED
+@given(LINES, st.sampled_from(list(PriceBasis)), st.sampled_from(UNITS))
+def test_it_groups_lines_by_rate_as_summing_lists_did(
+    lines: list[Line], basis: PriceBasis, unit: Decimal
+) -> None:
+    expected = _outcome(tax_groups_before, lines, basis, unit)
+    found = _outcome(tax_groups, lines, basis, unit)
+    assert found == expected
+    if expected[0] == "returned":
+        assert _groups_exactly(tax_groups(lines, basis, unit)) == _groups_exactly(
+            tax_groups_before(lines, basis, unit)
+        )

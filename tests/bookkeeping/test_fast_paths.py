@@ -24,8 +24,10 @@ from hypothesis import strategies as st
 from belegsync.bookkeeping import amounts, money
 from belegsync.bookkeeping.amounts import PriceBasis, TaxGroup, group_of, rate_key, tax_groups
 from belegsync.bookkeeping.money import CENT, ZERO, format_rate, round_cents, round_to
+from belegsync.bookkeeping.plausibility import check_dates
 from belegsync.bookkeeping.serialization import _date, _money
-from belegsync.bookkeeping.voucher import Line, LineCategory, VoucherKind
+from belegsync.bookkeeping.validation import Problem
+from belegsync.bookkeeping.voucher import Line, LineCategory, Voucher, VoucherKind
 
 CASES = int(os.environ.get("BELEGSYNC_FUZZ_CASES", "8")) * 100
 BOUNDED = settings(max_examples=CASES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -212,3 +214,45 @@ def test_it_groups_lines_by_rate_as_summing_lists_did(
         assert _groups_exactly(tax_groups(lines, basis, unit)) == _groups_exactly(
             tax_groups_before(lines, basis, unit)
         )
+
+
+def check_dates_before(voucher: Voucher, *, today: dt.date, future_days: int) -> list[Problem]:
+    latest = today + dt.timedelta(days=future_days)
+    if voucher.invoice_date <= latest:
+        return []
+    return [
+        Problem(
+            "invoice_date",
+            "invoice_date_in_future",
+            f"The invoice is dated {voucher.invoice_date.isoformat()}, more than "
+            f"{future_days} days after today ({today.isoformat()}): check the invoice date.",
+            {"invoice_date": voucher.invoice_date, "latest_date": latest, "days": future_days},
+        )
+    ]
+
+
+@BOUNDED
+@given(
+    st.one_of(st.dates(max_value=dt.date(9000, 1, 1)), st.datetimes(timezones=st.timezones())),
+    st.integers(0, 400),
+    st.one_of(st.dates(), st.datetimes(timezones=st.timezones())),
+)
+def test_it_checks_dates_against_the_day_figured_each_time(
+    today: dt.date, future_days: int, invoice_date: dt.date
+) -> None:
+    voucher = Voucher(VoucherKind.INVOICE, "1", invoice_date, (), ZERO, ZERO)
+    expected = _outcome(
+        lambda v: check_dates_before(v, today=today, future_days=future_days), voucher
+    )
+    for _ in range(2):  # figured, then cached
+        found = _outcome(lambda v: check_dates(v, today=today, future_days=future_days), voucher)
+        assert found == expected
+        if expected[0] == "returned":
+            [params] = [
+                p.params for p in check_dates(voucher, today=today, future_days=future_days)
+            ] or [{}]
+            assert {k: (v, type(v)) for k, v in params.items()} == {
+                k: (v, type(v))
+                for p in check_dates_before(voucher, today=today, future_days=future_days)
+                for k, v in p.params.items()
+            }

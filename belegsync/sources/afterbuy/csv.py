@@ -435,10 +435,20 @@ def _bucket_lines(cells: _Cells, sign: Decimal) -> list[Line]:
     for rate, net_index, tax_index, label in cells.at.buckets:
         net = cells.amount_at(net_index)
         tax = cells.amount_at(tax_index) if tax_index is not None else ZERO
-        if net == 0 and tax == 0:
+        # an amount read is a number (never a NaN): zero is its truth, which costs no
+        # conversion of 0 to a Decimal as ``== 0`` does (most buckets are "0,00")
+        if not net and not tax:
             continue
         lines.append(Line(label, _ONE, net * sign, (net + tax) * sign, rate))
     return lines
+
+
+def _net_of(lines: list[Line]) -> Decimal:
+    """The lines' net: added as ``sum((ln.net for ln in lines), ZERO)`` adds, ZERO first."""
+    total = ZERO
+    for line in lines:
+        total += line.net
+    return total
 
 
 def _bucket_taxes(lines: list[Line]) -> dict[Decimal, Decimal]:
@@ -547,7 +557,7 @@ def _parse_invoice(at: _Columns, number: str, rows: list[tuple[int, list[str]]])
         problems = _repeated_rows(at, number, rows)
         lines = _bucket_lines(cells, sign)
     stated_net = cells.amount(at.total_net)
-    total_net = stated_net * sign if stated_net is not None else sum((ln.net for ln in lines), ZERO)
+    total_net = stated_net * sign if stated_net is not None else _net_of(lines)
     paid = cells.amount(at.paid_amount)
     payment_date = cells.date(at.payment_date)
     method = cells.text(at.payment_method)

@@ -328,8 +328,9 @@ def _amount_of(cell: str) -> Decimal | None:
     # that form is a number by the pattern and nothing to clean, and the checks below
     # cost twice what the Decimal does. tests/sources/afterbuy/test_csv_fast_paths.py
     # holds this against the general way for any text.
-    whole, cents = cell[:-3], cell[-2:]
-    if cell[-3:-2] == "," and whole.isdigit() and cents.isdigit() and cell.isascii():
+    # (Split at the first comma, not by three slices: each slice is a new string.)
+    whole, _comma, cents = cell.partition(",")
+    if len(cents) == 2 and cents.isdigit() and whole.isdigit() and cell.isascii():
         return Decimal(f"{whole}.{cents}")
     value = _cleaned_amount(cell)
     if _NUMBER.match(value):
@@ -554,7 +555,7 @@ def _parse_invoice(at: _Columns, number: str, rows: list[tuple[int, list[str]]])
     if at.items:
         lines, problems = _item_lines(cells, number, rows, sign)
     else:
-        problems = _repeated_rows(at, number, rows)
+        problems = _repeated_rows(at, number, rows) if len(rows) > 1 else []
         lines = _bucket_lines(cells, sign)
     stated_net = cells.amount(at.total_net)
     total_net = stated_net * sign if stated_net is not None else _net_of(lines)

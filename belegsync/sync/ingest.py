@@ -255,8 +255,14 @@ def _decimal_text(value: Decimal) -> str:
 
 
 def _new_row(connection: Connection, p: Prepared, now: Any) -> dict[str, Any]:
-    """A new document's columns (by attribute name): :func:`_document_columns` of one."""
-    return {name: values[0] for name, values in _document_columns(connection, [p], now).items()}
+    """A new document's columns (by attribute name), as :func:`_document_columns` has them."""
+    return {
+        "connection_id": connection.pk,
+        "voucher": p.voucher,
+        "created_at": now,
+        "updated_at": now,
+        **_document_columns_of(p),
+    }
 
 
 def _import_event(
@@ -596,7 +602,8 @@ def _plain_copy_layout() -> tuple[str, Callable[[Prepared], tuple[Any, ...]]]:
 
 
 def _document_columns_of(p: Prepared) -> dict[str, Any]:
-    """The columns of one new document that :class:`Prepared` sets, but the voucher."""
+    """The columns of one new document that :class:`Prepared` sets, but the voucher (its
+    failure's only where it failed)."""
     columns = {name: getattr(p, attribute) for name, attribute in _PREPARED_COLUMNS.items()}
     if p.failure:
         columns.update(p.failure)
@@ -648,7 +655,8 @@ def _copy_documents(
     meta = Document._meta
     names = [*_COPY_FIRST, *(f.attname for f, _ in _copy_rest())]
     columns = ", ".join(quote(meta.get_field(name).column) for name in names)
-    head = f"{connection.pk}\t{_copy_value(now.isoformat())}\t{_copy_value(now.isoformat())}"
+    at = _copy_value(now.isoformat())
+    head = f"{connection.pk}\t{at}\t{at}"
     with wrapper.cursor() as cursor:
         ids = _next_ids(cursor.cursor, Document, len(batch))
         text = "".join(
